@@ -1,0 +1,100 @@
+"""How the similarity scores separate the four reuse levels of the Clough-Stevenson corpus.
+
+Each answer is scored against its task's source text: copy share (share of the answer's words
+in verbatim passages of at least `copy_min_passage_words`), paraphrase score (sentence-level,
+lexical, or semantic with --semantic) and their maximum. Printed: the mean of each score per
+level (expected order cut > light > heavy > non), the AUC of cut+light against non, and the AUC
+of every reused level against non.
+
+Usage: python benchmarks/reuse.py [DATA_DIR] [--semantic]   (DATA_DIR defaults to ../shared/data)
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tracker.config import LinkSettings
+from tracker.linking.align import align_texts
+from tracker.linking.paraphrase import LexicalMatcher, Matcher, paraphrase_score, sentences_of
+
+LEVELS = ("cut", "light", "heavy", "non")
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """The probability that a random positive scores above a random negative (ties count half)."""
+    wins = 0.0
+    for p in positives:
+        for n in negatives:
+            wins += 1.0 if p > n else 0.5 if p == n else 0.0
+    return wins / (len(positives) * len(negatives))
+
+
+def read_text(path: Path) -> str:
+    """Read a corpus file; a few answers are not valid UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def main(argv: Sequence[str]) -> int:
+    """Score every answer and print the separation figures."""
+    args = [a for a in argv if not a.startswith("--")]
+    folder = (Path(args[0]) if args else DEFAULT_DATA) / "reuse-clough-stevenson"
+    if not folder.is_dir():
+        print(f"skipped: data folder missing ({folder})")
+        return 0
+    settings = LinkSettings()
+    matcher: Matcher = LexicalMatcher(
+        settings.sentence_min_similarity, settings.paraphrase_min_score
+    )
+    if "--semantic" in argv:
+        from tracker.linking.semantic import SemanticMatcher
+
+        matcher = SemanticMatcher()
+    rows = [line.split(",") for line in read_text(folder / "file_information.csv").splitlines()[1:]]
+    sources = {task: read_text(folder / f"orig_task{task}.txt") for _, task, level in rows}
+    scores: dict[str, dict[str, list[float]]] = {
+        name: {level: [] for level in LEVELS} for name in ("copy", "paraphrase", "combined")
+    }
+    started = time.perf_counter()
+    for name, task, level in rows:
+        if level not in LEVELS:
+            continue
+        answer, source = read_text(folder / name), sources[task]
+        copy = align_texts(source, answer, settings.copy_min_passage_words).target_share
+        para = paraphrase_score(sentences_of(answer), sentences_of(source), matcher).score
+        scores["copy"][level].append(copy)
+        scores["paraphrase"][level].append(para)
+        scores["combined"][level].append(max(copy, para))
+    elapsed = time.perf_counter() - started
+    count = sum(len(v) for v in scores["copy"].values())
+    kind = "semantic" if "--semantic" in argv else "lexical"
+    print(f"{count} answers scored in {elapsed:.2f} s ({kind})")
+    print(
+        f"{'score':<11}"
+        + "".join(f"{level:>8}" for level in LEVELS)
+        + "  AUC(cut+light vs non)  AUC(any vs non)  order ok"
+    )
+    for name, by_level in scores.items():
+        means = [sum(by_level[level]) / len(by_level[level]) for level in LEVELS]
+        reused = by_level["cut"] + by_level["light"]
+        anyreuse = reused + by_level["heavy"]
+        ordered = all(a > b for a, b in itertools.pairwise(means))
+        print(
+            f"{name:<11}"
+            + "".join(f"{mean:>8.3f}" for mean in means)
+            + f"  {auc(reused, by_level['non']):>21.3f}"
+            + f"  {auc(anyreuse, by_level['non']):>15.3f}  {ordered}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,136 @@
+"""The command line: readable one-line errors with exit code 2, JSON listings, help everywhere."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracker.cli import main
+from tracker.testing.synthweb import SynthSpec, serve_synth
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>
+<item><title>One</title><link>http://127.0.0.1/one</link></item></channel></rss>"""
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run `tracker ARGS` in this process; returns exit code, stdout, stderr."""
+    old = sys.argv
+    sys.argv = ["tracker", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.argv = old
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("TRACKER_HTTP_ALLOW_PRIVATE", "1")
+    monkeypatch.setenv("TRACKER_HTTP_PER_HOST_INTERVAL", "0")
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    return str(tmp_path / "cli.db")
+
+
+def _one_error_line(code: int, err: str, needle: str) -> None:
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ") and needle in lines[0], lines[0]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "bad", ["not a url", "ftp://example.com/feed", "http://", "http://host:99999/feed"]
+)
+def test_a_bad_url_is_one_line_and_exit_2(
+    db: str, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    code, _, err = run(["--db", db, "feeds", "add", bad, "--no-check"], capsys)
+    _one_error_line(code, err, "URL")
+
+
+def test_non_feeds_are_refused_and_nothing_stored_is_lost(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve_synth(SynthSpec(sites=0)) as web:
+        base = f"http://127.0.0.1:{web.port}"
+        web.put("127.0.0.1", "/feed.xml", RSS)
+        web.put("127.0.0.1", "/page.html", b"<!doctype html><html><body><p>Hi</p></body></html>")
+        web.put("127.0.0.1", "/broken.xml", b"<rss><channel><item><title>x</ti")
+        code, out, _ = run(["--db", db, "feeds", "add", f"{base}/feed.xml"], capsys)
+        assert code == 0 and "added" in out
+        code, _, err = run(["--db", db, "feeds", "add", f"{base}/page.html"], capsys)
+        _one_error_line(code, err, "not a feed")
+        code, _, err = run(["--db", db, "feeds", "add", f"{base}/broken.xml"], capsys)
+        _one_error_line(code, err, "broken.xml")
+        code, _, err = run(["--db", db, "feeds", "add", f"{base}/missing.xml"], capsys)
+        _one_error_line(code, err, "404")
+    code, out, _ = run(["--db", db, "feeds", "list", "--json"], capsys)
+    assert code == 0
+    assert [f["url"] for f in json.loads(out)] == [f"{base}/feed.xml"]
+
+
+def test_a_bad_opml_file_is_one_line(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.opml"
+    bad.write_text("<opml><body><outline xmlUrl='http://a.test/f'")
+    code, _, err = run(["--db", db, "feeds", "import", str(bad)], capsys)
+    _one_error_line(code, err, "OPML")
+    code, _, err = run(["--db", db, "feeds", "import", str(tmp_path / "none.opml")], capsys)
+    _one_error_line(code, err, "none.opml")
+
+
+def test_opml_import_then_export_round_trips(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    opml = tmp_path / "in.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>'
+        '<outline text="News"><outline text="Ledger" xmlUrl="https://ledger.test/rss"/>'
+        '<outline text="Wire" xmlUrl="https://wire.test/atom"/></outline></body></opml>'
+    )
+    code, out, _ = run(["--db", db, "feeds", "import", str(opml)], capsys)
+    assert code == 0 and "added 2" in out
+    code, out, _ = run(["--db", db, "feeds", "export"], capsys)
+    assert "https://ledger.test/rss" in out and "https://wire.test/atom" in out
+    code, out, _ = run(["--db", db, "outlets", "list", "--json"], capsys)
+    assert sorted(o["name"] for o in json.loads(out)) == ["Ledger", "Wire"]
+
+
+def test_bad_options_exit_2(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["--db", db, "crawl", "--every", "soon"], capsys)
+    _one_error_line(code, err, "duration")
+    code, _, err = run(["--db", db, "crawl", "--now", "yesterday"], capsys)
+    _one_error_line(code, err, "ISO 8601")
+    code, _, err = run(["--db", db, "articles", "show", "https://nowhere.test/x"], capsys)
+    _one_error_line(code, err, "no stored article")
+    code, _, _ = run(["--db", db, "no-such-command"], capsys)
+    assert code == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["feeds"], ["feeds", "add"], ["crawl"], ["status"], ["add"], ["articles", "show"], ["db"]],
+)
+def test_help_everywhere(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([*args, "--help"], capsys)
+    assert code == 0 and "Usage" in out
+
+
+def test_the_installed_command_runs(db: str) -> None:
+    tracker = Path(sys.executable).with_name("tracker")
+    result = subprocess.run(
+        [str(tracker), "--db", db, "status", "--json"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["counts"]["feeds"] == 0

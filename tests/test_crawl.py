@@ -1,0 +1,131 @@
+"""The crawl pass end to end: a generated web on 127.0.0.1, real databases, a movable clock."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tracker.api import Tracker
+from tracker.clock import ManualClock
+from tracker.testing.synthweb import SynthSpec, build_pages, resolver, serve_synth
+
+from .conftest import make_settings
+from .rows import table_rows
+
+SPEC = SynthSpec(sites=3, feeds_per_site=1, articles_per_feed=3, paragraphs=4)
+
+
+def _tracker(database_url: str, tmp_path: Path, clock: ManualClock) -> Tracker:
+    return Tracker(make_settings(database_url, tmp_path), clock=clock, resolver=resolver())
+
+
+def test_a_pass_stores_every_article_and_a_second_pass_adds_nothing(
+    database_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    with serve_synth(SPEC) as web, _tracker(database_url, tmp_path, clock) as tracker:
+        for url in web.feed_urls:
+            tracker.add_feed(url)
+        report = tracker.crawl()
+        assert report.counts["feed_updated"] == 3
+        assert report.counts["article_new"] == 9
+        before = table_rows(tracker.engine)
+        assert len(before["versions"]) == 9
+        # Fifteen minutes later: feeds are due again and answer 304; nothing new is stored.
+        clock.advance(timedelta(minutes=16))
+        again = tracker.crawl()
+        assert again.counts == {"feed_not_modified": 3}
+        assert table_rows(tracker.engine) == before
+
+
+def test_a_changed_page_becomes_a_new_version_and_the_old_stays_readable(
+    database_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    with serve_synth(SPEC) as web, _tracker(database_url, tmp_path, clock) as tracker:
+        tracker.add_feed(web.feed_urls[0])
+        tracker.crawl()
+        url = f"http://site0.test:{web.port}/news/0/0.html"
+        original, _ = build_pages(SPEC, web.port)
+        edited = original[("site0.test", "/news/0/0.html")].replace(
+            b"</article>", b"<p>Correction: an earlier version misstated the figures.</p></article>"
+        )
+        web.put("site0.test", "/news/0/0.html", edited)
+        clock.advance(timedelta(hours=1, minutes=1))  # the first re-check slot
+        report = tracker.crawl()
+        assert report.counts.get("article_new_version") == 1
+        assert report.counts.get("article_not_modified") == 2  # ETag: 304
+        info, versions = tracker.article(url)
+        assert [v.seq for v in versions] == [1, 2]
+        assert "Correction" not in versions[0].text
+        assert "Correction: an earlier version" in versions[1].text
+        assert info.version_count == 2
+
+
+def test_a_page_that_disappears_is_recorded_as_taken_down(
+    database_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    with serve_synth(SPEC) as web, _tracker(database_url, tmp_path, clock) as tracker:
+        tracker.add_feed(web.feed_urls[0])
+        tracker.crawl()
+        web.put("site0.test", "/news/0/1.html", None)
+        clock.advance(timedelta(hours=2))
+        report = tracker.crawl()
+        assert report.counts.get("article_taken_down") == 1
+        info, versions = tracker.article(f"http://site0.test:{web.port}/news/0/1.html")
+        assert info.state == "taken_down" and info.taken_down_at == clock.now()
+        assert len(versions) == 1  # what it said stays readable
+
+
+def test_a_feed_that_gains_an_entry_brings_only_that_article(
+    database_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    spec = SynthSpec(sites=1, articles_per_feed=4)
+    with serve_synth(spec) as web, _tracker(database_url, tmp_path, clock) as tracker:
+        full, _ = build_pages(spec, web.port)
+        feed = full[("site0.test", "/feed0.xml")]
+        # Serve the feed without its last item first.
+        first_items = feed[: feed.rindex(b"<item>")] + b"</channel></rss>"
+        web.put("site0.test", "/feed0.xml", first_items)
+        tracker.add_feed(web.feed_urls[0])
+        assert tracker.crawl().counts["article_new"] == 3
+        web.put("site0.test", "/feed0.xml", feed)
+        clock.advance(timedelta(minutes=20))
+        report = tracker.crawl()
+        assert report.counts["entry_new"] == 1 and report.counts["article_new"] == 1
+        assert report.counts["entry_seen"] == 3
+
+
+def test_status_counts_the_runs(database_url: str, tmp_path: Path, clock: ManualClock) -> None:
+    with serve_synth(SPEC) as web, _tracker(database_url, tmp_path, clock) as tracker:
+        tracker.add_feed(web.feed_urls[0])
+        tracker.add_feed(f"http://site9.test:{web.port}/missing.xml")
+        tracker.crawl()
+        status = tracker.status()
+        assert status.runs[0].counts["article_new"] == 3
+        broken = next(f for f in status.feeds if f.url.endswith("missing.xml"))
+        assert broken.consecutive_errors == 1 and broken.state == "active"
+        assert broken.next_poll_at > clock.now()
+
+
+@pytest.mark.parametrize("interval", [0.3])
+def test_per_host_politeness_holds_during_a_crawl(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock, interval: float
+) -> None:
+    spec = SynthSpec(sites=2, articles_per_feed=3)
+    settings = make_settings(sqlite_url, tmp_path, per_host_interval=interval)
+    with serve_synth(spec) as web, Tracker(settings, clock=clock, resolver=resolver()) as tracker:
+        for url in web.feed_urls:
+            tracker.add_feed(url)
+        tracker.crawl()
+        log = web.log()
+    for host in ("site0.test", "site1.test"):
+        starts = sorted(t for h, t in log if h == host)
+        assert len(starts) == 5  # feed, robots.txt, three articles
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
+        assert min(gaps) >= interval * 0.95, gaps
+    # The two hosts were crawled side by side, not one after the other.
+    first_host_end = max(t for h, t in log if h == "site0.test")
+    second_host_start = min(t for h, t in log if h == "site1.test")
+    assert second_host_start < first_host_end

@@ -1,0 +1,114 @@
+"""Attribution phrases: which outlet a text credits, with the phrase and where it lies."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.linking_story import COURIER, LEDGER, OUTLETS, WIRE
+from tracker.domain import Outlet
+from tracker.linking.credits import find_credits
+
+PEOPLE = Outlet("People", "people.example")
+LEDGER_ALIAS = Outlet("Ledger Weekly", "weekly.example", ("Weekly",))
+
+
+def credited(text: str, own: str | None = None) -> list[tuple[str, str, str]]:
+    """(cue, outlet domain, phrase) of every credit, checking offsets on the way."""
+    found = find_credits(text, (*OUTLETS, PEOPLE), own_domain=own)
+    for credit in found:
+        assert text[credit.start : credit.end] == credit.phrase
+    return [(c.cue, c.outlet.domain, c.phrase) for c in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "phrase"),
+    [
+        (
+            "The bridge will close, according to the Harbor Ledger.",
+            "according_to",
+            "according to the Harbor Ledger",
+        ),
+        (
+            "The cracks were first reported by the Ledger on Monday.",
+            "first_reported_by",
+            "first reported by the Ledger",
+        ),
+        (
+            "As reported by Valley Courier, the ferry adds crossings.",
+            "reported_by",
+            "reported by Valley Courier",
+        ),
+        ("A spokesman told the Ledger the repairs would take weeks.", "told", "told the Ledger"),
+        (
+            "Officials, citing a report in the Harbor Ledger, said more.",
+            "citing",
+            "citing a report in the Harbor Ledger",
+        ),
+        ("Bridge closed for weeks (h/t Valley Courier).", "hat_tip", "h/t Valley Courier"),
+        ("Bridge closed for weeks, via CPW.", "via", "via CPW"),
+        (
+            "The Ledger first reported the closure on Tuesday.",
+            "reported",
+            "The Ledger first reported",
+        ),
+        ("Valley Courier reported that the ferry was full.", "reported", "Valley Courier reported"),
+        ("The Ledger's report said two beams had cracked.", "report_of", "The Ledger's report"),
+        (
+            "The story first appeared in the Harbor Ledger.",
+            "first_reported_by",
+            "first appeared in the Harbor Ledger",
+        ),
+        ("MARLOW BAY (CPW) — The bridge will close.", "dateline", "(CPW)"),
+        ("The bridge will close.\n— Coastal Press Wire", "byline", "— Coastal Press Wire"),
+        ("By Coastal Press Wire\nThe bridge will close.", "byline", "By Coastal Press Wire"),
+        (
+            "The bridge will close.\nCoastal Press Wire contributed to this report.",
+            "contributed",
+            "Coastal Press Wire contributed to this report",
+        ),
+        ("Her rep told People she was resting.", "told", "told People"),
+    ],
+)
+def test_each_cue_credits_the_named_outlet(text: str, cue: str, phrase: str) -> None:
+    found = credited(text)
+    assert len(found) == 1
+    assert found[0][0] == cue
+    assert found[0][2] == phrase
+
+
+def test_the_outlet_is_resolved_through_names_aliases_and_domain() -> None:
+    text = (
+        "According to the Harbor Ledger, the bridge shut. The Ledger reported cracks. "
+        "As first reported by ledger.example, the beams failed."
+    )
+    assert {domain for _, domain, _ in credited(text)} == {LEDGER.domain}
+    assert len(credited(text)) == 3
+
+
+def test_case_does_not_matter_except_for_an_all_lower_case_common_word() -> None:
+    assert credited("ACCORDING TO THE HARBOR LEDGER, the bridge shut.")[0][1] == LEDGER.domain
+    assert credited("Her rep told people she was resting.") == []
+
+
+def test_a_mention_without_a_cue_is_not_a_credit() -> None:
+    assert credited("The Harbor Ledger building on Quay Street was evacuated.") == []
+    assert credited("Reporters from Valley Courier and the Ledger attended.") == []
+
+
+def test_the_articles_own_outlet_is_never_a_credit() -> None:
+    text = "By The Harbor Ledger\nThe bridge will close, the Ledger has learned.\n— Harbor Ledger"
+    assert credited(text, own=LEDGER.domain) == []
+    assert credited(text) != []
+
+
+def test_wire_cues_are_marked_as_wire() -> None:
+    found = find_credits("MARLOW BAY (CPW) — Prices rise, according to Valley Courier.", OUTLETS)
+    assert [(c.outlet, c.wire) for c in found] == [(WIRE, True), (COURIER, False)]
+
+
+def test_the_longest_name_wins_and_words_stay_whole() -> None:
+    outlets = (LEDGER, LEDGER_ALIAS)
+    found = find_credits("The rise was first reported by Ledger Weekly.", outlets)
+    assert [c.outlet for c in found] == [LEDGER_ALIAS]
+    assert find_credits("according to Ledgers of the port", outlets) == []
+    assert find_credits("anything at all", ()) == []

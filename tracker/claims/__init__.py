@@ -1,0 +1,1 @@
+"""Claims: matching sentences, stance, corrections and their uptake (pure, no I/O)."""

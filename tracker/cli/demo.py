@@ -1,0 +1,60 @@
+"""`tracker demo`: the embedded demo story, crawled end to end on 127.0.0.1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tracker.cli.render import echo, err, print_json, print_table
+from tracker.demo.run import crawl_demo_week
+
+from .app import JsonOpt, _state, app
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="The demo database (default: demo.db in the data folder)."
+        ),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Serve a fictional week of news on 127.0.0.1, crawl it, and show what was found."""
+    settings = _state(ctx).settings
+    database = (output or Path(settings.data_dir) / "demo.db").resolve()
+    database.parent.mkdir(parents=True, exist_ok=True)
+
+    def on_pass(hours: float, report) -> None:  # type: ignore[no-untyped-def]
+        new = report.counts.get("article_new", 0)
+        changed = report.counts.get("article_new_version", 0)
+        gone = report.counts.get("article_taken_down", 0)
+        if new or changed or gone:
+            err(f"day {hours / 24:4.1f}: {new} new, {changed} edited, {gone} taken down")
+
+    summary = crawl_demo_week(database, settings=settings, on_pass=on_pass)
+    if json:
+        print_json(summary)
+        return
+    print_table(
+        summary.outlets,
+        [("outlet", lambda r: r.outlet), ("articles", lambda r: r.articles),
+         ("versions", lambda r: r.versions), ("taken down", lambda r: r.taken_down)],
+        title="what the crawl found",
+    )  # fmt: skip
+    print_table(
+        summary.edited,
+        [("outlet", lambda a: a.outlet), ("title", lambda a: a.title[:60]),
+         ("versions", lambda a: a.version_count)],
+        title="articles edited after publication",
+    )  # fmt: skip
+    echo(
+        f"{summary.passes} crawl passes over the story's week: {summary.articles} articles, "
+        f"{summary.versions} versions, {summary.taken_down} taken down."
+    )
+    echo(f"database: {summary.database}")
+    echo(f"explore:  tracker --db {summary.database} articles list")

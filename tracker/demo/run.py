@@ -1,0 +1,126 @@
+"""`tracker demo`: serve the demo web, crawl it through its week, summarise what was found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+from tracker.api import Tracker
+from tracker.clock import ManualClock
+from tracker.config import Settings, load_settings
+from tracker.demo.corpus import Corpus, load_corpus
+from tracker.demo.web import demo_resolver, serve_demo
+from tracker.pipeline import RunReport
+from tracker.store.records import ArticleInfo
+
+__all__ = ["DemoSummary", "crawl_demo_week", "demo_settings"]
+
+# The demo crawls every six hours of story time, and two days past the story's end so that the
+# 7-day re-checks of the later repeats happen too.
+STEP_HOURS = 6.0
+TAIL_HOURS = 72.0
+
+
+@dataclass(frozen=True, slots=True)
+class OutletRow:
+    """What the demo found for one outlet."""
+
+    outlet: str
+    articles: int
+    versions: int
+    taken_down: int
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """What the demo crawl stored."""
+
+    database: Path
+    passes: int
+    outcomes: int
+    articles: int
+    versions: int
+    taken_down: int
+    outlets: tuple[OutletRow, ...]
+    edited: tuple[ArticleInfo, ...]
+    counts: dict[str, int]
+
+
+def demo_settings(database: Path, base: Settings | None = None) -> Settings:
+    """Settings for the local demo: loopback allowed (the web is on 127.0.0.1), no delays."""
+    settings = base or load_settings(environ={})
+    return replace(
+        settings,
+        database_url=f"sqlite:///{database}",
+        data_dir=str(database.parent),
+        http=replace(settings.http, allow_private=True, per_host_interval=0.0),
+    )
+
+
+def crawl_demo_week(
+    database: Path,
+    *,
+    corpus: Corpus | None = None,
+    settings: Settings | None = None,
+    on_pass: Callable[[float, RunReport], None] | None = None,
+) -> DemoSummary:
+    """Crawl the demo web from the story's start to its end into a fresh SQLite file."""
+    corpus = corpus or load_corpus()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    clock = ManualClock(corpus.start)
+    totals: dict[str, int] = {}
+    passes = 0
+    with serve_demo(clock, corpus) as web:
+        config = demo_settings(database, settings)
+        with Tracker(config, clock=clock, resolver=demo_resolver(corpus)) as tracker:
+            for outlet in corpus.outlets:
+                tracker.add_outlet(outlet.name, outlet.host, outlet.aliases)
+                tracker.add_feed(web.feed_url(outlet), outlet=outlet.name)
+            hours = 0.0
+            while hours <= corpus_hours(corpus) + TAIL_HOURS:
+                clock.set(corpus.start + timedelta(hours=hours))
+                report = tracker.crawl()
+                passes += 1
+                for key, value in report.counts.items():
+                    totals[key] = totals.get(key, 0) + value
+                if on_pass:
+                    on_pass(hours, report)
+                hours += STEP_HOURS
+            return _summarise(tracker, database, passes, totals)
+
+
+def corpus_hours(corpus: Corpus) -> float:
+    """How many hours the story lasts."""
+    return (corpus.end - corpus.start).total_seconds() / 3600
+
+
+def _summarise(
+    tracker: Tracker, database: Path, passes: int, totals: dict[str, int]
+) -> DemoSummary:
+    articles = tracker.articles()
+    by_outlet: dict[str, list[ArticleInfo]] = {}
+    for article in articles:
+        by_outlet.setdefault(article.outlet or "?", []).append(article)
+    rows = tuple(
+        OutletRow(
+            outlet=name,
+            articles=len(items),
+            versions=sum(a.version_count for a in items),
+            taken_down=sum(a.state == "taken_down" for a in items),
+        )
+        for name, items in sorted(by_outlet.items())
+    )
+    return DemoSummary(
+        database=database,
+        passes=passes,
+        outcomes=sum(totals.values()),
+        articles=len(articles),
+        versions=sum(a.version_count for a in articles),
+        taken_down=sum(a.state == "taken_down" for a in articles),
+        outlets=rows,
+        edited=tuple(a for a in articles if a.version_count > 1),
+        counts=dict(sorted(totals.items())),
+    )

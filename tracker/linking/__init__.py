@@ -1,0 +1,1 @@
+"""The similarity stage's pure core: fingerprints, alignment, paraphrase, credits, source choice."""

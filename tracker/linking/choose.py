@@ -1,0 +1,382 @@
+"""The choice of source: which earlier articles a new one repeats, as typed edges with evidence.
+
+Rules, in order:
+
+1. A source is always earlier (`tracker.linking.order.precedes`); later candidates are ignored.
+2. Explicit edges: a body link to a stored article (`links_to`; a link to the outlet's own
+   earlier article counts only when it is on the same story, since "related" links are not
+   sources) and a credit of an outlet (`credits`), resolved to that outlet's earliest article
+   on the same story; a credit with no such stored article is returned as unresolved.
+3. Copies: candidates whose shared passages (quotations left out) cover at least
+   `copy_min_share` of the new text. They are taken greedily by how many not yet explained
+   words they explain; candidates within `copy_min_passage_words` of the best count as tied
+   and the earliest of them wins. So an intermediary that added text the new article also
+   carries beats the original (chains, not stars), while a copy of text the original already
+   had goes to the original, not to another copier. Further sources are added while one still
+   explains `copy_min_share` of the text.
+4. Common source: a copy of a wire story or press release is a `common_source` edge to it: the
+   source carries its own outlet's wire dateline or byline, or the new text credits the
+   source's outlet with one (such a wire credit makes the edge explicit but keeps its kind).
+   When the wire story itself is not stored, two copies of it that both carry the same wire
+   mark are not linked to each other at all: the new text's wire credit is returned as
+   unresolved (the outlet is known, the article is not), since neither copy took the text
+   from the other.
+5. Paraphrase: only when nothing was copied, the candidate with the highest paraphrase score
+   that reaches the matcher's threshold (`paraphrase_min_score`, or `semantic_min_score` for
+   the semantic matcher); scores within `_PARAPHRASE_TIE` are tied and the earliest wins. When
+   the winner's own source (from `Candidate.sources`) scores within
+   `_PARAPHRASE_CHAIN_MARGIN` of it, that source wins instead: a paraphrase of text a copy took
+   from its source goes to the source.
+6. The primary source (`Decision.source_id`): an explicit edge on the same story outranks the
+   inferred ones (the one with the most shared content, then the earliest); else the first
+   copy source; else the paraphrase source; else none, and the article is an original.
+
+One edge per source article: its kind is the strongest it earned (links_to > credits >
+common_source > copies > paraphrases) and its evidence holds everything found for that pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass, field
+
+from tracker.config import LinkSettings
+from tracker.domain import ArticleRef, Edge, EdgeKind, Outlet
+from tracker.linking.compare import Candidate, Comparison, Prepared, compare, prepare
+from tracker.linking.credits import Credit, find_credits
+from tracker.linking.order import order_key, precedes
+from tracker.linking.paraphrase import Matcher, matcher_for
+
+__all__ = ["Decision", "ResolvedLink", "decide", "link_article", "to_relink"]
+
+_PARAPHRASE_TIE = 0.05  # paraphrase scores this close are one score: the earliest source wins
+# A paraphrase of text that a copy and its own source both carry goes to that source unless the
+# copy matches clearly better (its own additions are paraphrased too): chains, not stars.
+_PARAPHRASE_CHAIN_MARGIN = 0.1
+_MAX_PASSAGES = 50  # passages kept as evidence per edge (the share counts them all)
+_MAX_PAIRS = 20  # sentence pairs kept as evidence per edge
+_PRIORITY = (
+    EdgeKind.LINKS_TO,
+    EdgeKind.CREDITS,
+    EdgeKind.COMMON_SOURCE,
+    EdgeKind.COPIES,
+    EdgeKind.PARAPHRASES,
+)
+_EXPLICIT = frozenset({EdgeKind.LINKS_TO, EdgeKind.CREDITS})
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLink:
+    """A body link of the new article that the store resolved to a stored article."""
+
+    href: str
+    article_id: int
+    anchor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The edges of one new article, primary source first, and the credits left unresolved."""
+
+    source_id: int | None
+    edges: tuple[Edge, ...]
+    unresolved: tuple[Credit, ...] = ()
+
+
+@dataclass(slots=True)
+class _Found:
+    """What was found for one source while deciding (mutable scratch, never returned)."""
+
+    comparison: Comparison
+    kinds: set[EdgeKind] = field(default_factory=set)
+    evidence: dict[str, object] = field(default_factory=dict)
+    prose_credit: bool = False  # credited in words, not only by a wire dateline or byline
+
+
+def _same_story(c: Comparison, settings: LinkSettings) -> bool:
+    """True when the candidate tells the same story as the new text."""
+    return (
+        c.story >= settings.story_min_score
+        or c.copy_share >= settings.copy_min_share
+        or c.paraphrase.passes
+    )
+
+
+def _earliest(options: Sequence[Comparison], settings: LinkSettings) -> Comparison:
+    """The earliest candidate; one that another option names among its own sources goes first."""
+    ancestors = {source for c in options for source in c.candidate.sources}
+    return min(
+        options,
+        key=lambda c: (c.candidate.ref.id not in ancestors, order_key(c.candidate.ref, settings)),
+    )
+
+
+def _copy_sources(
+    comparisons: Sequence[Comparison], target: Prepared, settings: LinkSettings
+) -> list[Comparison]:
+    """Pick copy sources greedily by newly explained words, earliest among near-ties."""
+    needed = max(1.0, settings.copy_min_share * len(target.words))
+    covered: set[int] = set()
+    chosen: list[Comparison] = []
+    remaining = list(comparisons)
+    while remaining:
+        gains = {id(c): len(c.copied - covered) for c in remaining}
+        best = max(gains.values())
+        if best < needed:
+            break
+        tied = [c for c in remaining if gains[id(c)] > best - settings.copy_min_passage_words]
+        pick = _earliest(tied, settings)
+        chosen.append(pick)
+        covered |= pick.copied
+        remaining.remove(pick)
+    return chosen
+
+
+def _up_the_chain(pick: Comparison, paraphrasers: Sequence[Comparison]) -> Comparison:
+    """Move from a paraphrase source to its own source while that one scores nearly as well."""
+    by_id = {c.candidate.ref.id: c for c in paraphrasers}
+    seen = {pick.candidate.ref.id}
+    while True:
+        better = [
+            by_id[source]
+            for source in pick.candidate.sources
+            if source in by_id
+            and source not in seen
+            and by_id[source].paraphrase.score >= pick.paraphrase.score - _PARAPHRASE_CHAIN_MARGIN
+        ]
+        if not better:
+            return pick
+        pick = max(better, key=lambda c: c.paraphrase.score)
+        seen.add(pick.candidate.ref.id)
+
+
+def _content_evidence(c: Comparison, settings: LinkSettings) -> dict[str, object]:
+    """Passages side by side, shares and matched sentence pairs of one comparison."""
+    evidence: dict[str, object] = {"story": round(c.story, 4)}
+    if c.alignment.passages:
+        evidence["share"] = round(c.copy_share, 4)
+        evidence["source_share"] = round(c.alignment.source_share, 4)
+        evidence["shared_words"] = c.alignment.shared_words
+        evidence["passages"] = [
+            {
+                "source_start": p.source_start,
+                "source_end": p.source_end,
+                "target_start": p.target_start,
+                "target_end": p.target_end,
+                "text": p.text,
+            }
+            for p in c.alignment.passages[:_MAX_PASSAGES]
+        ]
+    if c.paraphrase.pairs:
+        evidence["paraphrase"] = {
+            "score": round(c.paraphrase.score, 4),
+            "matched_share": round(c.paraphrase.matched_share, 4),
+            "pairs": [
+                {
+                    "target_start": pair.target.start,
+                    "target_end": pair.target.end,
+                    "source_start": pair.source.start,
+                    "source_end": pair.source.end,
+                    "similarity": round(pair.similarity, 4),
+                }
+                for pair in c.paraphrase.pairs[:_MAX_PAIRS]
+            ],
+        }
+    return evidence
+
+
+def _content_rank(c: Comparison, settings: LinkSettings) -> tuple[float, float]:
+    """How much content a source shares with the new text: copy share, then paraphrase score."""
+    copy = c.copy_share if c.copy_share >= settings.copy_min_share else 0.0
+    para = c.paraphrase.score if c.paraphrase.passes else 0.0
+    return copy, para
+
+
+def decide(
+    article: ArticleRef,
+    target: Prepared,
+    comparisons: Sequence[Comparison],
+    settings: LinkSettings,
+    *,
+    links: Sequence[ResolvedLink] = (),
+    credits: Sequence[Credit] = (),
+) -> Decision:
+    """Decide the edges of `article` from its comparisons with earlier candidates."""
+    eligible = {
+        c.candidate.ref.id: c for c in comparisons if precedes(c.candidate.ref, article, settings)
+    }
+    found: dict[int, _Found] = {}
+
+    def add(c: Comparison, kind: EdgeKind, **evidence: object) -> None:
+        entry = found.setdefault(c.candidate.ref.id, _Found(c))
+        entry.kinds.add(kind)
+        for key, value in evidence.items():
+            entry.evidence.setdefault(key, value)
+
+    for link in links:
+        c = eligible.get(link.article_id)
+        if c is None:
+            continue
+        if c.candidate.ref.outlet == article.outlet and not _same_story(c, settings):
+            continue
+        add(c, EdgeKind.LINKS_TO, href=link.href, anchor=link.anchor)
+
+    unresolved: list[Credit] = []
+    for credit in credits:
+        if credit.outlet.domain == article.outlet:
+            continue
+        options = [
+            c
+            for c in eligible.values()
+            if c.candidate.ref.outlet == credit.outlet.domain and _same_story(c, settings)
+        ]
+        if not options:
+            unresolved.append(credit)
+            continue
+        c = min(options, key=lambda o: order_key(o.candidate.ref, settings))
+        found.setdefault(c.candidate.ref.id, _Found(c)).prose_credit |= not credit.wire
+        add(
+            c,
+            EdgeKind.CREDITS,
+            credit={
+                "phrase": credit.phrase,
+                "cue": credit.cue,
+                "start": credit.start,
+                "end": credit.end,
+                "outlet": credit.outlet.domain,
+            },
+        )
+
+    # A wire mark whose outlet has no stored article: copies carrying the same mark are siblings.
+    unstored_wires = {credit.outlet.domain for credit in unresolved if credit.wire}
+    credited_wires = {credit.outlet.domain for credit in credits if credit.wire}
+
+    def sibling(c: Comparison) -> bool:
+        return bool(unstored_wires & (c.wire_outlets - {c.candidate.ref.outlet}))
+
+    copiers = [
+        c for c in eligible.values() if c.copy_share >= settings.copy_min_share and not sibling(c)
+    ]
+    copy_sources = _copy_sources(copiers, target, settings)
+    for c in copy_sources:
+        outlet = c.candidate.ref.outlet
+        if outlet in c.wire_outlets or outlet in credited_wires:
+            add(c, EdgeKind.COMMON_SOURCE, wire=outlet)
+        else:
+            add(c, EdgeKind.COPIES)
+
+    paraphrase_source: Comparison | None = None
+    if not copy_sources:
+        paraphrasers = [c for c in eligible.values() if c.paraphrase.passes and not sibling(c)]
+        if paraphrasers:
+            best = max(c.paraphrase.score for c in paraphrasers)
+            tied = [c for c in paraphrasers if c.paraphrase.score >= best - _PARAPHRASE_TIE]
+            paraphrase_source = _up_the_chain(_earliest(tied, settings), paraphrasers)
+            add(paraphrase_source, EdgeKind.PARAPHRASES)
+
+    primary = _primary(found, copy_sources, paraphrase_source, settings)
+    edges = [_edge(entry, article, settings) for entry in found.values()]
+    edges.sort(
+        key=lambda e: (
+            e.source_id != primary,
+            _PRIORITY.index(e.kind),
+            order_key(eligible[e.source_id].candidate.ref, settings),
+        )
+    )
+    return Decision(primary, tuple(edges), tuple(unresolved))
+
+
+def _primary(
+    found: dict[int, _Found],
+    copy_sources: Sequence[Comparison],
+    paraphrase_source: Comparison | None,
+    settings: LinkSettings,
+) -> int | None:
+    """The one source the article is said to come from (see the module's rule 6)."""
+    explicit = [
+        entry.comparison
+        for entry in found.values()
+        if entry.kinds & _EXPLICIT and _same_story(entry.comparison, settings)
+    ]
+    if explicit:
+        best = max(_content_rank(c, settings) for c in explicit)
+        tied = [c for c in explicit if _content_rank(c, settings) == best]
+        return _earliest(tied, settings).candidate.ref.id
+    if copy_sources:
+        return copy_sources[0].candidate.ref.id
+    if paraphrase_source is not None:
+        return paraphrase_source.candidate.ref.id
+    return None
+
+
+def _edge(entry: _Found, article: ArticleRef, settings: LinkSettings) -> Edge:
+    """Turn what was found for one source into its edge."""
+    kinds = sorted(entry.kinds, key=_PRIORITY.index)
+    kind = kinds[0]
+    c = entry.comparison
+    wire_copy = EdgeKind.COMMON_SOURCE in kinds or c.copy_share >= settings.copy_min_share
+    if kind is EdgeKind.CREDITS and not entry.prose_credit and wire_copy:
+        kind = EdgeKind.COMMON_SOURCE  # "(CPW)" on a copy of CPW's story: a wire copy
+    if kind in _EXPLICIT:
+        score = 1.0
+    elif kind is EdgeKind.PARAPHRASES:
+        score = c.paraphrase.score
+    else:
+        score = c.copy_share
+    evidence: dict[str, object] = {"kinds": [str(k) for k in kinds], **entry.evidence}
+    evidence.update(_content_evidence(c, settings))
+    return Edge(c.candidate.ref.id, article.id, kind, round(score, 4), evidence)
+
+
+def link_article(
+    article: ArticleRef,
+    text: str,
+    candidates: Sequence[Candidate],
+    settings: LinkSettings,
+    *,
+    outlets: Sequence[Outlet] = (),
+    links: Sequence[ResolvedLink] = (),
+    matcher: Matcher | None = None,
+    cache: MutableMapping[int, Prepared] | None = None,
+) -> Decision:
+    """Link one new article version (text with boilerplate blanked) against its candidates.
+
+    `candidates` come from the band lookup (plus the stored articles its links resolve to, the
+    credited outlets' recent articles and the candidates' own sources); `outlets` are the known
+    outlets, for credits. Preparing a candidate's text is most of the cost per candidate, so a
+    caller linking many articles may pass `cache` (any mapping, e.g. a bounded LRU dict) that
+    keeps prepared texts by article id across calls; an entry whose text changed is replaced.
+    """
+    chosen_matcher = matcher or matcher_for(settings)
+    target = prepare(text)
+    credits = find_credits(text, outlets, own_domain=article.outlet)
+    by_domain = {outlet.domain: outlet for outlet in outlets}
+    wire = {credit.outlet.domain: credit.outlet for credit in credits if credit.wire}
+    comparisons: list[Comparison] = []
+    for candidate in candidates:
+        if not precedes(candidate.ref, article, settings):
+            continue
+        marks = dict(wire)
+        own = by_domain.get(candidate.ref.outlet)
+        if own is not None:
+            marks[own.domain] = own
+        source = cache.get(candidate.ref.id) if cache is not None else None
+        if source is None or source.text != candidate.text:
+            source = prepare(candidate.text)
+            if cache is not None:
+                cache[candidate.ref.id] = source
+        comparisons.append(
+            compare(target, candidate, source, settings, chosen_matcher, tuple(marks.values()))
+        )
+    return decide(article, target, comparisons, settings, links=links, credits=credits)
+
+
+def to_relink(
+    article: ArticleRef, candidates: Sequence[Candidate], settings: LinkSettings
+) -> list[int]:
+    """Ids of candidates, seen before `article`, that it turns out to precede.
+
+    Within one crawl run an original may be fetched a little after its copy; the copy was
+    linked before the original was stored, so the pipeline links these candidates again.
+    """
+    return [c.ref.id for c in candidates if precedes(article, c.ref, settings)]

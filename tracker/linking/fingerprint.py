@@ -1,0 +1,153 @@
+"""Fingerprints of a text: words with offsets, word shingles, MinHash signatures, LSH band hashes.
+
+Two families of band hashes come out of one text, both as `(band_index, signed 64-bit hash)` so
+the store can keep them in one indexed table and find candidates with one lookup:
+
+- copy bands (indices from `COPY_BAND_BASE`): MinHash over word shingles, so texts that share
+  verbatim passages collide. Two rows per band (the default 64 bands of 128 permutations) put
+  the LSH threshold low (a pair with shingle Jaccard 0.2 collides in at least one band with
+  probability 0.93; an unrelated pair at 0.002 with 0.0003), because partial copies that add
+  their own paragraphs have a low Jaccard.
+- topic bands (indices from `TERM_BAND_BASE`): MinHash over the set of content-word stems, so
+  paraphrases, which share words but few shingles, collide as well.
+
+MinHash is datasketch's (the `affine32` scheme pinned: stored hashes must not change when the
+library's default does). Measured on a 924-word text: about 1.0 ms per signature with datasketch,
+0.9 ms with a hand-written numpy version, so the library is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from datasketch import MinHash
+
+from tracker.config import LinkSettings
+from tracker.errors import BadInput
+from tracker.linking.terms import content_stems
+
+__all__ = [
+    "COPY_BAND_BASE",
+    "TERM_BAND_BASE",
+    "Fingerprint",
+    "WordSequence",
+    "band_hashes",
+    "fingerprint",
+    "shingles",
+    "signature",
+    "stable_hash",
+    "word_sequence",
+]
+
+# Band indices of the two families never overlap, whatever the settings, so one table holds both.
+COPY_BAND_BASE = 0
+TERM_BAND_BASE = 1000
+_WORD = re.compile(r"\w+")
+_COPY_SEED = 1
+_TERM_SEED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class WordSequence:
+    """The words of a text (NFKC, lower case) with the character offsets of each in `text`."""
+
+    text: str
+    words: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def __len__(self) -> int:
+        """The number of words."""
+        return len(self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """The band hashes of one text, ready for the store's band table."""
+
+    word_count: int
+    copy_bands: tuple[tuple[int, int], ...]
+    term_bands: tuple[tuple[int, int], ...]
+
+    @property
+    def bands(self) -> tuple[tuple[int, int], ...]:
+        """Both families of band hashes, as (band_index, hash) pairs."""
+        return self.copy_bands + self.term_bands
+
+
+@functools.lru_cache(maxsize=200_000)
+def _fold(raw: str) -> str:
+    """Normalise one word: NFKC then lower case (ASCII words skip the Unicode step)."""
+    if raw.isascii():
+        return raw.lower()
+    return unicodedata.normalize("NFKC", raw).lower()
+
+
+def word_sequence(text: str) -> WordSequence:
+    """Split `text` into `\\w+` words, normalised, keeping where each one lies in `text`."""
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match in _WORD.finditer(text):
+        words.append(_fold(match.group()))
+        starts.append(match.start())
+        ends.append(match.end())
+    return WordSequence(text, tuple(words), tuple(starts), tuple(ends))
+
+
+def shingles(words: Sequence[str], size: int) -> list[str]:
+    """Return the word shingles of `words` (runs of `size` words joined by a space)."""
+    if len(words) < size:
+        return []
+    return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+
+
+def signature(items: Iterable[str], num_perm: int, seed: int = _COPY_SEED) -> tuple[int, ...]:
+    """Return the MinHash signature of a set of strings (`num_perm` unsigned 32-bit values)."""
+    minhash = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+    minhash.update_batch([item.encode("utf-8") for item in items])
+    return tuple(int(value) for value in minhash.hashvalues)
+
+
+def stable_hash(data: bytes) -> int:
+    """Hash bytes to a signed 64-bit integer that is the same in every process and release."""
+    digest = hashlib.blake2b(data, digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def band_hashes(values: Sequence[int], bands: int, base: int = 0) -> tuple[tuple[int, int], ...]:
+    """Cut a signature into `bands` equal bands and hash each to (base + band, signed int64)."""
+    if bands <= 0 or len(values) % bands:
+        raise BadInput(f"{bands} bands do not divide a signature of {len(values)} values")
+    rows = len(values) // bands
+    out: list[tuple[int, int]] = []
+    for band in range(bands):
+        chunk = values[band * rows : (band + 1) * rows]
+        data = b"".join(value.to_bytes(4, "big") for value in chunk)
+        out.append((base + band, stable_hash(data)))
+    return tuple(out)
+
+
+def fingerprint(text: str, settings: LinkSettings) -> Fingerprint:
+    """Fingerprint `text` (boilerplate already blanked): copy bands and topic bands.
+
+    A text too short for one shingle, or without content words, gets no bands of that family:
+    empty texts must not all collide with each other.
+    """
+    words = word_sequence(text).words
+    grams = set(shingles(words, settings.shingle_size))
+    copy: tuple[tuple[int, int], ...] = ()
+    if grams:
+        values = signature(grams, settings.num_perm, _COPY_SEED)
+        copy = band_hashes(values, settings.bands, COPY_BAND_BASE)
+    stems = set(content_stems(text))
+    topic: tuple[tuple[int, int], ...] = ()
+    if len(stems) >= settings.term_min_words:
+        values = signature(stems, settings.term_num_perm, _TERM_SEED)
+        topic = band_hashes(values, settings.term_bands, TERM_BAND_BASE)
+    return Fingerprint(len(words), copy, topic)

@@ -1,0 +1,124 @@
+"""Engines, connection settings and the schema's migrations."""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import StaticPool
+
+from tracker.errors import BadInput, StoreBusy
+
+__all__ = [
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "make_engine",
+    "migrations_path",
+    "upgrade",
+]
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers go on during a crawl; busy_timeout turns "database is locked" into a wait;
+    # foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for SQLite (a file, created with its folder) or PostgreSQL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise BadInput(f"not a database URL: {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # One in-memory database must be one connection; files use the default pool.
+        in_memory = {"poolclass": StaticPool} if database in ("", ":memory:") else {}
+        engine = create_engine(
+            parsed,
+            echo=echo,
+            **in_memory,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+        # pysqlite's own transaction handling is off (isolation_level=None); begin explicitly,
+        # IMMEDIATE so that two writers queue on the busy timeout instead of failing on upgrade.
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        try:
+            return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        except ModuleNotFoundError:
+            raise BadInput(
+                "PostgreSQL needs the 'postgres' extra: pip install 'propagation-tracker[postgres]'"
+            ) from None
+    raise BadInput(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+def migrations_path() -> Path:
+    """The Alembic script folder: inside the installed wheel, or the source checkout's."""
+    packaged = importlib.resources.files("tracker") / "_migrations"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(migrations_path()))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to `revision` (idempotent)."""
+    try:
+        command.upgrade(_alembic_config(engine), revision)
+    except OperationalError as exc:
+        if "locked" in str(exc).lower():
+            raise StoreBusy("the database is busy (another process holds it); try again") from exc
+        raise
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema down to `revision`."""
+    command.downgrade(_alembic_config(engine), revision)
+
+
+def head_revision() -> str:
+    """The newest revision the code knows."""
+    script = ScriptDirectory(str(migrations_path()))
+    head = script.get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

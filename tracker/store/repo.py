@@ -1,0 +1,690 @@
+"""The repository: one method per use case, each its own short transaction."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from tracker.domain import ArticleState, FeedState, Link
+from tracker.errors import BadInput, NotFound, StoreBusy
+from tracker.store import models as m
+from tracker.store.records import (
+    ArticleInfo,
+    FeedInfo,
+    NewArticle,
+    NewEntry,
+    OutletInfo,
+    PendingArticle,
+    RecheckItem,
+    RunInfo,
+    StoredPage,
+    VersionInfo,
+)
+from tracker.urls import canonical_url, outlet_domain
+
+__all__ = ["Store", "next_check_time"]
+
+
+def next_check_time(
+    first_seen: datetime, done: int, schedule: Sequence[float], now: datetime
+) -> tuple[datetime | None, int]:
+    """The next re-check slot after `now` on the decaying schedule, and the slot's index."""
+    for index in range(done, len(schedule)):
+        moment = first_seen + timedelta(seconds=schedule[index])
+        if moment > now:
+            return moment, index
+    return None, len(schedule)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPoll:
+    """What one successful feed poll changes."""
+
+    status: int
+    etag: str | None
+    last_modified: str | None
+    title: str
+    entries: Sequence[NewEntry]
+    next_poll_at: datetime
+    final_url: str
+    permanent_redirect: bool
+
+
+class Store:
+    """Reads and writes the tracker's tables; every method is one transaction."""
+
+    def __init__(self, engine: Engine, *, redirect_confirmations: int = 3) -> None:
+        self.engine = engine
+        self._redirect_confirmations = redirect_confirmations
+        self._outlet_ids: dict[str, int] = {}  # domain -> id; outlets are never deleted
+
+    def _outlet_id(self, s: Session, domain: str, name: str | None, now: datetime) -> int:
+        if name is None and domain in self._outlet_ids:
+            return self._outlet_ids[domain]
+        existing = s.scalar(select(m.Outlet.id).where(m.Outlet.domain == domain))
+        outlet_id = _ensure_outlet(s, domain, name, now, ()).id
+        if existing is not None:  # a row this transaction creates may still be rolled back
+            self._outlet_ids[domain] = outlet_id
+        return outlet_id
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise StoreBusy("the database stayed locked; another process holds it") from exc
+            raise
+
+    # ------------------------------------------------------------ outlets
+
+    def ensure_outlet(
+        self, domain: str, *, name: str | None, now: datetime, aliases: Iterable[str] = ()
+    ) -> OutletInfo:
+        """The outlet of `domain`, created if new; a given name or aliases update it."""
+        with self._tx() as s:
+            return _outlet_info(_ensure_outlet(s, domain, name, now, tuple(aliases)))
+
+    def list_outlets(self) -> list[OutletInfo]:
+        """Every outlet, by name."""
+        with self._tx() as s:
+            return [_outlet_info(o) for o in s.scalars(select(m.Outlet).order_by(m.Outlet.name))]
+
+    # ------------------------------------------------------------ feeds
+
+    def add_feed(self, url: str, *, outlet: str | None, now: datetime) -> tuple[FeedInfo, bool]:
+        """Subscribe to a feed; returns it and whether it was new."""
+        with self._tx() as s:
+            existing = s.scalar(select(m.Feed).where(m.Feed.url == url))
+            if existing is not None:
+                if existing.state == FeedState.REMOVED:
+                    existing.state = FeedState.ACTIVE
+                    existing.next_poll_at = now
+                return _feed_info(s, existing), False
+            row = _ensure_outlet(s, outlet_domain(url), outlet, now, ())
+            feed = m.Feed(
+                url=url,
+                outlet_id=row.id,
+                title="",
+                state=FeedState.ACTIVE,
+                next_poll_at=now,
+                created_at=now,
+                consecutive_errors=0,
+                error_count=0,
+                redirect_seen=0,
+            )
+            s.add(feed)
+            s.flush()
+            return _feed_info(s, feed), True
+
+    def remove_feed(self, url: str) -> FeedInfo:
+        """Unsubscribe; the articles it brought stay."""
+        with self._tx() as s:
+            feed = s.scalar(select(m.Feed).where(m.Feed.url == url))
+            if feed is None or feed.state == FeedState.REMOVED:
+                raise NotFound(f"no such feed: {url}")
+            feed.state = FeedState.REMOVED
+            return _feed_info(s, feed)
+
+    def list_feeds(self, *, include_removed: bool = False) -> list[FeedInfo]:
+        """Every feed with its health, by URL."""
+        with self._tx() as s:
+            query = select(m.Feed).order_by(m.Feed.url)
+            if not include_removed:
+                query = query.where(m.Feed.state != FeedState.REMOVED)
+            return [_feed_info(s, f) for f in s.scalars(query)]
+
+    def due_feeds(self, now: datetime) -> list[FeedInfo]:
+        """Active feeds whose next poll time has come."""
+        with self._tx() as s:
+            query = (
+                select(m.Feed)
+                .where(m.Feed.state == FeedState.ACTIVE, m.Feed.next_poll_at <= now)
+                .order_by(m.Feed.next_poll_at, m.Feed.id)
+            )
+            return [_feed_info(s, f, count=False) for f in s.scalars(query)]
+
+    def save_feed_poll(self, feed_id: int, poll: FeedPoll, now: datetime) -> int:
+        """Store new entries and the validators together; returns how many entries were new."""
+        with self._tx() as s:
+            feed = s.get_one(m.Feed, feed_id)
+            keys = [e.entry_key for e in poll.entries]
+            known = set(
+                s.scalars(
+                    select(m.Entry.entry_key).where(
+                        m.Entry.feed_id == feed_id, m.Entry.entry_key.in_(keys)
+                    )
+                )
+            )
+            fresh = [e for e in poll.entries if e.entry_key not in known]
+            stored = dict(
+                s.execute(
+                    select(m.ArticleUrl.url, m.ArticleUrl.article_id).where(
+                        m.ArticleUrl.url.in_([e.canonical_url for e in fresh])
+                    )
+                ).all()
+            )
+            added = 0
+            for entry in fresh:
+                if entry.entry_key in known:
+                    continue  # listed twice in one feed
+                known.add(entry.entry_key)
+                article_id = stored.get(entry.canonical_url)
+                s.add(
+                    m.Entry(
+                        feed_id=feed_id,
+                        entry_key=entry.entry_key,
+                        guid=entry.guid,
+                        url=entry.url,
+                        canonical_url=entry.canonical_url,
+                        title=entry.title,
+                        published=entry.published,
+                        first_seen=now,
+                        attempts=0,
+                        state="done" if article_id else "pending",
+                        article_id=article_id,
+                    )
+                )
+                added += 1
+            # Validators are stored in the same transaction as the entries they vouch for.
+            feed.etag = poll.etag
+            feed.last_modified = poll.last_modified
+            if poll.title:
+                feed.title = poll.title[:500]
+            _record_success(feed, poll.status, now, poll.next_poll_at)
+            self._track_redirect(s, feed, poll.final_url, poll.permanent_redirect)
+            return added
+
+    def save_feed_not_modified(self, feed_id: int, now: datetime, next_poll_at: datetime) -> None:
+        """A 304: only the schedule moves."""
+        with self._tx() as s:
+            _record_success(s.get_one(m.Feed, feed_id), 304, now, next_poll_at)
+
+    def save_feed_failure(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        error: str,
+        next_poll_at: datetime,
+        status: int | None = None,
+        gone: bool = False,
+    ) -> None:
+        """A failed poll: counted; only a 410 stops the feed."""
+        with self._tx() as s:
+            feed = s.get_one(m.Feed, feed_id)
+            feed.last_polled_at = now
+            feed.last_status = status
+            feed.last_error = error[:2000]
+            feed.consecutive_errors += 1
+            feed.error_count += 1
+            feed.next_poll_at = next_poll_at
+            if gone:
+                feed.state = FeedState.GONE
+
+    def _track_redirect(self, s: Session, feed: m.Feed, final_url: str, permanent: bool) -> None:
+        # A permanent redirect replaces the stored URL only once it was seen consistently.
+        if not permanent or final_url == feed.url:
+            feed.redirect_url, feed.redirect_seen = None, 0
+            return
+        if feed.redirect_url == final_url:
+            feed.redirect_seen += 1
+        else:
+            feed.redirect_url, feed.redirect_seen = final_url, 1
+        if feed.redirect_seen >= self._redirect_confirmations:
+            taken = s.scalar(select(m.Feed.id).where(m.Feed.url == final_url))
+            if taken is None:
+                feed.url = final_url
+            feed.redirect_url, feed.redirect_seen = None, 0
+
+    # ------------------------------------------------------------ entries and articles
+
+    def pending_articles(self, now: datetime, limit: int = 0) -> list[PendingArticle]:
+        """Canonical URLs listed by feeds that have no article yet and are due, oldest first."""
+        with self._tx() as s:
+            query = (
+                select(
+                    m.Entry.canonical_url,
+                    func.min(m.Entry.url),
+                    func.min(m.Entry.published),
+                    func.max(m.Entry.attempts),
+                    func.min(m.Entry.id),
+                )
+                .where(
+                    m.Entry.state == "pending",
+                    (m.Entry.next_attempt_at.is_(None)) | (m.Entry.next_attempt_at <= now),
+                )
+                .group_by(m.Entry.canonical_url)
+                .order_by(func.min(m.Entry.id))
+            )
+            if limit:
+                query = query.limit(limit)
+            return [
+                PendingArticle(canonical_url=c, fetch_url=u, published=p, attempts=a or 0)
+                for c, u, p, a, _ in s.execute(query)
+            ]
+
+    def article_for_url(self, url: str) -> int | None:
+        """The article a (canonical) URL is known to lead to."""
+        with self._tx() as s:
+            return _article_id_for(s, url)
+
+    def attach_entries(self, canonical: str, article_id: int) -> None:
+        """Point pending entries of `canonical` at an existing article."""
+        with self._tx() as s:
+            _attach(s, (canonical,), article_id)
+
+    def entry_failed(
+        self,
+        canonical: str,
+        error: str,
+        *,
+        permanent: bool,
+        max_attempts: int,
+        now: datetime,
+        backoff: tuple[float, float],
+    ) -> None:
+        """Count a failed fetch of a pending URL; give up when permanent or after max_attempts.
+
+        A transient failure is retried after `base * 2^(attempts-1)` seconds, at most `cap`.
+        """
+        base, cap = backoff
+        with self._tx() as s:
+            entries = s.scalars(
+                select(m.Entry).where(
+                    m.Entry.canonical_url == canonical, m.Entry.state == "pending"
+                )
+            )
+            for entry in entries:
+                entry.attempts += 1
+                entry.last_error = error[:2000]
+                delay = min(cap, base * 2 ** (entry.attempts - 1))
+                entry.next_attempt_at = now + timedelta(seconds=delay)
+                if permanent or entry.attempts >= max_attempts:
+                    entry.state = "failed"
+
+    def save_new_article(
+        self,
+        canonical: str,
+        page: StoredPage,
+        *,
+        outlet_name: str | None,
+        published: datetime | None,
+        next_check_at: datetime | None,
+        now: datetime,
+    ) -> tuple[int, bool]:
+        """Store an article and its first version with its URL aliases, in one transaction.
+
+        Returns the article id and whether it was new; when a redirect or rel=canonical shows the
+        page is an article already stored, the URL becomes an alias and entries attach to it.
+        """
+        item = NewArticle(canonical, page, published, next_check_at, now, outlet_name)
+        return self.save_new_articles([item])[0]
+
+    def save_new_articles(self, items: Sequence[NewArticle]) -> list[tuple[int, bool]]:
+        """Store several new articles in one transaction (see save_new_article)."""
+        with self._tx() as s:
+            return [self._save_new_article(s, item) for item in items]
+
+    def _save_new_article(self, s: Session, item: NewArticle) -> tuple[int, bool]:
+        page, canonical, now = item.page, item.canonical_url, item.now
+        aliases = _aliases(canonical, page)
+        extracted = page.extracted
+        known = s.execute(
+            select(m.ArticleUrl.url, m.ArticleUrl.article_id).where(m.ArticleUrl.url.in_(aliases))
+        ).all()
+        if known:
+            by_url = dict(known)
+            existing = next(by_url[a] for a in aliases if a in by_url)
+            _add_aliases(s, [a for a in aliases if a not in by_url], existing)
+            _attach(s, aliases, existing)
+            return existing, False
+        outlet_id = self._outlet_id(s, outlet_domain(canonical), item.outlet_name, now)
+        # Core inserts: this runs once per new article and the ORM's unit of work costs
+        # several times more than the statements themselves.
+        article_id = s.execute(
+            insert(m.Article)
+            .values(
+                url=canonical,
+                fetch_url=page.requested_url,
+                outlet_id=outlet_id,
+                title=extracted.title[:2000],
+                first_seen=now,
+                published=item.published,
+                modified=extracted.modified,
+                state=ArticleState.LIVE,
+                last_checked_at=now,
+                next_check_at=item.next_check_at,
+                check_count=0,
+                etag=page.etag,
+                last_modified=page.last_modified,
+            )
+            .returning(m.Article.id)
+        ).scalar_one()
+        s.execute(insert(m.Version).values(**_version_values(article_id, 1, page)))
+        _add_aliases(s, aliases, article_id)
+        _attach(s, aliases, article_id)
+        return article_id, True
+
+    def due_rechecks(self, now: datetime, limit: int = 0) -> list[RecheckItem]:
+        """Live articles whose next re-check time has come."""
+        with self._tx() as s:
+            latest = (
+                select(m.Version.article_id, func.max(m.Version.seq).label("seq"))
+                .group_by(m.Version.article_id)
+                .subquery()
+            )
+            query = (
+                select(m.Article, m.Version.content_hash)
+                .join(latest, latest.c.article_id == m.Article.id, isouter=True)
+                .join(
+                    m.Version,
+                    (m.Version.article_id == m.Article.id) & (m.Version.seq == latest.c.seq),
+                    isouter=True,
+                )
+                .where(m.Article.state == ArticleState.LIVE, m.Article.next_check_at <= now)
+                .order_by(m.Article.next_check_at, m.Article.id)
+            )
+            if limit:
+                query = query.limit(limit)
+            return [
+                RecheckItem(
+                    article_id=a.id,
+                    url=a.url,
+                    fetch_url=a.fetch_url,
+                    etag=a.etag,
+                    last_modified=a.last_modified,
+                    check_count=a.check_count,
+                    first_seen=a.first_seen,
+                    content_hash=h,
+                )
+                for a, h in s.execute(query)
+            ]
+
+    def save_recheck(
+        self,
+        article_id: int,
+        *,
+        now: datetime,
+        next_check_at: datetime | None,
+        page: StoredPage | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> int | None:
+        """Record a re-check; with a changed page, store it as the next version (its id)."""
+        with self._tx() as s:
+            article = s.get_one(m.Article, article_id)
+            article.last_checked_at = now
+            article.next_check_at = next_check_at
+            article.check_count += 1
+            if etag is not None or last_modified is not None:
+                article.etag, article.last_modified = etag, last_modified
+            if page is None:
+                return None
+            seq = s.scalar(
+                select(func.max(m.Version.seq)).where(m.Version.article_id == article_id)
+            )
+            version = _version_row(article_id, (seq or 0) + 1, page)
+            s.add(version)
+            article.etag, article.last_modified = page.etag, page.last_modified
+            if page.extracted.title:
+                article.title = page.extracted.title[:2000]
+            if page.extracted.modified:
+                article.modified = page.extracted.modified
+            s.flush()
+            return version.id
+
+    def mark_taken_down(
+        self, article_id: int, *, now: datetime, status: int, next_check_at: datetime | None
+    ) -> None:
+        """The article answered 404/410 or redirected to a home page."""
+        with self._tx() as s:
+            article = s.get_one(m.Article, article_id)
+            article.state = ArticleState.TAKEN_DOWN
+            article.taken_down_at = now
+            article.last_checked_at = now
+            article.next_check_at = next_check_at
+            article.check_count += 1
+
+    def get_article(self, url: str) -> ArticleInfo:
+        """An article by any URL leading to it."""
+        with self._tx() as s:
+            article_id = _article_id_for(s, canonical_url(url))
+            if article_id is None:
+                raise NotFound(f"no stored article for {url}")
+            return _article_info(s, s.get_one(m.Article, article_id))
+
+    def list_articles(self) -> list[ArticleInfo]:
+        """Every stored article, oldest first."""
+        with self._tx() as s:
+            rows = s.scalars(select(m.Article).order_by(m.Article.first_seen, m.Article.id))
+            return [_article_info(s, a) for a in rows]
+
+    def versions(self, article_id: int) -> list[VersionInfo]:
+        """The versions of an article, oldest first."""
+        with self._tx() as s:
+            rows = s.scalars(
+                select(m.Version).where(m.Version.article_id == article_id).order_by(m.Version.seq)
+            )
+            return [_version_info(v) for v in rows]
+
+    # ------------------------------------------------------------ runs
+
+    def start_run(self, now: datetime) -> int:
+        """Open a crawl run; runs left 'running' by a killed process become 'interrupted'."""
+        with self._tx() as s:
+            s.execute(
+                update(m.CrawlRun)
+                .where(m.CrawlRun.status == "running")
+                .values(status="interrupted")
+            )
+            run = m.CrawlRun(started_at=now, status="running", counts={})
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(
+        self, run_id: int, counts: dict[str, int], *, now: datetime, status: str = "finished"
+    ) -> None:
+        """Close a crawl run with its outcome counts."""
+        with self._tx() as s:
+            run = s.get_one(m.CrawlRun, run_id)
+            run.counts = dict(sorted(counts.items()))
+            run.finished_at = now
+            run.status = status
+
+    def recent_runs(self, limit: int = 5) -> list[RunInfo]:
+        """The newest crawl runs first."""
+        with self._tx() as s:
+            rows = s.scalars(select(m.CrawlRun).order_by(m.CrawlRun.id.desc()).limit(limit))
+            return [
+                RunInfo(r.id, r.started_at, r.finished_at, r.status, dict(r.counts)) for r in rows
+            ]
+
+    def counts(self) -> dict[str, int]:
+        """How many rows each main table holds."""
+        tables = {
+            "outlets": m.Outlet,
+            "feeds": m.Feed,
+            "entries": m.Entry,
+            "articles": m.Article,
+            "versions": m.Version,
+        }
+        with self._tx() as s:
+            return {
+                name: s.scalar(select(func.count()).select_from(model)) or 0
+                for name, model in tables.items()
+            }
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _ensure_outlet(
+    s: Session, domain: str, name: str | None, now: datetime, aliases: tuple[str, ...]
+) -> m.Outlet:
+    outlet = s.scalar(select(m.Outlet).where(m.Outlet.domain == domain))
+    if outlet is None:
+        wanted = name or domain
+        if s.scalar(select(m.Outlet.id).where(m.Outlet.name == wanted)) is not None:
+            raise BadInput(f"an outlet named {wanted!r} already exists with another domain")
+        outlet = m.Outlet(name=wanted, domain=domain, aliases=list(aliases), created_at=now)
+        s.add(outlet)
+        try:
+            with s.begin_nested():
+                s.flush()
+        except IntegrityError:
+            raise BadInput(
+                f"outlet {wanted!r} / {domain!r} conflicts with an existing one"
+            ) from None
+        return outlet
+    if name and name != outlet.name:
+        if s.scalar(select(m.Outlet.id).where(m.Outlet.name == name)) is not None:
+            raise BadInput(f"an outlet named {name!r} already exists with another domain")
+        outlet.name = name
+    if aliases:
+        outlet.aliases = sorted(set(outlet.aliases) | set(aliases))
+    return outlet
+
+
+def _outlet_info(o: m.Outlet) -> OutletInfo:
+    return OutletInfo(o.id, o.name, o.domain, tuple(o.aliases or ()))
+
+
+def _feed_info(s: Session, f: m.Feed, *, count: bool = True) -> FeedInfo:
+    outlet = s.get(m.Outlet, f.outlet_id) if f.outlet_id else None
+    entries = 0
+    if count:
+        entries = s.scalar(select(func.count()).where(m.Entry.feed_id == f.id)) or 0
+    return FeedInfo(
+        id=f.id,
+        url=f.url,
+        outlet=outlet.name if outlet else None,
+        title=f.title,
+        state=f.state,
+        etag=f.etag,
+        last_modified=f.last_modified,
+        next_poll_at=f.next_poll_at,
+        last_polled_at=f.last_polled_at,
+        last_success_at=f.last_success_at,
+        last_status=f.last_status,
+        last_error=f.last_error,
+        consecutive_errors=f.consecutive_errors,
+        error_count=f.error_count,
+        entry_count=entries,
+    )
+
+
+def _record_success(feed: m.Feed, status: int, now: datetime, next_poll_at: datetime) -> None:
+    feed.last_polled_at = now
+    feed.last_success_at = now
+    feed.last_status = status
+    feed.last_error = None
+    feed.consecutive_errors = 0
+    feed.next_poll_at = next_poll_at
+
+
+def _article_id_for(s: Session, url: str) -> int | None:
+    # Every article's own URL is registered among its aliases, so one lookup suffices.
+    return s.scalar(select(m.ArticleUrl.article_id).where(m.ArticleUrl.url == url))
+
+
+def _aliases(canonical: str, page: StoredPage) -> tuple[str, ...]:
+    urls = [canonical, page.requested_url, page.final_url, *page.redirects]
+    if page.extracted.canonical_url:
+        urls.append(page.extracted.canonical_url)
+    out: list[str] = []
+    for url in urls:
+        try:
+            form = canonical_url(url)
+        except BadInput:
+            continue
+        if form not in out:
+            out.append(form)
+    return tuple(out)
+
+
+def _add_aliases(s: Session, aliases: Sequence[str], article_id: int) -> None:
+    """Register URLs (known to be new, or checked here) as leading to `article_id`."""
+    if not aliases:
+        return
+    taken = set(s.scalars(select(m.ArticleUrl.url).where(m.ArticleUrl.url.in_(aliases))))
+    rows = [{"url": a, "article_id": article_id} for a in aliases if a not in taken]
+    if rows:
+        s.execute(insert(m.ArticleUrl), rows)
+
+
+def _attach(s: Session, aliases: Iterable[str], article_id: int) -> None:
+    s.execute(
+        update(m.Entry)
+        .where(m.Entry.canonical_url.in_(list(aliases)), m.Entry.article_id.is_(None))
+        .values(article_id=article_id, state="done")
+    )
+
+
+def _version_row(article_id: int, seq: int, page: StoredPage) -> m.Version:
+    return m.Version(**_version_values(article_id, seq, page))
+
+
+def _version_values(article_id: int, seq: int, page: StoredPage) -> dict[str, object]:
+    e = page.extracted
+    return dict(
+        article_id=article_id,
+        seq=seq,
+        fetched_at=page.fetched_at,
+        http_status=page.status,
+        final_url=page.final_url,
+        content_hash=page.content_hash,
+        text=e.text,
+        title=e.title[:2000],
+        byline=e.byline[:500],
+        site_name=e.site_name[:500],
+        language=(e.language or None) and e.language[:20],
+        published=e.published,
+        modified=e.modified,
+        links=[{"url": ln.url, "text": ln.text} for ln in e.links],
+        corrections=list(e.corrections),
+        raw_html=zlib.compress(page.raw_html, 6),
+        raw_size=len(page.raw_html),
+    )
+
+
+def _version_info(v: m.Version) -> VersionInfo:
+    return VersionInfo(
+        id=v.id,
+        seq=v.seq,
+        fetched_at=v.fetched_at,
+        content_hash=v.content_hash,
+        title=v.title,
+        text=v.text,
+        links=tuple(Link(d["url"], d.get("text", "")) for d in v.links or ()),
+        corrections=tuple(v.corrections or ()),
+        http_status=v.http_status,
+    )
+
+
+def _article_info(s: Session, a: m.Article) -> ArticleInfo:
+    outlet = s.get(m.Outlet, a.outlet_id) if a.outlet_id else None
+    count = s.scalar(select(func.count()).where(m.Version.article_id == a.id)) or 0
+    return ArticleInfo(
+        id=a.id,
+        url=a.url,
+        fetch_url=a.fetch_url,
+        outlet=outlet.name if outlet else None,
+        title=a.title,
+        first_seen=a.first_seen,
+        published=a.published,
+        state=a.state,
+        taken_down_at=a.taken_down_at,
+        last_checked_at=a.last_checked_at,
+        next_check_at=a.next_check_at,
+        version_count=count,
+    )

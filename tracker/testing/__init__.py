@@ -1,0 +1,1 @@
+"""Helpers for testing the tracker and measuring it: generated webs served locally."""

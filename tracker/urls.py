@@ -1,0 +1,145 @@
+"""Canonical URLs and the outlet a URL belongs to."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import tldextract
+from w3lib.url import canonicalize_url
+
+from tracker.errors import BadInput
+
+__all__ = ["canonical_url", "is_http_url", "outlet_domain", "parse_http_url"]
+
+# Query parameters that only track the reader; they never select different content.
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "ocid",
+        "cmpid",
+        "ncid",
+        "smid",
+        "taid",
+        "icid",
+        "ito",
+        "__twitter_impression",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "s_cid",
+        "cid",
+        "amp",
+        "outputtype",
+        "output",
+        "share",
+        "via",
+        "spm",
+        "_ga",
+        "_gl",
+        "at_medium",
+        "at_campaign",
+        "source",
+    }
+)
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "wt_", "at_")
+# Host prefixes that name a variant of the same site, not another outlet.
+_VARIANT_HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
+# Path shapes of AMP variants: /amp/..., /.../amp, /.../amp.html
+_AMP_SUFFIXES = ("/amp", "/amp/", ".amp", ".amp.html")
+
+
+@functools.cache
+def _extractor() -> tldextract.TLDExtract:
+    # The bundled public-suffix snapshot only: nothing at run time reaches the network.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def parse_http_url(url: str) -> str:
+    """Return `url` stripped of whitespace if it is an absolute http(s) URL with a host."""
+    candidate = url.strip()
+    parts = urlsplit(candidate)
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise BadInput(f"not an http(s) URL: {url!r}")
+    if not parts.hostname:
+        raise BadInput(f"URL has no host: {url!r}")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise BadInput(f"URL has an invalid port: {url!r}") from None
+    return candidate
+
+
+def is_http_url(url: str) -> bool:
+    """True when `url` is an absolute http(s) URL with a host."""
+    try:
+        parse_http_url(url)
+    except BadInput:
+        return False
+    return True
+
+
+def _strip_host_variant(host: str) -> str:
+    for prefix in _VARIANT_HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            return host[len(prefix) :]
+    return host
+
+
+def _strip_amp(path: str) -> str:
+    if path.startswith("/amp/"):
+        path = path[4:]
+    for suffix in _AMP_SUFFIXES:
+        if path.endswith(suffix) and len(path) > len(suffix):
+            path = path[: -len(suffix)]
+            if suffix == ".amp.html":
+                path += ".html"
+            break
+    return path
+
+
+def canonical_url(url: str) -> str:
+    """The form under which one article is stored, whatever link led to it.
+
+    Lower-cases scheme and host, drops the default port, `www.`/`m.`/`amp.` host prefixes, AMP
+    path variants, tracking parameters and the fragment, sorts the remaining query, and
+    normalises percent-encoding (w3lib). `http` and `https` of one page are the same article.
+    """
+    parts = urlsplit(parse_http_url(url))
+    host = _strip_host_variant((parts.hostname or "").lower().rstrip("."))
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    if ":" in host and not host.startswith("["):
+        netloc = f"[{host}]" if port in (None, 80, 443) else f"[{host}]:{port}"
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in _TRACKING_PARAMS and not key.lower().startswith(_TRACKING_PREFIXES)
+    ]
+    path = _strip_amp(parts.path or "/")
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/")
+    rebuilt = urlunsplit(("https", netloc, path, urlencode(query), ""))
+    return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def outlet_domain(url: str) -> str:
+    """The registered domain of a URL's host (news.example.co.uk -> example.co.uk).
+
+    Hosts outside the public-suffix list (such as `ledger.test`, or an IP address) are kept
+    whole, minus a `www.`-style variant prefix.
+    """
+    host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
+    if not host:
+        raise BadInput(f"URL has no host: {url!r}")
+    parts = _extractor()(host)
+    if parts.domain and parts.suffix:
+        return f"{parts.domain}.{parts.suffix}"
+    return _strip_host_variant(host)
