@@ -21,6 +21,7 @@ from tracker.extraction_pool import ExtractionPool
 from tracker.feeds import parse_feed, parse_opml, write_opml
 from tracker.http import Fetcher, Resolver
 from tracker.pipeline import Crawler, Progress, RunReport
+from tracker.stages import default_stages
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
 from tracker.store.records import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.urls import outlet_domain, parse_http_url
@@ -186,7 +187,15 @@ class Tracker:
     def _crawler(
         self, fetcher: Fetcher, pool: ExtractionPool, progress: Progress | None
     ) -> Crawler:
-        return Crawler(self.store, self.settings, self.clock, fetcher, pool, progress=progress)
+        return Crawler(
+            self.store,
+            self.settings,
+            self.clock,
+            fetcher,
+            pool,
+            progress=progress,
+            stages=default_stages(self.settings),
+        )
 
     def _fetcher(self) -> Fetcher:
         return Fetcher(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +33,7 @@ from tracker.errors import (
 from tracker.extraction_pool import ExtractionCrashed, ExtractionPool
 from tracker.feeds import parse_feed
 from tracker.http import Fetcher
+from tracker.stages import Stage
 from tracker.store import FeedPoll, Store, next_check_time
 from tracker.store.records import (
     FeedInfo,
@@ -122,8 +123,10 @@ class Crawler:
         pool: ExtractionPool,
         *,
         progress: Progress | None = None,
+        stages: Sequence[Stage] = (),
     ) -> None:
         self.store = store
+        self.stages = tuple(stages)
         self.settings = settings
         self.clock = clock
         self.fetcher = fetcher
@@ -157,6 +160,7 @@ class Crawler:
             await self._each("articles", pending, self._fetch_article)
             rechecks = await self._db(self.store.due_rechecks, self.clock.now())
             await self._each("re-checks", rechecks, self._recheck)
+            await self._run_stages()
         except BaseException:
             status = "interrupted"
             raise
@@ -170,6 +174,15 @@ class Crawler:
                     raise
         return RunReport(run_id, started, finished, dict(sorted(self._counts.items())))
 
+    async def _run_stages(self) -> None:
+        for stage in self.stages:
+            counts = await self._db(stage.run, self.store, self.clock.now())
+            for name, value in counts.items():
+                if value:
+                    self._counts[name] += value
+            if self._progress:
+                self._progress(stage.name, 1, 1)
+
     async def add_urls(self, urls: Iterable[str]) -> RunReport:
         """Fetch and store single article URLs that no feed lists."""
         started = self.clock.now()
@@ -179,6 +192,7 @@ class Crawler:
         status = "finished"
         try:
             await self._each("articles", items, self._fetch_article)
+            await self._run_stages()
         except BaseException:
             status = "interrupted"
             raise

@@ -212,3 +212,8 @@ class CrawlRun(Base):
 
 Index("ix_articles_outlet_first_seen", Article.outlet_id, Article.first_seen)
 Index("ix_versions_article_fetched", Version.article_id, Version.fetched_at)
+
+
+# Tables of later stages live in their own modules; importing them here registers them on
+# Base.metadata, so migrations and the agreement test see every table.
+from tracker.store import link_tables as _link_tables  # noqa: E402,F401
