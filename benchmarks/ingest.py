@@ -117,8 +117,9 @@ def bench_demo() -> None:
         summary = crawl_demo_week(Path(tmp) / "demo.db")
         elapsed = time.perf_counter() - start
     print(
-        f"demo: {summary.passes} passes, {summary.requests} requests, {summary.articles} articles, "
-        f"{summary.versions} versions in {elapsed:.2f} s"
+        f"demo: {summary.passes} passes over the story's week, {summary.outcomes} item outcomes, "
+        f"{summary.articles} articles, {summary.versions} versions in {elapsed:.2f} s "
+        f"({elapsed / summary.passes * 1000:.0f} ms per pass, outcomes {summary.counts})"
     )
 
 

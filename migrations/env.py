@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from tracker.claims.fulltext import include_object
 from tracker.store.models import Base
 
 target_metadata = Base.metadata
+_LOCK_KEY = 0x7472_6163_6B65_726D  # "trackerm": any fixed number other than the crawl lock's
 
 
 def _engine() -> Engine:
@@ -29,8 +31,14 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Processes opening a fresh database at once would all create the same tables
+                # and all but one fail; the first migrates while the others wait, then find it
+                # done. (SQLite's BEGIN IMMEDIATE already queues them.)
+                connection.execute(text("select pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             context.run_migrations()
 
 

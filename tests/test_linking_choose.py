@@ -23,10 +23,11 @@ from tests.linking_story import (
     ref,
 )
 from tracker.config import LinkSettings
-from tracker.domain import ArticleRef, EdgeKind
+from tracker.domain import ArticleRef, EdgeKind, Outlet
 from tracker.linking.align import align
 from tracker.linking.choose import Decision, ResolvedLink, decide, link_article, to_relink
 from tracker.linking.compare import Candidate, Comparison, Prepared, prepare
+from tracker.linking.credits import mentions
 from tracker.linking.order import effective_time, precedes
 from tracker.linking.paraphrase import ParaphraseScore
 
@@ -299,3 +300,17 @@ def test_prepared_candidates_are_cached_by_id_and_refreshed_when_the_text_change
     edited = link_article(copy, A_TEXT, [Candidate(A, LIBRARY)], SETTINGS, cache=cache)
     assert cache[A.id].text == LIBRARY
     assert first.edges and edited.edges == ()
+
+
+def test_a_party_to_the_story_answers_it_and_does_not_paraphrase_it() -> None:
+    ferries = Outlet("Bluewater Lines", "bluewater.example")
+    about = "\n".join(
+        [ORIGINAL, "Bluewater Lines said its ferries were full.", "Bluewater Lines hired crews."]
+    )
+    assert mentions(about, ferries) == 3
+    outlets = (*OUTLETS, ferries)
+    for outlet, expected in ((COURIER, {A.id: EdgeKind.PARAPHRASES}), (ferries, {})):
+        decision = link_article(
+            ref(2, outlet, 60), PARAPHRASE, [Candidate(A, about)], SETTINGS, outlets=outlets
+        )
+        assert kinds(decision) == expected

@@ -67,6 +67,17 @@ def credited(text: str, own: str | None = None) -> list[tuple[str, str, str]]:
             "Coastal Press Wire contributed to this report",
         ),
         ("Her rep told People she was resting.", "told", "told People"),
+        (
+            "Engineers quoted by the Harbor Ledger said so.",
+            "quoted_by",
+            "quoted by the Harbor Ledger",
+        ),
+        (
+            "Valley Courier, which first reported the closure, said more.",
+            "reported",
+            "Valley Courier, which first reported",
+        ),
+        ("The Ledger also reported that cracks grew.", "reported", "The Ledger also reported"),
     ],
 )
 def test_each_cue_credits_the_named_outlet(text: str, cue: str, phrase: str) -> None:

@@ -23,6 +23,7 @@ from tracker.http import Fetcher, Resolver
 from tracker.pipeline import Crawler, Progress, RunReport
 from tracker.stages import default_stages
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
+from tracker.store.lock import crawl_lock
 from tracker.store.records import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.urls import outlet_domain, parse_http_url
 
@@ -213,7 +214,8 @@ class Tracker:
                 finally:
                     crawler.close()
 
-        return asyncio.run(run())
+        with crawl_lock(self.engine):  # one crawl per database at a time
+            return asyncio.run(run())
 
     def crawl_every(
         self,
@@ -249,7 +251,8 @@ class Tracker:
                 finally:
                     crawler.close()
 
-        asyncio.run(run())
+        with crawl_lock(self.engine):  # one crawl per database at a time
+            asyncio.run(run())
         return passes
 
     def add_urls(self, urls: Iterable[str], *, progress: Progress | None = None) -> RunReport:
@@ -266,7 +269,8 @@ class Tracker:
                 finally:
                     crawler.close()
 
-        return asyncio.run(run())
+        with crawl_lock(self.engine):  # one crawl per database at a time
+            return asyncio.run(run())
 
     # ------------------------------------------------------------ reading
 

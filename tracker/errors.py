@@ -4,7 +4,8 @@
     ├── RetryableError            try again later (with backoff); never disables a feed
     │   ├── FetchTimeout          the total deadline of one fetch ran out
     │   ├── TransientHTTPError    5xx, 429, connection reset/refused; may carry Retry-After
-    │   └── StoreBusy             the database stayed locked past the busy timeout
+    │   ├── StoreBusy             the database stayed locked past the busy timeout
+    │   └── CrawlLocked           another crawl holds this database's crawl lock
     └── PermanentError            the same input will fail the same way
         ├── BadInput              a user-supplied value is wrong (URL, file, option)
         │   ├── UnsafeURL         scheme not http(s), or an address that is private/loopback/...
@@ -23,6 +24,7 @@ from __future__ import annotations
 __all__ = [
     "BadInput",
     "BodyTooLarge",
+    "CrawlLocked",
     "FetchTimeout",
     "HTTPStatusError",
     "NotAFeed",
@@ -66,6 +68,10 @@ class TransientHTTPError(RetryableError):
 
 class StoreBusy(RetryableError):
     """The database stayed locked longer than the busy timeout."""
+
+
+class CrawlLocked(RetryableError):
+    """Another crawl is running on the same database; this one did not start."""
 
 
 class PermanentError(TrackerError):

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
+from warnings import catch_warnings, simplefilter
 from xml.etree import ElementTree
 
 import defusedxml
@@ -50,6 +51,19 @@ _PARSER_ERRORS = (
     xml.sax.SAXException,
 )
 _MESSAGE_LIMIT = 200
+# Zone names seen in feeds, in hours from UTC. Ambiguous ones (IST: India, Ireland or Israel)
+# are left out and read as UTC, as feedparser does.
+_ZONE_OFFSETS = {
+    "utc": 0, "gmt": 0, "ut": 0, "z": 0, "wet": 0, "west": 1, "bst": 1, "cet": 1, "cest": 2,
+    "met": 1, "mest": 2, "eet": 2, "eest": 3, "msk": 3, "est": -5, "edt": -4, "cst": -6,
+    "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7, "akst": -9, "akdt": -8, "hst": -10,
+    "jst": 9, "kst": 9, "hkt": 8, "sgt": 8, "awst": 8, "acst": 9.5, "aest": 10, "aedt": 11,
+    "nzst": 12, "nzdt": 13,
+}  # fmt: skip
+_ZONE_SECONDS = {name.upper(): int(hours * 3600) for name, hours in _ZONE_OFFSETS.items()}
+# The names feedparser's RFC 822 reader knows; any other name it reads as UTC.
+_FEEDPARSER_ZONES = frozenset("ut gmt z edt est cdt cst mdt mst pdt pst met mest".split())
+_NO_DATE = datetime(1, 1, 1)  # dateutil's fill-in for the parts a date leaves out
 
 
 # ---------------------------------------------------------------- public API
@@ -185,8 +199,8 @@ def _xml_entry(entry: Mapping[str, Any], feed_url: str) -> ParsedEntry:
         guid=_plain(entry.get("id")) or None,
         title=_text_of(entry, "title"),
         summary=summary,
-        published=_struct_time_to_utc(entry.get("published_parsed")),
-        updated=_struct_time_to_utc(entry.get("updated_parsed")),
+        published=_entry_date(entry, "published"),
+        updated=_entry_date(entry, "updated"),
         author=_plain(entry.get("author")),
     )
 
@@ -198,6 +212,38 @@ def _text_of(
     detail = detail if detail is not None else record.get(f"{key}_detail") or {}
     is_html = "html" in str(detail.get("type") or "text/html")
     return _clean_text(record.get(key), html=is_html)
+
+
+def _entry_date(entry: Mapping[str, Any], key: str) -> datetime | None:
+    """An entry's date as aware UTC: feedparser's reading, corrected where it is known to slip."""
+    parsed = _struct_time_to_utc(entry.get(f"{key}_parsed"))
+    raw = entry.get(key)
+    if not isinstance(raw, str) or not raw.strip():
+        return parsed
+    zone = raw.split()[-1].lower()
+    # feedparser reads an RFC 822 date without a zone as no date at all, and a zone name it
+    # does not know (CET, BST, JST...) as UTC; both are common in real feeds.
+    if parsed is None or (zone in _ZONE_OFFSETS and zone not in _FEEDPARSER_ZONES):
+        return _loose_date(raw) or parsed
+    return parsed
+
+
+def _loose_date(text: str) -> datetime | None:
+    """A date in any common written form (naive means UTC); None without a full date."""
+    try:
+        with catch_warnings():
+            simplefilter("ignore")  # dateutil warns on each zone name it does not know
+            # A fixed default instead of today's date: a date without a year must not borrow
+            # the year of the machine's clock (year 1 is then refused as implausible).
+            moment = dateparser.parse(text, default=_NO_DATE, tzinfos=_ZONE_SECONDS)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if moment.year == _NO_DATE.year:
+        return None
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _struct_time_to_utc(value: Any) -> datetime | None:

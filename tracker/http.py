@@ -190,6 +190,12 @@ class Fetcher:
             return
         if policy.unreachable:
             raise TransientHTTPError(f"robots.txt of {_origin(url)} is unreachable; not fetching")
+        if policy.rules is None and not self._settings.allow_private:
+            # robots.txt failed for a permanent reason. When the reason is that the host itself
+            # is refused, say so: an unsafe address is a refusal, not a robots rule. (Looked up
+            # only on this rare path, so a normal fetch costs no extra DNS query.)
+            host, port = host_and_port(url)
+            await resolve_public(self._resolver, host, port, allow_private=False)
         raise RobotsDisallowed(f"robots.txt of {_origin(url)} disallows {url}")
 
     async def _fetch(self, url: str, headers: dict[str, str], *, robots: bool) -> FetchResult:

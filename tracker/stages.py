@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from tracker.claims.stage import ClaimsStage
 from tracker.config import Settings
+from tracker.linking.stage import LinkingStage
 from tracker.store import Store
 
 __all__ = ["Stage", "default_stages"]
@@ -30,5 +32,4 @@ class Stage(Protocol):
 
 def default_stages(settings: Settings) -> Sequence[Stage]:
     """The stages a crawl runs, in order."""
-    _ = settings
-    return ()
+    return (LinkingStage(settings.link), ClaimsStage())

@@ -10,6 +10,8 @@ import codecs
 import re
 from dataclasses import dataclass
 
+import charset_normalizer
+
 from tracker.errors import NotAFeed
 
 __all__ = ["Prolog", "decode_document", "local_name", "remove_illegal_chars", "strip_prolog"]
@@ -71,6 +73,20 @@ def decode_document(data: bytes, content_type: str | None = None) -> tuple[str, 
     if sniffed:
         return _decode_with(data, sniffed)
     declared = _declared_encodings(data, content_type)
+    if not data.isascii():
+        # Bytes that decode as UTF-8 are UTF-8 whatever a label claims (as for pages): a stale
+        # server default such as windows-1252 is common, while text in another encoding is
+        # almost never valid UTF-8 by chance.
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            others = [label for label in declared if _ascii_compatible_codec(label) != "utf-8"]
+            return text, (
+                f"declared encoding {others[0]} did not fit; read as utf-8" if others else None
+            )
+    latin1_label = False
     for label in declared:
         declared_codec = _ascii_compatible_codec(label)
         if declared_codec is None:
@@ -78,18 +94,31 @@ def decode_document(data: bytes, content_type: str | None = None) -> tuple[str, 
         try:
             return data.decode(declared_codec), None
         except UnicodeDecodeError:
-            if declared_codec == "cp1252":  # a latin-1 label: cp1252 leaves five bytes undefined
-                return data.decode("latin-1"), None
-    for codec in ("utf-8", "cp1252", "latin-1"):
+            # A latin-1 label: cp1252 leaves five bytes undefined, which latin-1 reads.
+            latin1_label = latin1_label or declared_codec == "cp1252"
+    fallbacks = ("cp1252",) if not latin1_label else ()
+    for codec in ("utf-8", *fallbacks, _detected_codec(data), "latin-1"):
+        if codec is None:
+            continue
         try:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
         warning = (
-            f"declared encoding {declared[0]} did not fit; read as {codec}" if declared else None
+            f"declared encoding {declared[0]} did not fit; read as {codec}"
+            if declared and not (latin1_label and codec == "latin-1")
+            else None
         )
         return text, warning
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def _detected_codec(data: bytes) -> str | None:
+    """The encoding statistical detection finds, for bytes no label or default fits."""
+    # Only reached when UTF-8 and cp1252 (or the declared encoding) failed: typically a CJK
+    # multi-byte encoding mislabelled or not labelled at all, which latin-1 would turn to noise.
+    best = charset_normalizer.from_bytes(data[:262_144]).best()
+    return best.encoding if best is not None else None
 
 
 def _decode_with(data: bytes, codec: str) -> tuple[str, str | None]:

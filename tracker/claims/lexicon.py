@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LEXICON", "ConceptGroup"]
+__all__ = ["LEXICON", "RELATED", "ConceptGroup"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,13 @@ LEXICON: tuple[ConceptGroup, ...] = (
     _group("=decrease", "decrease, fall, fell, fallen, drop, decline, plunge, slump, shrink"),
     _group("=write", "write, written, wrote, writing, generate, produce, create, draft", 0.7),
     _group("=approve", "approve, approved, greenlight, sign off, signed off"),
+    _group(
+        "=involve",
+        "involve, involved, involvement, implicated, played a part, played a role,"
+        " played any part, played any role, played no part, played no role, had a hand,"
+        " had a role, had any role, had no role, had a part, took part, take part",
+        0.7,
+    ),
     # technology
     _group(
         "=ai",
@@ -61,7 +68,7 @@ LEXICON: tuple[ConceptGroup, ...] = (
         "=outage",
         "outage, outages, downtime, disruption, disrupted, went down, go down, goes down,"
         " gone down, going down, offline, went offline, crash, crashed, blackout,"
-        " interruption, unavailable, knocked out",
+        " interruption, unavailable, knocked out, failure, failures, breakdown, breakdowns",
     ),
     _group("=shutdown", "shut, shut down, shutdown, close, closed, closure, closing"),
     _group("=hack", "hack, hacked, hacker, breach, cyberattack, cyber attack, intrusion"),
@@ -105,3 +112,12 @@ LEXICON: tuple[ConceptGroup, ...] = (
     _group("=uk", "uk, united kingdom, britain, british"),
     _group("=eu", "eu, european union"),
 )
+
+# Groups that stand in for each other with partial credit: a "checkout shutdown" is an outage,
+# "played a role in" is weaker than "caused". (claim group, sentence group) -> coverage.
+RELATED: dict[tuple[str, str], float] = {
+    ("=outage", "=shutdown"): 0.8,
+    ("=shutdown", "=outage"): 0.8,
+    ("=cause", "=involve"): 0.6,
+    ("=involve", "=cause"): 0.8,
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, Matcher
+from tracker.claims.match import DEFAULT_THRESHOLD, ClaimContext, LexicalMatcher, Matcher
 from tracker.claims.sentences import Sentence, split_sentences
 from tracker.claims.stance import StanceResult, stance_of
 from tracker.domain import Claim, Mention, VersionRef
@@ -29,21 +29,26 @@ def find_in_sentences(
     matcher: Matcher | None = None,
     lexical: LexicalMatcher | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    title: str = "",
 ) -> list[FoundSentence]:
     """Score `sentences` against `claim` and return those at or above `threshold`, in order.
 
-    The lexical matcher always locates the claim's words (the stance needs them) and skips
-    sentences that share no concept with the claim; another `matcher` (the semantic one) then
-    scores the rest.
+    The sentences are read together as one article: a sentence may leave out concepts the
+    others (or the `title`) carry. The lexical matcher always locates the claim's words (the
+    stance needs them) and skips sentences that share no concept with the claim; another
+    `matcher` (the semantic one) may then raise the score of the rest.
     """
     lexical = lexical or LexicalMatcher()
-    details = [lexical.detail(claim, s.text) for s in sentences]
+    analyses = [lexical.analyzer.analyse(s.text) for s in sentences]
+    headline = lexical.analyzer.analyse(title) if title.strip() else None
+    context = ClaimContext.of(analyses, headline)
+    details = [lexical.detail(claim, analysis, context) for analysis in analyses]
     candidates = [i for i, detail in enumerate(details) if detail.recall > 0.0]
-    if matcher is None or matcher is lexical:
-        scores = {i: details[i].score for i in candidates}
-    else:
+    scores = {i: details[i].score for i in candidates}
+    if matcher is not None and matcher is not lexical and candidates:
         texts = [sentences[i].text for i in candidates]
-        scores = dict(zip(candidates, matcher.scores(claim, texts), strict=True))
+        for i, value in zip(candidates, matcher.scores(claim, texts), strict=True):
+            scores[i] = max(scores[i], value)
     found: list[FoundSentence] = []
     for i in candidates:
         if scores[i] < threshold:
@@ -61,10 +66,16 @@ def find_in_text(
     matcher: Matcher | None = None,
     lexical: LexicalMatcher | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    title: str = "",
 ) -> list[FoundSentence]:
     """Split `text` into sentences and return those that carry `claim`."""
     return find_in_sentences(
-        claim, split_sentences(text), matcher=matcher, lexical=lexical, threshold=threshold
+        claim,
+        split_sentences(text),
+        matcher=matcher,
+        lexical=lexical,
+        threshold=threshold,
+        title=title,
     )
 
 
@@ -78,7 +89,12 @@ def mentions_in_version(
 ) -> tuple[Mention, ...]:
     """The mentions of `claim` in one stored version, with offsets into the version's text."""
     found = find_in_text(
-        claim.text, version.text, matcher=matcher, lexical=lexical, threshold=threshold
+        claim.text,
+        version.text,
+        matcher=matcher,
+        lexical=lexical,
+        threshold=threshold,
+        title=version.title,
     )
     return tuple(
         Mention(

@@ -16,13 +16,15 @@ from enum import StrEnum
 
 from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, overlap
 from tracker.claims.stance import stance_of
-from tracker.claims.uptake import NOTICE_RECALL
 from tracker.domain import Claim, Correction, CorrectionKind, Stance
 
 __all__ = ["CandidateSource", "CorrectionCandidate", "Suggestion", "suggest_corrections"]
 
 ORIGIN_BOOST = 1.5  # the originator's own notice is the correction everyone should pick up
 SAME_TEXT = 0.8  # overlap at which a candidate repeats a registered correction
+# A notice that names this share of the claim is worth proposing: lower than what uptake needs,
+# since the user confirms every suggestion.
+NOTICE_RECALL = 0.3
 _RETRACTION = re.compile(r"\bretract(?:s|ed|ing|ion)?\b|\bwithdr[ae]w[n]?\b", re.IGNORECASE)
 _DENIAL = re.compile(
     r"\b(?:den(?:y|ies|ied|ial)|refut(?:e|es|ed)|reject(?:s|ed)|rebut(?:s|ted|tal)?"

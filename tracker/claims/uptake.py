@@ -24,6 +24,7 @@ from enum import StrEnum
 from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, Matcher, overlap
 from tracker.claims.mentions import FoundSentence, find_in_sentences
 from tracker.claims.sentences import Sentence, paragraphs, split_sentences
+from tracker.claims.text import STOP_WORDS, tokenize
 from tracker.domain import Claim, Correction, Stance, Uptake, UptakeKind, VersionRef
 
 __all__ = [
@@ -36,7 +37,16 @@ __all__ = [
 ]
 
 COUNTERPART_MIN = 0.4  # content-word overlap for a sentence to be the same sentence reworded
-NOTICE_RECALL = 0.3  # share of the claim's concepts a notice must name to be about the claim
+# Share of the claim's concepts a notice must name to be about the claim: a notice about another
+# claim of the same story names its setting too ("Parcelwise", "the outages": a third).
+NOTICE_RECALL = 0.5
+GENERIC_NOTICE_WORDS = 3  # a notice with at most this many words of its own names no claim
+# Words every notice uses; what is left names what the notice is about.
+_NOTICE_WORDS = frozenset(
+    """correction corrections corrected clarification clarified update updates updated editor
+    editors note article story report post version earlier previous changed amended revised
+    include included response comment reflect additional information""".split()
+)
 _NOTICE = re.compile(
     r"^[\s*\[(]*(?:(?:corrections?|clarifications?|updates?|updated|editor['’]?s['’]?\s+note"
     r"|retraction)\b[^:\n]{0,60}[:—–-]|(?:this|the)\s+(?:article|story|report|post)\s+"
@@ -94,6 +104,7 @@ class UptakeDecision:
     notice: str | None = None
     follow_up_id: int | None = None
     lags: tuple[tuple[Correction, float], ...] = ()  # seconds from each correction to the event
+    event_at: datetime | None = None  # when the uptake was first seen (None: no uptake)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +205,14 @@ def decide_uptake(
     # An edit that appended a note at the same moment keeps the note as evidence.
     notice = event.notice or next((e.notice for e in events if e.at == event.at and e.notice), None)
     return UptakeDecision(
-        uptake, event.evidence, repeated_at, event.change, notice, event.follow_up_id, lags
+        uptake,
+        event.evidence,
+        repeated_at,
+        event.change,
+        notice,
+        event.follow_up_id,
+        lags,
+        event.at,
     )
 
 
@@ -255,7 +273,7 @@ def _new_notice(
     for notice in sorted(after.notices - before.notices):
         if lexical.detail(claim, notice).recall >= NOTICE_RECALL:
             return notice
-    added = sorted(after.notices - before.notices)
+    added = [notice for notice in sorted(after.notices - before.notices) if _generic(notice)]
     if added and earliest is not None and after.version.fetched_at >= earliest:
         return added[0]  # a generic "This article has been updated." after the correction
     return None
@@ -292,6 +310,12 @@ def _change(before: _State, after: _State) -> SentenceChange:
         return SentenceChange(ChangeKind.DISPUTE_ADDED, *ids, anchor, denial_text)
     after_text = counterpart.text if counterpart is not None else None
     return SentenceChange(ChangeKind.UNCHANGED, *ids, anchor, after_text)
+
+
+def _generic(notice: str) -> bool:
+    """True when a notice says only that the article changed, not what it is about."""
+    own = [t for t in tokenize(notice) if t.word not in STOP_WORDS and t.word not in _NOTICE_WORDS]
+    return len(own) <= GENERIC_NOTICE_WORDS
 
 
 def _normal(text: str) -> str:

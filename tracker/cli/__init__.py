@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from tracker.cli import claims as _claims  # noqa: F401  (registers the commands)
 from tracker.cli import demo as _demo  # noqa: F401  (registers the command)
+from tracker.cli import graph as _graph  # noqa: F401  (registers the commands)
+from tracker.cli import link as _link  # noqa: F401  (registers the commands)
 from tracker.cli.app import app
 from tracker.errors import TrackerError
 

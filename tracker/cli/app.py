@@ -277,7 +277,15 @@ def status(ctx: typer.Context, json: JsonOpt = False) -> None:
     echo(", ".join(f"{k}: {v}" for k, v in state.counts.items()))
     print_table(
         state.feeds,
-        [*FEED_COLUMNS[:5], ("last error", lambda f: _short(f)), *FEED_COLUMNS[5:]],
+        [
+            ("outlet", lambda f: f.outlet or f.url),
+            ("state", lambda f: f.state),
+            ("entries", lambda f: f.entry_count),
+            ("last success", lambda f: f.last_success_at),
+            ("errors", lambda f: f.consecutive_errors),
+            ("next poll", lambda f: f.next_poll_at),
+            ("last error", _short),
+        ],
         title="feeds",
     )
     print_table(

@@ -7,8 +7,12 @@ from typing import Annotated
 
 import typer
 
+from tracker.api import Tracker
+from tracker.cli.claims import repeat_table
 from tracker.cli.render import echo, err, print_json, print_table
-from tracker.demo.run import crawl_demo_week
+from tracker.demo.run import crawl_demo_week, demo_settings
+from tracker.export import write_story_files
+from tracker.queries_story import story_for
 
 from .app import JsonOpt, _state, app
 
@@ -52,9 +56,26 @@ def demo(
          ("versions", lambda a: a.version_count)],
         title="articles edited after publication",
     )  # fmt: skip
+    print_table(
+        summary.takes,
+        [("first seen", lambda t: t.repeater.first_seen), ("repeater", lambda t: t.repeater.outlet),
+         ("took it from", lambda t: t.source.outlet), ("how", lambda t: t.kind),
+         ("score", lambda t: f"{t.score:.2f}"), ("title", lambda t: t.repeater.title[:50])],
+        title="who took the original report from whom",
+    )  # fmt: skip
+    for answer in summary.claims:  # the story's question: who repeated each claim, and since?
+        repeat_table(answer, urls=False)
     echo(
         f"{summary.passes} crawl passes over the story's week: {summary.articles} articles, "
         f"{summary.versions} versions, {summary.taken_down} taken down."
     )
     echo(f"database: {summary.database}")
     echo(f"explore:  tracker --db {summary.database} articles list")
+    echo(f"          tracker --db {summary.database} sources URL  (or: copies URL)")
+    for answer in summary.claims:
+        echo(f"          tracker --db {summary.database} uptake {answer.slug}  (or: timeline)")
+    folder = summary.database.parent / "demo-report"
+    with Tracker(demo_settings(summary.database, settings)) as tracker:
+        for answer in summary.claims:
+            files = write_story_files(story_for(tracker, answer.slug), folder)
+            echo(f"report:   {files['report']}  (graph files beside it: gexf, graphml, json, csv)")

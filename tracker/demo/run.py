@@ -8,10 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from tracker.api import Tracker
+from tracker.claims.api import Claims
+from tracker.claims.queries import WhoRepeated
 from tracker.clock import ManualClock
 from tracker.config import Settings, load_settings
+from tracker.demo.claims import answers, register_claims, register_corrections_due
 from tracker.demo.corpus import Corpus, load_corpus
 from tracker.demo.web import demo_resolver, serve_demo
+from tracker.linking.queries import Take, takes
 from tracker.pipeline import RunReport
 from tracker.store.records import ArticleInfo
 
@@ -46,6 +50,8 @@ class DemoSummary:
     outlets: tuple[OutletRow, ...]
     edited: tuple[ArticleInfo, ...]
     counts: dict[str, int]
+    takes: tuple[Take, ...] = ()  # who took the story from whom (primary provenance edges)
+    claims: tuple[WhoRepeated, ...] = ()  # who repeated each claim, stance, uptake, lag, late
 
 
 def demo_settings(database: Path, base: Settings | None = None) -> Settings:
@@ -65,8 +71,13 @@ def crawl_demo_week(
     corpus: Corpus | None = None,
     settings: Settings | None = None,
     on_pass: Callable[[float, RunReport], None] | None = None,
+    corrections: bool = True,
 ) -> DemoSummary:
-    """Crawl the demo web from the story's start to its end into a fresh SQLite file."""
+    """Crawl the demo web from the story's start to its end into a fresh SQLite file.
+
+    The story's claims are registered before the first pass and, with `corrections`, each
+    correction at its hour, as a user would after reading it.
+    """
     corpus = corpus or load_corpus()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -79,9 +90,15 @@ def crawl_demo_week(
             for outlet in corpus.outlets:
                 tracker.add_outlet(outlet.name, outlet.host, outlet.aliases)
                 tracker.add_feed(web.feed_url(outlet), outlet=outlet.name)
-            hours = 0.0
+            claims = Claims(tracker.store, clock)
+            register_claims(claims, corpus, web)
+            hours, previous = 0.0, corpus.start - timedelta(hours=1)
             while hours <= corpus_hours(corpus) + TAIL_HOURS:
-                clock.set(corpus.start + timedelta(hours=hours))
+                moment = corpus.start + timedelta(hours=hours)
+                if corrections:
+                    register_corrections_due(claims, corpus, web, clock, previous, moment)
+                clock.set(moment)
+                previous = moment
                 report = tracker.crawl()
                 passes += 1
                 for key, value in report.counts.items():
@@ -89,7 +106,8 @@ def crawl_demo_week(
                 if on_pass:
                     on_pass(hours, report)
                 hours += STEP_HOURS
-            return _summarise(tracker, database, passes, totals)
+            summary = _summarise(tracker, database, passes, totals)
+            return replace(summary, claims=answers(claims, corpus))
 
 
 def corpus_hours(corpus: Corpus) -> float:
@@ -123,4 +141,5 @@ def _summarise(
         outlets=rows,
         edited=tuple(a for a in articles if a.version_count > 1),
         counts=dict(sorted(totals.items())),
+        takes=takes(tracker.store),
     )

@@ -26,7 +26,9 @@ Rules, in order:
    the semantic matcher); scores within `_PARAPHRASE_TIE` are tied and the earliest wins. When
    the winner's own source (from `Candidate.sources`) scores within
    `_PARAPHRASE_CHAIN_MARGIN` of it, that source wins instead: a paraphrase of text a copy took
-   from its source goes to the source.
+   from its source goes to the source. Candidates the new article answers as a party to their
+   story are left out: its own outlet is named `_PARTY_MENTIONS` times or more in them, as a
+   company's statement on a report about the company restates the report to reply to it.
 6. The primary source (`Decision.source_id`): an explicit edge on the same story outranks the
    inferred ones (the one with the most shared content, then the earliest); else the first
    copy source; else the paraphrase source; else none, and the article is an original.
@@ -43,7 +45,7 @@ from dataclasses import dataclass, field
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Edge, EdgeKind, Outlet
 from tracker.linking.compare import Candidate, Comparison, Prepared, compare, prepare
-from tracker.linking.credits import Credit, find_credits
+from tracker.linking.credits import Credit, find_credits, mentions
 from tracker.linking.order import order_key, precedes
 from tracker.linking.paraphrase import Matcher, matcher_for
 
@@ -53,6 +55,7 @@ _PARAPHRASE_TIE = 0.05  # paraphrase scores this close are one score: the earlie
 # A paraphrase of text that a copy and its own source both carry goes to that source unless the
 # copy matches clearly better (its own additions are paraphrased too): chains, not stars.
 _PARAPHRASE_CHAIN_MARGIN = 0.1
+_PARTY_MENTIONS = 3  # names of the new article's outlet in a candidate that make it a party
 _MAX_PASSAGES = 50  # passages kept as evidence per edge (the share counts them all)
 _MAX_PAIRS = 20  # sentence pairs kept as evidence per edge
 _PRIORITY = (
@@ -200,8 +203,12 @@ def decide(
     *,
     links: Sequence[ResolvedLink] = (),
     credits: Sequence[Credit] = (),
+    answers: frozenset[int] = frozenset(),
 ) -> Decision:
-    """Decide the edges of `article` from its comparisons with earlier candidates."""
+    """Decide the edges of `article` from its comparisons with earlier candidates.
+
+    `answers` are candidates whose story the article's own outlet is a party to (rule 5).
+    """
     eligible = {
         c.candidate.ref.id: c for c in comparisons if precedes(c.candidate.ref, article, settings)
     }
@@ -267,7 +274,11 @@ def decide(
 
     paraphrase_source: Comparison | None = None
     if not copy_sources:
-        paraphrasers = [c for c in eligible.values() if c.paraphrase.passes and not sibling(c)]
+        paraphrasers = [
+            c
+            for c in eligible.values()
+            if c.paraphrase.passes and not sibling(c) and c.candidate.ref.id not in answers
+        ]
         if paraphrasers:
             best = max(c.paraphrase.score for c in paraphrasers)
             tied = [c for c in paraphrasers if c.paraphrase.score >= best - _PARAPHRASE_TIE]
@@ -353,9 +364,13 @@ def link_article(
     by_domain = {outlet.domain: outlet for outlet in outlets}
     wire = {credit.outlet.domain: credit.outlet for credit in credits if credit.wire}
     comparisons: list[Comparison] = []
+    party = by_domain.get(article.outlet)
+    answers: set[int] = set()
     for candidate in candidates:
         if not precedes(candidate.ref, article, settings):
             continue
+        if party is not None and mentions(candidate.text, party) >= _PARTY_MENTIONS:
+            answers.add(candidate.ref.id)
         marks = dict(wire)
         own = by_domain.get(candidate.ref.outlet)
         if own is not None:
@@ -368,7 +383,15 @@ def link_article(
         comparisons.append(
             compare(target, candidate, source, settings, chosen_matcher, tuple(marks.values()))
         )
-    return decide(article, target, comparisons, settings, links=links, credits=credits)
+    return decide(
+        article,
+        target,
+        comparisons,
+        settings,
+        links=links,
+        credits=credits,
+        answers=frozenset(answers),
+    )
 
 
 def to_relink(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from tracker.domain import Outlet
 
-__all__ = ["WIRE_CUES", "Credit", "find_credits"]
+__all__ = ["WIRE_CUES", "Credit", "find_credits", "mentions"]
 
 # Cues that mark a text as a wire story rather than a story that names its source in prose.
 WIRE_CUES = frozenset({"dateline", "byline", "contributed"})
@@ -37,6 +37,7 @@ _BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("reported_by", r"\breported\s+(?:by|in)"),
         ("according_to", r"\baccording\s+to"),
         ("told", r"\b(?:told|speaking\s+to|spoke\s+to|in\s+an\s+interview\s+with|statement\s+to)"),
+        ("quoted_by", r"\b(?:quoted|cited|interviewed)\s+(?:by|in)"),
         ("citing", r"\bciting(?:\s+(?:a|an|the)\s+(?:\w+\s+)?" + _REPORT + r"\s+(?:by|in|from))?"),
         ("hat_tip", r"(?:\bh/t|\bhat\s+tip(?:\s+to)?)\s*:?"),
         ("via", r"\bvia\s*:?"),
@@ -47,7 +48,8 @@ _BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 # Words that follow the outlet's name and make its mention a credit.
 _AFTER_VERB = re.compile(
-    r"""^\s*,?\s*(?:was\s+(?:the\s+)?first\s+to\s+report|
+    r"""^\s*,?\s*(?:(?:which|who|that)\s+)?(?:(?:also|later|since)\s+)?
+    (?:was\s+(?:the\s+)?first\s+to\s+report|
     (?:first|originally|earlier|previously|initially)\s+(?:reported|revealed)|
     (?:has|had)\s+(?:first\s+)?reported|broke\s+the\s+(?:story|news)|
     reported|reports|revealed|said\s+in\s+a\s+report|wrote|writes)\b""",
@@ -177,3 +179,16 @@ def find_credits(
             cue, start, end = found
             credits.append(Credit(outlet, cue, text[start:end], start, end))
     return credits
+
+
+def mentions(text: str, outlet: Outlet) -> int:
+    """How often `text` names `outlet` at all, credit or not (same name rules as credits)."""
+    names = _compile((outlet,))
+    return sum(
+        1
+        for match in names.pattern.finditer(text)
+        if not (
+            " ".join(match.group("name").lower().split()) in names.capitalised
+            and match.group("name") == match.group("name").lower()
+        )
+    )

@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "tracker_read_only"  # execution option: the transaction only reads
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -63,9 +64,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         # pysqlite's own transaction handling is off (isolation_level=None); begin explicitly,
         # IMMEDIATE so that two writers queue on the busy timeout instead of failing on upgrade.
+        # Read-only work (execution option READ_ONLY) begins DEFERRED: under WAL it then never
+        # takes the write lock, so a busy reader cannot starve a crawl's writes, nor wait on them.
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if backend == "postgresql":

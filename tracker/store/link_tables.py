@@ -1,16 +1,25 @@
-"""Tables of the similarity stage: provenance edges (and, added by the stage, its LSH index)."""
+"""Tables of the similarity stage: provenance edges, the LSH band index, boilerplate, progress."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.store.models import Base
 
-__all__ = ["EdgeRow"]
+__all__ = ["BandRow", "EdgeRow", "LinkStateRow", "ParagraphCountRow"]
 
 
 class EdgeRow(Base):
@@ -36,3 +45,53 @@ class EdgeRow(Base):
 
 Index("ix_edges_target", EdgeRow.target_id)
 Index("ix_edges_source", EdgeRow.source_id)
+
+
+class BandRow(Base):
+    """One MinHash band hash of an article's linked text: the LSH index, shared by every worker."""
+
+    __tablename__ = "link_bands"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+
+
+# Candidates are looked up by (band, hash); the article id makes the index cover the lookup.
+Index("ix_link_bands_lookup", BandRow.band, BandRow.hash, BandRow.article_id)
+
+
+class ParagraphCountRow(Base):
+    """How many of an outlet's articles carry a paragraph: what makes it boilerplate."""
+
+    __tablename__ = "link_paragraphs"
+
+    outlet_id: Mapped[int] = mapped_column(
+        ForeignKey("outlets.id", ondelete="CASCADE"), primary_key=True
+    )
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LinkStateRow(Base):
+    """Which version of an article was linked last, and what that linking needs to remember."""
+
+    __tablename__ = "link_state"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), index=True
+    )
+    linked_at: Mapped[datetime]
+    # Paragraph hashes blanked as boilerplate when this version was linked, so the same clean
+    # text can be rebuilt whenever the article is a candidate, without counting again.
+    boilerplate: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Credits of an outlet with no stored article on the story: {"outlet", "cue", "phrase"}.
+    unresolved: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Set when a later-stored article turned out to precede this one: link it again.
+    relink: Mapped[bool] = mapped_column(default=False, index=True)

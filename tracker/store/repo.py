@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tracker.domain import ArticleState, FeedState, Link
 from tracker.errors import BadInput, NotFound, StoreBusy
 from tracker.store import models as m
+from tracker.store.db import READ_ONLY
 from tracker.store.records import (
     ArticleInfo,
     FeedInfo,
@@ -75,9 +76,10 @@ class Store:
         return outlet_id
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def _tx(self, *, write: bool = True) -> Iterator[Session]:
+        bind = self.engine if write else self.engine.execution_options(**{READ_ONLY: True})
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            with Session(bind, expire_on_commit=False) as session, session.begin():
                 yield session
         except OperationalError as exc:
             if "locked" in str(exc).lower() or "busy" in str(exc).lower():
@@ -95,7 +97,7 @@ class Store:
 
     def list_outlets(self) -> list[OutletInfo]:
         """Every outlet, by name."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             return [_outlet_info(o) for o in s.scalars(select(m.Outlet).order_by(m.Outlet.name))]
 
     # ------------------------------------------------------------ feeds
@@ -136,7 +138,7 @@ class Store:
 
     def list_feeds(self, *, include_removed: bool = False) -> list[FeedInfo]:
         """Every feed with its health, by URL."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             query = select(m.Feed).order_by(m.Feed.url)
             if not include_removed:
                 query = query.where(m.Feed.state != FeedState.REMOVED)
@@ -144,7 +146,7 @@ class Store:
 
     def due_feeds(self, now: datetime) -> list[FeedInfo]:
         """Active feeds whose next poll time has come."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             query = (
                 select(m.Feed)
                 .where(m.Feed.state == FeedState.ACTIVE, m.Feed.next_poll_at <= now)
@@ -249,7 +251,7 @@ class Store:
 
     def pending_articles(self, now: datetime, limit: int = 0) -> list[PendingArticle]:
         """Canonical URLs listed by feeds that have no article yet and are due, oldest first."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             query = (
                 select(
                     m.Entry.canonical_url,
@@ -274,7 +276,7 @@ class Store:
 
     def article_for_url(self, url: str) -> int | None:
         """The article a (canonical) URL is known to lead to."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             return _article_id_for(s, url)
 
     def attach_entries(self, canonical: str, article_id: int) -> None:
@@ -376,7 +378,7 @@ class Store:
 
     def due_rechecks(self, now: datetime, limit: int = 0) -> list[RecheckItem]:
         """Live articles whose next re-check time has come."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             latest = (
                 select(m.Version.article_id, func.max(m.Version.seq).label("seq"))
                 .group_by(m.Version.article_id)
@@ -456,7 +458,7 @@ class Store:
 
     def get_article(self, url: str) -> ArticleInfo:
         """An article by any URL leading to it."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             article_id = _article_id_for(s, canonical_url(url))
             if article_id is None:
                 raise NotFound(f"no stored article for {url}")
@@ -464,13 +466,13 @@ class Store:
 
     def list_articles(self) -> list[ArticleInfo]:
         """Every stored article, oldest first."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             rows = s.scalars(select(m.Article).order_by(m.Article.first_seen, m.Article.id))
             return [_article_info(s, a) for a in rows]
 
     def versions(self, article_id: int) -> list[VersionInfo]:
         """The versions of an article, oldest first."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             rows = s.scalars(
                 select(m.Version).where(m.Version.article_id == article_id).order_by(m.Version.seq)
             )
@@ -503,7 +505,7 @@ class Store:
 
     def recent_runs(self, limit: int = 5) -> list[RunInfo]:
         """The newest crawl runs first."""
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             rows = s.scalars(select(m.CrawlRun).order_by(m.CrawlRun.id.desc()).limit(limit))
             return [
                 RunInfo(r.id, r.started_at, r.finished_at, r.status, dict(r.counts)) for r in rows
@@ -518,7 +520,7 @@ class Store:
             "articles": m.Article,
             "versions": m.Version,
         }
-        with self._tx() as s:
+        with self._tx(write=False) as s:
             return {
                 name: s.scalar(select(func.count()).select_from(model)) or 0
                 for name, model in tables.items()

@@ -1,0 +1,236 @@
+"""The claims stage: match new versions and new claims, store mentions, recompute uptakes.
+
+Runs after each crawl pass (and when a claim or correction is registered). Idempotent and
+resumable: every claim keeps a mark of the highest version id matched against it, moved in the
+same transaction that stores the mentions of a batch, so a killed run redoes at most one batch
+and a repeated run finds nothing to do. Uptakes are recomputed only for articles whose inputs
+changed: new mentions, a re-check since the last computation, a new correction, or a follow-up
+of the same outlet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from tracker.claims.fulltext import Concept
+from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
+from tracker.claims.mentions import mentions_in_version
+from tracker.claims.roles import Role, first_stances, role_of, shown_stance
+from tracker.claims.uptake import FollowUp, decide_uptake
+from tracker.domain import Claim, Correction, Stance
+from tracker.store import Store
+from tracker.store.claim_repo import (
+    ArticleFacts,
+    ClaimInfo,
+    ClaimRepo,
+    CorrectionInfo,
+    UptakeRecord,
+)
+
+__all__ = ["CANDIDATE_SHARE", "ClaimsStage", "decide_record", "follow_ups_by_outlet"]
+
+# A version is read sentence by sentence when its words cover this share of the claim's concept
+# weight. A text carrying the claim covers nearly all of it (a sentence may leave out a concept
+# or two, the rest of the article names them); 0.5 leaves room for misspellings and paraphrases
+# the index cannot see.
+CANDIDATE_SHARE = 0.5
+BATCH_IDS = 20_000  # version ids looked up per index query and stored per transaction
+MAX_UPTAKE_PASSES = 3  # a follow-up found in one pass makes its outlet's uptakes stale once
+
+
+class ClaimsStage:
+    """The post-crawl stage that keeps mentions and uptakes up to date."""
+
+    name = "claims"
+
+    def __init__(
+        self, matcher: Matcher | None = None, *, lexical: LexicalMatcher | None = None
+    ) -> None:
+        """Score sentences with `matcher` (default: the lexical one, which always locates words)."""
+        if lexical is None:
+            lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
+        self.lexical = lexical
+        self.matcher: Matcher = matcher or lexical
+
+    def run(self, store: Store, now: datetime) -> Mapping[str, int]:
+        """Do all pending claims work; return counts of named outcomes."""
+        return self.run_on(ClaimRepo(store.engine), now)
+
+    def run_on(self, repo: ClaimRepo, now: datetime) -> Mapping[str, int]:
+        """The same, on a claims repository."""
+        counts: Counter[str] = Counter()
+        upto = repo.max_version_id()
+        # Indexed even with no claim yet: free-text questions use the index too.
+        counts["claims_versions_indexed"] += repo.sync_full_text(upto)
+        claims = repo.claims()
+        for claim in claims:
+            if claim.matched_through < upto:
+                self._match(repo, claim, upto, counts)
+        for claim in claims:
+            self._uptakes(repo, claim, now, counts)
+        return counts
+
+    # ------------------------------------------------------------ matching
+
+    def _match(self, repo: ClaimRepo, claim: ClaimInfo, upto: int, counts: Counter[str]) -> None:
+        """Match versions (claim.matched_through, upto] against the claim, batch by batch."""
+        concepts = [Concept(w, words) for w, words in fts_concepts(claim.text, self.lexical)]
+        domain = Claim(claim.slug, claim.text, claim.origin_url)
+        after = claim.matched_through
+        while after < upto:
+            high = min(upto, after + BATCH_IDS)
+            ids = repo.candidate_versions(
+                concepts, min_share=CANDIDATE_SHARE, after=after, upto=high
+            )
+            versions = repo.versions_by_id(ids)
+            mentions = [
+                mention
+                for version in versions
+                for mention in mentions_in_version(
+                    domain, version, matcher=self.matcher, lexical=self.lexical
+                )
+            ]
+            counts["claims_versions_read"] += len(versions)
+            counts["claims_mentions"] += repo.save_mentions(claim.id, ids, mentions, high)
+            after = high
+
+    # ------------------------------------------------------------ uptake
+
+    def _uptakes(
+        self, repo: ClaimRepo, claim: ClaimInfo, now: datetime, counts: Counter[str]
+    ) -> None:
+        """Recompute the uptakes of the claim's articles whose inputs changed."""
+        corrections = repo.corrections(claim.id)
+        origin_id = repo.article_for_url(claim.origin_url)
+        for _ in range(MAX_UPTAKE_PASSES):
+            dirty = repo.dirty_articles(claim.id)
+            if not dirty:
+                return
+            before = repo.roles_of(claim.id, dirty)
+            facts = repo.article_facts(claim.id, dirty)
+            outlets = sorted({f.outlet_id for f in facts if f.outlet_id is not None})
+            follow = follow_ups_by_outlet(repo.outlet_mentions(claim.id, outlets))
+            records = [
+                decide_record(
+                    claim,
+                    f,
+                    corrections,
+                    origin_id,
+                    follow.get(f.outlet_id, ()) if f.outlet_id is not None else (),
+                    self.matcher,
+                )
+                for f in facts
+            ]
+            counts["claims_uptakes"] += repo.save_uptakes(claim.id, records, now)
+            # A new disputing article is a follow-up for its outlet's earlier repeats.
+            new_disputers = {
+                f.outlet_id
+                for f, r in zip(facts, records, strict=True)
+                if r.role == Role.DISPUTER
+                and before.get(f.article_id) != Role.DISPUTER
+                and f.outlet_id is not None
+            }
+            if not new_disputers:
+                return
+            repo.mark_outlets_stale(claim.id, sorted(new_disputers), keep_role=Role.DISPUTER)
+
+
+def follow_ups_by_outlet(
+    mentions: Sequence[tuple[int, int, datetime, int, Stance]],
+) -> dict[int, tuple[FollowUp, ...]]:
+    """Per outlet, its articles whose first mentioning version disputes the claim."""
+    firsts: dict[int, tuple[int, int, datetime, set[Stance]]] = {}
+    for article_id, outlet_id, first_seen, seq, stance in mentions:
+        kept = firsts.get(article_id)
+        if kept is None or seq < kept[1]:
+            firsts[article_id] = (outlet_id, seq, first_seen, {stance})
+        elif seq == kept[1]:
+            kept[3].add(stance)
+    out: dict[int, list[FollowUp]] = {}
+    for article_id, (outlet_id, _, first_seen, stances) in firsts.items():
+        if role_of(stances, origin=False) is Role.DISPUTER:
+            out.setdefault(outlet_id, []).append(FollowUp(article_id, first_seen, Stance.DISPUTES))
+    return {outlet: tuple(items) for outlet, items in out.items()}
+
+
+def decide_record(
+    claim: ClaimInfo,
+    facts: ArticleFacts,
+    corrections: Sequence[CorrectionInfo],
+    origin_id: int | None,
+    follow_ups: Sequence[FollowUp],
+    matcher: Matcher,
+) -> UptakeRecord:
+    """The role, first stance and uptake of one article for one claim."""
+    order = [v.id for v in facts.versions]
+    stances: dict[int, set[Stance]] = {}
+    for mention in facts.mentions:
+        stances.setdefault(mention.version_id, set()).add(mention.stance)
+    first = first_stances(order, stances)
+    role = role_of(first, origin=facts.article_id == origin_id) or Role.DISPUTER
+    stance = shown_stance(first)
+    sentence = next(
+        (
+            mention.sentence
+            for version_id in order
+            for mention in facts.mentions
+            if mention.version_id == version_id and mention.stance == stance
+        ),
+        "",
+    )
+    base = UptakeRecord(
+        article_id=facts.article_id,
+        role=role.value,
+        stance=stance.value if stance else None,
+        sentence=sentence,
+        repeated_at=None,
+        kind=None,
+        event_at=None,
+        lag_seconds=None,
+        late=False,
+        evidence="",
+        lags=(),
+        checked_at=facts.last_checked_at,
+    )
+    if role is Role.DISPUTER:
+        return base
+    domain = Claim(claim.slug, claim.text, claim.origin_url)
+    registered = [Correction(claim.slug, c.kind, c.published, c.url, c.text) for c in corrections]
+    decision = decide_uptake(
+        domain,
+        facts.article_id,
+        facts.versions,
+        registered,
+        checked_at=facts.last_checked_at or facts.first_seen,
+        first_seen=facts.first_seen,
+        taken_down_at=facts.taken_down_at,
+        follow_ups=follow_ups,
+        matcher=matcher,
+    )
+    if decision is None:  # only a notice or the stance rules disagree: keep the stored stance
+        return base
+    uptake = decision.uptake
+    lags = tuple(
+        {"correction_id": c.id, "kind": c.kind.value, "seconds": seconds}
+        # No lags when nothing was taken up yet; else one per correction, in the same order.
+        for c, (_, seconds) in zip(corrections, decision.lags, strict=False)
+    )
+    evidence = decision.evidence
+    if decision.notice and decision.notice not in evidence:
+        evidence += f" (notice: {decision.notice})"
+    return UptakeRecord(
+        article_id=facts.article_id,
+        role=role.value,
+        stance=base.stance,
+        sentence=sentence,
+        repeated_at=decision.repeated_at,
+        kind=uptake.kind.value,
+        event_at=decision.event_at,
+        lag_seconds=uptake.lag_seconds,
+        late=uptake.late,
+        evidence=evidence,
+        lags=lags,
+        checked_at=facts.last_checked_at,
+    )

@@ -1,0 +1,107 @@
+"""`tracker link`, `tracker sources URL`, `tracker copies URL`: provenance edges and chains."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tracker.cli.render import echo, print_json, print_table
+from tracker.linking.queries import Hop, copies_of, sources_of
+from tracker.linking.stage import LinkingStage
+from tracker.store.lock import crawl_lock
+
+from .app import JsonOpt, app, open_tracker
+
+UrlArg = Annotated[str, typer.Argument(help="Any URL of a stored article.")]
+
+
+@app.command("link")
+def link(
+    ctx: typer.Context,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Forget every edge and link every version again.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Link the article versions not linked yet (a crawl does this by itself)."""
+    with open_tracker(ctx) as tracker, crawl_lock(tracker.engine):
+        stage = LinkingStage(tracker.settings.link)
+        now = tracker.clock.now()
+        if rebuild:
+            counts = stage.rebuild(tracker.store, now)
+        else:
+            counts = stage.link(tracker.store, now, full=True)
+    if json:
+        print_json(dict(sorted(counts.items())))
+        return
+    echo(", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing to link")
+
+
+_CLIP = 200  # characters of a passage shown in the terminal (--json has them whole)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _CLIP else text[: _CLIP - 1].rstrip() + "…"
+
+
+def _show_hop(number: int, hop: Hop) -> None:
+    """One hop of a chain with its evidence, for people."""
+    share = f", {hop.share:.0%} of the text shared" if hop.share is not None else ""
+    echo(
+        f"{number}. {hop.kind.value} (score {hop.score:.2f}{share}) from {hop.source.outlet}: "
+        f"{hop.source.title} <{hop.source.url}>"
+    )
+    if hop.link:
+        echo(f"   link: {hop.link}")
+    if hop.credit:
+        echo(f'   credit: "{hop.credit}"')
+    for passage in hop.passages:
+        echo(f'   source:   "{_clip(passage.source)}"')
+        echo(f'   repeater: "{_clip(passage.repeater)}"')
+    for pair in hop.sentences:
+        echo(f'   source:   "{_clip(pair.source)}"')
+        echo(f'   repeater: "{_clip(pair.repeater)}"  (similarity {pair.similarity:.2f})')
+
+
+@app.command("sources")
+def sources(ctx: typer.Context, url: UrlArg, json: JsonOpt = False) -> None:
+    """The chain from an article back to the original, each hop with its evidence."""
+    with open_tracker(ctx) as tracker:
+        chain = sources_of(tracker.store, url)
+    if json:
+        print_json(chain)
+        return
+    article = chain.article
+    echo(f"{article.title} ({article.outlet}) <{article.url}>")
+    if not chain.hops:
+        echo("no earlier source found: this looks like an original")
+    for number, hop in enumerate(chain.hops, start=1):
+        _show_hop(number, hop)
+    if chain.hops:
+        original = chain.original
+        echo(f"original: {original.title} ({original.outlet}) <{original.url}>")
+    for hop in chain.also:
+        echo(f"also {hop.kind.value} from {hop.source.outlet}: {hop.source.title}")
+        if hop.credit:
+            echo(f'   credit: "{hop.credit}"')
+    for phrase in chain.unresolved:
+        echo(f'credits an outlet with no stored article on the story: "{phrase}"')
+
+
+@app.command("copies")
+def copies(ctx: typer.Context, url: UrlArg, json: JsonOpt = False) -> None:
+    """Everyone who repeated an article, directly or through a chain."""
+    with open_tracker(ctx) as tracker:
+        found = copies_of(tracker.store, url)
+    if json:
+        print_json(found)
+        return
+    print_table(
+        found.repeaters,
+        [("first seen", lambda r: r.article.first_seen), ("outlet", lambda r: r.article.outlet),
+         ("title", lambda r: r.article.title[:60]), ("how", lambda r: r.kind),
+         ("score", lambda r: f"{r.score:.2f}"), ("from", lambda r: r.via.outlet),
+         ("hops", lambda r: r.depth), ("url", lambda r: r.article.url)],
+        title=f"repeats of {found.article.title[:60]} ({found.article.outlet})",
+    )  # fmt: skip

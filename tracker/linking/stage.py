@@ -1,0 +1,314 @@
+"""The linking stage: every new article version gets its provenance edges, as part of a crawl.
+
+For each version not yet linked, oldest first, one unit of work:
+
+1. blank the outlet's boilerplate (paragraphs already seen on `boilerplate_min_pages` of its
+   other articles, counted in the store as articles are linked);
+2. fingerprint the clean text and look its band hashes up in the store's band table;
+3. gather candidates: the articles sharing most bands (the newest members of each bucket only,
+   and at most `TOPIC_SLOTS` topic-only matches, from the last `TOPIC_WINDOW`), the stored
+   articles its body links resolve to, the credited outlets' articles of the last
+   `CREDIT_WINDOW`, and the sources those candidates were themselves linked to (one hop up);
+4. let the pure core decide the edges (`tracker.linking.choose.link_article`);
+5. write edges, bands, paragraph counts and progress in one transaction, flagging for a relink
+   the candidates this article turns out to precede; those are linked again straight away.
+
+Every step reads only articles already linked, and the cost of one step depends on its candidate
+count, never on the size of the store. Killed at any point, the next pass goes on from the last
+committed unit (flagged relinks first), so it ends with the same edges; a rebuild forgets all of
+it and replays every version in the same order, so it writes the same edges as the crawls did.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from tracker.config import LinkSettings
+from tracker.domain import ArticleRef, Edge, Outlet
+from tracker.linking.boilerplate import paragraph_hashes, recurring, strip_boilerplate
+from tracker.linking.choose import ResolvedLink, link_article, to_relink
+from tracker.linking.compare import Candidate, Prepared
+from tracker.linking.credits import find_credits
+from tracker.linking.fingerprint import TERM_BAND_BASE, Fingerprint, fingerprint
+from tracker.store import Store
+from tracker.store.link_repo import LinkConflict, LinkedArticle, LinkRepo, LinkTarget, LinkWrite
+
+__all__ = ["LinkingStage"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+BATCH = 200  # pending versions read at once
+BUCKET_LIMIT = 64  # newest members read per (band, hash) bucket: a crowded bucket costs no more
+TOPIC_WINDOW = timedelta(days=7)  # a candidate sharing topic bands only must be this recent
+# Of those, at most this many: a crowded topic (or a site whose pages share most words) would
+# otherwise fill every slot with texts that only share vocabulary, each scored for paraphrase.
+TOPIC_SLOTS = 10
+CREDIT_WINDOW = timedelta(days=14)  # a credited outlet's articles looked at, back from first seen
+CREDIT_LIMIT = 10  # of which the newest this many
+_RANKED = 3  # band matches fetched per candidate slot, before the time filters thin them out
+
+
+class _LRU(MutableMapping[K, V]):
+    """A mapping that forgets its least recently used entries beyond `size`.
+
+    Written here because the standard library's lru_cache memoises a function and cannot be
+    handed to `link_article(cache=...)` as a mapping; this is the whole of it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._size = size
+
+    def __getitem__(self, key: K) -> V:
+        value = self._data[key]
+        self._data.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self._size:
+            self._data.popitem(last=False)
+
+    def __delitem__(self, key: K) -> None:
+        del self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class LinkingStage:
+    """Links pending article versions; named outcome counts go into the crawl run's report."""
+
+    name = "linking"
+
+    def __init__(self, settings: LinkSettings, *, cache_size: int = 500) -> None:
+        """Link with these thresholds, keeping up to `cache_size` candidate texts in memory."""
+        self.settings = settings
+        self._prepared: _LRU[int, Prepared] = _LRU(cache_size)  # by article id
+        # Boilerplate-blanked texts by (version compared, version linked).
+        self._clean: _LRU[tuple[int, int], str] = _LRU(cache_size)
+
+    def run(self, store: Store, now: datetime) -> Mapping[str, int]:
+        """Link every version not linked yet (the crawl's post-fetch stage)."""
+        return self.link(store, now)
+
+    def rebuild(self, store: Store, now: datetime) -> Mapping[str, int]:
+        """Forget every edge and link every version again, in the order they were stored."""
+        LinkRepo(store).reset()
+        self._prepared.clear()
+        self._clean.clear()
+        return self.link(store, now, full=True)
+
+    def link(self, store: Store, now: datetime, *, full: bool = False) -> dict[str, int]:
+        """Link pending versions; `full` also looks far back for versions committed late."""
+        repo = LinkRepo(store)
+        outlets = tuple(repo.outlets())
+        counts: Counter[str] = Counter()
+        self._relink(repo, repo.flagged(), outlets, now, counts)  # left by an interrupted pass
+        skipped: set[int] = set()
+        while True:
+            batch = [v for v in repo.pending(BATCH + len(skipped), full=full) if v not in skipped]
+            if not batch:
+                break
+            for version_id in batch:
+                target = repo.target(version_id)
+                if target is None:
+                    skipped.add(version_id)
+                    continue
+                try:
+                    relink = self._link(repo, target, outlets, now, counts)
+                except LinkConflict:
+                    counts["link_conflict"] += 1
+                    skipped.add(version_id)
+                    continue
+                self._relink(repo, relink, outlets, now, counts)
+        return dict(counts)
+
+    def _relink(
+        self,
+        repo: LinkRepo,
+        article_ids: Sequence[int],
+        outlets: tuple[Outlet, ...],
+        now: datetime,
+        counts: Counter[str],
+    ) -> None:
+        for article_id in sorted(article_ids):
+            target = repo.relink_target(article_id)
+            if target is None:
+                continue
+            try:
+                self._link(repo, target, outlets, now, counts, relinking=True)
+            except LinkConflict:
+                counts["link_conflict"] += 1
+
+    def _link(
+        self,
+        repo: LinkRepo,
+        target: LinkTarget,
+        outlets: tuple[Outlet, ...],
+        now: datetime,
+        counts: Counter[str],
+        *,
+        relinking: bool = False,
+    ) -> list[int]:
+        """Link one version; returns the articles to link again because this one precedes them."""
+        settings = self.settings
+        ref = target.ref
+        counted: frozenset[int] = frozenset()
+        boilerplate = target.boilerplate
+        if not relinking:
+            hashes = paragraph_hashes(target.text)
+            before: frozenset[int] = frozenset()
+            if target.previous_text is not None:
+                before = paragraph_hashes(target.previous_text)
+            stored: dict[int, int] = {}
+            if target.outlet_id is not None:
+                stored = repo.paragraph_counts(target.outlet_id, hashes)
+            # The counts include this article's earlier version: only other pages count.
+            others = {digest: pages - (digest in before) for digest, pages in stored.items()}
+            boilerplate = recurring(others, settings.boilerplate_min_pages)
+            counted = hashes - before
+        clean = strip_boilerplate(target.text, boilerplate)
+        prints = fingerprint(clean, settings)
+        resolved = repo.resolve_links(link.url for link in target.links)
+        links = [
+            ResolvedLink(link.url, resolved[link.url], link.text)
+            for link in target.links
+            if link.url in resolved and resolved[link.url] != ref.id
+        ]
+        candidates, versions = self._candidates(repo, ref, clean, prints, links, outlets)
+        decision = link_article(
+            ref,
+            clean,
+            candidates,
+            settings,
+            outlets=outlets,
+            links=links,
+            cache=self._prepared,
+        )
+        edges = [
+            Edge(
+                e.source_id,
+                e.target_id,
+                e.kind,
+                e.score,
+                {**e.evidence, "source_version": versions[e.source_id]},
+            )
+            for e in decision.edges
+        ]
+        first = target.previous_text is None and not relinking
+        relink = to_relink(ref, candidates, settings) if first else []
+        repo.save(
+            LinkWrite(
+                article_id=ref.id,
+                version_id=target.version_id,
+                edges=edges,
+                primary=decision.source_id,
+                now=now,
+                bands=prints.bands,
+                outlet_id=target.outlet_id,
+                counted=counted,
+                boilerplate=boilerplate,
+                unresolved=[
+                    {
+                        "outlet": c.outlet.domain,
+                        "name": c.outlet.name,
+                        "cue": c.cue,
+                        "phrase": c.phrase,
+                    }
+                    for c in decision.unresolved
+                ],
+                relink=relink,
+                relinking=relinking,
+            )
+        )
+        counts["relinked" if relinking else "linked"] += 1
+        if decision.source_id is not None and not relinking:
+            counts["linked_with_source"] += 1
+        return relink
+
+    def _candidates(
+        self,
+        repo: LinkRepo,
+        ref: ArticleRef,
+        clean: str,
+        prints: Fingerprint,
+        links: Sequence[ResolvedLink],
+        outlets: tuple[Outlet, ...],
+    ) -> tuple[list[Candidate], dict[int, int]]:
+        """Candidates for one new text, and the version of each that linking compares."""
+        latest = ref.first_seen + timedelta(seconds=self.settings.first_seen_tolerance)
+        copy: Counter[int] = Counter()
+        topic: Counter[int] = Counter()
+        for article_id, band in repo.band_hits(prints.bands, BUCKET_LIMIT):
+            if article_id != ref.id:
+                (topic if band >= TERM_BAND_BASE else copy)[article_id] += 1
+        slots = self.settings.max_candidates
+        ranked = sorted(set(copy) | set(topic), key=lambda a: (-(copy[a] + topic[a]), -a))
+        known = repo.linked(ranked[: slots * _RANKED])
+        recent = ref.first_seen - TOPIC_WINDOW
+        in_time = [a for a in ranked if a in known and known[a].ref.first_seen <= latest]
+        copying = [a for a in in_time if copy[a]]
+        topical = [a for a in in_time if not copy[a] and known[a].ref.first_seen >= recent]
+        banded = (copying + topical[:TOPIC_SLOTS])[:slots]
+        explicit = [link.article_id for link in links]
+        credited = {c.outlet.domain for c in find_credits(clean, outlets, own_domain=ref.outlet)}
+        for domain in sorted(credited):
+            since = ref.first_seen - CREDIT_WINDOW
+            explicit += repo.outlet_articles(domain, since, latest, CREDIT_LIMIT)
+        chosen = [a for a in dict.fromkeys(banded + explicit) if a != ref.id]
+        sources = repo.sources(chosen)
+        above = {s for ids in sources.values() for s in ids} - set(chosen) - {ref.id}
+        sources.update(repo.sources(above))
+        wanted = [*chosen, *sorted(above)]
+        known.update(repo.linked(a for a in wanted if a not in known))
+        picked = [known[a] for a in wanted if a in known and known[a].ref.first_seen <= latest]
+        versions = _versions_at(repo.versions(item.ref.id for item in picked), ref.first_seen)
+        texts = self._texts(repo, picked, versions)
+        candidates = [
+            Candidate(item.ref, texts[versions[item.ref.id]], sources.get(item.ref.id, ()))
+            for item in sorted(picked, key=lambda item: item.ref.id)
+        ]
+        return candidates, versions
+
+    def _texts(
+        self, repo: LinkRepo, items: Sequence[LinkedArticle], versions: Mapping[int, int]
+    ) -> dict[int, str]:
+        """Boilerplate-blanked texts of these versions of linked articles by version id, cached."""
+        out: dict[int, str] = {}
+        for item in items:
+            # The blanked paragraphs belong to the linked version: a relink may change them.
+            cached = self._clean.get((versions[item.ref.id], item.version_id))
+            if cached is not None:
+                out[versions[item.ref.id]] = cached
+        missing = [item for item in items if versions[item.ref.id] not in out]
+        stored = repo.texts(versions[item.ref.id] for item in missing)
+        for item in missing:
+            version = versions[item.ref.id]
+            clean = strip_boilerplate(stored[version], item.boilerplate)
+            self._clean[(version, item.version_id)] = clean
+            out[version] = clean
+        return out
+
+
+def _versions_at(
+    versions: Mapping[int, Sequence[tuple[int, datetime]]], moment: datetime
+) -> dict[int, int]:
+    """Each article's version online at `moment` (what a later article could take), else its first.
+
+    A source is compared as it read when the new article was first seen: a copy of a report
+    that was corrected later still matches the report's uncorrected text, not a copy of it.
+    """
+    chosen: dict[int, int] = {}
+    for article, rows in versions.items():
+        earlier = [version for version, fetched in rows if fetched <= moment]
+        chosen[article] = earlier[-1] if earlier else rows[0][0]
+    return chosen

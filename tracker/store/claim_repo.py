@@ -1,0 +1,767 @@
+"""The claims repository: one method per use case, each its own short transaction.
+
+SQLite and PostgreSQL alike; user text only ever travels as bound parameters. The full-text
+lookups go through `tracker.claims.fulltext`, the one place that knows each backend's index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Engine, Result, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from tracker.claims.fulltext import Concept, full_text_for
+from tracker.domain import ArticleState, CorrectionKind, Link, Mention, Stance, VersionRef
+from tracker.errors import BadInput, NotFound, StoreBusy
+from tracker.store import models as m
+from tracker.store.claim_tables import ClaimRow, CorrectionRow, MentionRow, UptakeRow
+from tracker.store.link_tables import EdgeRow
+from tracker.urls import canonical_url
+
+__all__ = [
+    "ArticleFacts",
+    "ClaimInfo",
+    "ClaimRepo",
+    "CorrectionInfo",
+    "EdgeInfo",
+    "MentionFact",
+    "StoredUptake",
+    "UptakeRecord",
+    "plain_text",
+]
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+# Control characters (NUL among them, which PostgreSQL text refuses) are white space to a claim.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_CLAIM_CHARS = 1000  # a claim is a statement, not a document
+_IN_CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimInfo:
+    """A registered claim and how far versions were matched against it."""
+
+    id: int
+    slug: str
+    text: str
+    origin_url: str | None
+    created_at: datetime
+    matched_through: int
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionInfo:
+    """A registered correction of a claim."""
+
+    id: int
+    claim_slug: str
+    kind: CorrectionKind
+    published: datetime
+    url: str | None
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MentionFact:
+    """A stored mention as the uptake stage reads it."""
+
+    version_id: int
+    stance: Stance
+    sentence: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFacts:
+    """What deciding one article's uptake needs: the article, its versions and mentions."""
+
+    article_id: int
+    url: str
+    outlet_id: int | None
+    first_seen: datetime
+    state: str
+    taken_down_at: datetime | None
+    last_checked_at: datetime | None
+    versions: tuple[VersionRef, ...]  # oldest first
+    mentions: tuple[MentionFact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UptakeRecord:
+    """One article's computed relation to a claim, to be stored."""
+
+    article_id: int
+    role: str
+    stance: str | None
+    sentence: str
+    repeated_at: datetime | None
+    kind: str | None
+    event_at: datetime | None
+    lag_seconds: float | None
+    late: bool
+    evidence: str
+    lags: tuple[Mapping[str, Any], ...]
+    checked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeInfo:
+    """The provenance edge into an article: where it took its content from."""
+
+    target_id: int
+    source_id: int
+    source_url: str
+    source_outlet: str | None
+    kind: str
+    score: float
+    primary: bool
+    evidence: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUptake:
+    """A stored uptake joined with its article and outlet, for the read side."""
+
+    article_id: int
+    url: str
+    title: str
+    outlet: str
+    outlet_domain: str
+    first_seen: datetime
+    state: str
+    role: str
+    stance: str | None
+    sentence: str
+    repeated_at: datetime | None
+    kind: str | None
+    event_at: datetime | None
+    lag_seconds: float | None
+    late: bool
+    evidence: str
+    lags: tuple[Mapping[str, Any], ...]
+    checked_at: datetime | None
+
+
+class ClaimRepo:
+    """Reads and writes the claims tables; every method is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.full_text = full_text_for(engine.dialect.name)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise StoreBusy("the database stayed locked; another process holds it") from exc
+            raise
+
+    # ------------------------------------------------------------ claims
+
+    def add_claim(self, slug: str, text: str, origin_url: str | None, now: datetime) -> ClaimInfo:
+        """Register a claim; BadInput when the slug is malformed or taken, or the text unusable."""
+        if not SLUG.match(slug):
+            raise BadInput(
+                f"not a claim slug: {slug[:60]!r} (lower-case letters, digits and dashes)"
+            )
+        text = plain_text(text)
+        if not text:
+            raise BadInput("the claim text is empty")
+        if len(text) > MAX_CLAIM_CHARS:
+            raise BadInput(f"a claim is one statement: at most {MAX_CLAIM_CHARS} characters")
+        origin = canonical_url(origin_url) if origin_url else None
+        with self._tx() as s:
+            if s.scalar(select(ClaimRow.id).where(ClaimRow.slug == slug)) is not None:
+                raise BadInput(f"a claim named {slug!r} exists already")
+            row = ClaimRow(
+                slug=slug, text=text, origin_url=origin, created_at=now, matched_through=0
+            )
+            s.add(row)
+            try:
+                with s.begin_nested():
+                    s.flush()
+            except IntegrityError:
+                raise BadInput(f"a claim named {slug!r} exists already") from None
+            return _claim_info(row)
+
+    def claim(self, slug: str) -> ClaimInfo:
+        """A claim by its slug."""
+        with self._tx() as s:
+            row = (
+                s.scalar(select(ClaimRow).where(ClaimRow.slug == slug))
+                if SLUG.match(slug)
+                else None
+            )
+            if row is None:
+                raise NotFound(f"no claim named {slug[:100]!r} (see `tracker claims list`)")
+            return _claim_info(row)
+
+    def find_claim(self, slug: str) -> ClaimInfo | None:
+        """A claim by its slug, or None (also for what cannot be a slug)."""
+        if not SLUG.match(slug):
+            return None
+        with self._tx() as s:
+            row = s.scalar(select(ClaimRow).where(ClaimRow.slug == slug))
+            return _claim_info(row) if row is not None else None
+
+    def claims(self) -> list[ClaimInfo]:
+        """Every claim, by slug."""
+        with self._tx() as s:
+            return [_claim_info(r) for r in s.scalars(select(ClaimRow).order_by(ClaimRow.slug))]
+
+    def role_counts(self) -> dict[int, dict[str, int]]:
+        """Per claim id, how many articles play each role."""
+        with self._tx() as s:
+            rows = s.execute(
+                select(UptakeRow.claim_id, UptakeRow.role, func.count()).group_by(
+                    UptakeRow.claim_id, UptakeRow.role
+                )
+            )
+            out: dict[int, dict[str, int]] = {}
+            for claim_id, role, count in rows:
+                out.setdefault(claim_id, {})[role] = count
+            return out
+
+    # ------------------------------------------------------------ corrections
+
+    def add_correction(
+        self,
+        claim_id: int,
+        kind: CorrectionKind,
+        *,
+        published: datetime,
+        url: str | None,
+        text: str,
+        now: datetime,
+    ) -> tuple[CorrectionInfo, int]:
+        """Register a correction and re-check every live article that mentions the claim now.
+
+        Returns the correction and how many articles were scheduled; the crawler's re-check
+        picks them up at its next pass and the decaying schedule resumes after it.
+        """
+        with self._tx() as s:
+            claim = s.get_one(ClaimRow, claim_id)
+            row = CorrectionRow(
+                claim_id=claim_id,
+                kind=kind.value,
+                published=published,
+                url=url,
+                text=text,
+                created_at=now,
+            )
+            s.add(row)
+            mentioning = select(MentionRow.article_id).where(MentionRow.claim_id == claim_id)
+            scheduled = _rowcount(
+                s.execute(
+                    update(m.Article)
+                    .where(m.Article.id.in_(mentioning), m.Article.state == ArticleState.LIVE)
+                    .values(next_check_at=now)
+                )
+            )
+            s.execute(update(UptakeRow).where(UptakeRow.claim_id == claim_id).values(stale=True))
+            s.flush()
+            return _correction_info(row, claim.slug), scheduled
+
+    def corrections(self, claim_id: int) -> list[CorrectionInfo]:
+        """The corrections of a claim, earliest first."""
+        with self._tx() as s:
+            slug = s.get_one(ClaimRow, claim_id).slug
+            rows = s.scalars(
+                select(CorrectionRow)
+                .where(CorrectionRow.claim_id == claim_id)
+                .order_by(CorrectionRow.published, CorrectionRow.id)
+            )
+            return [_correction_info(r, slug) for r in rows]
+
+    # ------------------------------------------------------------ matching
+
+    def max_version_id(self) -> int:
+        """The highest version id stored (0 when none)."""
+        with self._tx() as s:
+            return int(s.scalar(select(func.max(m.Version.id))) or 0)
+
+    def sync_full_text(self, upto: int) -> int:
+        """Index versions up to `upto` for full-text search (SQLite; PostgreSQL needs nothing)."""
+        with self._tx() as s:
+            return self.full_text.sync(s, upto)
+
+    def candidate_versions(
+        self,
+        concepts: Sequence[Concept],
+        *,
+        min_share: float,
+        after: int = 0,
+        upto: int | None = None,
+        limit: int | None = None,
+    ) -> list[int]:
+        """Ids of versions whose words cover `min_share` of a claim's concepts."""
+        with self._tx() as s:
+            return self.full_text.candidates(
+                s, concepts, min_share=min_share, after=after, upto=upto, limit=limit
+            )
+
+    def versions_by_id(self, ids: Sequence[int]) -> list[VersionRef]:
+        """The versions with these ids, in id order."""
+        out: list[VersionRef] = []
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(ids))):
+                rows = s.scalars(select(m.Version).where(m.Version.id.in_(chunk)))
+                out.extend(_version_ref(v) for v in rows)
+        return sorted(out, key=lambda v: v.id)
+
+    def save_mentions(
+        self, claim_id: int, version_ids: Sequence[int], mentions: Sequence[Mention], upto: int
+    ) -> int:
+        """Replace the claim's mentions in these versions and move its match mark to `upto`.
+
+        Replacing (not adding) keeps a repeated run idempotent. Returns how many were stored.
+        """
+        by_version = {mention.version_id for mention in mentions}
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(version_ids) | by_version)):
+                s.execute(
+                    delete(MentionRow).where(
+                        MentionRow.claim_id == claim_id, MentionRow.version_id.in_(chunk)
+                    )
+                )
+            articles: dict[int, int] = {}
+            for chunk in _chunks(sorted(by_version)):
+                pairs = s.execute(
+                    select(m.Version.id, m.Version.article_id).where(m.Version.id.in_(chunk))
+                )
+                articles.update((version_id, article_id) for version_id, article_id in pairs)
+            rows = [
+                {
+                    "claim_id": claim_id,
+                    "version_id": mention.version_id,
+                    "article_id": articles[mention.version_id],
+                    "start": mention.start,
+                    "end": mention.end,
+                    "sentence": mention.sentence,
+                    "stance": mention.stance.value,
+                    "score": mention.score,
+                }
+                for mention in mentions
+                if mention.version_id in articles
+            ]
+            if rows:
+                s.execute(insert(MentionRow), rows)
+            s.execute(
+                update(ClaimRow)
+                .where(ClaimRow.id == claim_id, ClaimRow.matched_through < upto)
+                .values(matched_through=upto)
+            )
+            return len(rows)
+
+    # ------------------------------------------------------------ uptake
+
+    def dirty_articles(self, claim_id: int) -> list[int]:
+        """Articles mentioning the claim whose uptake is missing, stale or older than a check."""
+        with self._tx() as s:
+            query = (
+                select(MentionRow.article_id)
+                .distinct()
+                .join(m.Article, m.Article.id == MentionRow.article_id)
+                .join(
+                    UptakeRow,
+                    and_(
+                        UptakeRow.claim_id == MentionRow.claim_id,
+                        UptakeRow.article_id == MentionRow.article_id,
+                    ),
+                    isouter=True,
+                )
+                .where(
+                    MentionRow.claim_id == claim_id,
+                    or_(
+                        UptakeRow.id.is_(None),
+                        UptakeRow.stale.is_(True),
+                        and_(
+                            m.Article.last_checked_at.is_not(None),
+                            or_(
+                                UptakeRow.checked_at.is_(None),
+                                m.Article.last_checked_at > UptakeRow.checked_at,
+                            ),
+                        ),
+                    ),
+                )
+                .order_by(MentionRow.article_id)
+            )
+            return list(s.scalars(query))
+
+    def article_facts(self, claim_id: int | None, article_ids: Sequence[int]) -> list[ArticleFacts]:
+        """Each article with its versions (oldest first) and its mentions of the claim.
+
+        Without a claim (free text matched on the fly) the mentions are left empty.
+        """
+        out: list[ArticleFacts] = []
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(article_ids))):
+                articles = {
+                    a.id: a for a in s.scalars(select(m.Article).where(m.Article.id.in_(chunk)))
+                }
+                versions: dict[int, list[VersionRef]] = {}
+                for v in s.scalars(
+                    select(m.Version)
+                    .where(m.Version.article_id.in_(chunk))
+                    .order_by(m.Version.article_id, m.Version.seq)
+                ):
+                    versions.setdefault(v.article_id, []).append(_version_ref(v))
+                mentions: dict[int, list[MentionFact]] = {}
+                stored = (
+                    select(MentionRow)
+                    .where(MentionRow.claim_id == claim_id, MentionRow.article_id.in_(chunk))
+                    .order_by(MentionRow.version_id, MentionRow.start)
+                )
+                for row in s.scalars(stored) if claim_id is not None else ():
+                    mentions.setdefault(row.article_id, []).append(
+                        MentionFact(row.version_id, Stance(row.stance), row.sentence, row.score)
+                    )
+                for article_id in chunk:
+                    a = articles.get(article_id)
+                    if a is None:
+                        continue
+                    out.append(
+                        ArticleFacts(
+                            article_id=a.id,
+                            url=a.url,
+                            outlet_id=a.outlet_id,
+                            first_seen=a.first_seen,
+                            state=a.state,
+                            taken_down_at=a.taken_down_at,
+                            last_checked_at=a.last_checked_at,
+                            versions=tuple(versions.get(a.id, ())),
+                            mentions=tuple(mentions.get(a.id, ())),
+                        )
+                    )
+        return out
+
+    def outlet_mentions(
+        self, claim_id: int, outlet_ids: Sequence[int]
+    ) -> list[tuple[int, int, datetime, int, Stance]]:
+        """(article, outlet, first seen, version seq, stance) of every mention by these outlets."""
+        out: list[tuple[int, int, datetime, int, Stance]] = []
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(outlet_ids))):
+                rows = s.execute(
+                    select(
+                        MentionRow.article_id,
+                        m.Article.outlet_id,
+                        m.Article.first_seen,
+                        m.Version.seq,
+                        MentionRow.stance,
+                    )
+                    .join(m.Article, m.Article.id == MentionRow.article_id)
+                    .join(m.Version, m.Version.id == MentionRow.version_id)
+                    .where(MentionRow.claim_id == claim_id, m.Article.outlet_id.in_(chunk))
+                )
+                out.extend((a, o, f, q, Stance(st)) for a, o, f, q, st in rows if o is not None)
+        return out
+
+    def article_for_url(self, url: str | None) -> int | None:
+        """The stored article a URL leads to, if any."""
+        if not url:
+            return None
+        try:
+            form = canonical_url(url)
+        except BadInput:
+            return None
+        with self._tx() as s:
+            return s.scalar(select(m.ArticleUrl.article_id).where(m.ArticleUrl.url == form))
+
+    def save_uptakes(self, claim_id: int, records: Sequence[UptakeRecord], now: datetime) -> int:
+        """Store (replace) the uptakes of these articles for the claim."""
+        if not records:
+            return 0
+        with self._tx() as s:
+            for chunk in _chunks(sorted({r.article_id for r in records})):
+                s.execute(
+                    delete(UptakeRow).where(
+                        UptakeRow.claim_id == claim_id, UptakeRow.article_id.in_(chunk)
+                    )
+                )
+            s.execute(
+                insert(UptakeRow),
+                [
+                    {
+                        "claim_id": claim_id,
+                        "article_id": r.article_id,
+                        "role": r.role,
+                        "stance": r.stance,
+                        "sentence": r.sentence,
+                        "repeated_at": r.repeated_at,
+                        "kind": r.kind,
+                        "event_at": r.event_at,
+                        "lag_seconds": r.lag_seconds,
+                        "late": r.late,
+                        "evidence": r.evidence,
+                        "lags": [dict(lag) for lag in r.lags],
+                        "checked_at": r.checked_at,
+                        "stale": False,
+                        "computed_at": now,
+                    }
+                    for r in records
+                ],
+            )
+            return len(records)
+
+    def mark_outlets_stale(
+        self, claim_id: int, outlet_ids: Sequence[int], *, keep_role: str | None = None
+    ) -> int:
+        """Have the uptakes of these outlets' articles (but those in `keep_role`) recomputed."""
+        if not outlet_ids:
+            return 0
+        with self._tx() as s:
+            of_outlets = select(m.Article.id).where(m.Article.outlet_id.in_(list(outlet_ids)))
+            query = update(UptakeRow).where(
+                UptakeRow.claim_id == claim_id, UptakeRow.article_id.in_(of_outlets)
+            )
+            if keep_role is not None:
+                query = query.where(UptakeRow.role != keep_role)
+            return _rowcount(s.execute(query.values(stale=True)))
+
+    def roles_of(self, claim_id: int, article_ids: Sequence[int]) -> dict[int, str]:
+        """The stored role of each of these articles, where there is one."""
+        out: dict[int, str] = {}
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(article_ids))):
+                rows = s.execute(
+                    select(UptakeRow.article_id, UptakeRow.role).where(
+                        UptakeRow.claim_id == claim_id, UptakeRow.article_id.in_(chunk)
+                    )
+                )
+                out.update(list(rows))
+        return out
+
+    # ------------------------------------------------------------ read side
+
+    def stored_uptakes(
+        self,
+        claim_id: int,
+        *,
+        roles: Sequence[str],
+        since: datetime | None = None,
+        until: datetime | None = None,
+        outlet: str | None = None,
+    ) -> list[StoredUptake]:
+        """The claim's articles in these roles, first repeat first, filtered."""
+        with self._tx() as s:
+            # Columns, not entities: thousands of rows, and the ORM's identity map is not needed.
+            query = (
+                select(
+                    m.Article.id,
+                    m.Article.url,
+                    m.Article.title,
+                    m.Outlet.name,
+                    m.Outlet.domain,
+                    m.Article.first_seen,
+                    m.Article.state,
+                    UptakeRow.role,
+                    UptakeRow.stance,
+                    UptakeRow.sentence,
+                    UptakeRow.repeated_at,
+                    UptakeRow.kind,
+                    UptakeRow.event_at,
+                    UptakeRow.lag_seconds,
+                    UptakeRow.late,
+                    UptakeRow.evidence,
+                    UptakeRow.lags,
+                    UptakeRow.checked_at,
+                )
+                .select_from(UptakeRow)
+                .join(m.Article, m.Article.id == UptakeRow.article_id)
+                .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+                .where(UptakeRow.claim_id == claim_id, UptakeRow.role.in_(list(roles)))
+            )
+            when = func.coalesce(UptakeRow.repeated_at, m.Article.first_seen)
+            if since is not None:
+                query = query.where(when >= since)
+            if until is not None:
+                query = query.where(when <= until)
+            if outlet:
+                wanted = outlet.strip().lower()
+                query = query.where(
+                    or_(func.lower(m.Outlet.name) == wanted, func.lower(m.Outlet.domain) == wanted)
+                )
+            query = query.order_by(when, m.Article.id)
+            return [
+                StoredUptake(
+                    article_id=article_id,
+                    url=url,
+                    title=title,
+                    outlet=name or domain or "?",
+                    outlet_domain=domain or "",
+                    first_seen=first_seen,
+                    state=state,
+                    role=role,
+                    stance=stance,
+                    sentence=sentence,
+                    repeated_at=repeated_at,
+                    kind=kind,
+                    event_at=event_at,
+                    lag_seconds=lag_seconds,
+                    late=late,
+                    evidence=evidence,
+                    lags=tuple(lags or ()),
+                    checked_at=checked_at,
+                )
+                for (
+                    article_id,
+                    url,
+                    title,
+                    name,
+                    domain,
+                    first_seen,
+                    state,
+                    role,
+                    stance,
+                    sentence,
+                    repeated_at,
+                    kind,
+                    event_at,
+                    lag_seconds,
+                    late,
+                    evidence,
+                    lags,
+                    checked_at,
+                ) in s.execute(query)
+            ]
+
+    def edges_into(self, article_ids: Sequence[int]) -> dict[int, EdgeInfo]:
+        """The provenance edge into each article: the primary one, else the best scored."""
+        best: dict[int, EdgeInfo] = {}
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(article_ids))):
+                rows = s.execute(
+                    select(EdgeRow, m.Article.url, m.Outlet.name)
+                    .join(m.Article, m.Article.id == EdgeRow.source_id)
+                    .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+                    .where(EdgeRow.target_id.in_(chunk))
+                    .order_by(EdgeRow.target_id, EdgeRow.primary.desc(), EdgeRow.score.desc())
+                )
+                for edge, url, outlet in rows:
+                    if edge.target_id not in best:
+                        best[edge.target_id] = EdgeInfo(
+                            edge.target_id,
+                            edge.source_id,
+                            url,
+                            outlet,
+                            edge.kind,
+                            edge.score,
+                            edge.primary,
+                            dict(edge.evidence or {}),
+                        )
+        return best
+
+    def article_outlets(self, article_ids: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
+        """Per article: (url, title, outlet name, outlet domain)."""
+        out: dict[int, tuple[str, str, str, str]] = {}
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(article_ids))):
+                rows = s.execute(
+                    select(
+                        m.Article.id, m.Article.url, m.Article.title, m.Outlet.name, m.Outlet.domain
+                    )
+                    .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+                    .where(m.Article.id.in_(chunk))
+                )
+                for article_id, url, title, name, domain in rows:
+                    out[article_id] = (url, title, name or domain or "?", domain or "")
+        return out
+
+    def notices_of_claim(
+        self, claim_id: int
+    ) -> list[tuple[int, int, str, datetime, tuple[str, ...], str]]:
+        """(article, version, url, fetched, structured notices, text) of mentioning articles."""
+        with self._tx() as s:
+            mentioning = select(MentionRow.article_id).where(MentionRow.claim_id == claim_id)
+            rows = s.execute(
+                select(
+                    m.Version.article_id,
+                    m.Version.id,
+                    m.Article.url,
+                    m.Version.fetched_at,
+                    m.Version.corrections,
+                    m.Version.text,
+                )
+                .join(m.Article, m.Article.id == m.Version.article_id)
+                .where(m.Version.article_id.in_(mentioning))
+                .order_by(m.Version.id)
+            )
+            return [(a, v, u, f, tuple(c or ()), t) for a, v, u, f, c, t in rows]
+
+    def disputing_mentions(self, claim_id: int) -> list[tuple[int, int, str, datetime, str]]:
+        """(article, version, url, fetched, sentence) of every mention that disputes the claim."""
+        with self._tx() as s:
+            rows = s.execute(
+                select(
+                    MentionRow.article_id,
+                    MentionRow.version_id,
+                    m.Article.url,
+                    m.Version.fetched_at,
+                    MentionRow.sentence,
+                )
+                .join(m.Article, m.Article.id == MentionRow.article_id)
+                .join(m.Version, m.Version.id == MentionRow.version_id)
+                .where(MentionRow.claim_id == claim_id, MentionRow.stance == Stance.DISPUTES.value)
+                .order_by(MentionRow.version_id, MentionRow.start)
+            )
+            return list(rows)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def plain_text(text: str) -> str:
+    """User text with control characters as spaces and white space collapsed."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or INSERT touched (a DML result is always a cursor result)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _IN_CHUNK):
+        yield list(ids[start : start + _IN_CHUNK])
+
+
+def _claim_info(row: ClaimRow) -> ClaimInfo:
+    return ClaimInfo(
+        row.id, row.slug, row.text, row.origin_url, row.created_at, row.matched_through
+    )
+
+
+def _correction_info(row: CorrectionRow, slug: str) -> CorrectionInfo:
+    return CorrectionInfo(
+        row.id,
+        slug,
+        CorrectionKind(row.kind),
+        row.published,
+        row.url,
+        row.text,
+        row.created_at,
+    )
+
+
+def _version_ref(v: m.Version) -> VersionRef:
+    return VersionRef(
+        id=v.id,
+        article_id=v.article_id,
+        text=v.text,
+        fetched_at=v.fetched_at,
+        title=v.title,
+        links=tuple(Link(d["url"], d.get("text", "")) for d in v.links or ()),
+        corrections=tuple(v.corrections or ()),
+    )

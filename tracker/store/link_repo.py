@@ -1,0 +1,524 @@
+"""The similarity stage's SQL: pending versions, band lookups, candidates, and writing edges.
+
+Every method is one short transaction on the store's engine and runs unchanged on SQLite and
+PostgreSQL. Only articles with a `link_state` row (linked at least once) are ever offered as
+candidates or link targets, so linking sees the store as it was when each article's turn came,
+and a rebuild that replays the versions in the same order writes the same edges.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from tracker.domain import ArticleRef, Edge, EdgeKind, Link, Outlet
+from tracker.errors import BadInput, StoreBusy
+from tracker.store import models as m
+from tracker.store.link_tables import BandRow, EdgeRow, LinkStateRow, ParagraphCountRow
+from tracker.store.repo import Store
+from tracker.urls import canonical_url, outlet_domain
+
+__all__ = [
+    "ArticleBrief",
+    "EdgeInfo",
+    "LinkConflict",
+    "LinkRepo",
+    "LinkTarget",
+    "LinkWrite",
+    "LinkedArticle",
+]
+
+# Versions below the newest linked one by more than this are not looked at by an incremental
+# pass: the pending lookup stays a short index range however large the store grows. Versions
+# committed that much out of order (concurrent writers only) are caught by `pending(full=True)`.
+LOOKBACK_VERSIONS = 1000
+_STRENGTH = tuple(
+    kind.value
+    for kind in (
+        EdgeKind.LINKS_TO,
+        EdgeKind.CREDITS,
+        EdgeKind.COMMON_SOURCE,
+        EdgeKind.COPIES,
+        EdgeKind.PARAPHRASES,
+    )
+)
+
+
+class LinkConflict(Exception):
+    """Another process wrote the same article's edges at the same moment (skip it this pass)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """A version to link: its article, text, links, and what was linked for it before."""
+
+    ref: ArticleRef
+    outlet_id: int | None
+    version_id: int
+    text: str
+    links: tuple[Link, ...]
+    previous_text: str | None  # the text of the version linked before; None on a first linking
+    boilerplate: frozenset[int]  # hashes blanked when this version was linked (relinks only)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedArticle:
+    """An already linked article, as a candidate source: which version and which boilerplate."""
+
+    ref: ArticleRef
+    version_id: int
+    boilerplate: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkWrite:
+    """Everything one linking writes, in one transaction."""
+
+    article_id: int
+    version_id: int
+    edges: Sequence[Edge]
+    primary: int | None
+    now: datetime
+    bands: Sequence[tuple[int, int]] = ()
+    outlet_id: int | None = None
+    counted: Collection[int] = ()  # paragraph hashes this article adds to its outlet's counts
+    boilerplate: Collection[int] = ()
+    unresolved: Sequence[Mapping[str, Any]] = ()
+    relink: Collection[int] = ()  # articles to link again: this one turned out to precede them
+    relinking: bool = False  # only the edges change (a relink of the same version)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleBrief:
+    """An article as the read side shows it."""
+
+    id: int
+    url: str
+    outlet: str | None  # the outlet's name
+    title: str
+    first_seen: datetime
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeInfo:
+    """A stored provenance edge."""
+
+    source_id: int
+    target_id: int
+    kind: EdgeKind
+    score: float
+    evidence: Mapping[str, Any]
+    version_id: int | None
+    primary: bool
+
+
+@functools.cache
+def _bucket_query(size: int) -> Any:
+    """One statement reading the newest members of `size` (band, hash) buckets."""
+    parts = [
+        f"SELECT * FROM (SELECT article_id, band FROM link_bands WHERE band = :b{i} AND "  # noqa: S608
+        f"hash = :h{i} ORDER BY article_id DESC LIMIT :k) AS q{i}"
+        for i in range(size)
+    ]
+    return text(" UNION ALL ".join(parts))
+
+
+class LinkRepo:
+    """Reads and writes of the linking stage over one store's engine."""
+
+    def __init__(self, store: Store) -> None:
+        self.engine: Engine = store.engine
+        self.store = store
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise StoreBusy("the database stayed locked; another process holds it") from exc
+            raise
+
+    # ------------------------------------------------------------ work to do
+
+    def pending(self, limit: int, *, full: bool = False) -> list[int]:
+        """Ids of versions newer than their article's linked one, oldest first."""
+        with self._tx() as s:
+            floor = 0
+            if not full:
+                newest = s.scalar(select(func.max(LinkStateRow.version_id))) or 0
+                floor = newest - LOOKBACK_VERSIONS
+            query = (
+                select(m.Version.id)
+                .join(LinkStateRow, LinkStateRow.article_id == m.Version.article_id, isouter=True)
+                .where(
+                    m.Version.id > floor,
+                    LinkStateRow.version_id.is_(None) | (LinkStateRow.version_id < m.Version.id),
+                )
+                .order_by(m.Version.id)
+                .limit(limit)
+            )
+            return list(s.scalars(query))
+
+    def flagged(self) -> list[int]:
+        """Articles waiting to be linked again, lowest id first."""
+        with self._tx() as s:
+            query = select(LinkStateRow.article_id).where(LinkStateRow.relink.is_(True))
+            return list(s.scalars(query.order_by(LinkStateRow.article_id)))
+
+    def target(self, version_id: int) -> LinkTarget | None:
+        """The version to link, or None when it is gone or its article is linked past it."""
+        with self._tx() as s:
+            version = s.get(m.Version, version_id)
+            if version is None:
+                return None
+            state = s.get(LinkStateRow, version.article_id)
+            if state is not None and state.version_id >= version_id:
+                return None
+            previous = s.get(m.Version, state.version_id) if state is not None else None
+            return _target(s, version, previous.text if previous else None, frozenset())
+
+    def relink_target(self, article_id: int) -> LinkTarget | None:
+        """The linked version of a flagged article, with the boilerplate found back then."""
+        with self._tx() as s:
+            state = s.get(LinkStateRow, article_id)
+            if state is None:
+                return None
+            version = s.get_one(m.Version, state.version_id)
+            return _target(s, version, version.text, frozenset(state.boilerplate or ()))
+
+    def outlets(self) -> list[Outlet]:
+        """Every known outlet with the names it is credited under."""
+        return [Outlet(o.name, o.domain, o.aliases) for o in self.store.list_outlets()]
+
+    # ------------------------------------------------------------ candidates
+
+    def paragraph_counts(self, outlet_id: int, hashes: Collection[int]) -> dict[int, int]:
+        """How many of the outlet's articles carry each of these paragraph hashes."""
+        if not hashes:
+            return {}
+        with self._tx() as s:
+            query = select(ParagraphCountRow.hash, ParagraphCountRow.pages).where(
+                ParagraphCountRow.outlet_id == outlet_id, ParagraphCountRow.hash.in_(hashes)
+            )
+            return {digest: pages for digest, pages in s.execute(query)}
+
+    def band_hits(self, bands: Sequence[tuple[int, int]], per_bucket: int) -> list[tuple[int, int]]:
+        """(article id, band) of the newest `per_bucket` articles in each of these buckets."""
+        if not bands:
+            return []
+        params: dict[str, int] = {"k": per_bucket}
+        for i, (band, digest) in enumerate(bands):
+            params[f"b{i}"], params[f"h{i}"] = band, digest
+        with self._tx() as s:
+            rows = s.execute(_bucket_query(len(bands)), params)
+            return [(int(article), int(band)) for article, band in rows]
+
+    def linked(self, ids: Iterable[int]) -> dict[int, LinkedArticle]:
+        """The linked articles among `ids`, with their refs."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with self._tx() as s:
+            query = (
+                select(
+                    m.Article,
+                    m.Outlet.domain,
+                    LinkStateRow.version_id,
+                    LinkStateRow.boilerplate,
+                )
+                .join(LinkStateRow, LinkStateRow.article_id == m.Article.id)
+                .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+                .where(m.Article.id.in_(wanted))
+            )
+            return {
+                article.id: LinkedArticle(
+                    _ref(article, domain), version, frozenset(boilerplate or ())
+                )
+                for article, domain, version, boilerplate in s.execute(query)
+            }
+
+    def versions(self, ids: Iterable[int]) -> dict[int, list[tuple[int, datetime]]]:
+        """(version id, fetched at) of each of these articles' versions, oldest first."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with self._tx() as s:
+            query = (
+                select(m.Version.article_id, m.Version.id, m.Version.fetched_at)
+                .where(m.Version.article_id.in_(wanted))
+                .order_by(m.Version.article_id, m.Version.id)
+            )
+            out: dict[int, list[tuple[int, datetime]]] = {}
+            for article, version, fetched in s.execute(query):
+                out.setdefault(article, []).append((version, fetched))
+            return out
+
+    def texts(self, version_ids: Iterable[int]) -> dict[int, str]:
+        """The stored texts of these versions."""
+        wanted = sorted(set(version_ids))
+        if not wanted:
+            return {}
+        with self._tx() as s:
+            query = select(m.Version.id, m.Version.text).where(m.Version.id.in_(wanted))
+            return {vid: body for vid, body in s.execute(query)}
+
+    def resolve_links(self, urls: Iterable[str]) -> dict[str, int]:
+        """Linked articles that these URLs lead to, through every known alias (href -> id)."""
+        canonical: dict[str, str] = {}
+        for url in urls:
+            try:
+                canonical.setdefault(canonical_url(url), url)
+            except BadInput:
+                continue
+        if not canonical:
+            return {}
+        with self._tx() as s:
+            query = (
+                select(m.ArticleUrl.url, m.ArticleUrl.article_id)
+                .join(LinkStateRow, LinkStateRow.article_id == m.ArticleUrl.article_id)
+                .where(m.ArticleUrl.url.in_(list(canonical)))
+            )
+            return {canonical[url]: article for url, article in s.execute(query)}
+
+    def outlet_articles(
+        self, domain: str, since: datetime, until: datetime, limit: int
+    ) -> list[int]:
+        """The outlet's newest linked articles first seen within [since, until]."""
+        with self._tx() as s:
+            query = (
+                select(m.Article.id)
+                .join(m.Outlet, m.Outlet.id == m.Article.outlet_id)
+                .join(LinkStateRow, LinkStateRow.article_id == m.Article.id)
+                .where(
+                    m.Outlet.domain == domain,
+                    m.Article.first_seen >= since,
+                    m.Article.first_seen <= until,
+                )
+                .order_by(m.Article.first_seen.desc(), m.Article.id.desc())
+                .limit(limit)
+            )
+            return list(s.scalars(query))
+
+    def sources(self, ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+        """The sources linking chose for each of these articles, the primary one first."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with self._tx() as s:
+            query = (
+                select(EdgeRow.target_id, EdgeRow.source_id)
+                .where(EdgeRow.target_id.in_(wanted))
+                .order_by(EdgeRow.target_id, EdgeRow.primary.desc(), EdgeRow.source_id)
+            )
+            out: dict[int, list[int]] = {}
+            for target, source in s.execute(query):
+                out.setdefault(target, []).append(source)
+            return {target: tuple(sources) for target, sources in out.items()}
+
+    # ------------------------------------------------------------ writing
+
+    def save(self, work: LinkWrite) -> None:
+        """Write one linking: edges, and unless relinking, bands, counts and progress."""
+        try:
+            with self._tx() as s:
+                _write_edges(s, work)
+                state = s.get(LinkStateRow, work.article_id)
+                if work.relinking:
+                    if state is not None:
+                        state.relink = False
+                    return
+                s.execute(delete(BandRow).where(BandRow.article_id == work.article_id))
+                if work.bands:
+                    s.execute(
+                        insert(BandRow),
+                        [
+                            {
+                                "article_id": work.article_id,
+                                "band": band,
+                                "hash": digest,
+                                "version_id": work.version_id,
+                            }
+                            for band, digest in work.bands
+                        ],
+                    )
+                if work.outlet_id is not None and work.counted:
+                    _count_paragraphs(s, work.outlet_id, work.counted)
+                if state is None:
+                    state = LinkStateRow(article_id=work.article_id, relink=False)
+                    s.add(state)
+                state.version_id = work.version_id
+                state.linked_at = work.now
+                state.boilerplate = sorted(work.boilerplate)
+                state.unresolved = [dict(item) for item in work.unresolved]
+                state.relink = False
+                relink = sorted(set(work.relink) - {work.article_id})
+                if relink:
+                    s.flush()
+                    s.execute(
+                        update(LinkStateRow)
+                        .where(LinkStateRow.article_id.in_(relink))
+                        .values(relink=True)
+                    )
+        except IntegrityError as exc:
+            raise LinkConflict(f"article {work.article_id} was linked by another process") from exc
+
+    # ------------------------------------------------------------ read side
+
+    def briefs(self, ids: Iterable[int]) -> dict[int, ArticleBrief]:
+        """These articles with their outlets' names."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with self._tx() as s:
+            query = (
+                select(m.Article, m.Outlet.name)
+                .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+                .where(m.Article.id.in_(wanted))
+            )
+            return {
+                a.id: ArticleBrief(a.id, a.url, name, a.title, a.first_seen, a.published)
+                for a, name in s.execute(query)
+            }
+
+    def edges(
+        self,
+        *,
+        targets: Iterable[int] | None = None,
+        sources: Iterable[int] | None = None,
+        primary: bool = False,
+    ) -> list[EdgeInfo]:
+        """Stored edges into `targets` or out of `sources` (or all primary ones), primary first."""
+        query = select(EdgeRow)
+        if targets is not None:
+            query = query.where(EdgeRow.target_id.in_(sorted(set(targets))))
+        if sources is not None:
+            query = query.where(EdgeRow.source_id.in_(sorted(set(sources))))
+        if primary:
+            query = query.where(EdgeRow.primary.is_(True))
+        query = query.order_by(EdgeRow.target_id, EdgeRow.primary.desc(), EdgeRow.id)
+        with self._tx() as s:
+            return [
+                EdgeInfo(
+                    r.source_id,
+                    r.target_id,
+                    EdgeKind(r.kind),
+                    r.score,
+                    dict(r.evidence or {}),
+                    r.version_id,
+                    r.primary,
+                )
+                for r in s.scalars(query)
+            ]
+
+    def unresolved(self, article_id: int) -> list[dict[str, Any]]:
+        """Credits of the article's linked version that name an outlet with no stored source."""
+        with self._tx() as s:
+            state = s.get(LinkStateRow, article_id)
+            return [dict(item) for item in state.unresolved or ()] if state else []
+
+    def reset(self) -> None:
+        """Forget every edge, band, paragraph count and linking progress (before a rebuild)."""
+        with self._tx() as s:
+            for table in (EdgeRow, BandRow, ParagraphCountRow, LinkStateRow):
+                s.execute(delete(table))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _ref(article: m.Article, domain: str | None) -> ArticleRef:
+    return ArticleRef(
+        id=article.id,
+        url=article.url,
+        outlet=domain or outlet_domain(article.url),
+        first_seen=article.first_seen,
+        published=article.published,
+        title=article.title,
+    )
+
+
+def _target(
+    s: Session, version: m.Version, previous_text: str | None, boilerplate: frozenset[int]
+) -> LinkTarget:
+    article = s.get_one(m.Article, version.article_id)
+    outlet = s.get(m.Outlet, article.outlet_id) if article.outlet_id else None
+    return LinkTarget(
+        ref=_ref(article, outlet.domain if outlet else None),
+        outlet_id=article.outlet_id,
+        version_id=version.id,
+        text=version.text,
+        links=tuple(Link(d["url"], d.get("text", "")) for d in version.links or ()),
+        previous_text=previous_text,
+        boilerplate=boilerplate,
+    )
+
+
+def _count_paragraphs(s: Session, outlet_id: int, hashes: Collection[int]) -> None:
+    """Add one page to each paragraph hash of the outlet (an upsert on both databases)."""
+    rows = [{"outlet_id": outlet_id, "hash": digest, "pages": 1} for digest in sorted(hashes)]
+    dialect = s.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = make(ParagraphCountRow).values(rows)
+    s.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ParagraphCountRow.outlet_id, ParagraphCountRow.hash],
+            set_={"pages": ParagraphCountRow.pages + 1},
+        )
+    )
+
+
+def _write_edges(s: Session, work: LinkWrite) -> None:
+    """Merge this version's edges into the article's edges from earlier versions.
+
+    An article's provenance is what any of its versions showed: an edge found for an earlier
+    version stays unless this version finds the same source as strongly or more strongly (then
+    the new evidence replaces it). The primary source is the one the earliest version chose;
+    this version's choice counts only when no earlier version had one. Edges this same version
+    wrote before (a relink) are replaced outright.
+    """
+    rows = list(s.scalars(select(EdgeRow).where(EdgeRow.target_id == work.article_id)))
+    kept: list[EdgeRow] = []
+    for row in rows:
+        if row.version_id == work.version_id:
+            s.delete(row)
+        else:
+            kept.append(row)
+    fresh = {edge.source_id: edge for edge in work.edges}
+    primary_source = next((row.source_id for row in kept if row.primary), work.primary)
+    for row in kept:
+        edge = fresh.get(row.source_id)
+        if edge is not None and _STRENGTH.index(edge.kind.value) <= _STRENGTH.index(row.kind):
+            s.delete(row)
+            continue
+        fresh.pop(row.source_id, None)
+        row.primary = row.source_id == primary_source
+    s.flush()
+    if fresh:
+        s.execute(
+            insert(EdgeRow),
+            [
+                {
+                    "source_id": edge.source_id,
+                    "target_id": work.article_id,
+                    "kind": edge.kind.value,
+                    "score": edge.score,
+                    "evidence": edge.evidence,
+                    "version_id": work.version_id,
+                    "primary": edge.source_id == primary_source,
+                    "created_at": work.now,
+                }
+                for edge in fresh.values()
+            ],
+        )
