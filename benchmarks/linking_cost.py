@@ -18,7 +18,7 @@ first size one article is also compared with all of them for real, to check the 
 
 SQLite always; PostgreSQL too when the server of the test suite answers (TRACKER_TEST_POSTGRES_URL,
 default postgresql+psycopg://postgres@127.0.0.1:5432/test); a scratch database is made and
-dropped. Takes about four minutes on two cores with the default sizes.
+dropped. Takes about three minutes on two cores with the default sizes.
 
 Usage: python benchmarks/linking_cost.py [--sizes 1000,10000,100000] [--batch 30] [--no-postgres]
 """

@@ -391,12 +391,15 @@ def test_an_unknown_format_is_a_usage_error(
     assert code == 2 and "Traceback" not in err and "dot" in err
 
 
-def test_without_stored_claims_the_commands_say_so(
+def test_an_unknown_claim_is_one_line_and_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_cli(["--db", "t.db", "report", "ai-code"], capsys)
-    assert code == 2 and err.startswith("error: claim 'ai-code'")
+    for command in (["report", "ai-code"], ["graph", "ai-code", "--format", "json"]):
+        code, _, err = run_cli(["--db", "t.db", *command], capsys)
+        assert code == 2 and err.startswith("error: ") and "'ai-code'" in err
+        assert len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob("*.json"))
 
 
 def test_json_files_are_in_the_shape_cytoscape_js_and_d3_load(

@@ -46,3 +46,24 @@ def test_the_files_of_the_stored_story_are_written(week: DemoSummary, tmp_path: 
             story_for(tracker, "no-such-claim")
     assert files["report"].read_text().count("cloud division") >= 1
     assert all(path.is_file() and path.parent == tmp_path for path in files.values())
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml", "cytoscape", "json"])
+def test_every_graph_file_of_the_stored_story_reads_back(
+    week: DemoSummary, tmp_path: Path, fmt: str
+) -> None:
+    from tracker.export import GraphFormat, write_graph
+
+    from .test_export import read_back
+
+    with Tracker(demo_settings(week.database)) as tracker:
+        graph = build_claim_graph(story_for(tracker, "ai-code"))
+    kind = GraphFormat(fmt)
+    path = write_graph(graph, kind, Path(f"story{kind.suffix}"), root=tmp_path)
+    again = read_back(kind, path, multigraph=True)
+    assert set(map(str, again.nodes)) == set(map(str, graph.nodes))
+    assert again.number_of_edges() == graph.number_of_edges()
+    for node, data in graph.nodes(data=True):
+        assert again.nodes[node]["outlet" if "outlet" in data else "kind"] == data.get(
+            "outlet", data.get("kind")
+        )
