@@ -62,7 +62,7 @@ def bench_aeb(data: Path) -> None:
         urls = [f"http://p{key}.test:{web.port}/article.html" for key in pages]
         settings = _settings(Path(tmp) / "aeb.db")
         clock = ManualClock(spec.start)
-        with Tracker(settings, clock=clock, resolver=resolver()) as tracker:
+        with Tracker(settings, clock=clock, resolver=resolver(), stages=()) as tracker:
             tracker.warm_up()  # start the extraction workers before the clock runs
             start = time.perf_counter()
             report = tracker.add_urls(urls)
@@ -78,14 +78,17 @@ def bench_aeb(data: Path) -> None:
     print(f"aeb: ratio ingest/bare         {ingest / bare:7.2f}  (goal >= 0.80)")
 
 
-def bench_synth(feeds: int, latency: float, concurrency: int) -> None:
+def bench_synth(feeds: int, latency: float, concurrency: int, stages: bool = False) -> None:
     spec = SynthSpec(
         sites=feeds, feeds_per_site=1, articles_per_feed=4, paragraphs=4, latency=latency
     )
     with serve_synth_in_process(spec) as web, tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp) / "synth.db", max_connections=concurrency)
         clock = ManualClock(spec.start)
-        with Tracker(settings, clock=clock, resolver=resolver()) as tracker:
+        # The ingest alone (fetch, extract, store) unless --stages: linking and claims then run
+        # after the fetching, inside the same pass.
+        chosen = None if stages else ()
+        with Tracker(settings, clock=clock, resolver=resolver(), stages=chosen) as tracker:
             tracker.warm_up()  # start the extraction workers before the clock runs
             for url in web.feed_urls:
                 tracker.add_feed(url)
@@ -96,7 +99,7 @@ def bench_synth(feeds: int, latency: float, concurrency: int) -> None:
     ideal = requests * latency / concurrency
     print(
         f"synth: {feeds} feeds, {requests} requests, latency {latency * 1000:.0f} ms, "
-        f"concurrency {concurrency}"
+        f"concurrency {concurrency}, post-crawl stages {'on' if stages else 'off'}"
     )
     print(f"synth: outcomes {report.counts}")
     print(
@@ -132,12 +135,15 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--stages", action="store_true", help="also run linking and claims inside the pass"
+    )
     args = parser.parse_args()
     data = Path(args.data)
     if args.only in (None, "aeb"):
         bench_aeb(data)
     if args.only in (None, "synth"):
-        bench_synth(args.feeds, args.latency, args.concurrency)
+        bench_synth(args.feeds, args.latency, args.concurrency, args.stages)
     if args.only in (None, "demo"):
         bench_demo()
 

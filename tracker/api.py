@@ -21,7 +21,7 @@ from tracker.extraction_pool import ExtractionPool
 from tracker.feeds import parse_feed, parse_opml, write_opml
 from tracker.http import Fetcher, Resolver
 from tracker.pipeline import Crawler, Progress, RunReport
-from tracker.stages import default_stages
+from tracker.stages import Stage, default_stages
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
 from tracker.store.lock import crawl_lock
 from tracker.store.records import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
@@ -61,8 +61,11 @@ class Tracker:
         resolver: Resolver | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         migrate: bool = True,
+        stages: Sequence[Stage] | None = None,
     ) -> None:
         self.settings = settings
+        # The post-crawl stages (linking, claims); None = the default ones.
+        self.stages = tuple(default_stages(settings) if stages is None else stages)
         self.clock: Clock = clock or SystemClock()
         self._resolver = resolver
         self._transport = transport
@@ -195,7 +198,7 @@ class Tracker:
             fetcher,
             pool,
             progress=progress,
-            stages=default_stages(self.settings),
+            stages=self.stages,
         )
 
     def _fetcher(self) -> Fetcher:
