@@ -6,33 +6,18 @@ import csv
 import io
 import json
 import sqlite3
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.test_claims_store import CLAIM, TEXTS, page
-from tracker.cli import main
 from tracker.clock import ManualClock
 from tracker.store import Store, make_engine, upgrade
 
+from .cli_run import run_cli as run
+
 FORMULA_TITLE = '=HYPERLINK("https://evil.test","click")'
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run `tracker ARGS` in this process; returns exit code, stdout, stderr."""
-    old = sys.argv
-    sys.argv = ["tracker", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

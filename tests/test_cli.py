@@ -9,26 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tracker.cli import main
 from tracker.testing.synthweb import SynthSpec, serve_synth
+
+from .cli_run import run_cli as run
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>
 <item><title>One</title><link>http://127.0.0.1/one</link></item></channel></rss>"""
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run `tracker ARGS` in this process; returns exit code, stdout, stderr."""
-    old = sys.argv
-    sys.argv = ["tracker", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

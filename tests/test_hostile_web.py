@@ -29,6 +29,7 @@ from tracker.http import Fetcher
 
 from .conftest import START, make_settings
 from .httpserver import LocalServer, reply, stream
+from .test_ssrf import StubResolver
 
 PUBLIC_IP = "93.184.216.34"  # stands for a public site; the guard maps it to the local server
 MiB = 1024 * 1024
@@ -38,24 +39,6 @@ PARAGRAPH = (
     "The regional council approved the revised water budget after a long debate on Tuesday, "
     "and officials said an independent panel would review the plan again next spring."
 )
-
-
-class StubResolver:
-    """Answers from a table; a list of answers is handed out one per call (the last repeats)."""
-
-    def __init__(self, table: dict[str, list[str] | list[list[str]]]) -> None:
-        self.table = table
-        self.calls: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.calls.append(host)
-        answer = self.table.get(host)
-        if answer is None:
-            raise OSError(f"unknown host {host}")
-        if answer and isinstance(answer[0], list):
-            index = min(self.calls.count(host) - 1, len(answer) - 1)
-            return list(answer[index])
-        return [str(address) for address in answer]
 
 
 class GuardBackend(httpcore.AsyncNetworkBackend):

@@ -18,7 +18,7 @@ FTS5 (inner quotes doubled) or turned into `plainto_tsquery` for PostgreSQL.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -117,6 +117,39 @@ def _scored_query(lookups: list[str], min_share: float, total: float, limit: int
     )
 
 
+Lookup = Callable[[int, list[str], dict[str, object], str], str]
+
+
+def _candidates(
+    session: Session,
+    concepts: Sequence[Concept],
+    min_share: float,
+    after: int,
+    upto: int | None,
+    limit: int | None,
+    id_column: str,
+    lookup: Lookup,
+) -> list[int]:
+    """Versions whose concepts' weights reach `min_share`; `lookup` writes one concept's SQL."""
+    params: dict[str, object] = {"after": after}
+    bound = ""
+    if upto is not None:
+        params["upto"], bound = upto, f" AND {id_column} <= :upto"
+    lookups: list[str] = []
+    total = 0.0
+    for i, concept in enumerate(concepts):
+        total += concept.weight
+        words = _plain_words(concept.words)
+        if not words:
+            continue
+        params[f"w{i}"] = concept.weight
+        lookups.append(lookup(i, words, params, bound))
+    if not lookups:
+        return []
+    sql = _scored_query(lookups, min_share, total, limit)
+    return [int(row[0]) for row in session.execute(text(sql), params)]
+
+
 class SqliteFullText:
     """FTS5, external content over `versions`."""
 
@@ -161,27 +194,15 @@ class SqliteFullText:
         limit: int | None = None,
     ) -> list[int]:
         """See FullText.candidates."""
-        params: dict[str, object] = {"after": after}
-        bound = ""
-        if upto is not None:
-            params["upto"], bound = upto, " AND rowid <= :upto"
-        lookups: list[str] = []
-        total = 0.0
-        for i, concept in enumerate(concepts):
-            total += concept.weight
-            words = _plain_words(concept.words)
-            if not words:
-                continue
+
+        def lookup(i: int, words: list[str], params: dict[str, object], bound: str) -> str:
             params[f"q{i}"] = match_expression(words)
-            params[f"w{i}"] = concept.weight
-            lookups.append(
+            return (
                 f"SELECT rowid AS id, :w{i} AS w FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q{i}"  # noqa: S608
                 f" AND rowid > :after{bound}"
             )
-        if not lookups:
-            return []
-        sql = _scored_query(lookups, min_share, total, limit)
-        return [int(row[0]) for row in session.execute(text(sql), params)]
+
+        return _candidates(session, concepts, min_share, after, upto, limit, "rowid", lookup)
 
 
 class PostgresFullText:
@@ -202,30 +223,18 @@ class PostgresFullText:
         limit: int | None = None,
     ) -> list[int]:
         """See FullText.candidates."""
-        params: dict[str, object] = {"after": after}
-        bound = ""
-        if upto is not None:
-            params["upto"], bound = upto, " AND id <= :upto"
-        lookups: list[str] = []
-        total = 0.0
-        for i, concept in enumerate(concepts):
-            total += concept.weight
-            words = _plain_words(concept.words)
-            if not words:
-                continue
+
+        def lookup(i: int, words: list[str], params: dict[str, object], bound: str) -> str:
             query = " || ".join(f"plainto_tsquery('english', :q{i}_{j})" for j in range(len(words)))
             params.update({f"q{i}_{j}": word for j, word in enumerate(words)})
-            params[f"w{i}"] = concept.weight
             # The expression must read exactly as the index's for the planner to use it.
-            lookups.append(
+            return (
                 f"SELECT id, CAST(:w{i} AS double precision) AS w FROM versions"  # noqa: S608
                 f" WHERE to_tsvector('english', text) @@ ({query})"
                 f" AND id > :after{bound}"
             )
-        if not lookups:
-            return []
-        sql = _scored_query(lookups, min_share, total, limit)
-        return [int(row[0]) for row in session.execute(text(sql), params)]
+
+        return _candidates(session, concepts, min_share, after, upto, limit, "id", lookup)
 
 
 def full_text_for(dialect: str) -> FullText:
