@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.resources
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +37,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _enable_wal(cursor)
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    # WAL is stored in the file, so only the first connection to a new file switches it on.
+    # The switch needs an exclusive lock and SQLite does not always wait on busy_timeout for it
+    # (two processes opening a fresh file at once get "database is locked" at once), so retry.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() in ("wal", "memory"):
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
