@@ -234,3 +234,21 @@ def test_the_demo_command_answers_the_story_question(week: DemoSummary) -> None:
     assert [a.slug for a in week.claims] == ["ai-code", "cloud-division"]
     assert all(a.corrections for a in week.claims)
     assert Path(week.database).exists()
+
+
+def test_every_repeat_got_the_claim_from_its_true_source(corpus: Corpus, week: DemoSummary) -> None:
+    # Heavy paraphrases included: their edge to the original rests on the claim they carry.
+    outlets = {o.slug: o.name for o in corpus.outlets}
+    wrong = []
+    for answer in week.claims:
+        for article_id, row in _rows(corpus, answer).items():
+            if row.role != "repeater":
+                continue
+            truth = corpus.article(article_id).truth
+            source = corpus.article(truth.edges[0].source) if truth.edges else None
+            expected = (
+                (truth.edges[0].kind.value, outlets[source.outlet]) if source else ("unknown", None)
+            )
+            if (row.source.kind, row.source.outlet) != expected:
+                wrong.append(f"{answer.slug} {article_id}: {row.source} != {expected}")
+    assert not wrong, "\n".join(wrong)

@@ -32,4 +32,5 @@ class Stage(Protocol):
 
 def default_stages(settings: Settings) -> Sequence[Stage]:
     """The stages a crawl runs, in order."""
-    return (LinkingStage(settings.link), ClaimsStage())
+    # The claims stage orders articles as linking does, for the claim-based edges it writes.
+    return (LinkingStage(settings.link), ClaimsStage(link=settings.link))

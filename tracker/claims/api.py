@@ -29,6 +29,7 @@ from tracker.claims.suggest import CandidateSource, CorrectionCandidate, Suggest
 from tracker.claims.suggest import suggest_corrections as rank_suggestions
 from tracker.claims.uptake import notice_paragraphs
 from tracker.clock import Clock
+from tracker.config import LinkSettings
 from tracker.domain import Claim, Correction, CorrectionKind
 from tracker.errors import BadInput, CrawlLocked
 from tracker.store import Store
@@ -72,12 +73,19 @@ class Registered:
 class Claims:
     """Claims, corrections and the questions about them, over one store."""
 
-    def __init__(self, store: Store, clock: Clock, *, matcher: Matcher | None = None) -> None:
-        """Use `matcher` for sentence scores (default: lexical)."""
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        matcher: Matcher | None = None,
+        link: LinkSettings | None = None,
+    ) -> None:
+        """Use `matcher` for sentence scores (default: lexical), `link` to order articles."""
         self.repo = ClaimRepo(store.engine)
         self.clock = clock
         self.matcher = matcher
-        self.stage = ClaimsStage(matcher)
+        self.stage = ClaimsStage(matcher, link=link)
 
     def refresh(self) -> Mapping[str, int]:
         """Bring mentions and uptakes up to date now (the crawl does this after every pass).

@@ -1,5 +1,8 @@
 """The claims stage: match new versions and new claims, store mentions, recompute uptakes.
 
+It also gives the articles it found carrying a claim, and lacking any source in their texts,
+their claim-based provenance edge (`tracker.linking.claimed`): linking ran before the mentions.
+
 Runs after each crawl pass (and when a claim or correction is registered). Idempotent and
 resumable: every claim keeps a mark of the highest version id matched against it, moved in the
 same transaction that stores the mentions of a batch, so a killed run redoes at most one batch
@@ -19,15 +22,19 @@ from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
 from tracker.claims.mentions import mentions_in_version
 from tracker.claims.roles import Role, first_stances, role_of, shown_stance
 from tracker.claims.uptake import FollowUp, decide_uptake
+from tracker.config import LinkSettings
 from tracker.domain import Claim, Correction, Stance
+from tracker.linking.claimed import EARLIEST_MENTIONS, ClaimLinker
 from tracker.store import Store
 from tracker.store.claim_repo import (
+    LINKED_MARK,
     ArticleFacts,
     ClaimInfo,
     ClaimRepo,
     CorrectionInfo,
     UptakeRecord,
 )
+from tracker.store.link_repo import LinkRepo
 
 __all__ = ["CANDIDATE_SHARE", "ClaimsStage", "decide_record", "follow_ups_by_outlet"]
 
@@ -46,13 +53,22 @@ class ClaimsStage:
     name = "claims"
 
     def __init__(
-        self, matcher: Matcher | None = None, *, lexical: LexicalMatcher | None = None
+        self,
+        matcher: Matcher | None = None,
+        *,
+        lexical: LexicalMatcher | None = None,
+        link: LinkSettings | None = None,
     ) -> None:
-        """Score sentences with `matcher` (default: the lexical one, which always locates words)."""
+        """Score sentences with `matcher` (default: the lexical one, which always locates words).
+
+        `link` are the linking settings that order articles for claim-based edges (default:
+        the defaults, as the linking stage's).
+        """
         if lexical is None:
             lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
         self.lexical = lexical
         self.matcher: Matcher = matcher or lexical
+        self.by_claim = ClaimLinker(link or LinkSettings())
 
     def run(self, store: Store, now: datetime) -> Mapping[str, int]:
         """Do all pending claims work; return counts of named outcomes."""
@@ -68,8 +84,48 @@ class ClaimsStage:
         for claim in claims:
             if claim.matched_through < upto:
                 self._match(repo, claim, upto, counts)
+        counts.update(self._link_by_claim(repo, repo.claims(), now))
         for claim in claims:
             self._uptakes(repo, claim, now, counts)
+        return counts
+
+    # ------------------------------------------------------------ claim-based edges
+
+    def _link_by_claim(
+        self, repo: ClaimRepo, claims: Sequence[ClaimInfo], now: datetime
+    ) -> Counter[str]:
+        """Give the articles with new mentions their claim-based edges (`tracker.linking.claimed`).
+
+        Linking ran before these mentions existed. Per claim a mark says up to which version its
+        mentions were linked; it moves after the edges are written, so a killed run writes them
+        again (the same ones). A new carrier among a claim's first ones may be the origin of
+        the others: those are linked again too. A deleted claim (its mentions gone with it)
+        has every claim-based edge checked again, since any of them may rest on it.
+        """
+        marks = repo.marks(LINKED_MARK)
+        links = LinkRepo(Store(repo.engine))
+        targets: set[int] = set()
+        moved: dict[str, int] = {}
+        for claim in claims:
+            name = f"{LINKED_MARK}{claim.id}"
+            mark = marks.get(name, 0)
+            if claim.matched_through <= mark:
+                continue
+            fresh = set(repo.mentioning_articles(claim.id, mark, claim.matched_through))
+            if fresh:
+                first = links.earliest_claim_mentions(claim.id, EARLIEST_MENTIONS)
+                earliest = {mention.article.id for mention in first}
+                targets |= fresh | (earliest if earliest & fresh else set())
+            moved[name] = claim.matched_through
+        known = {f"{LINKED_MARK}{claim.id}" for claim in claims}
+        gone = sorted(name for name in marks if name not in known)
+        if gone:
+            targets.update(links.claim_edge_targets())
+        counts = self.by_claim.relink(links, targets, now)
+        if counts["claim_link_conflict"]:
+            return counts  # the marks stay: the next run writes what a concurrent write blocked
+        if moved or gone:
+            repo.set_marks(moved, drop=gone)
         return counts
 
     # ------------------------------------------------------------ matching

@@ -52,7 +52,7 @@ def _claims(ctx: typer.Context, *, semantic: bool = False) -> Iterator[Claims]:
             from tracker.claims.semantic import SemanticMatcher
 
             matcher = SemanticMatcher()
-        yield Claims(tracker.store, tracker.clock, matcher=matcher)
+        yield Claims(tracker.store, tracker.clock, matcher=matcher, link=tracker.settings.link)
 
 
 def _format(json: bool, as_csv: bool) -> str:

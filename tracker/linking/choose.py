@@ -47,7 +47,7 @@ from tracker.domain import ArticleRef, Edge, EdgeKind, Outlet
 from tracker.linking.compare import Candidate, Comparison, Prepared, compare, prepare
 from tracker.linking.credits import Credit, find_credits, mentions
 from tracker.linking.order import order_key, precedes
-from tracker.linking.paraphrase import Matcher, matcher_for
+from tracker.linking.paraphrase import Matcher, evidence_of, matcher_for
 
 __all__ = ["Decision", "ResolvedLink", "decide", "link_article", "to_relink"]
 
@@ -171,20 +171,7 @@ def _content_evidence(c: Comparison, settings: LinkSettings) -> dict[str, object
             for p in c.alignment.passages[:_MAX_PASSAGES]
         ]
     if c.paraphrase.pairs:
-        evidence["paraphrase"] = {
-            "score": round(c.paraphrase.score, 4),
-            "matched_share": round(c.paraphrase.matched_share, 4),
-            "pairs": [
-                {
-                    "target_start": pair.target.start,
-                    "target_end": pair.target.end,
-                    "source_start": pair.source.start,
-                    "source_end": pair.source.end,
-                    "similarity": round(pair.similarity, 4),
-                }
-                for pair in c.paraphrase.pairs[:_MAX_PAIRS]
-            ],
-        }
+        evidence["paraphrase"] = evidence_of(c.paraphrase, _MAX_PAIRS)
     return evidence
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "ParaphraseScore",
     "SentencePair",
     "analyse",
+    "evidence_of",
     "matcher_for",
     "paraphrase_score",
     "sentences_of",
@@ -216,3 +217,21 @@ def terms_similarity(left: Mapping[str, float], right: Mapping[str, float]) -> f
 def story_similarity(left: str, right: str) -> float:
     """The cosine of two whole texts' content words: how far they tell the same story."""
     return terms_similarity(weighted_terms(left), weighted_terms(right))
+
+
+def evidence_of(measured: ParaphraseScore, max_pairs: int = 20) -> dict[str, object]:
+    """A paraphrase score as edge evidence: the score and the best sentence pairs' offsets."""
+    return {
+        "score": round(measured.score, 4),
+        "matched_share": round(measured.matched_share, 4),
+        "pairs": [
+            {
+                "target_start": pair.target.start,
+                "target_end": pair.target.end,
+                "source_start": pair.source.start,
+                "source_end": pair.source.end,
+                "similarity": round(pair.similarity, 4),
+            }
+            for pair in measured.pairs[:max_pairs]
+        ],
+    }

@@ -2,7 +2,8 @@
 
 `sources_of` follows each article's primary edge back to the original, one hop at a time, with
 the evidence of each hop made readable (the shared passages side by side, the paraphrased
-sentence pairs, the credit phrase, the link). `copies_of` walks the edges the other way: every
+sentence pairs, the credit phrase, the link, or for an edge resting on a tracked claim the
+claim-bearing sentences). `copies_of` walks the edges the other way: every
 article that took content from this one, directly or through a chain of repeats.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from tracker.domain import EdgeKind
 from tracker.errors import NotFound
 from tracker.store import Store
-from tracker.store.link_repo import ArticleBrief, EdgeInfo, LinkRepo
+from tracker.store.link_repo import CLAIM_BASIS, ArticleBrief, EdgeInfo, LinkRepo
 
 __all__ = [
     "ArticleBrief",
@@ -57,6 +58,10 @@ class Hop:
     sentences: tuple[SharedText, ...]  # paraphrased sentence pairs
     credit: str | None  # the phrase that credits the source's outlet
     link: str | None  # the body link that leads to the source
+    # "claim" when the edge rests on a tracked claim both carry (`tracker.linking.claimed`);
+    # then `sentences` are the claim-bearing sentences and `claim` the claim's slug.
+    basis: str = "text"
+    claim: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,8 @@ def _cut(text: str | None, start: object, end: object) -> str:
 def _hop(edge: EdgeInfo, briefs: Mapping[int, ArticleBrief], texts: Mapping[int, str]) -> Hop:
     """An edge with its evidence made readable."""
     evidence = edge.evidence
+    if evidence.get("basis") == CLAIM_BASIS:
+        return _claim_hop(edge, briefs)
     source_text = texts.get(int(evidence.get("source_version") or 0))
     target_text = texts.get(edge.version_id or 0)
     raw_passages: Sequence[Mapping[str, Any]] = evidence.get("passages") or ()
@@ -156,6 +163,33 @@ def _hop(edge: EdgeInfo, briefs: Mapping[int, ArticleBrief], texts: Mapping[int,
         sentences=sentences,
         credit=str(credit["phrase"]) if credit.get("phrase") else None,
         link=str(evidence["href"]) if evidence.get("href") else None,
+    )
+
+
+def _claim_hop(edge: EdgeInfo, briefs: Mapping[int, ArticleBrief]) -> Hop:
+    """A claim-based edge: the claim-bearing sentence of each article, side by side."""
+    evidence = edge.evidence
+    items: Sequence[Mapping[str, Any]] = evidence.get("claims") or ()
+    sentences = tuple(
+        SharedText(
+            str(item.get("source", {}).get("text", "")),
+            str(item.get("target", {}).get("text", "")),
+            float(item.get("similarity", 0.0)),
+        )
+        for item in items[:_SHOWN]
+    )
+    return Hop(
+        article=briefs[edge.target_id],
+        source=briefs[edge.source_id],
+        kind=edge.kind,
+        score=edge.score,
+        share=None,
+        passages=(),
+        sentences=sentences,
+        credit=None,
+        link=None,
+        basis=CLAIM_BASIS,
+        claim=str(evidence.get("claim") or "") or None,
     )
 
 

@@ -12,6 +12,8 @@ For each version not yet linked, oldest first, one unit of work:
 4. let the pure core decide the edges (`tracker.linking.choose.link_article`);
 5. write edges, bands, paragraph counts and progress in one transaction, flagging for a relink
    the candidates this article turns out to precede; those are linked again straight away.
+   An article left without any textual source gets its claim-based edge in the same write, from
+   the mentions already stored (`tracker.linking.claimed`).
 
 Every step reads only articles already linked, and the cost of one step depends on its candidate
 count, never on the size of the store. Killed at any point, the next pass goes on from the last
@@ -30,6 +32,7 @@ from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Edge, Outlet
 from tracker.linking.boilerplate import paragraph_hashes, recurring, strip_boilerplate
 from tracker.linking.choose import ResolvedLink, link_article, to_relink
+from tracker.linking.claimed import ClaimLinker
 from tracker.linking.compare import Candidate, Prepared
 from tracker.linking.credits import find_credits
 from tracker.linking.fingerprint import TERM_BAND_BASE, Fingerprint, fingerprint
@@ -95,6 +98,7 @@ class LinkingStage:
         self._prepared: _LRU[int, Prepared] = _LRU(cache_size)  # by article id
         # Boilerplate-blanked texts by (version compared, version linked).
         self._clean: _LRU[tuple[int, int], str] = _LRU(cache_size)
+        self.by_claim = ClaimLinker(settings)
 
     def run(self, store: Store, now: datetime) -> Mapping[str, int]:
         """Link every version not linked yet (the crawl's post-fetch stage)."""
@@ -204,6 +208,11 @@ class LinkingStage:
             )
             for e in decision.edges
         ]
+        # No source in any text: the claim it carries may still name its origin (mentions
+        # stored by the claims stage; none yet on a first sight, which that stage then links).
+        claim_edges: list[Edge] = []
+        if not edges:
+            claim_edges = self.by_claim.edges_for(repo, ref.id, except_version=target.version_id)
         first = target.previous_text is None and not relinking
         relink = to_relink(ref, candidates, settings) if first else []
         repo.save(
@@ -228,9 +237,12 @@ class LinkingStage:
                 ],
                 relink=relink,
                 relinking=relinking,
+                claim_edges=claim_edges,
             )
         )
         counts["relinked" if relinking else "linked"] += 1
+        if claim_edges:
+            counts["linked_by_claim"] += 1
         if decision.source_id is not None and not relinking:
             counts["linked_with_source"] += 1
         return relink

@@ -21,11 +21,18 @@ from tracker.claims.fulltext import Concept, full_text_for
 from tracker.domain import ArticleState, CorrectionKind, Link, Mention, Stance, VersionRef
 from tracker.errors import BadInput, NotFound, StoreBusy
 from tracker.store import models as m
-from tracker.store.claim_tables import ClaimRow, CorrectionRow, MentionRow, UptakeRow
+from tracker.store.claim_tables import (
+    ClaimRow,
+    CorrectionRow,
+    MentionRow,
+    StageMarkRow,
+    UptakeRow,
+)
 from tracker.store.link_tables import EdgeRow
 from tracker.urls import canonical_url
 
 __all__ = [
+    "LINKED_MARK",
     "ArticleFacts",
     "ClaimInfo",
     "ClaimRepo",
@@ -41,6 +48,8 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 # Control characters (NUL among them, which PostgreSQL text refuses) are white space to a claim.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_CLAIM_CHARS = 1000  # a claim is a statement, not a document
+# Per claim id, the highest version id whose mentions were linked by claim (the claims stage).
+LINKED_MARK = "claims.linked_through."
 _IN_CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
 
 
@@ -193,6 +202,8 @@ class ClaimRepo:
                     s.flush()
             except IntegrityError:
                 raise BadInput(f"a claim named {slug!r} exists already") from None
+            # An id freed by a deleted claim may come back: its mark must not carry over.
+            s.execute(delete(StageMarkRow).where(StageMarkRow.name == f"{LINKED_MARK}{row.id}"))
             return _claim_info(row)
 
     def claim(self, slug: str) -> ClaimInfo:
@@ -363,6 +374,40 @@ class ClaimRepo:
                 .values(matched_through=upto)
             )
             return len(rows)
+
+    def mentioning_articles(self, claim_id: int, after: int, upto: int) -> list[int]:
+        """Articles with a mention of the claim in versions (after, upto] (claim, version index)."""
+        with self._tx() as s:
+            query = select(MentionRow.article_id).where(
+                MentionRow.claim_id == claim_id,
+                MentionRow.version_id > after,
+                MentionRow.version_id <= upto,
+            )
+            return sorted(set(s.scalars(query)))
+
+    # ------------------------------------------------------------ stage marks
+
+    def marks(self, prefix: str) -> dict[str, int]:
+        """Every stage mark whose name starts with `prefix`."""
+        with self._tx() as s:
+            rows = s.execute(
+                select(StageMarkRow.name, StageMarkRow.value).where(
+                    StageMarkRow.name.startswith(prefix, autoescape=True)
+                )
+            )
+            return {name: int(value) for name, value in rows}
+
+    def set_marks(self, values: Mapping[str, int], *, drop: Sequence[str] = ()) -> None:
+        """Set these stage marks and delete the `drop` ones, in one transaction."""
+        with self._tx() as s:
+            if drop:
+                s.execute(delete(StageMarkRow).where(StageMarkRow.name.in_(list(drop))))
+            for name, value in values.items():
+                row = s.get(StageMarkRow, name)
+                if row is None:
+                    s.add(StageMarkRow(name=name, value=value))
+                else:
+                    row.value = value
 
     # ------------------------------------------------------------ uptake
 

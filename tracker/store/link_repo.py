@@ -15,20 +15,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from tracker.domain import ArticleRef, Edge, EdgeKind, Link, Outlet
+from tracker.domain import ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
 from tracker.errors import BadInput, StoreBusy
 from tracker.store import models as m
+from tracker.store.claim_tables import ClaimRow, MentionRow
 from tracker.store.link_tables import BandRow, EdgeRow, LinkStateRow, ParagraphCountRow
 from tracker.store.repo import Store
 from tracker.urls import canonical_url, outlet_domain
 
 __all__ = [
+    "CLAIM_BASIS",
     "ArticleBrief",
+    "ClaimMention",
     "EdgeInfo",
     "LinkConflict",
     "LinkRepo",
@@ -51,6 +54,18 @@ _STRENGTH = tuple(
         EdgeKind.PARAPHRASES,
     )
 )
+
+
+# `evidence["basis"]` of an edge inferred from a shared tracked claim rather than from the texts
+# (`tracker.linking.claimed`): linking never follows such an edge up a chain, and rewrites it
+# whenever it writes the article's edges.
+CLAIM_BASIS = "claim"
+_CARRYING = (Stance.ASSERTS.value, Stance.ATTRIBUTES.value)
+
+
+def _by_claim() -> ColumnElement[bool]:
+    """True for edges inferred from a shared claim (JSON path: same SQL shape on both backends)."""
+    return func.coalesce(EdgeRow.evidence["basis"].as_string(), "") == CLAIM_BASIS
 
 
 class LinkConflict(Exception):
@@ -95,6 +110,23 @@ class LinkWrite:
     unresolved: Sequence[Mapping[str, Any]] = ()
     relink: Collection[int] = ()  # articles to link again: this one turned out to precede them
     relinking: bool = False  # only the edges change (a relink of the same version)
+    # Claim-based edges, primary first: written only if the article ends with no textual edge.
+    claim_edges: Sequence[Edge] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimMention:
+    """A stored mention that carries a claim (asserts or attributes), with its article."""
+
+    claim_id: int
+    slug: str
+    article: ArticleRef
+    version_id: int
+    fetched_at: datetime  # when that version was fetched
+    start: int
+    end: int
+    sentence: str
+    stance: Stance
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,14 +344,15 @@ class LinkRepo:
             return list(s.scalars(query))
 
     def sources(self, ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
-        """The sources linking chose for each of these articles, the primary one first."""
+        """The sources linking chose from the texts of these articles, the primary one first."""
         wanted = sorted(set(ids))
         if not wanted:
             return {}
         with self._tx() as s:
+            # Claim-based edges are not text that a paraphrase could have passed on.
             query = (
                 select(EdgeRow.target_id, EdgeRow.source_id)
-                .where(EdgeRow.target_id.in_(wanted))
+                .where(EdgeRow.target_id.in_(wanted), ~_by_claim())
                 .order_by(EdgeRow.target_id, EdgeRow.primary.desc(), EdgeRow.source_id)
             )
             out: dict[int, list[int]] = {}
@@ -373,6 +406,92 @@ class LinkRepo:
                     )
         except IntegrityError as exc:
             raise LinkConflict(f"article {work.article_id} was linked by another process") from exc
+
+    # ------------------------------------------------------------ claim-based edges
+
+    def has_source(self, article_id: int, *, except_version: int | None = None) -> bool:
+        """True when the article has an edge found in its texts (from a version but this one)."""
+        with self._tx() as s:
+            query = select(EdgeRow.id).where(EdgeRow.target_id == article_id, ~_by_claim())
+            if except_version is not None:
+                query = query.where(
+                    EdgeRow.version_id.is_(None) | (EdgeRow.version_id != except_version)
+                )
+            return s.scalar(query.limit(1)) is not None
+
+    def claim_mentions(self, article_id: int) -> list[ClaimMention]:
+        """The article's mentions that carry a claim, oldest version first (versions index)."""
+        with self._tx() as s:
+            versions = select(m.Version.id).where(m.Version.article_id == article_id)
+            return self._mentions(s, MentionRow.version_id.in_(versions), None)
+
+    def earliest_claim_mentions(self, claim_id: int, limit: int) -> list[ClaimMention]:
+        """The first `limit` mentions carrying the claim, in the order their versions were stored.
+
+        One range of the (claim, version, start) index: its cost does not grow with the store.
+        """
+        with self._tx() as s:
+            return self._mentions(s, MentionRow.claim_id == claim_id, limit)
+
+    def _mentions(
+        self, s: Session, where: ColumnElement[bool], limit: int | None
+    ) -> list[ClaimMention]:
+        query = (
+            select(MentionRow, ClaimRow.slug, m.Version.fetched_at, m.Article, m.Outlet.domain)
+            .join(ClaimRow, ClaimRow.id == MentionRow.claim_id)
+            .join(m.Version, m.Version.id == MentionRow.version_id)
+            .join(m.Article, m.Article.id == MentionRow.article_id)
+            .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+            .where(where, MentionRow.stance.in_(_CARRYING))
+            .order_by(MentionRow.version_id, MentionRow.start, MentionRow.claim_id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return [
+            ClaimMention(
+                claim_id=row.claim_id,
+                slug=slug,
+                article=_ref(article, domain),
+                version_id=row.version_id,
+                fetched_at=fetched_at,
+                start=row.start,
+                end=row.end,
+                sentence=row.sentence,
+                stance=Stance(row.stance),
+            )
+            for row, slug, fetched_at, article, domain in s.execute(query)
+        ]
+
+    def save_claim_edges(self, article_id: int, edges: Sequence[Edge], now: datetime) -> bool:
+        """Replace the article's claim-based edges; none when it has a textual source by now.
+
+        They belong to the article's linked version; an article not linked yet is left to
+        linking, which computes them itself. Returns whether anything changed.
+        """
+        try:
+            with self._tx() as s:
+                state = s.get(LinkStateRow, article_id)
+                if state is None:
+                    return False
+                rows = list(s.scalars(select(EdgeRow).where(EdgeRow.target_id == article_id)))
+                textual = [row for row in rows if not _is_claim_row(row)]
+                old = [row for row in rows if _is_claim_row(row)]
+                wanted = [] if textual else list(edges)
+                if _same_claim_edges(old, wanted, state.version_id):
+                    return False
+                for row in old:
+                    s.delete(row)
+                s.flush()
+                _insert_claim_edges(s, article_id, state.version_id, wanted, now)
+                return True
+        except IntegrityError as exc:
+            raise LinkConflict(f"article {article_id} was linked by another process") from exc
+
+    def claim_edge_targets(self) -> list[int]:
+        """Every article with a claim-based edge (a scan: only after a claim was deleted)."""
+        with self._tx() as s:
+            query = select(EdgeRow.target_id).where(_by_claim()).distinct()
+            return sorted(s.scalars(query))
 
     # ------------------------------------------------------------ read side
 
@@ -491,7 +610,8 @@ def _write_edges(s: Session, work: LinkWrite) -> None:
     rows = list(s.scalars(select(EdgeRow).where(EdgeRow.target_id == work.article_id)))
     kept: list[EdgeRow] = []
     for row in rows:
-        if row.version_id == work.version_id:
+        # Claim-based edges are recomputed with every write (`work.claim_edges`), never kept.
+        if row.version_id == work.version_id or _is_claim_row(row):
             s.delete(row)
         else:
             kept.append(row)
@@ -520,5 +640,44 @@ def _write_edges(s: Session, work: LinkWrite) -> None:
                     "created_at": work.now,
                 }
                 for edge in fresh.values()
+            ],
+        )
+    if not kept and not fresh:
+        _insert_claim_edges(s, work.article_id, work.version_id, work.claim_edges, work.now)
+
+
+def _is_claim_row(row: EdgeRow) -> bool:
+    return bool(row.evidence) and row.evidence.get("basis") == CLAIM_BASIS
+
+
+def _same_claim_edges(old: Sequence[EdgeRow], new: Sequence[Edge], version_id: int) -> bool:
+    """True when the stored claim-based edges are already these (nothing to write)."""
+    stored = {(r.source_id, r.kind): (r.score, r.primary, r.version_id, r.evidence) for r in old}
+    wanted = {
+        (e.source_id, e.kind.value): (e.score, i == 0, version_id, e.evidence)
+        for i, e in enumerate(new)
+    }
+    return len(stored) == len(old) and stored == wanted
+
+
+def _insert_claim_edges(
+    s: Session, article_id: int, version_id: int, edges: Sequence[Edge], now: datetime
+) -> None:
+    """Write claim-based edges of an article that has no other edge, the first one primary."""
+    if edges:
+        s.execute(
+            insert(EdgeRow),
+            [
+                {
+                    "source_id": edge.source_id,
+                    "target_id": article_id,
+                    "kind": edge.kind.value,
+                    "score": edge.score,
+                    "evidence": edge.evidence,
+                    "version_id": version_id,
+                    "primary": i == 0,
+                    "created_at": now,
+                }
+                for i, edge in enumerate(edges)
             ],
         )
