@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine, text
 
-from tracker.claims.fulltext import include_object
+from tracker.store.foreign import include_object
 from tracker.store.models import Base
 
 target_metadata = Base.metadata

@@ -19,7 +19,7 @@ from tracker.domain import OpmlFeed, ParsedFeed
 from tracker.errors import BadInput, NotAFeed, TrackerError
 from tracker.extraction_pool import ExtractionPool
 from tracker.feeds import parse_feed, parse_opml, write_opml
-from tracker.http import Fetcher, Resolver
+from tracker.http import Fetcher, Resolver, SharedTurns
 from tracker.pipeline import Crawler, Progress, RunReport
 from tracker.stages import Stage, default_stages
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
@@ -201,10 +201,19 @@ class Tracker:
             stages=self.stages,
         )
 
-    def _fetcher(self) -> Fetcher:
+    def _fetcher(self, shared_turns: SharedTurns | None = None) -> Fetcher:
         return Fetcher(
-            self.settings.http, resolver=self._resolver, transport=self._transport, clock=self.clock
+            self.settings.http,
+            resolver=self._resolver,
+            transport=self._transport,
+            clock=self.clock,
+            shared_turns=shared_turns,
         )
+
+    def queue_crawler(self, shared_turns: SharedTurns) -> tuple[Fetcher, Crawler]:
+        """A fetcher whose host turns are shared by every worker, and a crawler over it."""
+        fetcher = self._fetcher(shared_turns)
+        return fetcher, self._crawler(fetcher, self._extraction_pool(), None)
 
     def crawl(self, *, progress: Progress | None = None) -> RunReport:
         """One crawl pass."""

@@ -24,6 +24,7 @@ __all__ = [
     "ExtractSettings",
     "HttpSettings",
     "LinkSettings",
+    "QueueSettings",
     "Settings",
     "default_database_url",
     "load_settings",
@@ -113,6 +114,20 @@ class LinkSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueSettings:
+    """Workers on PostgreSQL (`tracker worker`, `tracker schedule`); unused by `tracker crawl`."""
+
+    concurrency: int = 16  # jobs one worker runs at once (fetches wait on hosts, not on CPU)
+    max_attempts: int = 5  # a job that fails this often is quarantined, not retried again
+    retry_base: float = 10.0  # seconds before the first retry; doubles with every attempt
+    # Workers write a heartbeat this often; a job whose worker has been silent for
+    # `stalled_after` seconds (killed, machine gone) is handed to another worker.
+    heartbeat_interval: float = 10.0
+    stalled_after: float = 60.0
+    schedule_interval: float = 60.0  # seconds between two sweeps for due feeds and re-checks
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """All settings, loaded once and passed explicitly."""
 
@@ -122,6 +137,7 @@ class Settings:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     link: LinkSettings = field(default_factory=LinkSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
 
     def with_database(self, url: str) -> Settings:
         """A copy of these settings pointing at another database."""

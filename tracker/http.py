@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Protocol
 
 import httpcore
 import httpx
@@ -49,6 +50,8 @@ from tracker.robots import RobotsCache
 __all__ = [
     "Fetcher",
     "Resolver",
+    "SharedTurn",
+    "SharedTurns",
     "check_url",
     "is_public_address",
     "parse_retry_after",
@@ -79,6 +82,24 @@ def parse_retry_after(value: str | None, *, now: datetime, cap: float) -> float 
             when = when.replace(tzinfo=UTC)
         seconds = (when - now).total_seconds()
     return min(max(seconds, 0.0), cap)
+
+
+class SharedTurn(Protocol):
+    """A host's turn among all workers, held while one request runs."""
+
+    def hold(self, seconds: float) -> None:
+        """No worker may start a request to this host for `seconds` (Retry-After)."""
+        ...
+
+
+class SharedTurns(Protocol):
+    """Host turns shared by every worker (`tracker.store.host_turns.SharedHostTurns`)."""
+
+    def turn(
+        self, host: str, interval: float, max_wait: float
+    ) -> contextlib.AbstractAsyncContextManager[SharedTurn]:
+        """Wait for `host`'s turn (spaced by `interval`), then hold it."""
+        ...
 
 
 @dataclass(slots=True)
@@ -114,8 +135,12 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         network_backend: httpcore.AsyncNetworkBackend | None = None,
+        shared_turns: SharedTurns | None = None,
     ) -> None:
         self._settings = settings
+        # Workers on several machines share host turns through the database; within one
+        # process the in-memory gates below still order this process's own requests.
+        self._shared = shared_turns
         self._resolver = resolver or system_resolver
         self._clock = clock or SystemClock()
         if transport is None:
@@ -282,11 +307,28 @@ class Fetcher:
                 wait = max(gate.last_start + interval, gate.not_before) - now
                 if wait > 0:
                     await asyncio.sleep(wait)
-                async with self._in_flight:
+                async with self._shared_turn(key, gate), self._in_flight:
                     gate.last_start = time.monotonic()
                     yield gate
         finally:
             gate.users -= 1
+
+    @contextlib.asynccontextmanager
+    async def _shared_turn(self, key: str, gate: _HostGate) -> AsyncIterator[None]:
+        """Also wait for the host's turn among every worker, when turns are shared."""
+        if self._shared is None:
+            yield
+            return
+        settings = self._settings
+        async with self._shared.turn(
+            key, settings.per_host_interval, settings.total_deadline
+        ) as turn:
+            try:
+                yield
+            finally:
+                held = gate.not_before - time.monotonic()
+                if held > 0:
+                    turn.hold(held)
 
     def _forget_idle_gates(self) -> None:
         now = time.monotonic()

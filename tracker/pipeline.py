@@ -174,6 +174,43 @@ class Crawler:
                     raise
         return RunReport(run_id, started, finished, dict(sorted(self._counts.items())))
 
+    # ------------------------------------------------------------ single items (queue jobs)
+
+    def take_counts(self) -> dict[str, int]:
+        """The outcomes counted since the last call, and start counting afresh."""
+        counts, self._counts = dict(self._counts), Counter()
+        return counts
+
+    async def poll_feed_if_due(self, feed_id: int) -> list[str]:
+        """Poll one feed if it is still due; the canonical URLs it left pending."""
+        now = self.clock.now()
+        feeds = await self._db(self.store.due_feeds, now, feed_id=feed_id)
+        for feed in feeds:
+            await self._poll_feed(feed)
+        if not feeds:
+            return []
+        pending = await self._db(self.store.pending_articles, self.clock.now(), feed_id=feed_id)
+        return [item.canonical_url for item in pending]
+
+    async def fetch_article_if_pending(self, canonical: str) -> bool:
+        """Fetch one listed article if it is still pending and due; True when it was."""
+        now = self.clock.now()
+        items = await self._db(self.store.pending_articles, now, canonical=canonical)
+        for item in items:
+            await self._fetch_article(item)
+        return bool(items)
+
+    async def recheck_if_due(self, article_id: int) -> bool:
+        """Re-check one stored article if its time has come; True when it had."""
+        items = await self._db(self.store.due_rechecks, self.clock.now(), article_id=article_id)
+        for item in items:
+            await self._recheck(item)
+        return bool(items)
+
+    async def run_stages(self) -> None:
+        """Run the post-fetch stages (linking, claims) over whatever is pending."""
+        await self._run_stages()
+
     async def _run_stages(self) -> None:
         for stage in self.stages:
             counts = await self._db(stage.run, self.store, self.clock.now())

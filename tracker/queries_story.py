@@ -67,8 +67,9 @@ def story_for(tracker: Tracker, slug: str) -> ClaimStory:
     origin = next((row.article_id for row in answer.rows if row.role == "origin"), None)
     # The story ends where the record ends: the last crawl, not the reader's wall clock (a
     # replayed or archived database would otherwise stretch the timeline to today).
+    # A run still going (a queue worker runs for days) means the record is current.
     runs = tracker.store.recent_runs(1)
-    as_of = (runs[0].finished_at or runs[0].started_at) if runs else tracker.clock.now()
+    as_of = runs[0].finished_at if runs and runs[0].finished_at else tracker.clock.now()
     return ClaimStory(
         claim=Claim(info.slug, info.text, info.origin_url),
         articles=articles,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -54,12 +54,14 @@ class DemoSummary:
     claims: tuple[WhoRepeated, ...] = ()  # who repeated each claim, stance, uptake, lag, late
 
 
-def demo_settings(database: Path, base: Settings | None = None) -> Settings:
+def demo_settings(
+    database: Path, base: Settings | None = None, *, database_url: str | None = None
+) -> Settings:
     """Settings for the local demo: loopback allowed (the web is on 127.0.0.1), no delays."""
     settings = base or load_settings(environ={})
     return replace(
         settings,
-        database_url=f"sqlite:///{database}",
+        database_url=database_url or f"sqlite:///{database}",
         data_dir=str(database.parent),
         http=replace(settings.http, allow_private=True, per_host_interval=0.0),
     )
@@ -72,11 +74,15 @@ def crawl_demo_week(
     settings: Settings | None = None,
     on_pass: Callable[[float, RunReport], None] | None = None,
     corrections: bool = True,
+    database_url: str | None = None,
+    crawl_pass: Callable[[Tracker], Mapping[str, int]] | None = None,
 ) -> DemoSummary:
     """Crawl the demo web from the story's start to its end into a fresh SQLite file.
 
     The story's claims are registered before the first pass and, with `corrections`, each
-    correction at its hour, as a user would after reading it.
+    correction at its hour, as a user would after reading it. `database_url` stores into
+    another (empty) database instead; `crawl_pass` replaces `Tracker.crawl` for each pass
+    (queue workers do the passes that way) and returns its outcome counts.
     """
     corpus = corpus or load_corpus()
     for suffix in ("", "-wal", "-shm"):
@@ -85,7 +91,7 @@ def crawl_demo_week(
     totals: dict[str, int] = {}
     passes = 0
     with serve_demo(clock, corpus) as web:
-        config = demo_settings(database, settings)
+        config = demo_settings(database, settings, database_url=database_url)
         with Tracker(config, clock=clock, resolver=demo_resolver(corpus)) as tracker:
             for outlet in corpus.outlets:
                 tracker.add_outlet(outlet.name, outlet.host, outlet.aliases)
@@ -99,12 +105,16 @@ def crawl_demo_week(
                     register_corrections_due(claims, corpus, web, clock, previous, moment)
                 clock.set(moment)
                 previous = moment
-                report = tracker.crawl()
+                if crawl_pass is None:
+                    report = tracker.crawl()
+                    counts: Mapping[str, int] = report.counts
+                    if on_pass:
+                        on_pass(hours, report)
+                else:
+                    counts = crawl_pass(tracker)
                 passes += 1
-                for key, value in report.counts.items():
+                for key, value in counts.items():
                     totals[key] = totals.get(key, 0) + value
-                if on_pass:
-                    on_pass(hours, report)
                 hours += STEP_HOURS
             summary = _summarise(tracker, database, passes, totals)
             return replace(summary, claims=answers(claims, corpus))

@@ -61,7 +61,7 @@ def _enable_wal(cursor: Any) -> None:
             time.sleep(0.05)
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
     """An engine for SQLite (a file, created with its folder) or PostgreSQL."""
     try:
         parsed = make_url(url)
@@ -96,7 +96,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         try:
-            return create_engine(parsed, echo=echo, pool_pre_ping=True)
+            sizes = {"pool_size": pool_size, "max_overflow": 2} if pool_size else {}
+            return create_engine(parsed, echo=echo, pool_pre_ping=True, **sizes)
         except ModuleNotFoundError:
             raise BadInput(
                 "PostgreSQL needs the 'postgres' extra: pip install 'propagation-tracker[postgres]'"

@@ -218,3 +218,4 @@ Index("ix_versions_article_fetched", Version.article_id, Version.fetched_at)
 # Base.metadata, so migrations and the agreement test see every table.
 from tracker.store import claim_tables as _claim_tables  # noqa: E402,F401
 from tracker.store import link_tables as _link_tables  # noqa: E402,F401
+from tracker.store import queue_tables as _queue_tables  # noqa: E402,F401

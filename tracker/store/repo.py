@@ -144,14 +144,16 @@ class Store:
                 query = query.where(m.Feed.state != FeedState.REMOVED)
             return [_feed_info(s, f) for f in s.scalars(query)]
 
-    def due_feeds(self, now: datetime) -> list[FeedInfo]:
-        """Active feeds whose next poll time has come."""
+    def due_feeds(self, now: datetime, *, feed_id: int | None = None) -> list[FeedInfo]:
+        """Active feeds whose next poll time has come (only `feed_id`, when given)."""
         with self._tx(write=False) as s:
             query = (
                 select(m.Feed)
                 .where(m.Feed.state == FeedState.ACTIVE, m.Feed.next_poll_at <= now)
                 .order_by(m.Feed.next_poll_at, m.Feed.id)
             )
+            if feed_id is not None:
+                query = query.where(m.Feed.id == feed_id)
             return [_feed_info(s, f, count=False) for f in s.scalars(query)]
 
     def save_feed_poll(self, feed_id: int, poll: FeedPoll, now: datetime) -> int:
@@ -249,7 +251,14 @@ class Store:
 
     # ------------------------------------------------------------ entries and articles
 
-    def pending_articles(self, now: datetime, limit: int = 0) -> list[PendingArticle]:
+    def pending_articles(
+        self,
+        now: datetime,
+        limit: int = 0,
+        *,
+        canonical: str | None = None,
+        feed_id: int | None = None,
+    ) -> list[PendingArticle]:
         """Canonical URLs listed by feeds that have no article yet and are due, oldest first."""
         with self._tx(write=False) as s:
             query = (
@@ -267,6 +276,10 @@ class Store:
                 .group_by(m.Entry.canonical_url)
                 .order_by(func.min(m.Entry.id))
             )
+            if canonical is not None:
+                query = query.where(m.Entry.canonical_url == canonical)
+            if feed_id is not None:
+                query = query.where(m.Entry.feed_id == feed_id)
             if limit:
                 query = query.limit(limit)
             return [
@@ -376,14 +389,17 @@ class Store:
         _attach(s, aliases, article_id)
         return article_id, True
 
-    def due_rechecks(self, now: datetime, limit: int = 0) -> list[RecheckItem]:
-        """Live articles whose next re-check time has come."""
+    def due_rechecks(
+        self, now: datetime, limit: int = 0, *, article_id: int | None = None
+    ) -> list[RecheckItem]:
+        """Live articles whose next re-check time has come (only `article_id`, when given)."""
         with self._tx(write=False) as s:
-            latest = (
-                select(m.Version.article_id, func.max(m.Version.seq).label("seq"))
-                .group_by(m.Version.article_id)
-                .subquery()
-            )
+            latest_query = select(
+                m.Version.article_id, func.max(m.Version.seq).label("seq")
+            ).group_by(m.Version.article_id)
+            if article_id is not None:
+                latest_query = latest_query.where(m.Version.article_id == article_id)
+            latest = latest_query.subquery()
             query = (
                 select(m.Article, m.Version.content_hash)
                 .join(latest, latest.c.article_id == m.Article.id, isouter=True)
@@ -395,6 +411,8 @@ class Store:
                 .where(m.Article.state == ArticleState.LIVE, m.Article.next_check_at <= now)
                 .order_by(m.Article.next_check_at, m.Article.id)
             )
+            if article_id is not None:
+                query = query.where(m.Article.id == article_id)
             if limit:
                 query = query.limit(limit)
             return [
@@ -480,14 +498,18 @@ class Store:
 
     # ------------------------------------------------------------ runs
 
-    def start_run(self, now: datetime) -> int:
-        """Open a crawl run; runs left 'running' by a killed process become 'interrupted'."""
+    def start_run(self, now: datetime, *, alone: bool = True) -> int:
+        """Open a crawl run; runs left 'running' by a killed process become 'interrupted'.
+
+        Queue workers run side by side (`alone=False`): they leave each other's runs alone.
+        """
         with self._tx() as s:
-            s.execute(
-                update(m.CrawlRun)
-                .where(m.CrawlRun.status == "running")
-                .values(status="interrupted")
-            )
+            if alone:
+                s.execute(
+                    update(m.CrawlRun)
+                    .where(m.CrawlRun.status == "running")
+                    .values(status="interrupted")
+                )
             run = m.CrawlRun(started_at=now, status="running", counts={})
             s.add(run)
             s.flush()
