@@ -1,13 +1,15 @@
 """Ingest throughput of 1, 2 and 4 queue workers on PostgreSQL against a slow local web.
 
     python benchmarks/workers.py [--feeds 200] [--latency 0.5] [--workers 1,2,4]
-        [--concurrency 16] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--connections 16] [--concurrency 64] [--extractors 0]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 A generated web (one site per feed, 4 articles per feed) is served from a child process with
 an artificial latency on every answer. For each worker count: a fresh PostgreSQL database, the
 feeds added, one sweep (`tracker schedule`), then that many `tracker worker --until-idle`
 processes started together; the time until the last one exits, the articles stored, and each
-worker's peak memory (its own process, and its extraction processes) are printed. The post-fetch
+worker's peak memory (its own process, and its extraction processes) are printed, beside one
+`tracker crawl` pass over the same web with the same connections. The post-fetch
 stages are off, as in benchmarks/ingest.py: this is fetch, extract and store. Skips cleanly when
 the PostgreSQL server is not reachable.
 """
@@ -54,13 +56,14 @@ print(json.dumps({"jobs": report.jobs, "own_kib": own, "extractor_kib": children
 """
 
 
-def _overrides(url: str, data_dir: str, concurrency: int) -> dict[str, object]:
+def _overrides(url: str, data_dir: str, args: argparse.Namespace) -> dict[str, object]:
+    http = {"allow_private": True, "per_host_interval": 0.0, "max_connections": args.connections}
     return {
         "database_url": url,
         "data_dir": data_dir,
-        "http": {"allow_private": True, "per_host_interval": 0.0, "max_connections": concurrency},
-        "crawl": {"extract_workers": 1},  # one extraction process per worker: workers scale out
-        "queue": {"concurrency": concurrency, "heartbeat_interval": 1.0},
+        "http": http,
+        "crawl": {"extract_workers": args.extractors},
+        "queue": {"concurrency": args.concurrency, "heartbeat_interval": 1.0},
     }
 
 
@@ -81,15 +84,47 @@ def _drop_database(admin: str, url: str) -> None:
     engine.dispose()
 
 
-def bench(admin: str, feeds: int, latency: float, workers: int, concurrency: int) -> None:
-    """One measurement: `workers` worker processes over a fresh database."""
-    spec = SynthSpec(
-        sites=feeds, feeds_per_site=1, articles_per_feed=4, paragraphs=4, latency=latency
+def _spec(args: argparse.Namespace) -> SynthSpec:
+    return SynthSpec(
+        sites=args.feeds, feeds_per_site=1, articles_per_feed=4, paragraphs=4, latency=args.latency
     )
+
+
+def _ideal(args: argparse.Namespace, workers: int) -> float:
+    requests = args.feeds * 6  # a feed, 4 articles and robots.txt per site
+    return requests * args.latency / (args.connections * workers)
+
+
+def bench_crawl(args: argparse.Namespace) -> None:
+    """The baseline: one `tracker crawl` pass with the same connections, on PostgreSQL."""
+    url = _fresh_database(args.postgres)
+    try:
+        with serve_synth_in_process(_spec(args)) as web, tempfile.TemporaryDirectory() as tmp:
+            settings = load_settings(environ={}, overrides=_overrides(url, tmp, args))
+            with Tracker(settings, resolver=resolver(), stages=()) as tracker:
+                for feed in web.feed_urls:
+                    tracker.add_feed(feed)
+                tracker.warm_up()
+                started = time.perf_counter()
+                report = tracker.crawl()
+                elapsed = time.perf_counter() - started
+    finally:
+        _drop_database(args.postgres, url)
+    articles = report.counts.get("article_new", 0)
+    print(
+        f"tracker crawl: {articles} articles in {elapsed:.2f} s = {articles / elapsed:.1f} "
+        f"articles/s (latency-bound ideal {_ideal(args, 1):.2f} s)",
+        flush=True,
+    )
+
+
+def bench(args: argparse.Namespace, workers: int) -> None:
+    """One measurement: `workers` worker processes over a fresh database."""
+    admin = args.postgres
     url = _fresh_database(admin)
     try:
-        with serve_synth_in_process(spec) as web, tempfile.TemporaryDirectory() as tmp:
-            overrides = _overrides(url, tmp, concurrency)
+        with serve_synth_in_process(_spec(args)) as web, tempfile.TemporaryDirectory() as tmp:
+            overrides = _overrides(url, tmp, args)
             settings = load_settings(environ={}, overrides=overrides)
             with Tracker(settings, resolver=resolver(), stages=()) as tracker:
                 for feed in web.feed_urls:
@@ -122,8 +157,7 @@ def bench(admin: str, feeds: int, latency: float, workers: int, concurrency: int
                 articles = len(tracker.articles())
     finally:
         _drop_database(admin, url)
-    requests = feeds * 5 + feeds  # feed + 4 articles + robots.txt per site
-    ideal = requests * latency / (concurrency * workers)
+    ideal = _ideal(args, workers)
     peak_own = max(r["own_kib"] for r in results) / 1024
     peak_extractor = max(r["extractor_kib"] for r in results) / 1024
     fetches = [r["jobs"].get("fetch_article", 0) for r in results]
@@ -142,7 +176,11 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--workers", default="1,2,4")
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=16, help="HTTP connections per worker")
+    parser.add_argument("--concurrency", type=int, default=64, help="jobs in hand per worker")
+    parser.add_argument(
+        "--extractors", type=int, default=0, help="extraction processes per worker (0: per core)"
+    )
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -160,10 +198,12 @@ def main() -> None:
         return
     print(
         f"web: {args.feeds} feeds x 4 articles, {args.latency * 1000:.0f} ms per answer; "
-        f"{args.concurrency} jobs at once per worker; {os.cpu_count()} CPU cores"
+        f"per worker {args.connections} connections, {args.concurrency} jobs in hand; "
+        f"{os.cpu_count()} CPU cores"
     )
+    bench_crawl(args)
     for workers in (int(w) for w in args.workers.split(",")):
-        bench(args.postgres, args.feeds, args.latency, workers, args.concurrency)
+        bench(args, workers)
 
 
 if __name__ == "__main__":

@@ -117,7 +117,9 @@ class LinkSettings:
 class QueueSettings:
     """Workers on PostgreSQL (`tracker worker`, `tracker schedule`); unused by `tracker crawl`."""
 
-    concurrency: int = 16  # jobs one worker runs at once (fetches wait on hosts, not on CPU)
+    # Jobs one worker has in hand. Above [http] max_connections: jobs that wait for a busy
+    # host (its previous request, the per-host interval) then leave no connection idle.
+    concurrency: int = 64
     max_attempts: int = 5  # a job that fails this often is quarantined, not retried again
     retry_base: float = 10.0  # seconds before the first retry; doubles with every attempt
     # Workers write a heartbeat this often; a job whose worker has been silent for

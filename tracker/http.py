@@ -307,7 +307,9 @@ class Fetcher:
                 wait = max(gate.last_start + interval, gate.not_before) - now
                 if wait > 0:
                     await asyncio.sleep(wait)
-                async with self._shared_turn(key, gate), self._in_flight:
+                # A connection slot first: waiting for another worker's turn on this host
+                # then holds at most `max_connections` database connections, not one per job.
+                async with self._in_flight, self._shared_turn(key, gate):
                     gate.last_start = time.monotonic()
                     yield gate
         finally:

@@ -257,11 +257,11 @@ async def run_worker_async(
     settings = tracker.settings
     jobs_at_once = concurrency or settings.queue.concurrency
     worker_name = name or f"{socket.gethostname()}-{os.getpid()}"
-    # A connection per job waiting for or holding a host's turn, beside the store's own.
-    turns_engine = make_engine(settings.database_url, pool_size=jobs_at_once + 2)
-    turns = SharedHostTurns(
-        turns_engine, threads=jobs_at_once, lock_wait=settings.http.total_deadline * 2
-    )
+    # A connection per request waiting for or holding a host's turn (at most the fetcher's
+    # max_connections), beside the store's own.
+    slots = settings.http.max_connections
+    turns_engine = make_engine(settings.database_url, pool_size=slots + 2)
+    turns = SharedHostTurns(turns_engine, threads=slots, lock_wait=settings.http.total_deadline * 2)
     queue = _queue(tracker)
     run_id = await asyncio.to_thread(tracker.store.start_run, tracker.clock.now(), alone=False)
     status = "finished"
