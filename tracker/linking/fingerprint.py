@@ -25,8 +25,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from datasketch import MinHash
-
 from tracker.config import LinkSettings
 from tracker.errors import BadInput
 from tracker.linking.terms import content_stems
@@ -109,6 +107,10 @@ def shingles(words: Sequence[str], size: int) -> list[str]:
 
 def signature(items: Iterable[str], num_perm: int, seed: int = _COPY_SEED) -> tuple[int, ...]:
     """Return the MinHash signature of a set of strings (`num_perm` unsigned 32-bit values)."""
+    # Imported here: datasketch's package imports scipy (about a second) at start, which
+    # every command, `--help` included, would otherwise pay.
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
     minhash.update_batch([item.encode("utf-8") for item in items])
     return tuple(int(value) for value in minhash.hashvalues)
