@@ -28,6 +28,7 @@ from tracker.demo.run import crawl_demo_week
 from tracker.demo.web import demo_resolver
 from tracker.errors import BadInput
 from tracker.queue import JobKind, queue_counts, run_worker, run_worker_async, sweep_once
+from tracker.queue.jobs import retry_delay
 from tracker.store.queue_repo import QuarantineStore
 from tracker.testing.synthweb import SynthSpec, resolver, serve_synth
 
@@ -81,6 +82,11 @@ def _snapshot(url: str) -> dict[str, Any]:
 def _portless(value: Any) -> Any:
     """A URL without its port: each crawl serves the web on another free port."""
     return re.sub(r"(\.test):\d+", r"\1", value) if isinstance(value, str) else value
+
+
+def test_retries_back_off_and_stop() -> None:
+    delays = [retry_delay(n, 10.0, 5) for n in range(6)]
+    assert delays == [10.0, 20.0, 40.0, 80.0, None, None]
 
 
 def test_workers_refuse_sqlite(tmp_path: Path) -> None:
@@ -227,7 +233,11 @@ def test_a_poison_item_is_quarantined_with_its_reason_not_retried_forever(
             async with queue.open():
                 assert await queue.defer(JobKind.POLL_FEED, "not-a-feed-id")
                 assert not await queue.defer(JobKind.POLL_FEED, "not-a-feed-id")  # once queued
-            await run_worker_async(tracker, name="w", until_idle=True)
+            report = await run_worker_async(tracker, name="w", until_idle=True)
+            # Tried max_attempts times (retried in between), then counted as quarantined.
+            assert report.jobs == {"poll_feed": FAST_QUEUE.max_attempts}
+            assert report.counts["job_retried"] == FAST_QUEUE.max_attempts - 1
+            assert report.counts["job_quarantined"] == 1
 
         asyncio.run(poison())
         held = QuarantineStore(tracker.engine).list()

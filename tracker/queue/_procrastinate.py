@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from tracker.config import QueueSettings
-from tracker.queue.jobs import JobKind, QueueCounts, StalledJob
+from tracker.queue.jobs import JobKind, QueueCounts, StalledJob, retry_delay
 
 __all__ = ["QUEUE_NAME", "Handler", "JobQueue", "ensure_schema"]
 
@@ -63,10 +63,10 @@ class _Backoff(BaseRetryStrategy):
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         """Back off exponentially; give up after the last attempt."""
-        if job.attempts + 1 >= self._max_attempts:
+        delay = retry_delay(job.attempts, self._base, self._max_attempts)
+        if delay is None:
             return None
-        seconds = int(self._base * 2**job.attempts)
-        return RetryDecision(retry_in={"seconds": seconds})
+        return RetryDecision(retry_in={"seconds": int(delay)})
 
 
 class JobQueue:

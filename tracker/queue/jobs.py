@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["STAGES_KEY", "JobKind", "QueueCounts", "StalledJob"]
+__all__ = ["STAGES_KEY", "JobKind", "QueueCounts", "StalledJob", "retry_delay"]
 
 STAGES_KEY = "all"  # the stages job has no item: it works through whatever is pending
 
@@ -44,3 +44,10 @@ class QueueCounts:
     def active(self) -> int:
         """Jobs waiting or running."""
         return self.by_status.get("todo", 0) + self.by_status.get("doing", 0)
+
+
+def retry_delay(attempts: int, base: float, max_attempts: int) -> float | None:
+    """Seconds before a failed job runs again (`attempts` made so far); None: no more tries."""
+    if attempts + 1 >= max_attempts:
+        return None
+    return base * float(2**attempts)
