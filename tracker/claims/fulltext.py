@@ -8,8 +8,8 @@ all-pairs scan happens.
 
 - SQLite: an external-content FTS5 table `versions_fts` (porter stemming, unicode61), filled
   from `versions` by `sync` (a stage mark records how far), since versions are never edited.
-- PostgreSQL: a GIN expression index `ix_versions_fts` on `to_tsvector('english', text)`;
-  nothing to sync.
+- PostgreSQL: a stored generated column `versions_fts_doc` = `to_tsvector('english', text)`
+  with a GIN index `ix_versions_fts` (migration 0005); nothing to sync.
 
 User text never reaches the query syntax: words are bound parameters, each double-quoted for
 FTS5 (inner quotes doubled) or turned into `plainto_tsquery` for PostgreSQL.
@@ -39,7 +39,8 @@ __all__ = [
 ]
 
 FTS_TABLE = "versions_fts"  # SQLite FTS5 table (and, by prefix, its shadow tables)
-FTS_INDEX = "ix_versions_fts"  # PostgreSQL GIN expression index
+FTS_INDEX = "ix_versions_fts"  # PostgreSQL GIN index over PG_DOCUMENT
+PG_DOCUMENT = "versions_fts_doc"  # PostgreSQL stored tsvector column of versions.text
 SYNC_MARK = "claims.fts_indexed_through"
 MAX_WORDS_PER_CONCEPT = 60  # a concept's OR list is cut here (lexicon groups stay far below)
 _PLAIN = re.compile(r"[^\W_]+")
@@ -206,10 +207,10 @@ class SqliteFullText:
 
 
 class PostgresFullText:
-    """PostgreSQL text search over the GIN expression index; always in sync."""
+    """PostgreSQL text search over the stored tsvector column; always in sync."""
 
     def sync(self, session: Session, upto: int) -> int:
-        """Nothing to do: the expression index follows the table."""
+        """Nothing to do: the generated column and its index follow the table."""
         return 0
 
     def candidates(
@@ -227,10 +228,10 @@ class PostgresFullText:
         def lookup(i: int, words: list[str], params: dict[str, object], bound: str) -> str:
             query = " || ".join(f"plainto_tsquery('english', :q{i}_{j})" for j in range(len(words)))
             params.update({f"q{i}_{j}": word for j, word in enumerate(words)})
-            # The expression must read exactly as the index's for the planner to use it.
+            # The stored column (migration 0005): rechecks read it instead of recomputing it.
             return (
                 f"SELECT id, CAST(:w{i} AS double precision) AS w FROM versions"  # noqa: S608
-                f" WHERE to_tsvector('english', text) @@ ({query})"
+                f" WHERE {PG_DOCUMENT} @@ ({query})"
                 f" AND id > :after{bound}"
             )
 
