@@ -213,6 +213,16 @@ def test_a_credit_resolves_to_the_outlets_earliest_article_on_the_story() -> Non
     assert credit["phrase"] == "According to the Harbor Ledger" and credit["start"] == 0
 
 
+def test_a_credit_resolves_to_the_outlets_article_whose_text_is_copied() -> None:
+    # The outlet's older article on the story is not what a copy of its later one credits.
+    ledger_update = ref(2, LEDGER, 40)
+    text = "According to the Harbor Ledger, the bridge stays shut.\n" + PARAPHRASE
+    decision = link(ref(4, NORTHSIDE, 60), text, (A, A_TEXT), (ledger_update, PARAPHRASE))
+    credited = [e.source_id for e in decision.edges if e.kind is EdgeKind.CREDITS]
+    assert credited == [ledger_update.id]
+    assert decision.source_id == ledger_update.id
+
+
 def test_a_credit_with_no_stored_article_on_the_story_stays_unresolved() -> None:
     text = "As first reported by Valley Courier, the harbor bridge is closed.\n" + INDEPENDENT
     decision = link(ref(4, NORTHSIDE, 60), text, (ref(2, COURIER, 0), LIBRARY))

@@ -6,7 +6,8 @@ Rules, in order:
 2. Explicit edges: a body link to a stored article (`links_to`; a link to the outlet's own
    earlier article counts only when it is on the same story, since "related" links are not
    sources) and a credit of an outlet (`credits`), resolved to that outlet's earliest article
-   on the same story; a credit with no such stored article is returned as unresolved.
+   on the same story (among those whose text the new one copies, if any); a credit with no
+   such stored article is returned as unresolved.
 3. Copies: candidates whose shared passages (quotations left out) cover at least
    `copy_min_share` of the new text. They are taken greedily by how many not yet explained
    words they explain; candidates within `copy_min_passage_words` of the best count as tied
@@ -227,7 +228,10 @@ def decide(
         if not options:
             unresolved.append(credit)
             continue
-        c = min(options, key=lambda o: order_key(o.candidate.ref, settings))
+        # The credited outlet's article whose text this one reproduces, when there is one:
+        # an older article of the outlet on the same topic is not what a copy credits.
+        copied = [o for o in options if o.copy_share >= settings.copy_min_share]
+        c = min(copied or options, key=lambda o: order_key(o.candidate.ref, settings))
         found.setdefault(c.candidate.ref.id, _Found(c)).prose_credit |= not credit.wire
         add(
             c,
