@@ -43,6 +43,7 @@ from pathlib import Path
 
 from ecbplus import Document, read_corpus
 from reuse import DEFAULT_DATA
+from synth import paraphrase
 
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, EdgeKind, Outlet
@@ -65,27 +66,6 @@ UNSTORED_WIRE = Outlet("United Wire", "unitedwire.example", ("UW",))
 ALL_OUTLETS = (*OUTLETS, WIRE, UNSTORED_WIRE)
 HELD_OUT_TOPICS = 3  # topics whose sentences serve as the outlets' own text, never stored
 START = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
-
-SYNONYMS = {
-    "said": "stated", "says": "states", "told": "informed", "killed": "left dead",
-    "died": "passed away", "police": "officers", "officials": "authorities", "people": "persons",
-    "announced": "revealed", "reported": "disclosed", "according": "per the account",
-    "after": "following", "before": "ahead of", "during": "in the course of", "near": "close to",
-    "about": "around", "more": "additional", "many": "numerous", "big": "large", "large": "big",
-    "small": "minor", "major": "significant", "new": "fresh", "first": "initial",
-    "home": "house", "house": "home", "car": "vehicle", "show": "programme", "film": "movie",
-    "movie": "film", "company": "firm", "firm": "company", "began": "started", "started": "began",
-    "help": "assist", "helped": "assisted", "found": "discovered", "arrested": "detained",
-    "charged": "accused", "attack": "assault", "fire": "blaze", "earthquake": "quake",
-    "hit": "struck", "struck": "hit", "shot": "gunned down", "won": "secured", "lost": "forfeited",
-    "named": "appointed", "hospital": "medical centre", "statement": "announcement",
-    "spokesman": "representative", "spokeswoman": "representative", "week": "seven days",
-    "yesterday": "the previous day", "also": "likewise", "however": "yet", "because": "as",
-    "would": "will", "could": "might", "will": "is set to", "year": "twelve months",
-    "years": "twelve-month periods", "including": "among them", "left": "departed",
-    "city": "town", "town": "city", "country": "nation", "team": "squad", "game": "match",
-}  # fmt: skip
-FILLERS = ("reportedly", "indeed", "notably", "apparently", "in fact")
 
 
 @dataclass
@@ -151,40 +131,6 @@ def footer(outlet: Outlet) -> str:
         f"Follow {outlet.name} for more stories like this one, and sign up for our daily "
         "newsletter to get the most important headlines delivered every morning."
     )
-
-
-def paraphrase(text: str, rng: random.Random) -> str:
-    """Reorder and drop sentences, swap synonyms (each use with p=0.7, so two paraphrases of
-    one text differ), and break every verbatim run longer than seven words."""
-    sentences = [s for s in text.split("\n") if s.strip()]
-    kept = [sentences[0]] + [s for s in sentences[1:] if rng.random() > 0.2]
-    middle = kept[1:]
-    for i in range(0, len(middle) - 1, 2):
-        if rng.random() < 0.6:
-            middle[i], middle[i + 1] = middle[i + 1], middle[i]
-    out: list[str] = []
-    for sentence in [kept[0], *middle]:
-        words: list[str] = []
-        run = 0
-        for word in sentence.split(" "):
-            core = word.strip(".,;:!?“”\"'()").lower()
-            if core in SYNONYMS and rng.random() < 0.7:
-                replacement = SYNONYMS[core]
-                if word[:1].isupper():
-                    replacement = replacement[:1].upper() + replacement[1:]
-                words.append(word.replace(word.strip(".,;:!?“”\"'()"), replacement))
-                run = 0
-                continue
-            if core in {"the", "a", "an", "that"} and run >= 4 and rng.random() < 0.7:
-                run = 0
-                continue
-            run += 1
-            if run >= 7:
-                words.append(rng.choice(FILLERS))
-                run = 0
-            words.append(word)
-        out.append(" ".join(words))
-    return "\n".join(out)
 
 
 def independent_docs(documents: Sequence[Document], settings: LinkSettings) -> list[Document]:

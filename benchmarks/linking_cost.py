@@ -26,23 +26,20 @@ Usage: python benchmarks/linking_cost.py [--sizes 1000,10000,100000] [--batch 30
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from _common import CountingStage, move_sequences, scratch_postgres, write_rows
+from sqlalchemy import Engine, text
 
 from tracker.config import LinkSettings
 from tracker.domain import Extracted
@@ -57,9 +54,6 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 PER_DAY = 1000
 OUTLETS = 200
 SAMPLE_PAIRS = 200
-POSTGRES_URL = os.environ.get(
-    "TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 class Words:
@@ -192,69 +186,20 @@ _EMPTY_DEFAULTS = {  # NOT NULL columns the bulk rows leave to these values
 
 def _bulk(engine: Engine, rows: dict[str, list[tuple[Any, ...]]]) -> None:
     """Insert rows with the driver's fastest path; the band index is rebuilt once afterwards."""
-    postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
         conn.execute(text("drop index if exists ix_link_bands_lookup"))
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        cursor = driver.cursor()
         for table, values in rows.items():
-            if not values:
-                continue
             columns = _COLUMNS[table]
             if table == "versions":
                 columns += ", title, byline, site_name, links, corrections, raw_size"
                 values = [(*v, "", "", "", "[]", "[]", 0) for v in values]
-            if table == "link_state" and postgres:
-                values = [(a, v, s, b, u, False) for a, v, s, b, u, _ in values]
-            if postgres:
-                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in values:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join("?" * len(values[0]))
-                cursor.executemany(
-                    f"insert into {table} ({columns}) values ({marks})",
-                    [tuple(_sqlite(cell) for cell in row) for row in values],
-                )
+            write_rows(conn, table, columns, values)
         conn.execute(
             text("create index ix_link_bands_lookup on link_bands (band, hash, article_id)")
         )
-        if postgres:
-            for table in ("articles", "versions"):
-                conn.execute(
-                    text(f"select setval(pg_get_serial_sequence('{table}', 'id'), "
-                         f"(select max(id) from {table}))")
-                )  # fmt: skip
+        move_sequences(conn, ("articles", "versions"))
+        if engine.dialect.name == "postgresql":
             conn.execute(text("analyze"))
-
-
-def _sqlite(cell: Any) -> Any:
-    """SQLite stores the tracker's datetimes as naive UTC text."""
-    if isinstance(cell, datetime):
-        return cell.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-    return cell
-
-
-class CountingStage(LinkingStage):
-    """The linking stage, counting the candidates it compares and timing each article."""
-
-    def __init__(self, settings: LinkSettings) -> None:
-        super().__init__(settings)
-        self.compared: list[int] = []
-        self.seconds: list[float] = []
-
-    def _candidates(self, *args: Any, **kwargs: Any) -> Any:
-        found = super()._candidates(*args, **kwargs)
-        self.compared.append(len(found[0]))
-        return found
-
-    def _link(self, *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return super()._link(*args, **kwargs)
-        finally:
-            self.seconds.append(time.perf_counter() - started)
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,30 +338,6 @@ def run_backend(engine: Engine, label: str, sizes: Sequence[int], stories: int) 
               f"{median:.2f}x (median); goal: <= 2x")  # fmt: skip
 
 
-@contextmanager
-def _postgres() -> Iterator[Engine | None]:
-    """A scratch PostgreSQL database, or None when the server does not answer."""
-    try:
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("select 1"))
-    except (OperationalError, ModuleNotFoundError) as exc:
-        print(f"\nPostgreSQL skipped: {str(exc).splitlines()[0]}")
-        yield None
-        return
-    name = f"trk_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'create database "{name}"'))
-    engine = make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'drop database if exists "{name}" with (force)'))
-        admin.dispose()
-
-
 def main() -> None:
     """Run the sizes on SQLite, then on PostgreSQL when reachable."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -431,7 +352,7 @@ def main() -> None:
         run_backend(engine, "SQLite", sizes, args.batch)
         engine.dispose()
     if not args.no_postgres:
-        with _postgres() as pg:
+        with scratch_postgres() as pg:
             if pg is not None:
                 run_backend(pg, "PostgreSQL", sizes, args.batch)
 
