@@ -275,8 +275,9 @@ def test_host_politeness_holds_across_workers(tmp_path: Path, pg_url: str) -> No
         starts = sorted(at for host, at in web.log() if host.endswith(".test"))
     assert all(r.jobs.get("fetch_article", 0) > 0 for r in reports), reports
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # Each worker has its own fetcher: only the shared turns keep them apart.
-    assert len(starts) >= 9 and min(gaps) >= interval - 0.02, gaps
+    # Each worker has its own fetcher: only the shared turns keep them apart (unshared, the
+    # gaps were 0.13 s). The margin absorbs scheduling jitter on a loaded machine.
+    assert len(starts) >= 9 and min(gaps) >= interval - 0.1, gaps
 
 
 def test_the_queue_commands(
