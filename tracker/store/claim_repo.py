@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, Result, and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.claims.fulltext import Concept, full_text_for
 from tracker.domain import ArticleState, CorrectionKind, Link, Mention, Stance, VersionRef
-from tracker.errors import BadInput, NotFound, StoreBusy
+from tracker.errors import BadInput, NotFound
 from tracker.store import models as m
 from tracker.store.claim_tables import (
     ClaimRow,
@@ -28,6 +28,7 @@ from tracker.store.claim_tables import (
     StageMarkRow,
     UptakeRow,
 )
+from tracker.store.db import transaction
 from tracker.store.link_tables import EdgeRow
 from tracker.urls import canonical_url
 
@@ -166,15 +167,8 @@ class ClaimRepo:
         self.engine = engine
         self.full_text = full_text_for(engine.dialect.name)
 
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except OperationalError as exc:
-            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-                raise StoreBusy("the database stayed locked; another process holds it") from exc
-            raise
+    def _tx(self) -> AbstractContextManager[Session]:
+        return transaction(self.engine)
 
     # ------------------------------------------------------------ claims
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.resources
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from tracker.errors import BadInput, StoreBusy
@@ -25,6 +28,7 @@ __all__ = [
     "head_revision",
     "make_engine",
     "migrations_path",
+    "transaction",
     "upgrade",
 ]
 
@@ -59,6 +63,19 @@ def _enable_wal(cursor: Any) -> None:
             if "locked" not in str(exc).lower() or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+@contextmanager
+def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One transaction (committed at the end); a database that stays locked is StoreBusy."""
+    bind = engine if write else engine.execution_options(**{READ_ONLY: True})
+    try:
+        with Session(bind, expire_on_commit=False) as session, session.begin():
+            yield session
+    except OperationalError as exc:
+        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+            raise StoreBusy("the database stayed locked; another process holds it") from exc
+        raise
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:

@@ -9,21 +9,22 @@ and a rebuild that replays the versions in the same order writes the same edges.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.domain import ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
-from tracker.errors import BadInput, StoreBusy
+from tracker.errors import BadInput
 from tracker.store import models as m
 from tracker.store.claim_tables import ClaimRow, MentionRow
+from tracker.store.db import transaction
 from tracker.store.link_tables import BandRow, EdgeRow, LinkStateRow, ParagraphCountRow
 from tracker.store.repo import Store
 from tracker.urls import canonical_url, outlet_domain
@@ -172,15 +173,8 @@ class LinkRepo:
         self.engine: Engine = store.engine
         self.store = store
 
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except OperationalError as exc:
-            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-                raise StoreBusy("the database stayed locked; another process holds it") from exc
-            raise
+    def _tx(self) -> AbstractContextManager[Session]:
+        return transaction(self.engine)
 
     # ------------------------------------------------------------ work to do
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from tracker.store.db import transaction
 from tracker.store.queue_tables import QuarantineRow
 
 __all__ = ["QuarantineStore", "Quarantined"]
@@ -35,7 +35,7 @@ class QuarantineStore:
     def add(self, kind: str, item: str, *, reason: str, attempts: int, now: datetime) -> bool:
         """Quarantine an item; False when it already was (another worker got there first)."""
         try:
-            with Session(self.engine) as s, s.begin():
+            with transaction(self.engine) as s:
                 s.add(
                     QuarantineRow(
                         kind=kind,
@@ -51,12 +51,12 @@ class QuarantineStore:
 
     def items(self, kind: str) -> set[str]:
         """The quarantined items of one kind of job."""
-        with Session(self.engine) as s:
+        with transaction(self.engine, write=False) as s:
             return set(s.scalars(select(QuarantineRow.item).where(QuarantineRow.kind == kind)))
 
     def list(self) -> list[Quarantined]:
         """Every quarantined item, newest first."""
-        with Session(self.engine) as s:
+        with transaction(self.engine, write=False) as s:
             rows = s.scalars(
                 select(QuarantineRow).order_by(
                     QuarantineRow.quarantined_at.desc(), QuarantineRow.id.desc()
@@ -68,7 +68,7 @@ class QuarantineStore:
 
     def release(self, kind: str, item: str) -> bool:
         """Let an item back into the queue; False when it was not quarantined."""
-        with Session(self.engine) as s, s.begin():
+        with transaction(self.engine) as s:
             result = s.execute(
                 delete(QuarantineRow).where(QuarantineRow.kind == kind, QuarantineRow.item == item)
             )

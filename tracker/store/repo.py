@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.domain import ArticleState, FeedState, Link
-from tracker.errors import BadInput, NotFound, StoreBusy
+from tracker.errors import BadInput, NotFound
 from tracker.store import models as m
-from tracker.store.db import READ_ONLY
+from tracker.store.db import transaction
 from tracker.store.records import (
     ArticleInfo,
     FeedInfo,
@@ -75,16 +75,8 @@ class Store:
             self._outlet_ids[domain] = outlet_id
         return outlet_id
 
-    @contextmanager
-    def _tx(self, *, write: bool = True) -> Iterator[Session]:
-        bind = self.engine if write else self.engine.execution_options(**{READ_ONLY: True})
-        try:
-            with Session(bind, expire_on_commit=False) as session, session.begin():
-                yield session
-        except OperationalError as exc:
-            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-                raise StoreBusy("the database stayed locked; another process holds it") from exc
-            raise
+    def _tx(self, *, write: bool = True) -> AbstractContextManager[Session]:
+        return transaction(self.engine, write=write)
 
     # ------------------------------------------------------------ outlets
 
