@@ -15,7 +15,7 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-__version__ = "0.1.0"
+from tracker.config import VERSION as __version__
 
 if _TYPE_CHECKING:
     from tracker.api import Claims, Tracker

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 APP_NAME = "propagation-tracker"
+VERSION = "0.1.0"  # the package's version (`tracker.__version__`, pyproject.toml)
 CONFIG_FILE_NAME = "tracker.toml"
 
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from tracker import __version__
+from tracker.config import VERSION
 from tracker.domain import CorrectionKind, Edge, Stance, UptakeKind
 from tracker.domain.story import ClaimStory, StoryArticle
 from tracker.export.graph import OutletRow, StorySummary, outlet_rows, summarise
@@ -381,7 +381,7 @@ def render_report(story: ClaimStory) -> str:
             csp=content_security_policy(),
             style=Markup(_asset("report.css")),  # noqa: S704  (a file of this package)
             script=Markup(_asset("report.js")),  # noqa: S704  (a file of this package)
-            version=__version__,
+            version=VERSION,
             claim=story.claim,
             as_of=_time(summary.as_of),
             origin=origin_view,
