@@ -24,11 +24,12 @@ from tests.support.linking_story import (
 from tracker.config import LinkSettings
 from tracker.domain import EdgeKind, Extracted, Link
 from tracker.domain.crawl import StoredPage
+from tracker.domain.links import LinkTarget
 from tracker.linking.fingerprint import fingerprint
 from tracker.pipeline.linking_stage import LinkingStage
 from tracker.queries.links import copies_of, sources_of
 from tracker.store import Store, make_engine, upgrade
-from tracker.store.link_repo import LinkRepo, LinkTarget
+from tracker.store.link_repo import LinkRepo
 
 SETTINGS = LinkSettings()
 LEDGER = "https://ledger.example/news/bridge"

@@ -22,6 +22,7 @@ from tracker.claims.uptake import notice_paragraphs
 from tracker.clock import Clock
 from tracker.config import LinkSettings
 from tracker.domain import Claim, Correction, CorrectionKind
+from tracker.domain.claims import ClaimInfo, CorrectionInfo
 from tracker.errors import BadInput, CrawlLocked
 from tracker.pipeline.claims_stage import ClaimsStage
 from tracker.queries.claims import (
@@ -33,7 +34,7 @@ from tracker.queries.claims import (
     who_repeated,
 )
 from tracker.store import Store
-from tracker.store.claim_repo import ClaimInfo, ClaimRepo, CorrectionInfo, plain_text
+from tracker.store.claim_repo import ClaimRepo, plain_text
 from tracker.store.lock import crawl_lock
 from tracker.urls import outlet_domain, parse_http_url
 

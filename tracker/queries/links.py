@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.domain import EdgeKind
+from tracker.domain.links import CLAIM_BASIS, ArticleBrief, EdgeInfo
 from tracker.errors import NotFound
 from tracker.store import Store
-from tracker.store.link_repo import CLAIM_BASIS, ArticleBrief, EdgeInfo, LinkRepo
+from tracker.store.link_repo import LinkRepo
 
 __all__ = [
     "ArticleBrief",

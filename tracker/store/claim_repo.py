@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -18,6 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.domain import ArticleState, CorrectionKind, Link, Mention, Stance, VersionRef
+from tracker.domain.claims import (
+    ArticleFacts,
+    ClaimInfo,
+    CorrectionInfo,
+    IncomingEdge,
+    MentionFact,
+    StoredUptake,
+    UptakeRecord,
+)
 from tracker.errors import BadInput, NotFound
 from tracker.store import models as m
 from tracker.store.claim_tables import (
@@ -32,18 +40,7 @@ from tracker.store.fulltext import Concept, full_text_for
 from tracker.store.link_tables import EdgeRow
 from tracker.urls import canonical_url
 
-__all__ = [
-    "LINKED_MARK",
-    "ArticleFacts",
-    "ClaimInfo",
-    "ClaimRepo",
-    "CorrectionInfo",
-    "EdgeInfo",
-    "MentionFact",
-    "StoredUptake",
-    "UptakeRecord",
-    "plain_text",
-]
+__all__ = ["LINKED_MARK", "MAX_CLAIM_CHARS", "ClaimRepo", "plain_text"]
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 # Control characters (NUL among them, which PostgreSQL text refuses) are white space to a claim.
@@ -52,112 +49,6 @@ MAX_CLAIM_CHARS = 1000  # a claim is a statement, not a document
 # Per claim id, the highest version id whose mentions were linked by claim (the claims stage).
 LINKED_MARK = "claims.linked_through."
 _IN_CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimInfo:
-    """A registered claim and how far versions were matched against it."""
-
-    id: int
-    slug: str
-    text: str
-    origin_url: str | None
-    created_at: datetime
-    matched_through: int
-
-
-@dataclass(frozen=True, slots=True)
-class CorrectionInfo:
-    """A registered correction of a claim."""
-
-    id: int
-    claim_slug: str
-    kind: CorrectionKind
-    published: datetime
-    url: str | None
-    text: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class MentionFact:
-    """A stored mention as the uptake stage reads it."""
-
-    version_id: int
-    stance: Stance
-    sentence: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleFacts:
-    """What deciding one article's uptake needs: the article, its versions and mentions."""
-
-    article_id: int
-    url: str
-    outlet_id: int | None
-    first_seen: datetime
-    state: str
-    taken_down_at: datetime | None
-    last_checked_at: datetime | None
-    versions: tuple[VersionRef, ...]  # oldest first
-    mentions: tuple[MentionFact, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class UptakeRecord:
-    """One article's computed relation to a claim, to be stored."""
-
-    article_id: int
-    role: str
-    stance: str | None
-    sentence: str
-    repeated_at: datetime | None
-    kind: str | None
-    event_at: datetime | None
-    lag_seconds: float | None
-    late: bool
-    evidence: str
-    lags: tuple[Mapping[str, Any], ...]
-    checked_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeInfo:
-    """The provenance edge into an article: where it took its content from."""
-
-    target_id: int
-    source_id: int
-    source_url: str
-    source_outlet: str | None
-    kind: str
-    score: float
-    primary: bool
-    evidence: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredUptake:
-    """A stored uptake joined with its article and outlet, for the read side."""
-
-    article_id: int
-    url: str
-    title: str
-    outlet: str
-    outlet_domain: str
-    first_seen: datetime
-    state: str
-    role: str
-    stance: str | None
-    sentence: str
-    repeated_at: datetime | None
-    kind: str | None
-    event_at: datetime | None
-    lag_seconds: float | None
-    late: bool
-    evidence: str
-    lags: tuple[Mapping[str, Any], ...]
-    checked_at: datetime | None
 
 
 class ClaimRepo:
@@ -676,9 +567,9 @@ class ClaimRepo:
                 ) in s.execute(query)
             ]
 
-    def edges_into(self, article_ids: Sequence[int]) -> dict[int, EdgeInfo]:
+    def edges_into(self, article_ids: Sequence[int]) -> dict[int, IncomingEdge]:
         """The provenance edge into each article: the primary one, else the best scored."""
-        best: dict[int, EdgeInfo] = {}
+        best: dict[int, IncomingEdge] = {}
         with self._tx() as s:
             for chunk in _chunks(sorted(set(article_ids))):
                 rows = s.execute(
@@ -690,7 +581,7 @@ class ClaimRepo:
                 )
                 for edge, url, outlet in rows:
                     if edge.target_id not in best:
-                        best[edge.target_id] = EdgeInfo(
+                        best[edge.target_id] = IncomingEdge(
                             edge.target_id,
                             edge.source_id,
                             url,

@@ -9,9 +9,8 @@ and a rebuild that replays the versions in the same order writes the same edges.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.domain import ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
+from tracker.domain.links import (
+    CLAIM_BASIS,
+    ArticleBrief,
+    ClaimMention,
+    EdgeInfo,
+    LinkedArticle,
+    LinkTarget,
+    LinkWrite,
+)
 from tracker.errors import BadInput
 from tracker.store import models as m
 from tracker.store.claim_tables import ClaimRow, MentionRow
@@ -29,17 +37,7 @@ from tracker.store.link_tables import BandRow, EdgeRow, LinkStateRow, ParagraphC
 from tracker.store.repo import Store
 from tracker.urls import canonical_url, outlet_domain
 
-__all__ = [
-    "CLAIM_BASIS",
-    "ArticleBrief",
-    "ClaimMention",
-    "EdgeInfo",
-    "LinkConflict",
-    "LinkRepo",
-    "LinkTarget",
-    "LinkWrite",
-    "LinkedArticle",
-]
+__all__ = ["LinkConflict", "LinkRepo"]
 
 # Versions below the newest linked one by more than this are not looked at by an incremental
 # pass: the pending lookup stays a short index range however large the store grows. Versions
@@ -57,10 +55,6 @@ _STRENGTH = tuple(
 )
 
 
-# `evidence["basis"]` of an edge inferred from a shared tracked claim rather than from the texts
-# (`tracker.linking.claimed`): linking never follows such an edge up a chain, and rewrites it
-# whenever it writes the article's edges.
-CLAIM_BASIS = "claim"
 _CARRYING = (Stance.ASSERTS.value, Stance.ATTRIBUTES.value)
 
 
@@ -71,88 +65,6 @@ def _by_claim() -> ColumnElement[bool]:
 
 class LinkConflict(Exception):
     """Another process wrote the same article's edges at the same moment (skip it this pass)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LinkTarget:
-    """A version to link: its article, text, links, and what was linked for it before."""
-
-    ref: ArticleRef
-    outlet_id: int | None
-    version_id: int
-    text: str
-    links: tuple[Link, ...]
-    previous_text: str | None  # the text of the version linked before; None on a first linking
-    boilerplate: frozenset[int]  # hashes blanked when this version was linked (relinks only)
-
-
-@dataclass(frozen=True, slots=True)
-class LinkedArticle:
-    """An already linked article, as a candidate source: which version and which boilerplate."""
-
-    ref: ArticleRef
-    version_id: int
-    boilerplate: frozenset[int]
-
-
-@dataclass(frozen=True, slots=True)
-class LinkWrite:
-    """Everything one linking writes, in one transaction."""
-
-    article_id: int
-    version_id: int
-    edges: Sequence[Edge]
-    primary: int | None
-    now: datetime
-    bands: Sequence[tuple[int, int]] = ()
-    outlet_id: int | None = None
-    counted: Collection[int] = ()  # paragraph hashes this article adds to its outlet's counts
-    boilerplate: Collection[int] = ()
-    unresolved: Sequence[Mapping[str, Any]] = ()
-    relink: Collection[int] = ()  # articles to link again: this one turned out to precede them
-    relinking: bool = False  # only the edges change (a relink of the same version)
-    # Claim-based edges, primary first: written only if the article ends with no textual edge.
-    claim_edges: Sequence[Edge] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimMention:
-    """A stored mention that carries a claim (asserts or attributes), with its article."""
-
-    claim_id: int
-    slug: str
-    article: ArticleRef
-    version_id: int
-    fetched_at: datetime  # when that version was fetched
-    start: int
-    end: int
-    sentence: str
-    stance: Stance
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleBrief:
-    """An article as the read side shows it."""
-
-    id: int
-    url: str
-    outlet: str | None  # the outlet's name
-    title: str
-    first_seen: datetime
-    published: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeInfo:
-    """A stored provenance edge."""
-
-    source_id: int
-    target_id: int
-    kind: EdgeKind
-    score: float
-    evidence: Mapping[str, Any]
-    version_id: int | None
-    primary: bool
 
 
 @functools.cache

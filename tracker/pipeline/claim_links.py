@@ -1,0 +1,74 @@
+"""The shell of claim-level provenance: read a claim's carriers, write its claim-based edges.
+
+The rules are pure and live in `tracker.linking.claimed`; this reads what they need through the
+link repository and writes what they decide, for the linking and the claims stages alike.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from tracker.config import LinkSettings
+from tracker.domain import Edge
+from tracker.linking.claimed import Carrier, carriers, claim_edges, origin_of
+from tracker.linking.paraphrase import Matcher, matcher_for
+from tracker.store.link_repo import LinkConflict, LinkRepo
+
+__all__ = ["EARLIEST_MENTIONS", "ClaimLinker"]
+
+# Mentions read per claim when looking for its origin, earliest stored first: the origin is
+# among the first carriers stored unless more than this many mentions were stored before it
+# within one `first_seen_tolerance` (a known limit; the cost stays one short index range).
+EARLIEST_MENTIONS = 64
+
+
+class ClaimLinker:
+    """Computes and stores the claim-based edges of articles (see the module's docstring)."""
+
+    def __init__(self, settings: LinkSettings, matcher: Matcher | None = None) -> None:
+        """Order articles with these settings; measure paraphrase scores with `matcher`."""
+        self.settings = settings
+        self._matcher = matcher
+
+    @property
+    def matcher(self) -> Matcher:
+        """The paraphrase matcher linking uses (built on first use: it may load a model)."""
+        if self._matcher is None:
+            self._matcher = matcher_for(self.settings)
+        return self._matcher
+
+    def edges_for(
+        self, repo: LinkRepo, article_id: int, *, except_version: int | None = None
+    ) -> list[Edge]:
+        """The article's claim-based edges: none when it has a textual edge.
+
+        Edges of `except_version` do not count (the version being linked, whose edges the
+        caller is about to replace).
+        """
+        mentions = repo.claim_mentions(article_id)  # first: most articles carry no claim
+        if not mentions or repo.has_source(article_id, except_version=except_version):
+            return []
+        own = carriers(mentions, self.settings)
+        pairs: list[tuple[Carrier, Carrier]] = []
+        for carrier in own:
+            earliest = repo.earliest_claim_mentions(carrier.mention.claim_id, EARLIEST_MENTIONS)
+            origin = origin_of(carrier, carriers(earliest, self.settings), self.settings)
+            if origin is not None:
+                pairs.append((carrier, origin))
+        if not pairs:
+            return []
+        versions = {c.mention.version_id for pair in pairs for c in pair}
+        return claim_edges(article_id, pairs, repo.texts(versions), self.matcher, self.settings)
+
+    def relink(self, repo: LinkRepo, article_ids: Iterable[int], now: datetime) -> Counter[str]:
+        """Bring the claim-based edges of these articles up to date; counts what changed."""
+        counts: Counter[str] = Counter()
+        for article_id in sorted(set(article_ids)):
+            try:
+                if repo.save_claim_edges(article_id, self.edges_for(repo, article_id), now):
+                    counts["claim_links_written"] += 1
+            except LinkConflict:  # another process wrote its edges meanwhile: next run
+                counts["claim_link_conflict"] += 1
+        return counts
