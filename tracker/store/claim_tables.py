@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.store.models import Base
+from tracker.store.base import Base
 
 __all__ = ["ClaimRow", "CorrectionRow", "MentionRow", "StageMarkRow", "UptakeRow"]
 

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.store.models import Base
+from tracker.store.base import Base
 
 __all__ = ["BandRow", "EdgeRow", "LinkStateRow", "ParagraphCountRow"]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.store.models import Base, UTCDateTime
+from tracker.store.base import Base, UTCDateTime
 
 __all__ = ["HostTurnRow", "QuarantineRow"]
 
