@@ -13,11 +13,11 @@ import networkx as nx
 import pytest
 from defusedxml import ElementTree
 
+from tracker.api import Tracker
 from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput, NotFound
 from tracker.export.files import GraphFormat, projection, write_graph, write_story_files
 from tracker.export.graph import build_claim_graph, build_outlet_graph
-from tracker.queries import story as queries_story
 from tracker.testing.stories import demo_like_story
 
 from .support.cli_run import run_cli
@@ -309,7 +309,7 @@ def test_an_unwritable_place_is_bad_input_not_a_crash(tmp_path: Path) -> None:
 
 @pytest.fixture
 def cli_story(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ClaimStory:
-    """The demo story served by `story_for` (until claims are stored), in a fresh folder."""
+    """The demo story served by `Tracker.story` (until claims are stored), in a fresh folder."""
     monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     story = demo_like_story()
@@ -319,7 +319,7 @@ def cli_story(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ClaimStory:
             raise NotFound(f"claim {slug!r} is not stored")
         return story
 
-    monkeypatch.setattr(queries_story, "story_for", story_for)
+    monkeypatch.setattr(Tracker, "story", story_for)
     return story
 
 

@@ -24,7 +24,7 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
 def test_the_stored_story_matches_who_repeated(week: DemoSummary) -> None:
     corpus = load_corpus()
     with Tracker(demo_settings(week.database)) as tracker:
-        story = story_for(tracker, "ai-code")
+        story = story_for(tracker.store, tracker.clock, "ai-code")
     answer = next(a for a in week.claims if a.slug == "ai-code")
     assert {a.id for a in story.articles} == {r.article_id for r in answer.rows}
     origin = story.origin()
@@ -41,9 +41,11 @@ def test_the_stored_story_matches_who_repeated(week: DemoSummary) -> None:
 
 def test_the_files_of_the_stored_story_are_written(week: DemoSummary, tmp_path: Path) -> None:
     with Tracker(demo_settings(week.database)) as tracker:
-        files = write_story_files(story_for(tracker, "cloud-division"), tmp_path)
+        files = write_story_files(
+            story_for(tracker.store, tracker.clock, "cloud-division"), tmp_path
+        )
         with pytest.raises(NotFound):
-            story_for(tracker, "no-such-claim")
+            story_for(tracker.store, tracker.clock, "no-such-claim")
     assert files["report"].read_text().count("cloud division") >= 1
     assert all(path.is_file() and path.parent == tmp_path for path in files.values())
 
@@ -57,7 +59,7 @@ def test_every_graph_file_of_the_stored_story_reads_back(
     from .test_export import read_back
 
     with Tracker(demo_settings(week.database)) as tracker:
-        graph = build_claim_graph(story_for(tracker, "ai-code"))
+        graph = build_claim_graph(story_for(tracker.store, tracker.clock, "ai-code"))
     kind = GraphFormat(fmt)
     path = write_graph(graph, kind, Path(f"story{kind.suffix}"), root=tmp_path)
     again = read_back(kind, path, multigraph=True)

@@ -1,6 +1,53 @@
-"""The library API: one `Tracker` facade, and the claims API that hangs off it."""
+"""The library API: one `Tracker` facade, the claims API that hangs off it, and their answers.
 
-from tracker.api.claims import Claims
-from tracker.api.facade import Tracker
+The CLI imports only this package (and the ground floor): every type a command renders is
+named here, so no front door reaches past the API into the rooms below.
+"""
 
-__all__ = ["Claims", "Tracker"]
+from tracker.api.claims import Claims, ClaimSummary, Registered
+from tracker.api.facade import (
+    GraphFile,
+    ImportReport,
+    Status,
+    Tracker,
+    database_revision,
+    upgrade_database,
+)
+from tracker.claims.suggest import Suggestion
+from tracker.export.files import GraphFormat
+from tracker.export.graph import StorySummary
+from tracker.export.timeline import duration_text
+from tracker.pipeline.crawl import RunReport
+from tracker.queries.claims import (
+    MAX_FREE_CANDIDATES,
+    OutletUptake,
+    Repeat,
+    TimelineEvent,
+    WhoRepeated,
+)
+from tracker.queries.links import Hop, Repeaters, SourceChain
+
+__all__ = [
+    "MAX_FREE_CANDIDATES",
+    "ClaimSummary",
+    "Claims",
+    "GraphFile",
+    "GraphFormat",
+    "Hop",
+    "ImportReport",
+    "OutletUptake",
+    "Registered",
+    "Repeat",
+    "Repeaters",
+    "RunReport",
+    "SourceChain",
+    "Status",
+    "StorySummary",
+    "Suggestion",
+    "TimelineEvent",
+    "Tracker",
+    "WhoRepeated",
+    "database_revision",
+    "duration_text",
+    "upgrade_database",
+]

@@ -13,21 +13,37 @@ from types import TracebackType
 
 import httpx
 
+from tracker.api.claims import Claims
 from tracker.clock import Clock, SystemClock
 from tracker.config import Settings
 from tracker.domain import OpmlFeed, ParsedFeed
 from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
+from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput, NotAFeed, TrackerError
+from tracker.export.files import GraphFormat, write_graph, write_report, write_story_files
+from tracker.export.graph import StorySummary, build_claim_graph, build_outlet_graph, summarise
+from tracker.export.report import render_report
 from tracker.pipeline.crawl import Crawler, Progress, RunReport
 from tracker.pipeline.extraction_pool import ExtractionPool
+from tracker.pipeline.linking_stage import LinkingStage
 from tracker.pipeline.stages import Stage, default_stages
+from tracker.queries.links import Repeaters, SourceChain, copies_of, sources_of
+from tracker.queries.story import story_for
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
 from tracker.store.lock import crawl_lock
+from tracker.store.queue_repo import Quarantined, QuarantineStore
 from tracker.urls import outlet_domain, parse_http_url
 from tracker.web.feeds import parse_feed, parse_opml, write_opml
 from tracker.web.http import Fetcher, Resolver, SharedTurns
 
-__all__ = ["ImportReport", "Status", "Tracker"]
+__all__ = [
+    "GraphFile",
+    "ImportReport",
+    "Status",
+    "Tracker",
+    "database_revision",
+    "upgrade_database",
+]
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
 
@@ -48,6 +64,15 @@ class Status:
     feeds: tuple[FeedInfo, ...]
     runs: tuple[RunInfo, ...]
     counts: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class GraphFile:
+    """A graph written to a file: where, and how large."""
+
+    path: Path
+    nodes: int
+    edges: int
 
 
 class Tracker:
@@ -300,6 +325,96 @@ class Tracker:
         """An article and all its versions."""
         info = self.store.get_article(parse_http_url(url))
         return info, self.store.versions(info.id)
+
+    def quarantined(self) -> list[Quarantined]:
+        """Job items that failed too often and are kept out of the queue."""
+        return QuarantineStore(self.engine).list()
+
+    def release(self, kind: str, item: str) -> bool:
+        """Let a quarantined item back into the queue; False when it was not quarantined."""
+        return QuarantineStore(self.engine).release(kind, item)
+
+    # ------------------------------------------------------------ claims and provenance
+
+    def claims(self, *, semantic: bool = False) -> Claims:
+        """Claims, corrections and their uptake; `semantic` adds the sentence-embedding matcher."""
+        matcher = None
+        if semantic:  # imported here: numpy and the model load only when asked for
+            from tracker.claims.semantic import SemanticMatcher
+
+            matcher = SemanticMatcher()
+        return Claims(self.store, self.clock, matcher=matcher, link=self.settings.link)
+
+    def link(self, *, rebuild: bool = False) -> dict[str, int]:
+        """Link the versions not linked yet; `rebuild` forgets every edge and links all again."""
+        with crawl_lock(self.engine):  # linking writes what a crawl would: one at a time
+            stage = LinkingStage(self.settings.link)
+            now = self.clock.now()
+            if rebuild:
+                return dict(stage.rebuild(self.store, now))
+            return stage.link(self.store, now, full=True)
+
+    def sources(self, url: str) -> SourceChain:
+        """The chain from an article back to the original, each hop with its evidence."""
+        return sources_of(self.store, url)
+
+    def copies(self, url: str) -> Repeaters:
+        """Everyone who repeated an article, directly or through a chain."""
+        return copies_of(self.store, url)
+
+    # ------------------------------------------------------------ stories, graphs, reports
+
+    def story(self, slug: str) -> ClaimStory:
+        """The story of a claim as of the last crawl: its articles, edges and corrections."""
+        return story_for(self.store, self.clock, slug)
+
+    def write_graph(
+        self,
+        slug: str,
+        fmt: GraphFormat | str = GraphFormat.GEXF,
+        output: Path | None = None,
+        *,
+        outlets: bool = False,
+        root: Path = Path("."),
+    ) -> GraphFile:
+        """Write a claim's graph (of articles, or of `outlets`) as `fmt` inside `root`."""
+        fmt = GraphFormat(fmt)
+        story = self.story(slug)
+        built = build_outlet_graph(story) if outlets else build_claim_graph(story)
+        default = Path(f"{slug}{'.outlets' if outlets else ''}{fmt.suffix}")
+        path = write_graph(built, fmt, output or default, root=root)
+        return GraphFile(path, built.number_of_nodes(), built.number_of_edges())
+
+    def write_report(
+        self, slug: str, output: Path | None = None, *, root: Path = Path(".")
+    ) -> tuple[Path, StorySummary]:
+        """Write a claim's self-contained HTML report inside `root`; the file and its figures."""
+        story = self.story(slug)
+        path = write_report(render_report(story), output or Path(f"{slug}.html"), root=root)
+        return path, summarise(story)
+
+    def write_story_files(self, slug: str, folder: Path) -> dict[str, Path]:
+        """A claim's report and every graph file, written into `folder`; name -> path."""
+        return write_story_files(self.story(slug), folder)
+
+
+def upgrade_database(database_url: str) -> str | None:
+    """Bring a database's schema up to the code's revision; returns the revision reached."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def database_revision(database_url: str) -> tuple[str | None, str]:
+    """The database's schema revision (None when empty) and the code's."""
+    engine = make_engine(database_url)
+    try:
+        return current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
 
 
 async def _wait(stop: threading.Event, seconds: float) -> None:

@@ -12,12 +12,11 @@ from typing import Annotated
 import typer
 
 from tracker import __version__
-from tracker.api import Tracker
+from tracker.api import RunReport, Tracker, database_revision, upgrade_database
 from tracker.clock import Clock, ManualClock, SystemClock
 from tracker.config import Settings, load_settings
 from tracker.domain.crawl import FeedInfo, RunInfo
 from tracker.errors import BadInput
-from tracker.pipeline.crawl import RunReport
 
 from .render import echo, err, print_json, print_table, progress_bar
 
@@ -356,17 +355,12 @@ def articles_show(
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Bring the schema to the newest revision."""
-    from tracker.store import current_revision, make_engine, upgrade
-
-    engine = make_engine(_state(ctx).settings.database_url)
-    upgrade(engine)
-    echo(f"database at revision {current_revision(engine)}")
+    revision = upgrade_database(_state(ctx).settings.database_url)
+    echo(f"database at revision {revision}")
 
 
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the schema revision of the database."""
-    from tracker.store import current_revision, head_revision, make_engine
-
-    engine = make_engine(_state(ctx).settings.database_url)
-    echo(f"{current_revision(engine) or 'empty'} (code: {head_revision()})")
+    current, head = database_revision(_state(ctx).settings.database_url)
+    echo(f"{current or 'empty'} (code: {head})")

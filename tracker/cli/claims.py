@@ -11,18 +11,18 @@ from typing import Annotated, Any
 
 import typer
 
-from tracker.api.claims import Claims
-from tracker.claims.suggest import Suggestion
-from tracker.cli.render import echo, err, print_json, print_table, to_plain
-from tracker.domain import CorrectionKind
-from tracker.errors import BadInput
-from tracker.queries.claims import (
+from tracker.api import (
     MAX_FREE_CANDIDATES,
+    Claims,
     OutletUptake,
     Repeat,
+    Suggestion,
     TimelineEvent,
     WhoRepeated,
 )
+from tracker.cli.render import echo, err, print_json, print_table, to_plain
+from tracker.domain import CorrectionKind
+from tracker.errors import BadInput
 
 from .app import JsonOpt, app, open_tracker, parse_moment
 
@@ -47,12 +47,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 @contextmanager
 def _claims(ctx: typer.Context, *, semantic: bool = False) -> Iterator[Claims]:
     with open_tracker(ctx) as tracker:
-        matcher = None
-        if semantic:  # imported here: numpy and the model load only when asked for
-            from tracker.claims.semantic import SemanticMatcher
-
-            matcher = SemanticMatcher()
-        yield Claims(tracker.store, tracker.clock, matcher=matcher, link=tracker.settings.link)
+        yield tracker.claims(semantic=semantic)
 
 
 def _format(json: bool, as_csv: bool) -> str:

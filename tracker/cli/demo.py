@@ -11,8 +11,6 @@ from tracker.api import Tracker
 from tracker.cli.claims import repeat_table
 from tracker.cli.render import echo, err, print_json, print_table
 from tracker.demo.run import crawl_demo_week, demo_settings
-from tracker.export.files import write_story_files
-from tracker.queries.story import story_for
 
 from .app import JsonOpt, _state, app
 
@@ -77,5 +75,5 @@ def demo(
     folder = summary.database.parent / "demo-report"
     with Tracker(demo_settings(summary.database, settings)) as tracker:
         for answer in summary.claims:
-            files = write_story_files(story_for(tracker, answer.slug), folder)
+            files = tracker.write_story_files(answer.slug, folder)
             echo(f"report:   {files['report']}  (graph files beside it: gexf, graphml, json, csv)")

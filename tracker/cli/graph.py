@@ -8,12 +8,8 @@ from typing import Annotated
 
 import typer
 
+from tracker.api import GraphFormat, duration_text
 from tracker.cli.render import echo
-from tracker.export.files import GraphFormat, write_graph, write_report
-from tracker.export.graph import build_claim_graph, build_outlet_graph, summarise
-from tracker.export.report import render_report
-from tracker.export.timeline import duration_text
-from tracker.queries import story as queries_story
 
 from .app import app, open_tracker
 
@@ -52,12 +48,11 @@ def graph(
 ) -> None:
     """Write the provenance graph of a claim (GEXF, GraphML, Cytoscape, JSON, CSV, JSONL)."""
     with open_tracker(ctx) as tracker:
-        story = queries_story.story_for(tracker, slug)
-    built = build_claim_graph(story) if level is Level.CLAIM else build_outlet_graph(story)
-    middle = "" if level is Level.CLAIM else ".outlets"
-    path = write_graph(built, fmt, output or Path(f"{slug}{middle}{fmt.suffix}"), root=out_dir)
+        written = tracker.write_graph(
+            slug, fmt, output, outlets=level is Level.OUTLET, root=out_dir
+        )
     echo(
-        f"wrote {path} ({built.number_of_nodes()} nodes, {built.number_of_edges()} edges, "
+        f"wrote {written.path} ({written.nodes} nodes, {written.edges} edges, "
         f"{level.value} level, {fmt.value})"
     )
 
@@ -74,9 +69,7 @@ def report(
 ) -> None:
     """Write one self-contained HTML report of a claim: timeline, uptake, evidence."""
     with open_tracker(ctx) as tracker:
-        story = queries_story.story_for(tracker, slug)
-    path = write_report(render_report(story), output or Path(f"{slug}.html"), root=out_dir)
-    summary = summarise(story)
+        path, summary = tracker.write_report(slug, output, root=out_dir)
     share = f"{summary.picked_up_share:.0%}" if summary.picked_up_share is not None else "-"
     echo(f"wrote {path}")
     echo(

@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 
+from tracker.api import Hop
 from tracker.cli.render import echo, print_json, print_table
-from tracker.pipeline.linking_stage import LinkingStage
-from tracker.queries.links import Hop, copies_of, sources_of
-from tracker.store.lock import crawl_lock
 
 from .app import JsonOpt, app, open_tracker
 
@@ -25,13 +23,8 @@ def link(
     json: JsonOpt = False,
 ) -> None:
     """Link the article versions not linked yet (a crawl does this by itself)."""
-    with open_tracker(ctx) as tracker, crawl_lock(tracker.engine):
-        stage = LinkingStage(tracker.settings.link)
-        now = tracker.clock.now()
-        if rebuild:
-            counts = stage.rebuild(tracker.store, now)
-        else:
-            counts = stage.link(tracker.store, now, full=True)
+    with open_tracker(ctx) as tracker:
+        counts = tracker.link(rebuild=rebuild)
     if json:
         print_json(dict(sorted(counts.items())))
         return
@@ -68,7 +61,7 @@ def _show_hop(number: int, hop: Hop) -> None:
 def sources(ctx: typer.Context, url: UrlArg, json: JsonOpt = False) -> None:
     """The chain from an article back to the original, each hop with its evidence."""
     with open_tracker(ctx) as tracker:
-        chain = sources_of(tracker.store, url)
+        chain = tracker.sources(url)
     if json:
         print_json(chain)
         return
@@ -93,7 +86,7 @@ def sources(ctx: typer.Context, url: UrlArg, json: JsonOpt = False) -> None:
 def copies(ctx: typer.Context, url: UrlArg, json: JsonOpt = False) -> None:
     """Everyone who repeated an article, directly or through a chain."""
     with open_tracker(ctx) as tracker:
-        found = copies_of(tracker.store, url)
+        found = tracker.copies(url)
     if json:
         print_json(found)
         return

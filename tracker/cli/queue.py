@@ -10,7 +10,6 @@ import typer
 
 from tracker.cli.render import echo, err, print_json, print_table
 from tracker.errors import BadInput
-from tracker.store.queue_repo import QuarantineStore
 
 from .app import JsonOpt, app, open_tracker, parse_duration
 
@@ -111,7 +110,7 @@ def jobs(ctx: typer.Context, json: JsonOpt = False) -> None:
 def quarantine_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Quarantined items with the reason and the number of attempts."""
     with open_tracker(ctx) as tracker:
-        items = QuarantineStore(tracker.engine).list()
+        items = tracker.quarantined()
     if json:
         print_json(items)
         return
@@ -136,6 +135,6 @@ def quarantine_release(
 ) -> None:
     """Let an item back into the queue (the next sweep queues it when it is due)."""
     with open_tracker(ctx) as tracker:
-        if not QuarantineStore(tracker.engine).release(kind, item):
+        if not tracker.release(kind, item):
             raise BadInput(f"not quarantined: {kind} {item}")
     echo(f"released {kind} {item}")

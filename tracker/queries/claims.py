@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from tracker.claims.decide import CANDIDATE_SHARE, decide_record, follow_ups_by_outlet
 from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
 from tracker.claims.mentions import mentions_in_version
 from tracker.claims.roles import Role
@@ -23,7 +24,6 @@ from tracker.domain.claims import (
     StoredUptake,
 )
 from tracker.errors import BadInput
-from tracker.pipeline.claims_stage import CANDIDATE_SHARE, decide_record, follow_ups_by_outlet
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo, plain_text
 from tracker.store.fulltext import Concept
 

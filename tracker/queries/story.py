@@ -6,30 +6,28 @@ into a `ClaimStory` (see tracker/domain/story.py for what each field means).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.api.claims import Claims
+from tracker.clock import Clock
 from tracker.domain import Claim, Correction, Edge, EdgeKind, Stance, UptakeKind
 from tracker.domain.story import ClaimStory, StoryArticle
+from tracker.queries.claims import who_repeated
+from tracker.store import Store
+from tracker.store.claim_repo import ClaimRepo
 from tracker.store.link_tables import EdgeRow
 from tracker.store.models import Article
-
-if TYPE_CHECKING:
-    from tracker.api import Tracker
 
 __all__ = ["story_for"]
 
 
-def story_for(tracker: Tracker, slug: str) -> ClaimStory:
+def story_for(store: Store, clock: Clock, slug: str) -> ClaimStory:
     """The story of claim `slug` as of now; NotFound when the claim is not registered."""
-    claims = Claims(tracker.store, tracker.clock)
-    info = claims.repo.claim(slug)
-    answer = claims.who_repeated(info.slug)
+    repo = ClaimRepo(store.engine)
+    info = repo.claim(slug)
+    answer = who_repeated(repo, info.slug, now=clock.now())
     ids = {row.article_id for row in answer.rows}
-    with Session(tracker.engine) as session:
+    with Session(store.engine) as session:
         taken_down = dict(
             session.execute(
                 select(Article.id, Article.taken_down_at).where(Article.id.in_(ids))
@@ -68,8 +66,8 @@ def story_for(tracker: Tracker, slug: str) -> ClaimStory:
     # The story ends where the record ends: the last crawl, not the reader's wall clock (a
     # replayed or archived database would otherwise stretch the timeline to today).
     # A run still going (a queue worker runs for days) means the record is current.
-    runs = tracker.store.recent_runs(1)
-    as_of = runs[0].finished_at if runs and runs[0].finished_at else tracker.clock.now()
+    runs = store.recent_runs(1)
+    as_of = runs[0].finished_at if runs and runs[0].finished_at else clock.now()
     return ClaimStory(
         claim=Claim(info.slug, info.text, info.origin_url),
         articles=articles,
