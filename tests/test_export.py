@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from dataclasses import replace
@@ -403,3 +404,15 @@ def test_json_files_are_in_the_shape_cytoscape_js_and_d3_load(
     ids = {n["id"] for n in d3["nodes"]}
     assert len(ids) == graph.number_of_nodes() and len(d3["links"]) == graph.number_of_edges()
     assert all(link["source"] in ids and link["target"] in ids for link in d3["links"])
+
+
+def test_the_commands_csv_follows_the_same_cell_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    # `who-repeated --csv` and `graph --format csv` once escaped formulas by two rules.
+    from tracker.cli.claims import write_csv
+    from tracker.export.files import csv_cell
+
+    row = {"text": "=HYPERLINK(1)", "lag": -3.5, "late": True, "none": None, "tab": "\tx"}
+    write_csv([row], list(row))
+    written = next(csv.reader(io.StringIO(capsys.readouterr().out.splitlines()[1])))
+    assert written == [csv_cell(value) for value in row.values()]
+    assert written == ["'=HYPERLINK(1)", "-3.5", "true", "", "'\tx"]

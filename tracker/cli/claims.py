@@ -19,6 +19,7 @@ from tracker.api import (
     Suggestion,
     TimelineEvent,
     WhoRepeated,
+    csv_cell,
 )
 from tracker.cli.render import echo, err, print_json, print_table, to_plain
 from tracker.domain import CorrectionKind
@@ -26,7 +27,7 @@ from tracker.errors import BadInput
 
 from .app import JsonOpt, app, open_tracker, parse_moment
 
-__all__ = ["claims_app", "csv_cell", "repeat_table", "write_csv"]
+__all__ = ["claims_app", "repeat_table", "write_csv"]
 
 claims_app = typer.Typer(
     help="Claims: statements tracked across outlets, and their corrections.",
@@ -41,7 +42,6 @@ OutletOpt = Annotated[
     str | None, typer.Option("--outlet", help="Only this outlet (its name or domain).")
 ]
 SlugArg = Annotated[str, typer.Argument(help="The claim's slug, e.g. ai-code.")]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @contextmanager
@@ -64,22 +64,13 @@ def _window(since: str | None, until: str | None) -> tuple[datetime | None, date
     return start, end
 
 
-def csv_cell(value: Any) -> Any:
-    """A value as a CSV cell; text that a spreadsheet would run as a formula gets a quote first."""
-    plain = to_plain(value)
-    if plain is None:
-        return ""
-    if isinstance(plain, str) and plain.startswith(_FORMULA_START):
-        return "'" + plain
-    return plain
-
-
 def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
     """Rows as CSV on stdout, one header line first."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([csv_cell(row.get(column)) for column in columns])
+        # One rule for every CSV the tracker writes (graph files too): tracker.export.files.
+        writer.writerow([csv_cell(to_plain(row.get(column))) for column in columns])
 
 
 def _hours(seconds: float | None) -> str:

@@ -39,6 +39,7 @@ __all__ = [
     "GraphFormat",
     "clean_value",
     "confine",
+    "csv_cell",
     "mention_rows",
     "projection",
     "write_graph",
@@ -247,7 +248,8 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
     return first + sorted(present - set(first))
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell: numbers as data, text that would start a formula quoted first."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -292,7 +294,7 @@ def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Pa
             writer = csv.writer(stream, lineterminator="\n")
             writer.writerow(columns)
             for row in rows:
-                writer.writerow([_csv_cell(row.get(column)) for column in columns])
+                writer.writerow([csv_cell(row.get(column)) for column in columns])
 
     return _write_atomically(path, root, write)
 
