@@ -129,3 +129,29 @@ def test_per_host_politeness_holds_during_a_crawl(
     first_host_end = max(t for h, t in log if h == "site0.test")
     second_host_start = min(t for h, t in log if h == "site1.test")
     assert second_host_start < first_host_end
+
+
+class _FailingStage:
+    """A post-crawl stage that breaks, as a bug or a lost database would."""
+
+    name = "failing"
+
+    def run(self, store: object, now: object) -> dict[str, int]:
+        raise RuntimeError("the stage broke")
+
+
+@pytest.mark.parametrize("how", ["crawl", "add"])
+def test_a_run_cut_short_is_recorded_as_interrupted(
+    database_url: str, tmp_path: Path, clock: ManualClock, how: str
+) -> None:
+    # A crawl pass and `add URL` keep their runs through one helper: neither leaves "running".
+    settings = make_settings(database_url, tmp_path)
+    with Tracker(settings, clock=clock, stages=[_FailingStage()]) as tracker:
+        with pytest.raises(RuntimeError, match="the stage broke"):
+            if how == "crawl":
+                tracker.crawl()
+            else:
+                tracker.add_urls(["http://127.0.0.1:9/nothing-listens-here"])
+        (run,) = tracker.status().runs
+    assert run.status == "interrupted"
+    assert run.finished_at is not None

@@ -147,20 +147,31 @@ class Crawler:
 
     async def run_once(self) -> RunReport:
         """One pass: poll due feeds, fetch new articles, re-check due ones."""
+        return await self._recorded_run(self._pass)
+
+    async def _pass(self, started: datetime) -> None:
+        feeds = await self._db(self.store.due_feeds, started)
+        await self._each("feeds", feeds, self._poll_feed)
+        pending = await self._db(
+            self.store.pending_articles, started, self.settings.crawl.max_articles_per_run
+        )
+        await self._each("articles", pending, self._fetch_article)
+        rechecks = await self._db(self.store.due_rechecks, self.clock.now())
+        await self._each("re-checks", rechecks, self._recheck)
+        await self._run_stages()
+
+    async def _recorded_run(self, work: Callable[[datetime], Awaitable[None]]) -> RunReport:
+        """Do `work` as one crawl run: started, its outcomes counted, finished even when cut short.
+
+        The one place that keeps the run table honest: a run that raised (or was cancelled)
+        ends as "interrupted", never left "running".
+        """
         started = self.clock.now()
         run_id = await self._db(self.store.start_run, started)
         self._counts = Counter()
         status = "finished"
         try:
-            feeds = await self._db(self.store.due_feeds, started)
-            await self._each("feeds", feeds, self._poll_feed)
-            pending = await self._db(
-                self.store.pending_articles, started, self.settings.crawl.max_articles_per_run
-            )
-            await self._each("articles", pending, self._fetch_article)
-            rechecks = await self._db(self.store.due_rechecks, self.clock.now())
-            await self._each("re-checks", rechecks, self._recheck)
-            await self._run_stages()
+            await work(started)
         except BaseException:
             status = "interrupted"
             raise
@@ -222,21 +233,13 @@ class Crawler:
 
     async def add_urls(self, urls: Iterable[str]) -> RunReport:
         """Fetch and store single article URLs that no feed lists."""
-        started = self.clock.now()
-        run_id = await self._db(self.store.start_run, started)
-        self._counts = Counter()
-        items = [PendingArticle(canonical_url(u), u, None, 0) for u in urls]
-        status = "finished"
-        try:
+
+        async def fetch(started: datetime) -> None:
+            items = [PendingArticle(canonical_url(u), u, None, 0) for u in urls]
             await self._each("articles", items, self._fetch_article)
             await self._run_stages()
-        except BaseException:
-            status = "interrupted"
-            raise
-        finally:
-            finished = self.clock.now()
-            self.store.finish_run(run_id, dict(self._counts), now=finished, status=status)
-        return RunReport(run_id, started, finished, dict(sorted(self._counts.items())))
+
+        return await self._recorded_run(fetch)
 
     async def _each(self, stage: str, items: list[T], work: Callable[[T], Awaitable[None]]) -> None:
         total = len(items)
