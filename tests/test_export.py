@@ -121,6 +121,26 @@ def test_the_projection_loses_nothing(story: ClaimStory, fmt: GraphFormat) -> No
         assert written == data
 
 
+@pytest.mark.parametrize("level", ["claim", "outlet"])
+def test_graphml_edge_ids_are_unique_and_the_file_still_re_reads(
+    story: ClaimStory, tmp_path: Path, level: str
+) -> None:
+    """Gephi drops an edge whose id it has already seen; networkx keeps every edge."""
+    graph = graphs(story)[level]
+    path = write_graph(graph, "graphml", Path("g.graphml"), root=tmp_path)
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    edges = ElementTree.parse(path).getroot().findall("g:graph/g:edge", ns)
+    ids = [edge.get("id") for edge in edges]
+    assert len(edges) == graph.number_of_edges() > 1
+    assert all(ids) and len(set(ids)) == len(ids)
+    again = nx.read_graphml(path, edge_key_type=str, force_multigraph=graph.is_multigraph())
+    if graph.is_multigraph():
+        written = {(u, v, data["kind"]) for u, v, data in again.edges(data=True)}
+        assert written == set(graph.edges(keys=True))
+    else:
+        assert set(again.edges) == set(graph.edges)
+
+
 def test_gexf_is_dynamic_so_gephi_replays_the_spread(story: ClaimStory, tmp_path: Path) -> None:
     path = write_graph(build_claim_graph(story), "gexf", Path("s.gexf"), root=tmp_path)
     root = ElementTree.parse(path).getroot()

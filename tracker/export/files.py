@@ -6,7 +6,8 @@ GEXF times are ISO 8601 strings, so networkx declares timeformat="date": Gephi p
 values with an ISO date-with-optional-time parser (hours are kept) and networkx re-reads them;
 "dateTime" would read better in Gephi but networkx cannot read it back. Non-scalar attributes
 (evidence, spells) are JSON text in GEXF and GraphML, which hold only scalars, except the
-`*_over_time` spells, which become GEXF dynamic attributes.
+`*_over_time` spells, which become GEXF dynamic attributes. Every edge has an id unique in its
+file (source->target:kind), since Gephi keeps only the first edge of each id.
 Every path is confined to a chosen folder (no `..`, no symlink out); characters XML cannot
 carry are removed and NaN/infinity never reach a file; CSV cells that would start a formula in
 a spreadsheet are escaped with a leading apostrophe.
@@ -205,7 +206,8 @@ def projection(graph: nx.Graph, fmt: GraphFormat) -> nx.Graph:
         attributes = _clean_attributes(data)
         if xml:
             attributes = {k: _scalar_for_xml(k, value, False) for k, value in attributes.items()}
-        if fmt in (GraphFormat.GEXF, GraphFormat.CYTOSCAPE):
+        if fmt in (GraphFormat.GEXF, GraphFormat.GRAPHML, GraphFormat.CYTOSCAPE):
+            # Unique per file: Gephi keeps only the first edge of each id it reads.
             attributes["id"] = _edge_id(mapping[u], mapping[v], key)
         if key is None:
             out.add_edge(mapping[u], mapping[v], **attributes)
@@ -274,7 +276,8 @@ def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Pa
         if fmt is GraphFormat.GEXF:
             stream.write(_XML_DECLARATION + "\n".join(nx.generate_gexf(ready)) + "\n")
         elif fmt is GraphFormat.GRAPHML:
-            stream.write(_XML_DECLARATION + "\n".join(nx.generate_graphml(ready)) + "\n")
+            lines = nx.generate_graphml(ready, edge_id_from_attribute="id")
+            stream.write(_XML_DECLARATION + "\n".join(lines) + "\n")
         elif fmt is GraphFormat.CYTOSCAPE:
             data = nx.cytoscape_data(ready)
             # Cytoscape (desktop) wants the network's data as an object; networkx writes pairs
