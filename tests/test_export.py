@@ -64,7 +64,9 @@ def read_back(fmt: GraphFormat, path: Path, multigraph: bool) -> nx.Graph:
     data = json.loads(path.read_text(encoding="utf-8"))
     if fmt is GraphFormat.CYTOSCAPE:
         return nx.cytoscape_graph(data)
-    return nx.node_link_graph(data, edges="links")
+    if fmt is GraphFormat.D3:
+        return nx.node_link_graph(data, edges="links")
+    return nx.node_link_graph(data)  # networkx's defaults, as a user would call it
 
 
 # What each reader adds to every edge by itself (bookkeeping, not our data).
@@ -82,7 +84,14 @@ def edge_table(graph: nx.Graph, drop: set[str] = frozenset()) -> dict[tuple[Any,
 
 @pytest.mark.parametrize("level", ["claim", "outlet"])
 @pytest.mark.parametrize(
-    "fmt", [GraphFormat.GEXF, GraphFormat.GRAPHML, GraphFormat.CYTOSCAPE, GraphFormat.JSON]
+    "fmt",
+    [
+        GraphFormat.GEXF,
+        GraphFormat.GRAPHML,
+        GraphFormat.CYTOSCAPE,
+        GraphFormat.JSON,
+        GraphFormat.D3,
+    ],
 )
 def test_every_graph_format_re_reads_with_the_same_nodes_edges_and_attributes(
     story: ClaimStory, tmp_path: Path, fmt: GraphFormat, level: str
@@ -317,7 +326,7 @@ def test_nan_and_infinity_are_left_out(tmp_path: Path) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     lags = {node["id"]: node.get("lag_seconds") for node in data["nodes"]}
     assert lags["article-3"] is None and lags["article-5"] is None  # NaN and inf: omitted
-    first = data["links"][0]
+    first = data["edges"][0]
     assert "score" not in first and first["evidence"] == {"share": None, "x": ""}
 
 
@@ -467,7 +476,13 @@ def test_json_files_are_in_the_shape_cytoscape_js_and_d3_load(
     assert len(set(node_ids + edge_ids)) == len(node_ids) + len(edge_ids)  # ids unique overall
     assert all({e["data"]["source"], e["data"]["target"]} <= set(node_ids) for e in edges)
     assert isinstance(cyto["data"], dict) and cyto["data"]["claim"] == "ai-code"
-    d3 = json.loads(write_graph(graph, "json", Path("g.json"), root=tmp_path).read_text())
+    d3 = json.loads(write_graph(graph, "d3", Path("g.d3.json"), root=tmp_path).read_text())
     ids = {n["id"] for n in d3["nodes"]}
     assert len(ids) == graph.number_of_nodes() and len(d3["links"]) == graph.number_of_edges()
     assert all(link["source"] in ids and link["target"] in ids for link in d3["links"])
+    assert "edges" not in d3
+    plain = json.loads(write_graph(graph, "json", Path("g.json"), root=tmp_path).read_text())
+    assert "links" not in plain and len(plain["edges"]) == graph.number_of_edges()
+    again = nx.node_link_graph(plain)  # no arguments: what networkx reads by default
+    assert again.is_multigraph() and again.is_directed()
+    assert set(again.edges(keys=True)) == set(graph.edges(keys=True))

@@ -1,7 +1,9 @@
 """The only writer of graph files and reports: safe paths, clean values, files that re-read.
 
 Formats: GEXF (Gephi; dynamic, so the timeline replays the spread), GraphML (yEd, Cytoscape
-desktop), Cytoscape.js JSON, node-link JSON (D3), and CSV/JSONL rows of mentions (pandas).
+desktop), Cytoscape.js JSON, node-link JSON (`json`: the edges under "edges", as networkx's
+`node_link_graph` reads by default; `d3`: the same under "links", as D3's force layout wants),
+and CSV/JSONL rows of mentions (pandas).
 GEXF times are ISO 8601 strings, so networkx declares timeformat="date": Gephi parses those
 values with an ISO date-with-optional-time parser (hours are kept) and networkx re-reads them;
 "dateTime" would read better in Gephi but networkx cannot read it back. Non-scalar attributes
@@ -58,13 +60,14 @@ class GraphFormat(StrEnum):
     GRAPHML = "graphml"
     CYTOSCAPE = "cytoscape"
     JSON = "json"
+    D3 = "d3"
     CSV = "csv"
     JSONL = "jsonl"
 
     @property
     def suffix(self) -> str:
         """The usual file name ending."""
-        return {"cytoscape": ".cyjs", "json": ".json"}.get(self.value, f".{self.value}")
+        return {"cytoscape": ".cyjs", "d3": ".d3.json"}.get(self.value, f".{self.value}")
 
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -294,8 +297,9 @@ def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Pa
             # and reads either.
             data["data"] = dict(data["data"])
             stream.write(_json_text_pretty(data))
-        elif fmt is GraphFormat.JSON:
-            stream.write(_json_text_pretty(nx.node_link_data(ready, edges="links")))
+        elif fmt in (GraphFormat.JSON, GraphFormat.D3):
+            edges = "links" if fmt is GraphFormat.D3 else "edges"
+            stream.write(_json_text_pretty(nx.node_link_data(ready, edges=edges)))
         elif fmt is GraphFormat.JSONL:
             for row in mention_rows(ready):
                 stream.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
