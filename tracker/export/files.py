@@ -13,13 +13,12 @@ file (source->target:kind), since Gephi keeps only the first edge of each id. GE
 a `weight` (the score, or the outlet-level count) and the file validates against the GEXF 1.2
 schema (networkx's `<graph name="">` is left out).
 Every path is confined to a chosen folder (no `..`, no symlink out); characters XML cannot
-carry are removed and NaN/infinity never reach a file; CSV cells that would start a formula in
-a spreadsheet are escaped with a leading apostrophe.
+carry are removed and NaN/infinity never reach a file; CSV is written in the tool's one dialect
+(export/csv_rows.py), where cells that would start a formula get a leading apostrophe.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -37,6 +36,7 @@ from networkx.readwrite.gexf import GEXFWriter
 
 from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput
+from tracker.export.csv_rows import write_csv
 from tracker.export.graph import build_claim_graph, build_outlet_graph, iso
 from tracker.export.report import render_report
 from tracker.web.xmltext import remove_illegal_chars
@@ -71,7 +71,6 @@ class GraphFormat(StrEnum):
 
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DYNAMIC_SUFFIX = "_over_time"  # [[value, start, end], ...] spells, GEXF dynamic attributes
 # Gephi weighs an edge by `weight`: a provenance edge's score, or how often one outlet took from
 # another.
@@ -262,17 +261,6 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
     return first + sorted(present - set(first))
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)  # a number is data, never a formula, even when negative
-    text = value if isinstance(value, str) else _json_text(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
 # ---------------------------------------------------------------- writers
 
 
@@ -305,11 +293,7 @@ def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Pa
                 stream.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
         else:
             rows = mention_rows(ready)
-            columns = _columns(rows)
-            writer = csv.writer(stream, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([_csv_cell(row.get(column)) for column in columns])
+            write_csv(stream, rows, _columns(rows))
 
     return _write_atomically(path, root, write)
 
