@@ -14,7 +14,8 @@ from tracker.api.facade import (
     upgrade_database,
 )
 from tracker.claims.suggest import Suggestion
-from tracker.export.files import GraphFormat, csv_cell
+from tracker.export.csv_rows import write_csv as write_csv_rows
+from tracker.export.files import GraphFormat
 from tracker.export.graph import StorySummary
 from tracker.export.timeline import duration_text
 from tracker.pipeline.crawl import RunReport
@@ -47,8 +48,8 @@ __all__ = [
     "TimelineEvent",
     "Tracker",
     "WhoRepeated",
-    "csv_cell",
     "database_revision",
     "duration_text",
     "upgrade_database",
+    "write_csv_rows",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,9 +18,9 @@ from tracker.api import (
     Suggestion,
     TimelineEvent,
     WhoRepeated,
-    csv_cell,
+    write_csv_rows,
 )
-from tracker.cli.render import echo, err, print_json, print_table, to_plain
+from tracker.cli.render import echo, err, print_json, print_table
 from tracker.domain import CorrectionKind
 from tracker.errors import BadInput
 
@@ -65,12 +64,8 @@ def _window(since: str | None, until: str | None) -> tuple[datetime | None, date
 
 
 def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
-    """Rows as CSV on stdout, one header line first."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        # One rule for every CSV the tracker writes (graph files too): tracker.export.files.
-        writer.writerow([csv_cell(to_plain(row.get(column))) for column in columns])
+    """Rows as CSV on stdout, one header line first, in the dialect of every CSV the tool writes."""
+    write_csv_rows(sys.stdout, rows, columns)  # the dialect of tracker/export/csv_rows.py
 
 
 def _hours(seconds: float | None) -> str:

@@ -46,7 +46,7 @@ def graph(
     level: Annotated[Level, typer.Option(help="Articles, or outlets.")] = Level.CLAIM,
     out_dir: OutDirOpt = Path("."),
 ) -> None:
-    """Write the provenance graph of a claim (GEXF, GraphML, Cytoscape, JSON, CSV, JSONL)."""
+    """Write the provenance graph of a claim (GEXF, GraphML, Cytoscape, JSON, D3, CSV, JSONL)."""
     with open_tracker(ctx) as tracker:
         written = tracker.write_graph(
             slug, fmt, output, outlets=level is Level.OUTLET, root=out_dir
