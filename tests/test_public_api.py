@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import tracker
@@ -65,3 +66,10 @@ def test_python_dash_m_runs_the_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "who-repeated" in done.stdout
+
+
+def test_the_package_keeps_at_most_twenty_rooms() -> None:
+    # One folder per layer (docs/architecture.md): new modules go into a room, not beside them.
+    root = Path(tracker.__file__).parent
+    entries = [p.name for p in root.iterdir() if p.name != "__pycache__"]
+    assert len(entries) <= 20, sorted(entries)

@@ -1,6 +1,7 @@
-"""Claims: matching sentences, stance, corrections and their uptake.
+"""Claims: matching sentences, stance, corrections and their uptake (pure: no I/O).
 
-The pure core (sentences, text, lexicon, match, stance, mentions, uptake, suggest, roles) has no
-I/O; its shell reads and writes the store: fulltext (the one full-text interface), stage (the
-post-crawl stage), queries (who repeated, uptake, timeline) and api (what the CLI calls).
+match, mentions, stance, roles, uptake, decide, suggest and semantic work over domain records
+and the language tools of `tracker.text`. Their shells live elsewhere: the post-crawl stage in
+`tracker.pipeline.claims_stage`, the read side in `tracker.queries.claims`, full-text SQL in
+`tracker.store.fulltext`, and what the CLI calls in `tracker.api.claims`.
 """

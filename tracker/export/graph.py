@@ -3,7 +3,7 @@
 Node and edge attributes are plain JSON values (strings, numbers, booleans, lists, dicts); times
 are ISO 8601 strings in UTC. `start`/`end` hold when a node or edge exists (GEXF reads them as
 its dynamic time) and `*_over_time` attributes are `[value, start, end]` spells. How each file
-format carries the non-scalar values is export.py's business.
+format carries the non-scalar values is `tracker.export.files`'s business.
 
 Claim graph (MultiDiGraph, keys are the edge kinds):
     article-ID     an article: outlet, url, title, first_seen, published, role, stance,
