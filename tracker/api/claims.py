@@ -34,8 +34,9 @@ from tracker.queries.claims import (
     who_repeated,
 )
 from tracker.store import Store
-from tracker.store.claim_repo import ClaimRepo, plain_text
+from tracker.store.claim_repo import ClaimRepo
 from tracker.store.lock import crawl_lock
+from tracker.text.cleaning import plain_text
 from tracker.urls import outlet_domain, parse_http_url
 
 __all__ = ["ClaimDetail", "ClaimSummary", "Claims", "Registered"]

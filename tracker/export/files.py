@@ -39,7 +39,7 @@ from tracker.errors import BadInput
 from tracker.export.csv_rows import write_csv
 from tracker.export.graph import build_claim_graph, build_outlet_graph, iso
 from tracker.export.report import render_report
-from tracker.web.xmltext import remove_illegal_chars
+from tracker.text.cleaning import remove_control_chars
 
 __all__ = [
     "GraphFormat",
@@ -148,14 +148,14 @@ def clean_value(value: object) -> Any:
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, Mapping):
-        return {remove_illegal_chars(str(k)): clean_value(v) for k, v in value.items()}
+        return {remove_control_chars(str(k)): clean_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [clean_value(item) for item in value]
-    return remove_illegal_chars(str(value))
+    return remove_control_chars(str(value))
 
 
 def _clean_attributes(data: Mapping[str, object]) -> dict[str, Any]:
-    cleaned = {remove_illegal_chars(str(k)): clean_value(v) for k, v in data.items()}
+    cleaned = {remove_control_chars(str(k)): clean_value(v) for k, v in data.items()}
     return {key: value for key, value in cleaned.items() if value is not None}
 
 
@@ -190,7 +190,7 @@ def _edge_id(u: object, v: object, key: object) -> str:
 
 def projection(graph: nx.Graph, fmt: GraphFormat) -> nx.Graph:
     """The graph exactly as `fmt` will carry it (the re-read file equals this)."""
-    mapping = {node: remove_illegal_chars(str(node)) for node in graph.nodes}
+    mapping = {node: remove_control_chars(str(node)) for node in graph.nodes}
     if len(set(mapping.values())) != len(mapping):
         raise BadInput("two nodes have the same id once characters XML cannot hold are removed")
     out = graph.__class__()
@@ -224,7 +224,7 @@ def projection(graph: nx.Graph, fmt: GraphFormat) -> nx.Graph:
         if key is None:
             out.add_edge(mapping[u], mapping[v], **attributes)
         else:
-            out.add_edge(mapping[u], mapping[v], key=remove_illegal_chars(str(key)), **attributes)
+            out.add_edge(mapping[u], mapping[v], key=remove_control_chars(str(key)), **attributes)
     return out
 
 

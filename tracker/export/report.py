@@ -37,7 +37,7 @@ from tracker.export.timeline import (
     render_timeline,
     uptake_symbol,
 )
-from tracker.web.xmltext import remove_illegal_chars
+from tracker.text.cleaning import remove_control_chars
 
 __all__ = ["content_security_policy", "render_report", "safe_href"]
 
@@ -460,4 +460,4 @@ def render_report(story: ClaimStory) -> str:
         )
     )
     # Control characters from a bad page are no text; in the inline SVG they would be errors.
-    return remove_illegal_chars(page)
+    return remove_control_chars(page)

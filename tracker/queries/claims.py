@@ -24,8 +24,9 @@ from tracker.domain.claims import (
     StoredUptake,
 )
 from tracker.errors import BadInput
-from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo, plain_text
+from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
+from tracker.text.cleaning import plain_text
 
 __all__ = [
     "MAX_FREE_CANDIDATES",

@@ -38,13 +38,12 @@ from tracker.store.claim_tables import (
 from tracker.store.db import transaction
 from tracker.store.fulltext import Concept, full_text_for
 from tracker.store.link_tables import EdgeRow
+from tracker.text.cleaning import plain_text
 from tracker.urls import canonical_url
 
-__all__ = ["LINKED_MARK", "MAX_CLAIM_CHARS", "ClaimRepo", "plain_text"]
+__all__ = ["LINKED_MARK", "MAX_CLAIM_CHARS", "ClaimRepo"]
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
-# Control characters (NUL among them, which PostgreSQL text refuses) are white space to a claim.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_CLAIM_CHARS = 1000  # a claim is a statement, not a document
 # Per claim id, the highest version id whose mentions were linked by claim (the claims stage).
 LINKED_MARK = "claims.linked_through."
@@ -650,11 +649,6 @@ class ClaimRepo:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def plain_text(text: str) -> str:
-    """User text with control characters as spaces and white space collapsed."""
-    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def _rowcount(result: Result[Any]) -> int:

@@ -30,6 +30,7 @@ from w3lib.encoding import html_to_unicode, read_bom
 from tracker.clock import utc
 from tracker.config import ExtractSettings
 from tracker.domain import Extracted, Link
+from tracker.text.cleaning import remove_control_chars
 from tracker.urls import is_http_url
 
 __all__ = ["content_hash", "decode_html", "extract_page", "normalise_text"]
@@ -56,7 +57,6 @@ _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 # A page date and a feed date closer than this agree (time zones shift days).
 _DATE_TOLERANCE = timedelta(days=1, hours=12)
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BLOCK_TAGS = frozenset(
     "p li dd dt blockquote td th h1 h2 h3 h4 h5 h6 figcaption pre div section article aside"
     " header footer main body ul ol table".split()
@@ -87,7 +87,7 @@ _TIMESTAMP_WORDS = frozenset(
 
 def normalise_text(text: str) -> str:
     """NFC, illegal characters removed, whitespace collapsed per paragraph, empty lines dropped."""
-    clean = unicodedata.normalize("NFC", _XML_ILLEGAL.sub("", text))
+    clean = unicodedata.normalize("NFC", remove_control_chars(text))
     lines = (" ".join(line.split()) for line in clean.splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -151,7 +151,7 @@ def _parse(text: str) -> Any:
         default_doctype=False,
         huge_tree=True,
     )
-    data = _XML_ILLEGAL.sub("", text).encode("utf-8", "replace")
+    data = remove_control_chars(text).encode("utf-8", "replace")
     try:
         return lxml.html.document_fromstring(data, parser=parser)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):

@@ -27,8 +27,9 @@ from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, r
 
 from tracker.domain import OpmlFeed, ParsedEntry, ParsedFeed
 from tracker.errors import NotAFeed
+from tracker.text.cleaning import remove_control_chars
 from tracker.urls import is_http_url
-from tracker.web.xmltext import decode_document, local_name, remove_illegal_chars, strip_prolog
+from tracker.web.xmltext import decode_document, local_name, strip_prolog
 
 __all__ = ["looks_like_feed", "parse_feed", "parse_opml", "write_opml"]
 
@@ -72,7 +73,7 @@ _NO_DATE = datetime(1, 1, 1)  # dateutil's fill-in for the parts a date leaves o
 def parse_feed(data: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
     """Parse RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed 1.x bytes fetched from `url`."""
     text, decode_warning = decode_document(bytes(data), content_type)
-    text = remove_illegal_chars(text)
+    text = remove_control_chars(text)
     if not text.strip():
         raise NotAFeed("not a feed: empty body")
     try:
@@ -119,21 +120,21 @@ def write_opml(feeds: Sequence[OpmlFeed], *, title: str = "propagation-tracker f
     """An OPML 2.0 document listing `feeds`, nested in folders by their category path."""
     root = ElementTree.Element("opml", version="2.0")
     head = ElementTree.SubElement(root, "head")
-    ElementTree.SubElement(head, "title").text = remove_illegal_chars(title)
+    ElementTree.SubElement(head, "title").text = remove_control_chars(title)
     body = ElementTree.SubElement(root, "body")
     folders: dict[tuple[str, ...], ElementTree.Element] = {(): body}
     for feed in feeds:
         path = tuple(part.strip() for part in feed.category.split("/") if part.strip())
         parent = _folder(folders, path)
-        name = remove_illegal_chars(feed.title) or remove_illegal_chars(feed.url)
+        name = remove_control_chars(feed.title) or remove_control_chars(feed.url)
         attributes = {
             "type": "rss",
             "text": name,
             "title": name,
-            "xmlUrl": remove_illegal_chars(feed.url),
+            "xmlUrl": remove_control_chars(feed.url),
         }
         if feed.html_url:
-            attributes["htmlUrl"] = remove_illegal_chars(feed.html_url)
+            attributes["htmlUrl"] = remove_control_chars(feed.html_url)
         ElementTree.SubElement(parent, "outline", attributes)
     ElementTree.indent(root)
     document: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -358,7 +359,7 @@ def _folder(
     """The outline element for a category path, created (with its parents) on first use."""
     if path not in folders:
         parent = _folder(folders, path[:-1])
-        name = remove_illegal_chars(path[-1])
+        name = remove_control_chars(path[-1])
         folders[path] = ElementTree.SubElement(parent, "outline", {"text": name, "title": name})
     return folders[path]
 
@@ -376,7 +377,7 @@ def _clean_text(value: Any, *, html: bool) -> str:
             if "<" not in value and "&" not in value:
                 break
             value = _html_to_text(value)
-    return " ".join(remove_illegal_chars(value).split())
+    return " ".join(remove_control_chars(value).split())
 
 
 def _html_to_text(html: str) -> str:
@@ -395,7 +396,7 @@ def _http_link(value: Any, base: str) -> str | None:
     # As browsers do (WHATWG URL): tabs and newlines inside a URL are dropped, spaces encoded.
     candidate = value.strip().replace("\t", "").replace("\n", "").replace("\r", "")
     candidate = candidate.replace(" ", "%20")
-    if not candidate or remove_illegal_chars(candidate) != candidate:
+    if not candidate or remove_control_chars(candidate) != candidate:
         return None
     try:
         absolute = urljoin(base, candidate)

@@ -14,11 +14,8 @@ import charset_normalizer
 
 from tracker.errors import NotAFeed
 
-__all__ = ["Prolog", "decode_document", "local_name", "remove_illegal_chars", "strip_prolog"]
+__all__ = ["Prolog", "decode_document", "local_name", "strip_prolog"]
 
-# Characters XML 1.0 forbids (C0 controls but tab/newline/return, lone surrogates, U+FFFE/F)
-# plus DEL and the C1 controls, which in feeds are only ever mis-decoding debris.
-_ILLEGAL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16-LE: its BOM starts the same way
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -42,11 +39,6 @@ class Prolog:
     body: str  # the document from its root element on (after any junk text before it)
     root: str | None  # the root element's name as written, None when there is none
     doctype: str  # the removed DOCTYPE (and any other declaration), for the record
-
-
-def remove_illegal_chars(text: str) -> str:
-    """`text` without NUL, other control characters, lone surrogates and U+FFFE/U+FFFF."""
-    return _ILLEGAL_CHARS.sub("", text)
 
 
 def local_name(tag: str) -> str:

@@ -1,0 +1,40 @@
+"""One rule for control characters: extraction, feeds, exports and claims drop the same set."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.export.files import clean_value
+from tracker.text.cleaning import plain_text, remove_control_chars
+from tracker.web.extract import normalise_text
+from tracker.web.feeds import parse_feed
+
+# NUL, other C0, DEL, C1 (NEL among them), a lone surrogate, U+FFFE and U+FFFF.
+REFUSED = ["\x00", "\x01", "\x08", "\x0b", "\x1f", "\x7f", "\x85", "\x9f", "\ud800", "\ufffe"]
+KEPT = ["\t", "\n", "\r", "é", "€", "\u00a0"]
+
+
+@pytest.mark.parametrize("char", REFUSED)
+def test_every_door_drops_the_same_characters(char: str) -> None:
+    text = f"Parcel{char}wise"
+    assert remove_control_chars(text) == "Parcelwise"
+    assert normalise_text(text) == "Parcelwise"
+    assert clean_value(text) == "Parcelwise"
+    # A claim the user registers: the character reads as a space, not as nothing.
+    assert plain_text(text) == "Parcel wise"
+
+
+@pytest.mark.parametrize("char", KEPT)
+def test_text_characters_are_kept(char: str) -> None:
+    assert remove_control_chars(f"a{char}b") == f"a{char}b"
+
+
+def test_a_feed_title_is_cleaned_by_the_same_rule() -> None:
+    body = (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        "<title>Ledger\u0085 News</title><item><title>A\u0080B</title>"
+        "<link>https://ledger.test/a</link></item></channel></rss>"
+    ).encode()
+    feed = parse_feed(body, url="https://ledger.test/feed.xml")
+    assert feed.title == "Ledger News"
+    assert feed.entries[0].title == "AB"
