@@ -1,0 +1,1 @@
+"""Text layer: what the tracker computes from plain text (sentence embeddings, ...)."""
