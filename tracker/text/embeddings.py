@@ -3,11 +3,10 @@
 Every vocabulary token of MiniLM was embedded through the model once, offline, reduced by PCA
 and weighed by token frequency (model2vec's distillation; `tools/distill_embeddings.py`
 regenerates the table). A sentence's vector is then the sum of its tokens' rows, L2-normalised:
-no model runs at crawl time, only a WordPiece tokenizer and a numpy gather, so the claims stage
-can afford it on every sentence it ingests. The files (`data/embeddings.npz`: int8 rows with one
-float32 scale per row; `data/tokenizer.json`) ship inside the package, so nothing is downloaded.
-
-The only module that touches the `tokenizers` library.
+no model runs at crawl time, only MiniLM's WordPiece tokenizer (`tracker.text.wordpiece`) and a
+numpy gather, so the claims stage can afford it on every sentence it ingests. The files
+(`data/embeddings.npz`: int8 rows with one float32 scale per row; `data/vocab.txt`: the tokens,
+one a line, in row order) ship inside the package, so nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -18,15 +17,15 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from tokenizers import Tokenizer
 
 from tracker.errors import BadInput
+from tracker.text.wordpiece import WordPiece
 
 __all__ = ["DEFAULT_TABLE_DIR", "SentenceEncoder", "cosine_matrix", "load_default_encoder"]
 
 DEFAULT_TABLE_DIR = Path(__file__).resolve().parent / "data"
 TABLE_FILE = "embeddings.npz"
-TOKENIZER_FILE = "tokenizer.json"
+VOCABULARY_FILE = "vocab.txt"
 
 Vectors = npt.NDArray[np.float32]
 
@@ -36,37 +35,32 @@ class SentenceEncoder:
 
     def __init__(
         self,
-        tokenizer: Tokenizer,
+        tokenizer: WordPiece,
         rows: npt.NDArray[np.int8],
         scales: npt.NDArray[np.float32],
     ) -> None:
         """Encode with this tokenizer and table (`rows[i] * scales[i]` is token i's vector)."""
         if rows.ndim != 2 or scales.shape != (rows.shape[0],):
             raise BadInput(f"embedding table has shape {rows.shape} with {scales.shape} scales")
-        if tokenizer.get_vocab_size() != rows.shape[0]:
-            message = f"tokenizer has {tokenizer.get_vocab_size()} tokens, table {rows.shape[0]}"
-            raise BadInput(message)
+        if tokenizer.size != rows.shape[0]:
+            raise BadInput(f"vocabulary has {tokenizer.size} tokens, table {rows.shape[0]}")
         self._tokenizer = tokenizer
-        # The table's own sentence limit (512 tokens) would cut long texts: a static embedding
-        # has no context window, so every token counts.
-        self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
         self._rows = rows
         self._scales = scales
-        self._unknown = tokenizer.token_to_id("[UNK]")
 
     @classmethod
     def from_directory(cls, directory: Path) -> SentenceEncoder:
-        """Load `embeddings.npz` and `tokenizer.json` from `directory`."""
-        table_path, tokenizer_path = directory / TABLE_FILE, directory / TOKENIZER_FILE
-        if not table_path.is_file() or not tokenizer_path.is_file():
+        """Load `embeddings.npz` and `vocab.txt` from `directory`."""
+        table_path, vocabulary_path = directory / TABLE_FILE, directory / VOCABULARY_FILE
+        if not table_path.is_file() or not vocabulary_path.is_file():
             raise BadInput(
-                f"no embedding table in {directory} (needs {TABLE_FILE}, {TOKENIZER_FILE})"
+                f"no embedding table in {directory} (needs {TABLE_FILE}, {VOCABULARY_FILE})"
             )
         with np.load(table_path, allow_pickle=False) as table:
             rows = np.ascontiguousarray(table["rows"], dtype=np.int8)
             scales = np.ascontiguousarray(table["scales"], dtype=np.float32)
-        return cls(Tokenizer.from_file(str(tokenizer_path)), rows, scales)
+        vocabulary = vocabulary_path.read_text(encoding="utf-8").splitlines()
+        return cls(WordPiece(vocabulary), rows, scales)
 
     @property
     def dimensions(self) -> int:
@@ -74,9 +68,9 @@ class SentenceEncoder:
         return int(self._rows.shape[1])
 
     def token_ids(self, sentences: Sequence[str]) -> list[list[int]]:
-        """The table rows each sentence is made of (unknown pieces and special tokens left out)."""
-        encodings = self._tokenizer.encode_batch_fast(list(sentences), add_special_tokens=False)
-        return [[i for i in encoding.ids if i != self._unknown] for encoding in encodings]
+        """The table rows each sentence is made of (pieces of unknown words left out)."""
+        unknown = self._tokenizer.unknown_id
+        return [[i for i in self._tokenizer.ids(s) if i != unknown] for s in sentences]
 
     def encode(self, sentences: Sequence[str]) -> Vectors:
         """One L2-normalised float32 row per sentence; a sentence with no known token gets zeros."""
