@@ -56,10 +56,10 @@ from clef_claims import (  # noqa: E402
 )
 from reuse import auc, read_text  # noqa: E402
 
-from tracker.claims.sentences import split_sentences  # noqa: E402
 from tracker.config import ExtractSettings  # noqa: E402
-from tracker.extract import extract_page  # noqa: E402
 from tracker.text.embeddings import DEFAULT_TABLE_DIR, load_default_encoder  # noqa: E402
+from tracker.text.sentences import split_sentences  # noqa: E402
+from tracker.web.extract import extract_page  # noqa: E402
 
 Vectors = npt.NDArray[np.float32]
 Encode = Callable[[Sequence[str]], Vectors]

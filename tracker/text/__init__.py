@@ -1,1 +1,1 @@
-"""Text layer: what the tracker computes from plain text (sentence embeddings, ...)."""
+"""Language tools shared by linking and claims: sentences, words, sentence embeddings."""
