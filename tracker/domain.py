@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from tracker.clock import at_offset
+
 # ---------------------------------------------------------------- enums
 
 
@@ -173,11 +175,19 @@ class Extracted:
     byline: str = ""
     site_name: str = ""
     language: str | None = None
-    published: datetime | None = None
+    published: datetime | None = None  # aware, UTC
     modified: datetime | None = None
     canonical_url: str | None = None
     links: tuple[Link, ...] = ()
     corrections: tuple[str, ...] = ()  # correction/update notices the page carries
+    # The page's own UTC offset for `published`, in minutes east of UTC; None when the page
+    # states no zone (its wall time is then taken as UTC, so the UTC day is its local day).
+    published_offset: int | None = None
+
+    @property
+    def published_local(self) -> datetime | None:
+        """`published` at the page's own offset: its date is the day the outlet published on."""
+        return None if self.published is None else at_offset(self.published, self.published_offset)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -29,6 +29,7 @@ from w3lib.encoding import html_to_unicode, read_bom
 
 from tracker.clock import utc
 from tracker.config import ExtractSettings
+from tracker.dates import offset_minutes, parse_stated, url_day
 from tracker.domain import Extracted, Link
 from tracker.urls import is_http_url
 
@@ -53,6 +54,10 @@ _MAX_TEXT_CHARS = 500_000
 _MIN_BAD_BYTES = 8
 # htmldate's output pattern: keeps the time and zone when the page gives them.
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+# How far from UTC (hours) a page's unknown zone is assumed to lie when its URL names the day
+# before or after a UTC timestamp; a quarter of a day, as most readers live within UTC-6..+6
+# of midnight shifts that matter (Americas, Europe, Africa, South Asia).
+_URL_DAY_REACH = 6
 # A page date and a feed date closer than this agree (time zones shift days).
 _DATE_TOLERANCE = timedelta(days=1, hours=12)
 
@@ -332,6 +337,72 @@ def _corrections(tree: Any, html: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- dates
 
 
+# schema.org types whose datePublished is the article's own (NewsArticle, BlogPosting,
+# LiveBlogPosting, ReportageNews, ...); WebPage, ImageObject or VideoObject dates are the page's
+# furniture and count only when no article states one.
+_ARTICLE_TYPE = re.compile(r"(?:article|posting|news|report)$", re.IGNORECASE)
+# <meta> names and properties that state the publication time (lower-cased).
+_META_PUBLISHED = frozenset(
+    "article:published_time og:published_time article.published datepublished date pubdate"
+    " publishdate publish-date publish_date published_time published-date dc.date dc.date.issued"
+    " dcterms.issued dcterms.date dcterms.created sailthru.date parsely-pub-date"
+    " article_date_original".split()
+)
+
+
+def _schema_types(node: dict[str, Any]) -> list[str]:
+    kind = node.get("@type")
+    return [t for t in (kind if isinstance(kind, list) else [kind]) if isinstance(t, str)]
+
+
+def _json_ld_dates(tree: Any) -> tuple[list[str], list[str]]:
+    """datePublished values of JSON-LD article objects, and those of any other object."""
+    article: list[str] = []
+    other: list[str] = []
+    for script in tree.iter("script"):
+        body = script.text or ""
+        if "ld+json" not in (script.get("type") or "").lower() or "datePublished" not in body:
+            continue
+        try:
+            document = json.loads(body, strict=False)
+        except (ValueError, RecursionError):
+            continue
+        stack = [document]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                value = item.get("datePublished")
+                if isinstance(value, str):
+                    own = any(_ARTICLE_TYPE.search(t) for t in _schema_types(item))
+                    (article if own else other).append(value)
+                stack.extend(v for v in reversed(item.values()) if isinstance(v, (dict, list)))
+    return article, other
+
+
+def _stated_published(
+    tree: Any, settings: ExtractSettings, now: datetime
+) -> tuple[list[datetime], list[datetime]]:
+    """Publication times the page states: the article's own, and those of other objects."""
+    article, other = _json_ld_dates(tree)
+    meta = [
+        element.get("content") or ""
+        for element in tree.iterfind(".//meta[@content]")
+        if (element.get("property") or element.get("name") or element.get("itemprop") or "")
+        .lower()
+        .strip()
+        in _META_PUBLISHED
+    ]
+    marked = [
+        element.get("datetime") or element.get("content") or ""
+        for element in tree.xpath("//body//*[@itemprop='datePublished']")
+    ]
+    own = [_stated(value, settings, now) for value in (*article, *meta, *marked)]
+    furniture = [_stated(value, settings, now) for value in other]
+    return [m for m in own if m is not None], [m for m in furniture if m is not None]
+
+
 def _date_params(
     settings: ExtractSettings, now: datetime, *, original: bool, extensive: bool, url_first: bool
 ) -> dict[str, Any]:
@@ -359,17 +430,21 @@ def _find_date(page: Any, url: str, params: dict[str, Any]) -> str | None:
         return None
 
 
-def _moment(value: str | None, settings: ExtractSettings, now: datetime) -> datetime | None:
-    """An htmldate string as an aware UTC datetime, or None when missing or implausible."""
-    if not value:
+def _stated(value: str | None, settings: ExtractSettings, now: datetime) -> datetime | None:
+    """A date string keeping its stated offset (naive without one), or None when implausible."""
+    moment = parse_stated(value) if value else None
+    if moment is None:
         return None
-    try:
-        moment = utc(datetime.fromisoformat(value))  # a date without zone is taken as UTC
-    except ValueError:
-        return None
-    if moment.year < settings.earliest_year or moment > now + timedelta(days=1):
+    instant = utc(moment)  # a date without zone is taken as UTC
+    if instant.year < settings.earliest_year or instant > now + timedelta(days=1):
         return None
     return moment
+
+
+def _moment(value: str | None, settings: ExtractSettings, now: datetime) -> datetime | None:
+    """A date string as an aware UTC datetime, or None when missing or implausible."""
+    moment = _stated(value, settings, now)
+    return None if moment is None else utc(moment)
 
 
 def _judged_date(
@@ -379,11 +454,67 @@ def _judged_date(
     # The source, not our tree: htmldate parses it keeping HTML comments, where some blogs keep
     # RDF with dc:date (the shared tree drops comments, which trafilatura cannot handle).
     params = _date_params(settings, now, original=True, extensive=True, url_first=True)
-    judged = _moment(_find_date(source, url, params), settings, now)
+    judged = _stated(_find_date(source, url, params), settings, now)
     # A bare year (a copyright line, "© 2020") comes back as 1 January at midnight: no real date.
     if judged is not None and (judged.month, judged.day, judged.time()) == (1, 1, time()):
         return None
     return judged
+
+
+def _same_statement(one: datetime, other: datetime) -> bool:
+    """True when two stated dates name the same moment (a naive one by its wall-clock time)."""
+    if one.tzinfo is None or other.tzinfo is None:
+        return one.replace(tzinfo=None) == other.replace(tzinfo=None)
+    return one == other
+
+
+def _locality(moment: datetime) -> int:
+    """How much a statement says about the page's own zone: an offset, UTC, or none."""
+    offset = moment.utcoffset()
+    return 0 if offset is None else 1 if not offset else 2
+
+
+def _on_url_day(moment: datetime, stated: bool, day: date | None) -> datetime:
+    """`moment` reconciled with the day the page's URL names (the outlet's own local day)."""
+    if day is None or moment.date() == day:
+        return moment
+    if not stated:
+        # htmldate's guess, which the page states nowhere (a sidebar date, a modification): the
+        # URL wins, as it does in htmldate's own full search.
+        return datetime.combine(day, time())
+    if moment.utcoffset() == timedelta(0) and abs((moment.date() - day).days) == 1:
+        # A CMS that writes every time in UTC, a few hours from midnight: the URL's day shows
+        # the outlet's zone lies far enough from UTC to change the day. The moment is kept (it
+        # orders articles); the smallest whole-hour offset that reaches the URL's day stands in
+        # for the unknown zone. Further from midnight the URL's day is more likely the day the
+        # draft was made (URLs are minted with the draft), so the stated moment stands.
+        for hours in sorted(range(-_URL_DAY_REACH, _URL_DAY_REACH + 1), key=abs):
+            local = moment.astimezone(timezone(timedelta(hours=hours)))
+            if local.date() == day:
+                return local
+    return moment
+
+
+def _page_published(
+    found: datetime | None, own: list[datetime], furniture: list[datetime], day: date | None
+) -> datetime | None:
+    """The publication moment from htmldate's reading, the page's own statements and URL day."""
+    stated = [*own, *furniture]
+    confirmed = [m for m in stated if found is not None and _same_statement(m, found)]
+    if found is None:
+        chosen = stated[0] if stated else None
+    elif confirmed:
+        # The same moment is often stated twice, once in UTC and once at the outlet's offset
+        # (article:published_time vs JSON-LD): the local statement keeps the local day.
+        chosen = max([found, *confirmed], key=_locality)
+    elif own:
+        # htmldate took a date the page does not state as the article's publication (its
+        # modification or a date in the page's furniture, often because the article's own date
+        # is written in a form htmldate does not read): the article's own statement wins.
+        chosen = own[0]
+    else:
+        return _on_url_day(found, False, day)
+    return None if chosen is None else _on_url_day(chosen, True, day)
 
 
 def _published(
@@ -397,7 +528,7 @@ def _published(
     """The page's own publication date; htmldate's full judgement when missing or contested."""
     # The feed's date only arbitrates between the two; it is never returned itself.
     if from_metadata is not None and (
-        feed_published is None or abs(from_metadata - feed_published) <= _DATE_TOLERANCE
+        feed_published is None or abs(utc(from_metadata) - feed_published) <= _DATE_TOLERANCE
     ):
         return from_metadata
     judged = _judged_date(source, url, settings, now)
@@ -408,7 +539,7 @@ def _published(
     if (
         feed_published is not None
         and judged is not None
-        and abs(judged - feed_published) <= _DATE_TOLERANCE
+        and abs(utc(judged) - feed_published) <= _DATE_TOLERANCE
     ):
         return judged
     return from_metadata
@@ -488,8 +619,12 @@ def extract_page(
     if not text:
         return None
     base = _base_url(tree, url)
-    from_metadata = _moment(document.date, settings, now)
-    published = _published(source, url, from_metadata, feed, settings, now)
+    canonical = _canonical_url(tree, base)
+    own, furniture = _stated_published(tree, settings, now)
+    day = url_day(url) or (url_day(canonical) if canonical else None)
+    from_metadata = _page_published(_stated(document.date, settings, now), own, furniture, day)
+    stated = _published(source, url, from_metadata, feed, settings, now)
+    published = None if stated is None else utc(stated)
     return Extracted(
         text=text,
         title=_collapse(document.title or ""),
@@ -497,8 +632,9 @@ def extract_page(
         site_name=_collapse(document.sitename or ""),
         language=_language(tree),
         published=published,
+        published_offset=None if stated is None else offset_minutes(stated),
         modified=_modified(tree, published, settings, now),
-        canonical_url=_canonical_url(tree, base),
+        canonical_url=canonical,
         links=_body_links(tree, text, base),
         corrections=_corrections(tree, source),
     )

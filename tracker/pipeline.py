@@ -400,8 +400,12 @@ class Crawler:
             return
         now = self.clock.now()
         published = self._plausible(page.extracted.published or item.published, now)
+        # The page's offset belongs to the page's date, not to the feed's that may stand in.
+        offset = page.extracted.published_offset if page.extracted.published else None
         next_at, _ = next_check_time(now, 0, self.settings.crawl.recheck_after, now)
-        new_article = NewArticle(item.canonical_url, page, published, next_at, now)
+        new_article = NewArticle(
+            item.canonical_url, page, published, next_at, now, published_offset=offset
+        )
         _, new = await self._save_article(new_article)
         self._count(Outcome.ARTICLE_NEW if new else Outcome.ARTICLE_UNCHANGED)
 

@@ -17,7 +17,7 @@ from tracker.clock import Clock, ManualClock, SystemClock
 from tracker.config import Settings, load_settings
 from tracker.errors import BadInput
 from tracker.pipeline import RunReport
-from tracker.store.records import FeedInfo, RunInfo
+from tracker.store.records import ArticleInfo, FeedInfo, RunInfo
 
 from .render import echo, err, print_json, print_table, progress_bar
 
@@ -311,6 +311,23 @@ def _outcomes(run: RunInfo) -> str:
 # ---------------------------------------------------------------- articles
 
 
+def _published_day(article: ArticleInfo) -> str:
+    """The day the outlet published on, in its own zone when the page stated one."""
+    local = article.published_local
+    return f"{local:%Y-%m-%d}" if local else ""
+
+
+def _published_text(article: ArticleInfo) -> str:
+    """The publication time at the page's own offset ("2020-02-17 21:18 -05:00")."""
+    local = article.published_local
+    if local is None:
+        return ""
+    if article.published_offset is None:
+        return f"{local:%Y-%m-%d %H:%M} (zone not stated)"
+    zone = f"{local:%z}"
+    return f"{local:%Y-%m-%d %H:%M} {zone[:3]}:{zone[3:]}"
+
+
 @articles_app.command("list")
 def articles_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List stored articles."""
@@ -323,6 +340,7 @@ def articles_list(ctx: typer.Context, json: JsonOpt = False) -> None:
             rows,
             [
                 ("first seen", lambda a: a.first_seen),
+                ("published", _published_day),
                 ("outlet", lambda a: a.outlet),
                 ("title", lambda a: a.title[:70]),
                 ("versions", lambda a: a.version_count),
@@ -342,7 +360,11 @@ def articles_show(
     if json:
         print_json({"article": info, "versions": versions})
         return
-    echo(f"{info.title}\n{info.url}  ({info.outlet}, {info.state}, first seen {info.first_seen})")
+    published = f", published {_published_text(info)}" if info.published else ""
+    echo(
+        f"{info.title}\n{info.url}  ({info.outlet}, {info.state}, first seen {info.first_seen}"
+        f"{published})"
+    )
     for v in versions:
         echo(f"\n--- version {v.seq}, fetched {v.fetched_at:%Y-%m-%d %H:%M} ---")
         echo(v.text)

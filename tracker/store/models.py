@@ -150,6 +150,8 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     first_seen: Mapped[datetime] = mapped_column(index=True)
     published: Mapped[datetime | None]
+    # The page's own UTC offset for `published` (minutes east of UTC): keeps its local day.
+    published_offset: Mapped[int | None] = mapped_column(Integer)
     modified: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(String(20), default="live")
     taken_down_at: Mapped[datetime | None]

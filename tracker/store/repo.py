@@ -366,6 +366,7 @@ class Store:
                 title=extracted.title[:2000],
                 first_seen=now,
                 published=item.published,
+                published_offset=item.published_offset,
                 modified=extracted.modified,
                 state=ArticleState.LIVE,
                 last_checked_at=now,
@@ -703,4 +704,5 @@ def _article_info(s: Session, a: m.Article) -> ArticleInfo:
         last_checked_at=a.last_checked_at,
         next_check_at=a.next_check_at,
         version_count=count,
+        published_offset=a.published_offset,
     )
