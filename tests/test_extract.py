@@ -72,6 +72,11 @@ def test_fixture_page(page: Path, case: dict[str, Any]) -> None:
             found = getattr(extracted, name)
             assert found == _moment(expect[name]), name
             assert found is None or found.tzinfo is UTC
+    if "published_offset" in expect:
+        assert extracted.published_offset == expect["published_offset"]
+    if "published_local" in expect:
+        local = extracted.published_local
+        assert local is not None and local.isoformat() == expect["published_local"]
     for phrase in expect.get("text_contains", []):
         assert phrase in extracted.text
     for phrase in expect.get("text_lacks", []):

@@ -499,22 +499,21 @@ def _page_published(
     found: datetime | None, own: list[datetime], furniture: list[datetime], day: date | None
 ) -> datetime | None:
     """The publication moment from htmldate's reading, the page's own statements and URL day."""
-    stated = [*own, *furniture]
-    confirmed = [m for m in stated if found is not None and _same_statement(m, found)]
     if found is None:
-        chosen = stated[0] if stated else None
-    elif confirmed:
-        # The same moment is often stated twice, once in UTC and once at the outlet's offset
-        # (article:published_time vs JSON-LD): the local statement keeps the local day.
-        chosen = max([found, *confirmed], key=_locality)
-    elif own:
-        # htmldate took a date the page does not state as the article's publication (its
-        # modification or a date in the page's furniture, often because the article's own date
-        # is written in a form htmldate does not read): the article's own statement wins.
-        chosen = own[0]
-    else:
-        return _on_url_day(found, False, day)
-    return None if chosen is None else _on_url_day(chosen, True, day)
+        stated = [*own, *furniture]
+        return _on_url_day(stated[0], True, day) if stated else None
+    for statements in (own, furniture):
+        same = [m for m in statements if _same_statement(m, found)]
+        if same:
+            # The same moment is often stated twice, once in UTC and once at the outlet's
+            # offset (article:published_time vs JSON-LD): the local statement keeps the day.
+            return _on_url_day(max([found, *same], key=_locality), True, day)
+        if statements is own and own:
+            # htmldate took a date the page does not state as the article's publication (its
+            # modification, a date in the page's furniture, often because the article's own
+            # date is written in a form htmldate does not read): the article's own date wins.
+            return _on_url_day(own[0], True, day)
+    return _on_url_day(found, False, day)
 
 
 def _published(
