@@ -3,6 +3,8 @@
 Usage: python benchmarks/extraction.py [DATA_DIR] [--workers N] [--rounds R] [--breakdown]
 
 Reads DATA_DIR/extraction-aeb (the Article Extraction Benchmark's pages and ground truth).
+The tracker's text is `extract_page(...).text`, the product's own path (headline and standfirst
+taken off, layout strings dropped). The last line is one JSON object with the figures.
 Quality is the benchmark's own measure: multisets of 4-word shingles of \\w+ tokens, per page
 TP/FP/FN normalised to sum 1, then macro precision over pages with any prediction, macro recall
 over pages with any truth, F1 from those two. The benchmark's evaluate.py does not lower-case;
@@ -157,9 +159,17 @@ def main() -> int:
             texts[name], elapsed, used = timed(method, pages)
             wall[name] = min(wall.get(name, float("inf")), elapsed)
             cpu[name] = min(cpu.get(name, float("inf")), used)
+    figures: dict[str, object] = {"pages": len(pages)}
     for name in texts:
         p, r, f1 = score(truth, texts[name], lower=False)
         lp, lr, lf1 = score(truth, texts[name], lower=True)
+        figures[name] = {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f1, 4),
+            "pages_per_s_wall": round(len(pages) / wall[name], 1),
+            "pages_per_s_cpu": round(len(pages) / cpu[name], 1),
+        }
         print(
             f"{name:<26} P={p:.3f} R={r:.3f} F1={f1:.3f}  (lower-cased: P={lp:.3f} R={lr:.3f} "
             f"F1={lf1:.3f})  {len(pages) / wall[name]:6.1f} pages/s wall, "
@@ -170,6 +180,7 @@ def main() -> int:
         f"speed ratio tracker/bare (single process): {wall[bare] / wall[ours]:.2f} wall-clock, "
         f"{cpu[bare] / cpu[ours]:.2f} CPU time"
     )
+    figures["speed_ratio_tracker_to_bare_cpu"] = round(cpu[bare] / cpu[ours], 3)
     if args.workers > 0:
         pooled, elapsed = run_pool(pages, args.workers)
         p, r, f1 = score(truth, pooled, lower=False)
@@ -177,8 +188,10 @@ def main() -> int:
             f"tracker, {args.workers} worker processes: F1={f1:.3f}  "
             f"{len(pages) / elapsed:6.1f} pages/s"
         )
+        figures["pool"] = {"workers": args.workers, "f1": round(f1, 4)}
     if args.breakdown:
         breakdown(pages)
+    print(json.dumps(figures))
     return 0
 
 

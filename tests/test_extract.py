@@ -64,7 +64,7 @@ def test_fixture_page(page: Path, case: dict[str, Any]) -> None:
         return
     assert extracted is not None
     assert extracted.text == normalise_text(extracted.text)
-    for name in ("title", "byline", "site_name", "language", "canonical_url"):
+    for name in ("title", "standfirst", "byline", "site_name", "language", "canonical_url"):
         if name in expect:
             assert getattr(extracted, name) == expect[name], name
     for name in ("published", "modified"):
@@ -77,6 +77,8 @@ def test_fixture_page(page: Path, case: dict[str, Any]) -> None:
     if "published_local" in expect:
         local = extracted.published_local
         assert local is not None and local.isoformat() == expect["published_local"]
+    if "text_starts" in expect:
+        assert extracted.text.startswith(expect["text_starts"]), extracted.text[:200]
     for phrase in expect.get("text_contains", []):
         assert phrase in extracted.text
     for phrase in expect.get("text_lacks", []):

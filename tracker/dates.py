@@ -8,7 +8,7 @@ day the page was published on survives; a date in a URL path names that local da
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from warnings import catch_warnings, simplefilter
 
 from dateutil import parser as dateparser
@@ -16,6 +16,7 @@ from dateutil import parser as dateparser
 __all__ = [
     "ZONE_HOURS",
     "ZONE_SECONDS",
+    "choose_published",
     "offset_minutes",
     "parse_stated",
     "url_day",
@@ -34,6 +35,11 @@ ZONE_HOURS = {
 }  # fmt: skip
 ZONE_SECONDS = {name.upper(): int(hours * 3600) for name, hours in ZONE_HOURS.items()}
 
+# How far from UTC (hours) a page's unknown zone may be taken to lie when its URL names the day
+# before or after a UTC timestamp. A URL is minted with the draft, often the day before
+# publication; only a timestamp within a quarter day of midnight is read as a zone shift (the
+# zones of the Americas, Europe, Africa and South Asia lie within six hours of UTC).
+_URL_DAY_REACH = 6
 _NO_DATE = datetime(1, 1, 1)  # dateutil's fill-in for the parts a text leaves out
 _OTHER_DAY = datetime(1, 1, 2)  # a second fill-in: a text without a day of month differs
 _MAX_CHARS = 80  # a stated date is short; longer values are prose, not a date
@@ -116,3 +122,58 @@ def url_day(url: str) -> date | None:
         except ValueError:
             continue
     return days.pop() if len(days) == 1 else None
+
+
+def _same_statement(one: datetime, other: datetime) -> bool:
+    """True when two stated dates name the same moment (a naive one by its wall-clock time)."""
+    if one.tzinfo is None or other.tzinfo is None:
+        return one.replace(tzinfo=None) == other.replace(tzinfo=None)
+    return one == other
+
+
+def _locality(moment: datetime) -> int:
+    """How much a statement says about the page's own zone: an offset, UTC, or none."""
+    offset = moment.utcoffset()
+    return 0 if offset is None else 1 if not offset else 2
+
+
+def _on_url_day(moment: datetime, stated: bool, day: date | None) -> datetime:
+    """`moment` reconciled with the day the page's URL names (the outlet's own local day)."""
+    if day is None or moment.date() == day:
+        return moment
+    if not stated:
+        # htmldate's guess, which the page states nowhere (a sidebar date, a modification): the
+        # URL wins, as it does in htmldate's own full search.
+        return datetime.combine(day, time())
+    if moment.utcoffset() == timedelta(0) and abs((moment.date() - day).days) == 1:
+        # A CMS that writes every time in UTC, a few hours from midnight: the URL's day shows
+        # the outlet's zone lies far enough from UTC to change the day. The moment is kept (it
+        # orders articles); the smallest whole-hour offset that reaches the URL's day stands in
+        # for the unknown zone. Further from midnight the URL's day is more likely the day the
+        # draft was made (URLs are minted with the draft), so the stated moment stands.
+        for hours in sorted(range(-_URL_DAY_REACH, _URL_DAY_REACH + 1), key=abs):
+            local = moment.astimezone(timezone(timedelta(hours=hours)))
+            if local.date() == day:
+                return local
+    return moment
+
+
+def choose_published(
+    found: datetime | None, own: list[datetime], furniture: list[datetime], day: date | None
+) -> datetime | None:
+    """The publication moment from htmldate's reading, the page's own statements and URL day."""
+    if found is None:
+        stated = [*own, *furniture]
+        return _on_url_day(stated[0], True, day) if stated else None
+    for statements in (own, furniture):
+        same = [m for m in statements if _same_statement(m, found)]
+        if same:
+            # The same moment is often stated twice, once in UTC and once at the outlet's
+            # offset (article:published_time vs JSON-LD): the local statement keeps the day.
+            return _on_url_day(max([found, *same], key=_locality), True, day)
+        if statements is own and own:
+            # htmldate took a date the page does not state as the article's publication (its
+            # modification, a date in the page's furniture, often because the article's own
+            # date is written in a form htmldate does not read): the article's own date wins.
+            return _on_url_day(own[0], True, day)
+    return _on_url_day(found, False, day)

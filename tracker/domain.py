@@ -173,6 +173,7 @@ class Extracted:
     text: str
     title: str = ""
     byline: str = ""
+    standfirst: str = ""  # the summary under the headline, taken off the top of `text`
     site_name: str = ""
     language: str | None = None
     published: datetime | None = None  # aware, UTC

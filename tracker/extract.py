@@ -15,7 +15,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -27,9 +27,10 @@ import trafilatura
 import trafilatura.settings
 from w3lib.encoding import html_to_unicode, read_bom
 
+from tracker.article_text import article_text
 from tracker.clock import utc
 from tracker.config import ExtractSettings
-from tracker.dates import offset_minutes, parse_stated, url_day
+from tracker.dates import choose_published, offset_minutes, parse_stated, url_day
 from tracker.domain import Extracted, Link
 from tracker.urls import is_http_url
 
@@ -54,10 +55,6 @@ _MAX_TEXT_CHARS = 500_000
 _MIN_BAD_BYTES = 8
 # htmldate's output pattern: keeps the time and zone when the page gives them.
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-# How far from UTC (hours) a page's unknown zone is assumed to lie when its URL names the day
-# before or after a UTC timestamp; a quarter of a day, as most readers live within UTC-6..+6
-# of midnight shifts that matter (Americas, Europe, Africa, South Asia).
-_URL_DAY_REACH = 6
 # A page date and a feed date closer than this agree (time zones shift days).
 _DATE_TOLERANCE = timedelta(days=1, hours=12)
 
@@ -334,6 +331,39 @@ def _corrections(tree: Any, html: str) -> tuple[str, ...]:
     return tuple(found.values())
 
 
+# ---------------------------------------------------------------- header strings
+
+_TITLE_META = frozenset({"og:title", "twitter:title"})
+_DESCRIPTION_META = frozenset({"description", "og:description", "twitter:description"})
+
+
+def _header_strings(
+    tree: Any, found: str | None, meta_names: frozenset[str], heading: str | None
+) -> list[str]:
+    """The page's own strings for its headline or standfirst: trafilatura's, <meta>, a heading."""
+    values = [found or ""]
+    for element in tree.iterfind(".//meta[@content]"):
+        name = (element.get("property") or element.get("name") or "").lower().strip()
+        if name in meta_names:
+            values.append(element.get("content") or "")
+    if heading is not None:
+        first = next(tree.iter(heading), None)
+        if first is not None:
+            values.append(first.text_content())
+    return [_collapse(value) for value in values if value and value.strip()]
+
+
+def _in_page_header(tree: Any, line: str) -> bool:
+    """True when the page sets `line` as header material: a subheading or inside <header>."""
+    # Standfirsts are set as h2/h3 ("sub-head", "subtitle", "dek") or inside the article's
+    # <header>; a first paragraph that a meta description copies is set as body text.
+    wanted = _squeeze(line)
+    return any(_squeeze(element.text_content()) == wanted for element in tree.xpath(_HEADER_BLOCKS))
+
+
+_HEADER_BLOCKS = "//h2 | //h3 | //h4 | //header//p | //header//div[not(.//div)]"
+
+
 # ---------------------------------------------------------------- dates
 
 
@@ -461,61 +491,6 @@ def _judged_date(
     return judged
 
 
-def _same_statement(one: datetime, other: datetime) -> bool:
-    """True when two stated dates name the same moment (a naive one by its wall-clock time)."""
-    if one.tzinfo is None or other.tzinfo is None:
-        return one.replace(tzinfo=None) == other.replace(tzinfo=None)
-    return one == other
-
-
-def _locality(moment: datetime) -> int:
-    """How much a statement says about the page's own zone: an offset, UTC, or none."""
-    offset = moment.utcoffset()
-    return 0 if offset is None else 1 if not offset else 2
-
-
-def _on_url_day(moment: datetime, stated: bool, day: date | None) -> datetime:
-    """`moment` reconciled with the day the page's URL names (the outlet's own local day)."""
-    if day is None or moment.date() == day:
-        return moment
-    if not stated:
-        # htmldate's guess, which the page states nowhere (a sidebar date, a modification): the
-        # URL wins, as it does in htmldate's own full search.
-        return datetime.combine(day, time())
-    if moment.utcoffset() == timedelta(0) and abs((moment.date() - day).days) == 1:
-        # A CMS that writes every time in UTC, a few hours from midnight: the URL's day shows
-        # the outlet's zone lies far enough from UTC to change the day. The moment is kept (it
-        # orders articles); the smallest whole-hour offset that reaches the URL's day stands in
-        # for the unknown zone. Further from midnight the URL's day is more likely the day the
-        # draft was made (URLs are minted with the draft), so the stated moment stands.
-        for hours in sorted(range(-_URL_DAY_REACH, _URL_DAY_REACH + 1), key=abs):
-            local = moment.astimezone(timezone(timedelta(hours=hours)))
-            if local.date() == day:
-                return local
-    return moment
-
-
-def _page_published(
-    found: datetime | None, own: list[datetime], furniture: list[datetime], day: date | None
-) -> datetime | None:
-    """The publication moment from htmldate's reading, the page's own statements and URL day."""
-    if found is None:
-        stated = [*own, *furniture]
-        return _on_url_day(stated[0], True, day) if stated else None
-    for statements in (own, furniture):
-        same = [m for m in statements if _same_statement(m, found)]
-        if same:
-            # The same moment is often stated twice, once in UTC and once at the outlet's
-            # offset (article:published_time vs JSON-LD): the local statement keeps the day.
-            return _on_url_day(max([found, *same], key=_locality), True, day)
-        if statements is own and own:
-            # htmldate took a date the page does not state as the article's publication (its
-            # modification, a date in the page's furniture, often because the article's own
-            # date is written in a form htmldate does not read): the article's own date wins.
-            return _on_url_day(own[0], True, day)
-    return _on_url_day(found, False, day)
-
-
 def _published(
     source: str,
     url: str,
@@ -571,6 +546,26 @@ def _trafilatura_config() -> Any:
 _TRAFILATURA_CONFIG = _trafilatura_config()
 
 
+# Pop-up cards that templates nest inside a sentence (a person's name opening a card of links on
+# hover): their text is read into the sentence by text extractors. Standard UI class names only.
+_POPUPS = " | ".join(
+    f"//span[contains(@class, '{name}')] | //div[contains(@class, '{name}')]"
+    for name in ("tooltip", "popover", "hovercard", "rollover-", "popup")
+)
+
+
+def _drop_popups(tree: Any) -> None:
+    """Remove inline pop-up cards from the tree, keeping the text that opens them."""
+    # Innermost matches only: an outer match is the wrapper that also holds the opening link.
+    found = tree.xpath(_POPUPS)
+    inner = set(found)
+    for element in found:
+        inner.difference_update(element.iterancestors())
+    for element in found:
+        if element in inner and element.find(".//a") is not None:
+            element.drop_tree()
+
+
 def _main_text(tree: Any, url: str, date_params: dict[str, Any]) -> Any:
     """trafilatura's Document for the tree (it copies the tree before pruning), or None."""
     # fast (no readability/jusText fallback) with favor_recall: on the AEB pages it scores a higher
@@ -613,20 +608,30 @@ def extract_page(
     now = utc(now)
     feed = utc(feed_published) if feed_published is not None else None
     params = _date_params(settings, now, original=True, extensive=False, url_first=False)
+    _drop_popups(tree)
     document = _main_text(tree, url, params)
-    text = _bounded(normalise_text(getattr(document, "text", None) or ""))
-    if not text:
+    raw_text = _bounded(normalise_text(getattr(document, "text", None) or ""))
+    if not raw_text:
         return None
+    body = article_text(
+        raw_text,
+        titles=_header_strings(tree, document.title, _TITLE_META, "h1"),
+        descriptions=_header_strings(tree, document.description, _DESCRIPTION_META, None),
+        in_page_header=lambda line: _in_page_header(tree, line),
+        min_chars=_MIN_TEXT_CHARS,
+    )
+    text = body.text
     base = _base_url(tree, url)
     canonical = _canonical_url(tree, base)
     own, furniture = _stated_published(tree, settings, now)
     day = url_day(url) or (url_day(canonical) if canonical else None)
-    from_metadata = _page_published(_stated(document.date, settings, now), own, furniture, day)
+    from_metadata = choose_published(_stated(document.date, settings, now), own, furniture, day)
     stated = _published(source, url, from_metadata, feed, settings, now)
     published = None if stated is None else utc(stated)
     return Extracted(
         text=text,
         title=_collapse(document.title or ""),
+        standfirst=body.standfirst,
         byline=_collapse(document.author or ""),
         site_name=_collapse(document.sitename or ""),
         language=_language(tree),

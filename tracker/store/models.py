@@ -188,6 +188,7 @@ class Version(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     text: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text, default="")
+    standfirst: Mapped[str | None] = mapped_column(Text)  # the summary under the headline
     byline: Mapped[str] = mapped_column(String(500), default="")
     site_name: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str | None] = mapped_column(String(20))

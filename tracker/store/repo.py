@@ -662,6 +662,7 @@ def _version_values(article_id: int, seq: int, page: StoredPage) -> dict[str, ob
         content_hash=page.content_hash,
         text=e.text,
         title=e.title[:2000],
+        standfirst=e.standfirst or None,
         byline=e.byline[:500],
         site_name=e.site_name[:500],
         language=(e.language or None) and e.language[:20],
