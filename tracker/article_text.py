@@ -131,7 +131,8 @@ def _repeats(line: str, originals: Sequence[str]) -> bool:
         ):
             return True  # "Headline" against "Headline | Site" or "Site - Headline"
         short, other = mine[:_MAX_COMPARED_CHARS], original[:_MAX_COMPARED_CHARS]
-        if SequenceMatcher(None, short, other, autojunk=False).quick_ratio() < _NEAR:
+        # difflib's ratio is at most 2*min/(sum of lengths): lengths alone rule most pairs out.
+        if 2 * min(len(short), len(other)) < _NEAR * (len(short) + len(other)):
             continue
         if SequenceMatcher(None, short, other, autojunk=False).ratio() >= _NEAR:
             return True

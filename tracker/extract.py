@@ -337,15 +337,26 @@ _TITLE_META = frozenset({"og:title", "twitter:title"})
 _DESCRIPTION_META = frozenset({"description", "og:description", "twitter:description"})
 
 
+def _meta_values(tree: Any) -> dict[str, list[str]]:
+    """The page's <meta> contents by lower-cased property, name or itemprop, in one pass."""
+    found: dict[str, list[str]] = {}
+    for element in tree.iterfind(".//meta[@content]"):
+        key = element.get("property") or element.get("name") or element.get("itemprop") or ""
+        found.setdefault(key.lower().strip(), []).append(element.get("content") or "")
+    return found
+
+
 def _header_strings(
-    tree: Any, found: str | None, meta_names: frozenset[str], heading: str | None
+    tree: Any,
+    found: str | None,
+    meta: dict[str, list[str]],
+    meta_names: frozenset[str],
+    heading: str | None,
 ) -> list[str]:
     """The page's own strings for its headline or standfirst: trafilatura's, <meta>, a heading."""
     values = [found or ""]
-    for element in tree.iterfind(".//meta[@content]"):
-        name = (element.get("property") or element.get("name") or "").lower().strip()
-        if name in meta_names:
-            values.append(element.get("content") or "")
+    for name in sorted(meta_names):
+        values.extend(meta.get(name, ()))
     if heading is not None:
         first = next(tree.iter(heading), None)
         if first is not None:
@@ -412,23 +423,19 @@ def _json_ld_dates(tree: Any) -> tuple[list[str], list[str]]:
 
 
 def _stated_published(
-    tree: Any, settings: ExtractSettings, now: datetime
+    tree: Any, source: str, meta: dict[str, list[str]], settings: ExtractSettings, now: datetime
 ) -> tuple[list[datetime], list[datetime]]:
     """Publication times the page states: the article's own, and those of other objects."""
-    article, other = _json_ld_dates(tree)
-    meta = [
-        element.get("content") or ""
-        for element in tree.iterfind(".//meta[@content]")
-        if (element.get("property") or element.get("name") or element.get("itemprop") or "")
-        .lower()
-        .strip()
-        in _META_PUBLISHED
-    ]
+    # A substring test on the page is far cheaper than walking its scripts and elements.
+    article, other = _json_ld_dates(tree) if "datePublished" in source else ([], [])
+    stated = [value for name in sorted(_META_PUBLISHED) for value in meta.get(name, ())]
     marked = [
         element.get("datetime") or element.get("content") or ""
-        for element in tree.xpath("//body//*[@itemprop='datePublished']")
+        for element in (
+            tree.xpath("//body//*[@itemprop='datePublished']") if "datePublished" in source else ()
+        )
     ]
-    own = [_stated(value, settings, now) for value in (*article, *meta, *marked)]
+    own = [_stated(value, settings, now) for value in (*article, *stated, *marked)]
     furniture = [_stated(value, settings, now) for value in other]
     return [m for m in own if m is not None], [m for m in furniture if m is not None]
 
@@ -548,9 +555,9 @@ _TRAFILATURA_CONFIG = _trafilatura_config()
 
 # Pop-up cards that templates nest inside a sentence (a person's name opening a card of links on
 # hover): their text is read into the sentence by text extractors. Standard UI class names only.
-_POPUPS = " | ".join(
-    f"//span[contains(@class, '{name}')] | //div[contains(@class, '{name}')]"
-    for name in ("tooltip", "popover", "hovercard", "rollover-", "popup")
+_POPUP_CLASSES = ("tooltip", "popover", "hovercard", "rollover-", "popup")
+_POPUPS = "//p//*[self::span or self::div][@class][{}]".format(
+    " or ".join(f"contains(@class, '{name}')" for name in _POPUP_CLASSES)
 )
 
 
@@ -613,17 +620,18 @@ def extract_page(
     raw_text = _bounded(normalise_text(getattr(document, "text", None) or ""))
     if not raw_text:
         return None
+    meta = _meta_values(tree)
     body = article_text(
         raw_text,
-        titles=_header_strings(tree, document.title, _TITLE_META, "h1"),
-        descriptions=_header_strings(tree, document.description, _DESCRIPTION_META, None),
+        titles=_header_strings(tree, document.title, meta, _TITLE_META, "h1"),
+        descriptions=_header_strings(tree, document.description, meta, _DESCRIPTION_META, None),
         in_page_header=lambda line: _in_page_header(tree, line),
         min_chars=_MIN_TEXT_CHARS,
     )
     text = body.text
     base = _base_url(tree, url)
     canonical = _canonical_url(tree, base)
-    own, furniture = _stated_published(tree, settings, now)
+    own, furniture = _stated_published(tree, source, meta, settings, now)
     day = url_day(url) or (url_day(canonical) if canonical else None)
     from_metadata = choose_published(_stated(document.date, settings, now), own, furniture, day)
     stated = _published(source, url, from_metadata, feed, settings, now)
