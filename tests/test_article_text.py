@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.article_text import article_text
+from tracker.web.article_text import article_text
 
 FIXTURE = json.loads(
     (Path(__file__).parent / "fixtures" / "article_text" / "cases.json").read_text("utf-8")

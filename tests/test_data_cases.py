@@ -20,9 +20,9 @@ from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.testing.synthweb import resolver
 
-from .cli_run import run_cli
 from .conftest import make_settings
-from .httpserver import LocalServer, reply
+from .support.cli_run import run_cli
+from .support.httpserver import LocalServer, reply
 
 PARAGRAPH = (
     "The regional council approved the revised water budget after a long debate on Tuesday, "

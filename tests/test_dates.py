@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.clock import at_offset
-from tracker.dates import offset_minutes, parse_stated, url_day
+from tracker.web.dates import offset_minutes, parse_stated, url_day
 
 CASES = json.loads(
     (Path(__file__).parent / "fixtures" / "dates" / "written-dates.json").read_text("utf-8")

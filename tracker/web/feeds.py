@@ -25,11 +25,11 @@ import feedparser
 from dateutil import parser as dateparser
 from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, replace_entities
 
-from tracker.dates import ZONE_HOURS, ZONE_SECONDS
 from tracker.domain import OpmlFeed, ParsedEntry, ParsedFeed
 from tracker.errors import NotAFeed
 from tracker.urls import is_http_url
-from tracker.xmltext import decode_document, local_name, remove_illegal_chars, strip_prolog
+from tracker.web.dates import ZONE_HOURS, ZONE_SECONDS
+from tracker.web.xmltext import decode_document, local_name, remove_illegal_chars, strip_prolog
 
 __all__ = ["looks_like_feed", "parse_feed", "parse_opml", "write_opml"]
 

@@ -27,12 +27,12 @@ import trafilatura
 import trafilatura.settings
 from w3lib.encoding import html_to_unicode, read_bom
 
-from tracker.article_text import article_text
 from tracker.clock import utc
 from tracker.config import ExtractSettings
-from tracker.dates import choose_published, offset_minutes, parse_stated, url_day
 from tracker.domain import Extracted, Link
 from tracker.urls import is_http_url
+from tracker.web.article_text import article_text
+from tracker.web.dates import choose_published, offset_minutes, parse_stated, url_day
 
 __all__ = ["content_hash", "decode_html", "extract_page", "normalise_text"]
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from tracker.dates import parse_stated
+from tracker.web.dates import parse_stated
 
 __all__ = ["ArticleText", "article_text"]
 
