@@ -230,10 +230,13 @@ def article_text(
     lines = text.split("\n")
     start = _after_kicker(lines, title_words)
     standfirst = ""
+    headline = False
     while start < min(len(lines), _HEADER_LINES):
         line = lines[start]
         if _repeats(line, title_words):
-            pass
+            if headline:
+                break  # a second line like the headline is the lede the headline was cut from
+            headline = True
         elif not standfirst and _repeats(line, description_words) and in_page_header(line):
             standfirst = line
         elif not (_is_layout(line) or _is_dateline(line) or _is_header_furniture(line)):
