@@ -35,6 +35,7 @@ from tracker.web.extract import extract_page
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SETTINGS = ExtractSettings()
+STRIPPED = ExtractSettings(strip_page_header=True)
 NOW = datetime.now(UTC)
 _TOKEN = re.compile(r"\w+")
 
@@ -80,6 +81,13 @@ def tracker_text(page: Page) -> str:
     """The tracker's main text of one page ("" when it finds none)."""
     _, html, url = page
     extracted = extract_page(html, url, settings=SETTINGS, now=NOW)
+    return extracted.text if extracted else ""
+
+
+def stripped_text(page: Page) -> str:
+    """The tracker's main text with `strip_page_header` on (headline and layout taken off)."""
+    _, html, url = page
+    extracted = extract_page(html, url, settings=STRIPPED, now=NOW)
     return extracted.text if extracted else ""
 
 
@@ -155,7 +163,11 @@ def main() -> int:
     cpu: dict[str, float] = {}
     texts: dict[str, dict[str, str]] = {}
     for _ in range(max(1, args.rounds)):
-        for name, method in (("bare trafilatura.extract", bare_text), ("tracker", tracker_text)):
+        for name, method in (
+            ("bare trafilatura.extract", bare_text),
+            ("tracker", tracker_text),
+            ("tracker, strip_page_header", stripped_text),
+        ):
             texts[name], elapsed, used = timed(method, pages)
             wall[name] = min(wall.get(name, float("inf")), elapsed)
             cpu[name] = min(cpu.get(name, float("inf")), used)
@@ -171,7 +183,7 @@ def main() -> int:
             "pages_per_s_cpu": round(len(pages) / cpu[name], 1),
         }
         print(
-            f"{name:<26} P={p:.3f} R={r:.3f} F1={f1:.3f}  (lower-cased: P={lp:.3f} R={lr:.3f} "
+            f"{name:<28} P={p:.3f} R={r:.3f} F1={f1:.3f}  (lower-cased: P={lp:.3f} R={lr:.3f} "
             f"F1={lf1:.3f})  {len(pages) / wall[name]:6.1f} pages/s wall, "
             f"{len(pages) / cpu[name]:6.1f} pages/s CPU"
         )
@@ -181,6 +193,8 @@ def main() -> int:
         f"{cpu[bare] / cpu[ours]:.2f} CPU time"
     )
     figures["speed_ratio_tracker_to_bare_cpu"] = round(cpu[bare] / cpu[ours], 3)
+    stripped = "tracker, strip_page_header"
+    figures["speed_ratio_stripped_to_bare_cpu"] = round(cpu[bare] / cpu[stripped], 3)
     if args.workers > 0:
         pooled, elapsed = run_pool(pages, args.workers)
         p, r, f1 = score(truth, pooled, lower=False)

@@ -41,7 +41,7 @@ def _extract_case(page: Path, case: dict[str, Any]) -> Extracted | None:
     return extract_page(
         page.read_bytes(),
         case["url"],
-        settings=SETTINGS,
+        settings=replace(SETTINGS, **case.get("settings", {})),
         now=datetime.fromisoformat(case["now"]),
         feed_published=_moment(case.get("feed_published")),
         content_type=case.get("content_type"),

@@ -31,7 +31,7 @@ from tracker.clock import utc
 from tracker.config import ExtractSettings
 from tracker.domain import Extracted, Link
 from tracker.urls import is_http_url
-from tracker.web.article_text import article_text
+from tracker.web.article_text import ArticleText, article_text
 from tracker.web.dates import choose_published, offset_minutes, parse_stated, url_day
 
 __all__ = ["content_hash", "decode_html", "extract_page", "normalise_text"]
@@ -364,6 +364,17 @@ def _header_strings(
     return [_collapse(value) for value in values if value and value.strip()]
 
 
+def _stripped(tree: Any, document: Any, text: str, meta: dict[str, list[str]]) -> ArticleText:
+    """The text without its headline, standfirst, datelines and layout labels."""
+    return article_text(
+        text,
+        titles=_header_strings(tree, document.title, meta, _TITLE_META, "h1"),
+        descriptions=_header_strings(tree, document.description, meta, _DESCRIPTION_META, None),
+        in_page_header=lambda line: _in_page_header(tree, line),
+        min_chars=_MIN_TEXT_CHARS,
+    )
+
+
 def _in_page_header(tree: Any, line: str) -> bool:
     """True when the page sets `line` as header material: a subheading or inside <header>."""
     # Standfirsts are set as h2/h3 ("sub-head", "subtitle", "dek") or inside the article's
@@ -621,12 +632,10 @@ def extract_page(
     if not raw_text:
         return None
     meta = _meta_values(tree)
-    body = article_text(
-        raw_text,
-        titles=_header_strings(tree, document.title, meta, _TITLE_META, "h1"),
-        descriptions=_header_strings(tree, document.description, meta, _DESCRIPTION_META, None),
-        in_page_header=lambda line: _in_page_header(tree, line),
-        min_chars=_MIN_TEXT_CHARS,
+    body = (
+        _stripped(tree, document, raw_text, meta)
+        if settings.strip_page_header
+        else ArticleText(raw_text)
     )
     text = body.text
     base = _base_url(tree, url)
