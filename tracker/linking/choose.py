@@ -40,14 +40,14 @@ common_source > copies > paraphrases) and its evidence holds everything found fo
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Edge, EdgeKind, Outlet
 from tracker.linking.compare import Candidate, Comparison, Prepared, compare, prepare
 from tracker.linking.credits import Credit, find_credits, mentions
-from tracker.linking.order import order_key, precedes
+from tracker.linking.order import earliest, order_key, precedes
 from tracker.linking.paraphrase import Matcher, evidence_of, matcher_for
 
 __all__ = ["Decision", "ResolvedLink", "decide", "link_article", "to_relink"]
@@ -59,6 +59,9 @@ _PARAPHRASE_CHAIN_MARGIN = 0.1
 _PARTY_MENTIONS = 3  # names of the new article's outlet in a candidate that make it a party
 _MAX_PASSAGES = 50  # passages kept as evidence per edge (the share counts them all)
 _MAX_PAIRS = 20  # sentence pairs kept as evidence per edge
+# A run of the new text's words that only one of several near-tied copy sources carries, this
+# long or longer, makes that source the one copied (an intermediary's own added line).
+_OWN_TEXT_WORDS = 6
 _PRIORITY = (
     EdgeKind.LINKS_TO,
     EdgeKind.CREDITS,
@@ -106,22 +109,61 @@ def _same_story(c: Comparison, settings: LinkSettings) -> bool:
     )
 
 
-def _earliest(options: Sequence[Comparison], settings: LinkSettings) -> Comparison:
+def _earliest(
+    options: Sequence[Comparison], settings: LinkSettings, *, ancestors_first: bool = True
+) -> Comparison:
     """The earliest candidate; one that another option names among its own sources goes first."""
     ancestors = {source for c in options for source in c.candidate.sources}
-    return min(
-        options,
-        key=lambda c: (c.candidate.ref.id not in ancestors, order_key(c.candidate.ref, settings)),
-    )
+    named = [c for c in options if c.candidate.ref.id in ancestors and ancestors_first]
+    named = named or list(options)
+    first = earliest([c.candidate.ref for c in named], settings)
+    return next(c for c in named if c.candidate.ref is first)
+
+
+def _runs(indices: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive word indices as [start, end) ranges, in order."""
+    runs: list[tuple[int, int]] = []
+    for index in sorted(indices):
+        if runs and runs[-1][1] == index:
+            runs[-1] = (runs[-1][0], index + 1)
+        else:
+            runs.append((index, index + 1))
+    return runs
+
+
+def _own_text(
+    tied: Sequence[Comparison], covered: set[int], target: Prepared
+) -> tuple[Comparison, list[str]] | None:
+    """The tied candidate whose text alone explains a run of the new text, with those runs.
+
+    Among candidates that explain nearly as much of the new text, one that also explains words
+    none of the others carry (a line an intermediary added to its copy) is where the new text
+    came from: it could not have taken that line from the others. Runs shorter than
+    `_OWN_TEXT_WORDS` are left out, since passage edges differ by a word or two by chance.
+    """
+    best: tuple[int, Comparison, list[tuple[int, int]]] | None = None
+    for c in tied:
+        others = set().union(*(o.copied for o in tied if o is not c))
+        runs = [r for r in _runs(c.copied - covered - others) if r[1] - r[0] >= _OWN_TEXT_WORDS]
+        words = sum(end - start for start, end in runs)
+        if runs and (best is None or words > best[0]):
+            best = (words, c, runs)
+    if best is None:
+        return None
+    starts, ends = target.words.starts, target.words.ends
+    return best[1], [" ".join(target.text[starts[a] : ends[b - 1]].split()) for a, b in best[2]]
 
 
 def _copy_sources(
     comparisons: Sequence[Comparison], target: Prepared, settings: LinkSettings
-) -> list[Comparison]:
-    """Pick copy sources greedily by newly explained words, earliest among near-ties."""
+) -> list[tuple[Comparison, list[str]]]:
+    """Pick copy sources greedily by newly explained words, earliest among near-ties.
+
+    Returns each source with the text only it carries, when that text decided a near-tie.
+    """
     needed = max(1.0, settings.copy_min_share * len(target.words))
     covered: set[int] = set()
-    chosen: list[Comparison] = []
+    chosen: list[tuple[Comparison, list[str]]] = []
     remaining = list(comparisons)
     while remaining:
         gains = {id(c): len(c.copied - covered) for c in remaining}
@@ -129,8 +171,9 @@ def _copy_sources(
         if best < needed:
             break
         tied = [c for c in remaining if gains[id(c)] > best - settings.copy_min_passage_words]
-        pick = _earliest(tied, settings)
-        chosen.append(pick)
+        own = _own_text(tied, covered, target) if len(tied) > 1 else None
+        pick, carried = own if own is not None else (_earliest(tied, settings), [])
+        chosen.append((pick, carried))
         covered |= pick.copied
         remaining.remove(pick)
     return chosen
@@ -231,7 +274,7 @@ def decide(
         # The credited outlet's article whose text this one reproduces, when there is one:
         # an older article of the outlet on the same topic is not what a copy credits.
         copied = [o for o in options if o.copy_share >= settings.copy_min_share]
-        c = min(copied or options, key=lambda o: order_key(o.candidate.ref, settings))
+        c = _earliest(copied or options, settings, ancestors_first=False)
         found.setdefault(c.candidate.ref.id, _Found(c)).prose_credit |= not credit.wire
         add(
             c,
@@ -255,13 +298,16 @@ def decide(
     copiers = [
         c for c in eligible.values() if c.copy_share >= settings.copy_min_share and not sibling(c)
     ]
-    copy_sources = _copy_sources(copiers, target, settings)
-    for c in copy_sources:
+    picked = _copy_sources(copiers, target, settings)
+    copy_sources = [c for c, _ in picked]
+    for c, carried in picked:
         outlet = c.candidate.ref.outlet
+        # The text only this source carries: why it, not an earlier one, is the source.
+        extra: dict[str, object] = {"only_in_source": carried} if carried else {}
         if outlet in c.wire_outlets or outlet in credited_wires:
-            add(c, EdgeKind.COMMON_SOURCE, wire=outlet)
+            add(c, EdgeKind.COMMON_SOURCE, wire=outlet, **extra)
         else:
-            add(c, EdgeKind.COPIES)
+            add(c, EdgeKind.COPIES, **extra)
 
     paraphrase_source: Comparison | None = None
     if not copy_sources:
