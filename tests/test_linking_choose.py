@@ -183,6 +183,16 @@ def test_chain_the_intermediary_wins_whichever_order_the_candidates_come_in() ->
         assert link(ref(3, COURIER, 60), b_text, *order).source_id == intermediary.id
 
 
+def test_within_one_run_and_without_dates_fetch_order_does_not_make_an_intermediary() -> None:
+    # Seen a few seconds apart with no dates: which of the two copied the other is unknown, so
+    # the line they share decides nothing and the copy goes to the original, as before.
+    original = ref(1, LEDGER, 0)
+    b_text = "\n".join([BRIDGE[0], BRIDGE[1], "Local police said they were watching closely."])
+    fetched_first = ref(2, GAZETTE, 60.05)
+    decision = link(ref(3, COURIER, 60.1), b_text, (original, A_TEXT), (fetched_first, b_text))
+    assert decision.source_id == original.id
+
+
 def test_a_copy_that_drops_the_intermediarys_line_goes_to_the_original() -> None:
     intermediary = ref(2, GAZETTE, 30)
     b_text = "\n".join([BRIDGE[0], BRIDGE[1], "Local police said they were watching closely."])

@@ -47,7 +47,7 @@ from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Edge, EdgeKind, Outlet
 from tracker.linking.compare import Candidate, Comparison, Prepared, compare, prepare
 from tracker.linking.credits import Credit, find_credits, mentions
-from tracker.linking.order import earliest, order_key, precedes
+from tracker.linking.order import earliest, order_key, order_known, precedes
 from tracker.linking.paraphrase import Matcher, evidence_of, matcher_for
 
 __all__ = ["Decision", "ResolvedLink", "decide", "link_article", "to_relink"]
@@ -132,17 +132,25 @@ def _runs(indices: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _own_text(
-    tied: Sequence[Comparison], covered: set[int], target: Prepared
+    tied: Sequence[Comparison],
+    covered: set[int],
+    target: Prepared,
+    article: ArticleRef,
+    settings: LinkSettings,
 ) -> tuple[Comparison, list[str]] | None:
     """The tied candidate whose text alone explains a run of the new text, with those runs.
 
     Among candidates that explain nearly as much of the new text, one that also explains words
     none of the others carry (a line an intermediary added to its copy) is where the new text
     came from: it could not have taken that line from the others. Runs shorter than
-    `_OWN_TEXT_WORDS` are left out, since passage edges differ by a word or two by chance.
+    `_OWN_TEXT_WORDS` are left out, since passage edges differ by a word or two by chance. Only
+    a candidate known to come first counts (`order_known`): when one crawl run's fetch order is
+    all that puts it first, the new text may just as well be its source.
     """
     best: tuple[int, Comparison, list[tuple[int, int]]] | None = None
     for c in tied:
+        if not order_known(c.candidate.ref, article, settings):
+            continue
         others = set().union(*(o.copied for o in tied if o is not c))
         runs = [r for r in _runs(c.copied - covered - others) if r[1] - r[0] >= _OWN_TEXT_WORDS]
         words = sum(end - start for start, end in runs)
@@ -155,7 +163,10 @@ def _own_text(
 
 
 def _copy_sources(
-    comparisons: Sequence[Comparison], target: Prepared, settings: LinkSettings
+    comparisons: Sequence[Comparison],
+    target: Prepared,
+    article: ArticleRef,
+    settings: LinkSettings,
 ) -> list[tuple[Comparison, list[str]]]:
     """Pick copy sources greedily by newly explained words, earliest among near-ties.
 
@@ -171,7 +182,7 @@ def _copy_sources(
         if best < needed:
             break
         tied = [c for c in remaining if gains[id(c)] > best - settings.copy_min_passage_words]
-        own = _own_text(tied, covered, target) if len(tied) > 1 else None
+        own = _own_text(tied, covered, target, article, settings) if len(tied) > 1 else None
         pick, carried = own if own is not None else (_earliest(tied, settings), [])
         chosen.append((pick, carried))
         covered |= pick.copied
@@ -298,7 +309,7 @@ def decide(
     copiers = [
         c for c in eligible.values() if c.copy_share >= settings.copy_min_share and not sibling(c)
     ]
-    picked = _copy_sources(copiers, target, settings)
+    picked = _copy_sources(copiers, target, article, settings)
     copy_sources = [c for c, _ in picked]
     for c, carried in picked:
         outlet = c.candidate.ref.outlet

@@ -30,7 +30,7 @@ from tracker.clock import utc
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef
 
-__all__ = ["earliest", "effective_time", "order_key", "precedes"]
+__all__ = ["earliest", "effective_time", "order_key", "order_known", "precedes"]
 
 
 def effective_time(article: ArticleRef, settings: LinkSettings) -> datetime:
@@ -68,6 +68,30 @@ def precedes(earlier: ArticleRef, later: ArticleRef, settings: LinkSettings) -> 
     if first is not None and second is not None and first != second and abs(first - second) <= lead:
         return first < second
     return order_key(earlier, settings) < order_key(later, settings)
+
+
+def order_known(earlier: ArticleRef, later: ArticleRef, settings: LinkSettings) -> bool:
+    """True when `earlier` precedes `later` by more than the order one crawl run fetched them in.
+
+    First-seen times further apart than the tolerance, or publication dates (stated ones that
+    `precedes` compares, or believed ones) that differ, know the order; two articles of one run
+    with no such dates, or the same stated day, are ordered only by fetch order, which says
+    nothing about which of them took from the other.
+    """
+    if not precedes(earlier, later, settings):
+        return False
+    gap = (utc(later.first_seen) - utc(earlier.first_seen)).total_seconds()
+    if abs(gap) > settings.first_seen_tolerance:
+        return True
+    first, second = _stated(earlier), _stated(later)
+    lead = timedelta(seconds=settings.max_publication_lead)
+    if first is not None and second is not None and first != second and abs(first - second) <= lead:
+        return True
+    believed = (earlier.published, later.published) != (None, None) and (
+        effective_time(earlier, settings) != utc(earlier.first_seen)
+        or effective_time(later, settings) != utc(later.first_seen)
+    )
+    return believed and effective_time(earlier, settings) != effective_time(later, settings)
 
 
 def earliest(refs: Sequence[ArticleRef], settings: LinkSettings) -> ArticleRef:
