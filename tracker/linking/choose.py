@@ -11,10 +11,13 @@ Rules, in order:
 3. Copies: candidates whose shared passages (quotations left out) cover at least
    `copy_min_share` of the new text. They are taken greedily by how many not yet explained
    words they explain; candidates within `copy_min_passage_words` of the best count as tied
-   and the earliest of them wins. So an intermediary that added text the new article also
-   carries beats the original (chains, not stars), while a copy of text the original already
-   had goes to the original, not to another copier. Further sources are added while one still
-   explains `copy_min_share` of the text.
+   and the earliest of them wins, unless one of them alone carries a run of at least
+   `_OWN_TEXT_WORDS` of the new text's words (a line an intermediary added, even a short one)
+   and is known to come first (`order_known`): then it wins, and its edge's evidence names that
+   text (`only_in_source`). So an intermediary that added text the new article also carries
+   beats the original (chains, not stars), while a copy of text the original already had goes
+   to the original, not to another copier. Further sources are added while one still explains
+   `copy_min_share` of the text.
 4. Common source: a copy of a wire story or press release is a `common_source` edge to it: the
    source carries its own outlet's wire dateline or byline, or the new text credits the
    source's outlet with one (such a wire credit makes the edge explicit but keeps its kind).
