@@ -269,6 +269,8 @@ def test_sources_and_copies_follow_the_chain_with_evidence(store: Store) -> None
     assert chain.original.url == LEDGER
     passage = chain.hops[0].passages[0]
     assert passage.source == passage.repeater and len(passage.source.split()) >= 12
+    # The intermediary's own paragraph, which the original lacks, is named as the reason.
+    assert chain.hops[0].only_in_source == (OWN[0].rstrip("."),)
     credit = sources_of(store, DAILY).hops[0]
     assert credit.kind is EdgeKind.CREDITS and credit.credit == "according to the Harbor Ledger"
     assert sources_of(store, LINKER).hops[0].link == f"{LEDGER}?utm_source=newsletter"

@@ -56,6 +56,8 @@ def _show_hop(number: int, hop: Hop) -> None:
         echo(f"   link: {hop.link}")
     if hop.credit:
         echo(f'   credit: "{hop.credit}"')
+    for carried in hop.only_in_source:
+        echo(f'   only in this source: "{_clip(carried)}"')
     for passage in hop.passages:
         echo(f'   source:   "{_clip(passage.source)}"')
         echo(f'   repeater: "{_clip(passage.repeater)}"')

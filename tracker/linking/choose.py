@@ -155,14 +155,24 @@ def _own_text(
         if not order_known(c.candidate.ref, article, settings):
             continue
         others = set().union(*(o.copied for o in tied if o is not c))
-        runs = [r for r in _runs(c.copied - covered - others) if r[1] - r[0] >= _OWN_TEXT_WORDS]
+        runs = _long_runs(c.copied - covered - others)
         words = sum(end - start for start, end in runs)
         if runs and (best is None or words > best[0]):
             best = (words, c, runs)
     if best is None:
         return None
+    return best[1], _text_of(target, best[2])
+
+
+def _long_runs(indices: Iterable[int]) -> list[tuple[int, int]]:
+    """The runs of consecutive word indices at least `_OWN_TEXT_WORDS` long."""
+    return [r for r in _runs(indices) if r[1] - r[0] >= _OWN_TEXT_WORDS]
+
+
+def _text_of(target: Prepared, runs: Sequence[tuple[int, int]]) -> list[str]:
+    """The new text's words in these runs, white space collapsed."""
     starts, ends = target.words.starts, target.words.ends
-    return best[1], [" ".join(target.text[starts[a] : ends[b - 1]].split()) for a, b in best[2]]
+    return [" ".join(target.text[starts[a] : ends[b - 1]].split()) for a, b in runs]
 
 
 def _copy_sources(
@@ -187,6 +197,9 @@ def _copy_sources(
         tied = [c for c in remaining if gains[id(c)] > best - settings.copy_min_passage_words]
         own = _own_text(tied, covered, target, article, settings) if len(tied) > 1 else None
         pick, carried = own if own is not None else (_earliest(tied, settings), [])
+        if not carried and len(remaining) > 1:  # a clear winner: still name what only it has
+            others = set().union(*(c.copied for c in remaining if c is not pick))
+            carried = _text_of(target, _long_runs(pick.copied - covered - others))
         chosen.append((pick, carried))
         covered |= pick.copied
         remaining.remove(pick)

@@ -63,6 +63,9 @@ class Hop:
     # then `sentences` are the claim-bearing sentences and `claim` the claim's slug.
     basis: str = "text"
     claim: str | None = None
+    # Text of the repeater that only this source carries (an intermediary's own added line):
+    # why the edge goes to it rather than to an earlier source of the same passages.
+    only_in_source: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,7 @@ def _hop(edge: EdgeInfo, briefs: Mapping[int, ArticleBrief], texts: Mapping[int,
         sentences=sentences,
         credit=str(credit["phrase"]) if credit.get("phrase") else None,
         link=str(evidence["href"]) if evidence.get("href") else None,
+        only_in_source=tuple(str(t) for t in evidence.get("only_in_source") or ()),
     )
 
 
