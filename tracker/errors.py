@@ -5,6 +5,7 @@
     │   ├── FetchTimeout          the total deadline of one fetch ran out
     │   ├── TransientHTTPError    5xx, 429, connection reset/refused; may carry Retry-After
     │   ├── StoreBusy             the database stayed locked past the busy timeout
+    │   ├── StoreFailed           the database failed a write (I/O error, disk full, connection)
     │   └── CrawlLocked           another crawl holds this database's crawl lock
     └── PermanentError            the same input will fail the same way
         ├── BadInput              a user-supplied value is wrong (URL, file, option)
@@ -14,6 +15,7 @@
         ├── RobotsDisallowed      the site's robots.txt forbids fetching the URL
         ├── TooManyRedirects      more hops than allowed, or a loop
         ├── HTTPStatusError       a 4xx other than 404/410/429 (404/410 are outcomes, not errors)
+        ├── StoreRefused          the database refused one item's rows (a constraint, a trigger)
         └── NotFound              a named thing (feed, outlet, claim) is not in the database
 
 The CLI turns every TrackerError into one readable line and exit code 2.
@@ -33,6 +35,8 @@ __all__ = [
     "RetryableError",
     "RobotsDisallowed",
     "StoreBusy",
+    "StoreFailed",
+    "StoreRefused",
     "TooManyRedirects",
     "TrackerError",
     "TransientHTTPError",
@@ -68,6 +72,10 @@ class TransientHTTPError(RetryableError):
 
 class StoreBusy(RetryableError):
     """The database stayed locked longer than the busy timeout."""
+
+
+class StoreFailed(RetryableError):
+    """The database failed a write for a reason that may pass (I/O, disk full, connection)."""
 
 
 class CrawlLocked(RetryableError):
@@ -115,6 +123,10 @@ class HTTPStatusError(PermanentError):
     def __init__(self, message: str, *, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class StoreRefused(PermanentError):
+    """The database refused one item's rows; the same rows would be refused again."""
 
 
 class NotFound(PermanentError):
