@@ -108,13 +108,16 @@ class Tracker:
     # ------------------------------------------------------------ feeds and outlets
 
     def add_feed(
-        self, url: str, *, outlet: str | None = None, check: bool = False
+        self, url: str, *, outlet: str | None = None, check: bool = False, rename: bool = False
     ) -> tuple[FeedInfo, bool]:
-        """Subscribe to a feed URL; with `check`, fetch it first and refuse what is not a feed."""
+        """Subscribe to a feed URL; with `check`, fetch it first and refuse what is not a feed.
+
+        `outlet` names the feed's outlet; renaming an outlet that has another name needs `rename`.
+        """
         checked = parse_http_url(url)
         if check:
             self.check_feed(checked)
-        return self.store.add_feed(checked, outlet=outlet, now=self.clock.now())
+        return self.store.add_feed(checked, outlet=outlet, now=self.clock.now(), rename=rename)
 
     def check_feed(self, url: str) -> ParsedFeed:
         """Fetch and parse a feed once; raises BadInput (or NotAFeed) when it is not one."""

@@ -56,10 +56,31 @@ _VARIANT_HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
 _AMP_SUFFIXES = ("/amp", "/amp/", ".amp", ".amp.html")
 
 
+# Publishing platforms that give each publication its own subdomain but are not (yet) in the
+# public suffix list's private section; there, `alice.substack.com` and `bob.substack.com` are
+# two outlets, as `alice.blogspot.com` and `bob.blogspot.com` already are through the list.
+_PLATFORM_SUFFIXES = (
+    "substack.com",
+    "wordpress.com",
+    "medium.com",
+    "tumblr.com",
+    "ghost.io",
+    "beehiiv.com",
+    "typepad.com",
+    "livejournal.com",
+)
+
+
 @functools.cache
 def _extractor() -> tldextract.TLDExtract:
-    # The bundled public-suffix snapshot only: nothing at run time reaches the network.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    # The public-suffix snapshot shipped inside tldextract, private section included (hosting
+    # platforms such as blogspot.com, github.io): nothing at run time reaches the network.
+    return tldextract.TLDExtract(
+        suffix_list_urls=(),
+        cache_dir=None,
+        include_psl_private_domains=True,
+        extra_suffixes=_PLATFORM_SUFFIXES,
+    )
 
 
 def parse_http_url(url: str) -> str:
@@ -133,6 +154,9 @@ def canonical_url(url: str) -> str:
 def outlet_domain(url: str) -> str:
     """The registered domain of a URL's host (news.example.co.uk -> example.co.uk).
 
+    Hosting platforms count as suffixes (public suffix list, private section), so each
+    publication on one is its own outlet: alice.substack.com, bob.blogspot.com.
+
     Hosts outside the public-suffix list (such as `ledger.test`, or an IP address) are kept
     whole, minus a `www.`-style variant prefix.
     """
@@ -141,5 +165,5 @@ def outlet_domain(url: str) -> str:
         raise BadInput(f"URL has no host: {url!r}")
     parts = _extractor()(host)
     if parts.domain and parts.suffix:
-        return f"{parts.domain}.{parts.suffix}"
+        return _strip_host_variant(f"{parts.domain}.{parts.suffix}")  # www.substack.com
     return _strip_host_variant(host)

@@ -94,16 +94,32 @@ class Store:
 
     # ------------------------------------------------------------ feeds
 
-    def add_feed(self, url: str, *, outlet: str | None, now: datetime) -> tuple[FeedInfo, bool]:
-        """Subscribe to a feed; returns it and whether it was new."""
+    def add_feed(
+        self, url: str, *, outlet: str | None, now: datetime, rename: bool = False
+    ) -> tuple[FeedInfo, bool]:
+        """Subscribe to a feed; returns it and whether it was new.
+
+        A name for an outlet that already has another one is refused unless `rename` is given:
+        a second feed of the same outlet must not silently rename the first one's articles.
+        """
         with self._tx() as s:
+            domain = outlet_domain(url)
+            if outlet and not rename:
+                named = s.scalar(select(m.Outlet.name).where(m.Outlet.domain == domain))
+                if named is not None and named != outlet:
+                    raise BadInput(
+                        f"the outlet of {domain} is already named {named!r}; "
+                        f"pass --rename to rename it to {outlet!r}"
+                    )
             existing = s.scalar(select(m.Feed).where(m.Feed.url == url))
             if existing is not None:
                 if existing.state == FeedState.REMOVED:
                     existing.state = FeedState.ACTIVE
                     existing.next_poll_at = now
+                if outlet and rename:
+                    _ensure_outlet(s, domain, outlet, now, ())
                 return _feed_info(s, existing), False
-            row = _ensure_outlet(s, outlet_domain(url), outlet, now, ())
+            row = _ensure_outlet(s, domain, outlet, now, ())
             feed = m.Feed(
                 url=url,
                 outlet_id=row.id,
