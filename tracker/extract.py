@@ -27,6 +27,7 @@ import trafilatura
 import trafilatura.settings
 from w3lib.encoding import html_to_unicode, read_bom
 
+from tracker._decode import mostly_utf8
 from tracker.clock import utc
 from tracker.config import ExtractSettings
 from tracker.domain import Extracted, Link
@@ -113,6 +114,9 @@ def decode_html(html: bytes, content_type: str | None = None) -> str:
             return codecs.getincrementaldecoder("utf-8")().decode(html, final=False)
         except UnicodeDecodeError:
             pass
+        damaged = mostly_utf8(html)  # a few stray bytes in UTF-8 are replaced, not re-read
+        if damaged is not None:
+            return damaged
     encoding, text = html_to_unicode(content_type, html, auto_detect_fun=_detect_encoding)
     if codecs.lookup(encoding).name == "utf-8":
         # The label says UTF-8 but the bytes are not (checked above): a server default or a
