@@ -120,3 +120,17 @@ def test_the_installed_command_runs(db: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["counts"]["feeds"] == 0
+
+
+def test_a_refused_loopback_feed_names_the_setting_that_allows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TRACKER_HTTP_ALLOW_PRIVATE", raising=False)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    db = str(tmp_path / "cli.db")
+    code, _, err = run(["--db", db, "feeds", "add", "http://127.0.0.1:9/feed.xml"], capsys)
+    _one_error_line(code, err, "TRACKER_HTTP_ALLOW_PRIVATE=1")
+    assert "allow_private = true" in err and "--no-check" not in err
+    code, out, _ = run(["--db", db, "feeds", "list", "--json"], capsys)
+    assert code == 0 and json.loads(out) == []  # nothing subscribed

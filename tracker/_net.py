@@ -15,7 +15,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 import httpcore
 import httpx
 
-from tracker.errors import BadInput, FetchTimeout, TransientHTTPError, UnsafeURL
+from tracker.errors import (
+    BadInput,
+    FetchTimeout,
+    PrivateAddress,
+    TransientHTTPError,
+    UnsafeURL,
+)
 
 __all__ = [
     "CheckedBackend",
@@ -138,9 +144,9 @@ def check_url(url: str, *, allow_private: bool) -> str:
         return candidate
     if address is not None:
         if not _is_public(address):
-            raise UnsafeURL(f"refused {url!r}: {address} is not a public address")
+            raise PrivateAddress(f"refused {url!r}: {address} is not a public address")
     elif _is_private_name(host):
-        raise UnsafeURL(f"refused {url!r}: {host} is a private or local name")
+        raise PrivateAddress(f"refused {url!r}: {host} is a private or local name")
     return candidate
 
 
@@ -179,7 +185,7 @@ async def resolve_public(
     if not allow_private:
         refused = [address for address in addresses if not is_public_address(address)]
         if refused:
-            raise UnsafeURL(f"refused {host}: it resolves to non-public {', '.join(refused)}")
+            raise PrivateAddress(f"refused {host}: it resolves to non-public {', '.join(refused)}")
     return addresses
 
 

@@ -14,9 +14,9 @@ from types import TracebackType
 import httpx
 
 from tracker.clock import Clock, SystemClock
-from tracker.config import Settings
+from tracker.config import ALLOW_PRIVATE_HINT, Settings
 from tracker.domain import OpmlFeed, ParsedFeed
-from tracker.errors import BadInput, NotAFeed, TrackerError
+from tracker.errors import BadInput, NotAFeed, PrivateAddress, TrackerError
 from tracker.extraction_pool import ExtractionPool
 from tracker.feeds import parse_feed, parse_opml, write_opml
 from tracker.http import Fetcher, Resolver, SharedTurns
@@ -126,6 +126,12 @@ class Tracker:
             async with self._fetcher() as fetcher:
                 try:
                     result = await fetcher.fetch(url)
+                except PrivateAddress as exc:
+                    # --no-check would subscribe a feed every crawl refuses: name the switch.
+                    raise PrivateAddress(
+                        f"cannot fetch {url}: {exc}; non-public addresses are refused "
+                        f"(for local testing set {ALLOW_PRIVATE_HINT})"
+                    ) from None
                 except TrackerError as exc:
                     raise BadInput(
                         f"cannot fetch {url}: {exc} (use --no-check to add anyway)"

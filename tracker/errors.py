@@ -10,6 +10,7 @@
     └── PermanentError            the same input will fail the same way
         ├── BadInput              a user-supplied value is wrong (URL, file, option)
         │   ├── UnsafeURL         scheme not http(s), or an address that is private/loopback/...
+        │   │   └── PrivateAddress  the host is (or resolves to) a non-public address or name
         │   └── NotAFeed          the bytes are not RSS/Atom/JSON Feed/OPML
         ├── BodyTooLarge          the decoded body passed the size cap
         ├── RobotsDisallowed      the site's robots.txt forbids fetching the URL
@@ -32,6 +33,7 @@ __all__ = [
     "NotAFeed",
     "NotFound",
     "PermanentError",
+    "PrivateAddress",
     "RetryableError",
     "RobotsDisallowed",
     "StoreBusy",
@@ -92,6 +94,10 @@ class BadInput(PermanentError):
 
 class UnsafeURL(BadInput):
     """The URL's scheme or resolved address is refused by the safety policy."""
+
+
+class PrivateAddress(UnsafeURL):
+    """The host is, or resolves to, a loopback, private or otherwise non-public address."""
 
 
 class NotAFeed(BadInput):
