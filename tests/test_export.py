@@ -403,3 +403,15 @@ def test_json_files_are_in_the_shape_cytoscape_js_and_d3_load(
     ids = {n["id"] for n in d3["nodes"]}
     assert len(ids) == graph.number_of_nodes() and len(d3["links"]) == graph.number_of_edges()
     assert all(link["source"] in ids and link["target"] in ids for link in d3["links"])
+
+
+def test_the_report_command_says_when_no_correction_is_registered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    story = replace(demo_like_story(), corrections=())
+    monkeypatch.setattr(queries_story, "story_for", lambda tracker, slug: story)
+    code, out, err = run_cli(["--db", "t.db", "report", "ai-code", "-o", "r.html"], capsys)
+    assert code == 0, err
+    assert "no correction registered" in out and "picked up" not in out

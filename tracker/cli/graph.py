@@ -11,7 +11,7 @@ import typer
 from tracker import queries_story
 from tracker.cli.render import echo
 from tracker.export import GraphFormat, write_graph, write_report
-from tracker.graph import build_claim_graph, build_outlet_graph, summarise
+from tracker.graph import NO_CORRECTION, build_claim_graph, build_outlet_graph, summarise
 from tracker.report import render_report
 from tracker.timeline import duration_text
 
@@ -78,9 +78,10 @@ def report(
     path = write_report(render_report(story), output or Path(f"{slug}.html"), root=out_dir)
     summary = summarise(story)
     share = f"{summary.picked_up_share:.0%}" if summary.picked_up_share is not None else "-"
+    uptake = f"{share} picked up the correction" if summary.corrections else NO_CORRECTION
     echo(f"wrote {path}")
     echo(
-        f"{summary.repeaters} repeats, {share} picked up the correction, "
+        f"{summary.repeaters} repeats, {uptake}, "
         f"median lag {duration_text(summary.median_lag_seconds) or '-'}, "
         f"{summary.late} late, {summary.reach_now} outlets still carry it"
     )
