@@ -28,7 +28,7 @@ from tracker.store.records import (
     StoredPage,
     VersionInfo,
 )
-from tracker.urls import canonical_url, outlet_domain
+from tracker.urls import canonical_url, outlet_domain, scheme_variant
 
 __all__ = ["Store", "next_check_time"]
 
@@ -681,6 +681,9 @@ def _aliases(canonical: str, page: StoredPage) -> tuple[str, ...]:
             continue  # an alias too long for its column is not kept; the article still is
         if form not in out:
             out.append(form)
+    # The same page under the other scheme is the same article: an alias, never a rewrite, so
+    # the stored URL keeps the scheme the article was served on.
+    out.extend(v for v in (scheme_variant(form) for form in list(out)) if v not in out)
     return tuple(out)
 
 
