@@ -16,7 +16,7 @@ import httpx
 from tracker.clock import Clock, SystemClock
 from tracker.config import ALLOW_PRIVATE_HINT, Settings
 from tracker.domain import OpmlFeed, ParsedFeed
-from tracker.errors import BadInput, NotAFeed, PrivateAddress, TrackerError
+from tracker.errors import BadInput, CrawlLocked, NotAFeed, PrivateAddress, TrackerError
 from tracker.extraction_pool import ExtractionPool
 from tracker.feeds import parse_feed, parse_opml, write_opml
 from tracker.http import Fetcher, Resolver, SharedTurns
@@ -30,6 +30,7 @@ from tracker.urls import outlet_domain, parse_http_url
 __all__ = ["ImportReport", "Status", "Tracker"]
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
+LOCK_RETRY_SECONDS = 1.0  # how often a daemon's pass tries again for a lock another command holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +263,15 @@ class Tracker:
                 crawler = self._crawler(fetcher, self._extraction_pool(), progress)
                 try:
                     while not stop.is_set():
-                        report = await crawler.run_once()
+                        # The lock is held for one pass only, so that `add`, `link` and
+                        # `claims add` work while the daemon sleeps; when one of them holds it
+                        # at pass time, the pass waits for it.
+                        try:
+                            with crawl_lock(self.engine):
+                                report = await crawler.run_once()
+                        except CrawlLocked:
+                            await _wait(stop, LOCK_RETRY_SECONDS)
+                            continue
                         passes += 1
                         if reports is not None:
                             reports.append(report)
@@ -272,8 +281,7 @@ class Tracker:
                 finally:
                     crawler.close()
 
-        with crawl_lock(self.engine):  # one crawl per database at a time
-            asyncio.run(run())
+        asyncio.run(run())
         return passes
 
     def add_urls(self, urls: Iterable[str], *, progress: Progress | None = None) -> RunReport:

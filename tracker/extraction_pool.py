@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -62,10 +63,8 @@ def _watch_parent(lifeline: Connection) -> None:
     """
 
     def watch() -> None:
-        try:
+        with contextlib.suppress(EOFError, OSError):
             lifeline.recv_bytes()
-        except (EOFError, OSError):
-            pass
         os._exit(0)  # mid-page or idle: nothing of a worker's needs saving
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
