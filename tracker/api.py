@@ -23,6 +23,7 @@ from tracker.http import Fetcher, Resolver, SharedTurns
 from tracker.pipeline import Crawler, Progress, RunReport
 from tracker.stages import Stage, default_stages
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
+from tracker.store.db import readable_errors
 from tracker.store.lock import crawl_lock
 from tracker.store.records import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.urls import outlet_domain, parse_http_url
@@ -71,8 +72,9 @@ class Tracker:
         self._resolver = resolver
         self._transport = transport
         self.engine = make_engine(settings.database_url)
-        if migrate and current_revision(self.engine) != head_revision():
-            upgrade(self.engine)
+        with readable_errors():  # not a database, no server, ...: one line, not a traceback
+            if migrate and current_revision(self.engine) != head_revision():
+                upgrade(self.engine)
         self.store = Store(
             self.engine, redirect_confirmations=settings.crawl.redirect_confirmations
         )

@@ -11,7 +11,8 @@
         ├── BadInput              a user-supplied value is wrong (URL, file, option)
         │   ├── UnsafeURL         scheme not http(s), or an address that is private/loopback/...
         │   │   └── PrivateAddress  the host is (or resolves to) a non-public address or name
-        │   └── NotAFeed          the bytes are not RSS/Atom/JSON Feed/OPML
+        │   ├── NotAFeed          the bytes are not RSS/Atom/JSON Feed/OPML
+        │   └── DatabaseProblem   the database cannot be used: not a database, no server, read-only
         ├── BodyTooLarge          the decoded body passed the size cap
         ├── RobotsDisallowed      the site's robots.txt forbids fetching the URL
         ├── TooManyRedirects      more hops than allowed, or a loop
@@ -28,6 +29,7 @@ __all__ = [
     "BadInput",
     "BodyTooLarge",
     "CrawlLocked",
+    "DatabaseProblem",
     "FetchTimeout",
     "HTTPStatusError",
     "NotAFeed",
@@ -102,6 +104,10 @@ class PrivateAddress(UnsafeURL):
 
 class NotAFeed(BadInput):
     """The document is not a feed (RSS, Atom, JSON Feed) or an OPML list."""
+
+
+class DatabaseProblem(BadInput):
+    """The configured database cannot be used (not a database, no server, read-only, ...)."""
 
 
 class BodyTooLarge(PermanentError):
