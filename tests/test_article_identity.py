@@ -11,13 +11,13 @@ import pytest
 from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.domain import Extracted
+from tracker.domain.crawl import NewArticle, StoredPage
 from tracker.store import Store, make_engine, upgrade
-from tracker.store.records import NewArticle, StoredPage
 from tracker.testing.synthweb import resolver
 from tracker.urls import canonical_url
 
 from .conftest import make_settings
-from .httpserver import LocalServer, reply
+from .support.httpserver import LocalServer, reply
 
 TEXT = (
     "The city council voted on Tuesday to approve the new budget for the coming year, "

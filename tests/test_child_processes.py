@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .httpserver import LocalServer, reply
+from .support.httpserver import LocalServer, reply
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = 40

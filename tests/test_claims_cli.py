@@ -15,7 +15,7 @@ from tests.test_claims_store import CLAIM, TEXTS, page
 from tracker.clock import ManualClock
 from tracker.store import Store, make_engine, upgrade
 
-from .cli_run import run_cli as run
+from .support.cli_run import run_cli as run
 
 FORMULA_TITLE = '=HYPERLINK("https://evil.test","click")'
 

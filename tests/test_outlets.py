@@ -9,7 +9,7 @@ import pytest
 
 from tracker.urls import outlet_domain
 
-from .cli_run import run_cli as run
+from .support.cli_run import run_cli as run
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,11 @@ import lxml.html
 import pytest
 
 from tracker.domain import UptakeKind
-from tracker.graph import outlet_rows, summarise
-from tracker.report import content_security_policy, render_report, safe_href
-from tracker.story import ClaimStory
+from tracker.domain.story import ClaimStory
+from tracker.export.graph import outlet_rows, summarise
+from tracker.export.report import content_security_policy, render_report, safe_href
+from tracker.export.timeline import DENSE_LANES, duration_text
 from tracker.testing.stories import demo_like_story, generated_story
-from tracker.timeline import DENSE_LANES, duration_text
 
 HOSTILE = "</script><script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'

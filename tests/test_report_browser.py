@@ -1,10 +1,10 @@
 """The report in a real browser: headless Chromium renders it with no errors and no requests.
 
-Chromium is driven over the DevTools protocol (tests/chromium.py), which reports every request
-the page attempts and every console message, exception and log entry (a Content-Security-
-Policy violation is a log error). Screenshots go to test-artifacts/ and their paths are printed.
-Skipped where Chromium is absent, except in CI (CI set), where that is a failure: .ci/run
-installs Debian's chromium package.
+Chromium is driven over the DevTools protocol (tests/support/chromium.py), which reports every
+request the page attempts and every console message, exception and log entry (a
+Content-Security-Policy violation is a log error). Screenshots go to test-artifacts/ and
+their paths are printed. Skipped where Chromium is absent, except in CI (CI set), where
+that is a failure: .ci/run installs Debian's chromium package.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.chromium import Chromium, PageLog, find_chromium
-from tracker.export import write_report
-from tracker.report import render_report
-from tracker.story import ClaimStory
+from tests.support.chromium import Chromium, PageLog, find_chromium
+from tracker.domain.story import ClaimStory
+from tracker.export.files import write_report
+from tracker.export.report import render_report
 from tracker.testing.stories import demo_like_story, generated_story
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

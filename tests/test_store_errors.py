@@ -15,11 +15,11 @@ from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.config import QueueSettings
 from tracker.domain import Extracted
+from tracker.domain.crawl import NewArticle, StoredPage
 from tracker.errors import BadInput, StoreRefused
-from tracker.pipeline import RunReport
+from tracker.pipeline.crawl import RunReport
 from tracker.queue import run_worker_async, sweep_once
 from tracker.store.queue_repo import QuarantineStore
-from tracker.store.records import NewArticle, StoredPage
 from tracker.testing.synthweb import SynthSpec, build_pages, resolver, serve_synth
 
 from .conftest import fresh_postgres_database, make_settings

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from tracker.claims.lexicon import RELATED
-from tracker.claims.text import STOP_WORDS, Analysis, Analyzer, tokenize
+from tracker.text.lexicon import RELATED
+from tracker.text.words import STOP_WORDS, Analysis, Analyzer, tokenize
 
 __all__ = [
     "DEFAULT_THRESHOLD",

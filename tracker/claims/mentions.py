@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tracker.claims.match import DEFAULT_THRESHOLD, ClaimContext, LexicalMatcher, Matcher
-from tracker.claims.sentences import Sentence, split_sentences
 from tracker.claims.stance import StanceResult, stance_of
 from tracker.domain import Claim, Mention, VersionRef
+from tracker.text.sentences import Sentence, split_sentences
 
 __all__ = ["FoundSentence", "find_in_sentences", "find_in_text", "mentions_in_version"]
 

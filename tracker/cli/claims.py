@@ -11,18 +11,18 @@ from typing import Annotated, Any
 
 import typer
 
-from tracker.claims.api import Claims
-from tracker.claims.queries import (
+from tracker.api.claims import Claims
+from tracker.claims.suggest import Suggestion
+from tracker.cli.render import echo, err, print_json, print_table, to_plain
+from tracker.domain import CorrectionKind
+from tracker.errors import BadInput
+from tracker.queries.claims import (
     MAX_FREE_CANDIDATES,
     OutletUptake,
     Repeat,
     TimelineEvent,
     WhoRepeated,
 )
-from tracker.claims.suggest import Suggestion
-from tracker.cli.render import echo, err, print_json, print_table, to_plain
-from tracker.domain import CorrectionKind
-from tracker.errors import BadInput
 
 from .app import JsonOpt, app, open_tracker, parse_moment
 

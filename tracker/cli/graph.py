@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from tracker import queries_story
 from tracker.cli.render import echo
-from tracker.export import GraphFormat, write_graph, write_report
-from tracker.graph import NO_CORRECTION, build_claim_graph, build_outlet_graph, summarise
-from tracker.report import render_report
-from tracker.timeline import duration_text
+from tracker.export.files import GraphFormat, write_graph, write_report
+from tracker.export.graph import NO_CORRECTION, build_claim_graph, build_outlet_graph, summarise
+from tracker.export.report import render_report
+from tracker.export.timeline import duration_text
+from tracker.queries import story as queries_story
 
 from .app import app, open_tracker
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from tracker.claims.sentences import Sentence, split_sentences
 from tracker.config import LinkSettings
 from tracker.linking.terms import TermStats, merge, term_stats, weighted_terms
+from tracker.text.sentences import Sentence, split_sentences
 
 __all__ = [
     "LexicalMatcher",

@@ -1,6 +1,6 @@
 """Content words of a text as stems: what lexical similarity and the topic bands compare.
 
-Tokenising, stemming and the stop-word list are the claims stage's (`tracker.claims.text`), so
+Tokenising, stemming and the stop-word list are the claims stage's (`tracker.text.words`), so
 both stages agree on what a word is; this module only picks the words that carry content and
 weighs them. Names and numbers weigh `NAME_WEIGHT` times an ordinary word: two reports of
 different events on one topic share the topic's words ("checked into rehab") but not its
@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from tracker.claims.text import STOP_WORDS, Token, tokenize
+from tracker.text.words import STOP_WORDS, Token, tokenize
 
 __all__ = ["NAME_WEIGHT", "TermStats", "content_stems", "merge", "term_stats", "weighted_terms"]
 

@@ -1,7 +1,7 @@
 """The claims repository: one method per use case, each its own short transaction.
 
 SQLite and PostgreSQL alike; user text only ever travels as bound parameters. The full-text
-lookups go through `tracker.claims.fulltext`, the one place that knows each backend's index.
+lookups go through `tracker.store.fulltext`, the one place that knows each backend's index.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy import CursorResult, Engine, Result, and_, delete, func, insert,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.claims.fulltext import Concept, full_text_for
 from tracker.domain import ArticleState, CorrectionKind, Link, Mention, Stance, VersionRef
 from tracker.errors import BadInput, NotFound
 from tracker.store import models as m
@@ -29,6 +28,7 @@ from tracker.store.claim_tables import (
     UptakeRow,
 )
 from tracker.store.db import transaction
+from tracker.store.fulltext import Concept, full_text_for
 from tracker.store.link_tables import EdgeRow
 from tracker.urls import canonical_url
 

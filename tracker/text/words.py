@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tracker.claims.lexicon import LEXICON, ConceptGroup
+from tracker.text.lexicon import LEXICON, ConceptGroup
 
 __all__ = ["STOP_WORDS", "Analysis", "Analyzer", "Token", "stem", "tokenize"]
 

@@ -10,7 +10,7 @@ from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.testing.synthweb import resolver
 
-from .conftest import make_settings
+from ..conftest import make_settings
 
 
 def main() -> None:

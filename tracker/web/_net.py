@@ -1,6 +1,6 @@
 """The wire under the one HTTP client: which addresses may be reached; connecting only to those.
 
-Private to `tracker.http`; httpcore's types stay in here and in `tracker.http`.
+Private to `tracker.web.http`; httpcore's types stay in here and in `tracker.web.http`.
 """
 
 from __future__ import annotations

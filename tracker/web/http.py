@@ -22,17 +22,6 @@ from typing import Protocol
 import httpcore
 import httpx
 
-from tracker._decode import BodyDecoder
-from tracker._net import (
-    CheckedBackend,
-    PinnedTransport,
-    Resolver,
-    check_url,
-    host_and_port,
-    is_public_address,
-    resolve_public,
-    system_resolver,
-)
 from tracker.clock import Clock, SystemClock
 from tracker.config import HttpSettings
 from tracker.domain import FetchResult
@@ -45,7 +34,18 @@ from tracker.errors import (
     TooManyRedirects,
     TransientHTTPError,
 )
-from tracker.robots import RobotsCache
+from tracker.web._decode import BodyDecoder
+from tracker.web._net import (
+    CheckedBackend,
+    PinnedTransport,
+    Resolver,
+    check_url,
+    host_and_port,
+    is_public_address,
+    resolve_public,
+    system_resolver,
+)
+from tracker.web.robots import RobotsCache
 
 __all__ = [
     "Fetcher",

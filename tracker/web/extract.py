@@ -27,11 +27,11 @@ import trafilatura
 import trafilatura.settings
 from w3lib.encoding import html_to_unicode, read_bom
 
-from tracker._decode import mostly_utf8
 from tracker.clock import utc
 from tracker.config import ExtractSettings
 from tracker.domain import Extracted, Link
 from tracker.urls import is_http_url
+from tracker.web._decode import mostly_utf8
 
 __all__ = ["content_hash", "decode_html", "extract_page", "normalise_text"]
 

@@ -26,7 +26,7 @@ import networkx as nx
 
 from tracker.clock import utc
 from tracker.domain import Correction, UptakeKind
-from tracker.story import CARRYING, ClaimStory, StoryArticle
+from tracker.domain.story import CARRYING, ClaimStory, StoryArticle
 
 __all__ = [
     "CORRECTS",

@@ -29,11 +29,11 @@ from typing import Any
 
 import networkx as nx
 
+from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput
-from tracker.graph import build_claim_graph, build_outlet_graph, iso
-from tracker.report import render_report
-from tracker.story import ClaimStory
-from tracker.xmltext import remove_illegal_chars
+from tracker.export.graph import build_claim_graph, build_outlet_graph, iso
+from tracker.export.report import render_report
+from tracker.web.xmltext import remove_illegal_chars
 
 __all__ = [
     "GraphFormat",

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from tracker.claims.fulltext import Concept
 from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
 from tracker.claims.mentions import mentions_in_version
 from tracker.claims.roles import Role
-from tracker.claims.stage import CANDIDATE_SHARE, decide_record, follow_ups_by_outlet
 from tracker.domain import Claim, Stance, UptakeKind
 from tracker.errors import BadInput
+from tracker.pipeline.claims_stage import CANDIDATE_SHARE, decide_record, follow_ups_by_outlet
 from tracker.store.claim_repo import (
     MAX_CLAIM_CHARS,
     ArticleFacts,
@@ -28,6 +27,7 @@ from tracker.store.claim_repo import (
     StoredUptake,
     plain_text,
 )
+from tracker.store.fulltext import Concept
 
 __all__ = [
     "MAX_FREE_CANDIDATES",

@@ -23,9 +23,9 @@ from markupsafe import Markup
 
 from tracker import __version__
 from tracker.domain import CorrectionKind, Edge, Stance, UptakeKind
-from tracker.graph import NO_CORRECTION, OutletRow, StorySummary, outlet_rows, summarise
-from tracker.story import ClaimStory, StoryArticle
-from tracker.timeline import (
+from tracker.domain.story import ClaimStory, StoryArticle
+from tracker.export.graph import NO_CORRECTION, OutletRow, StorySummary, outlet_rows, summarise
+from tracker.export.timeline import (
     CORRECTION_COLOURS,
     EDGE_STYLES,
     STANCE_COLOURS,
@@ -36,7 +36,7 @@ from tracker.timeline import (
     render_timeline,
     uptake_symbol,
 )
-from tracker.xmltext import remove_illegal_chars
+from tracker.web.xmltext import remove_illegal_chars
 
 __all__ = ["content_security_policy", "render_report", "safe_href"]
 
@@ -81,7 +81,7 @@ def _chip(colour: str, text: str) -> Markup:
 
 @cache
 def _asset(name: str) -> str:
-    return resources.files("tracker").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("tracker.export").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def _digest(text: str) -> str:
@@ -102,7 +102,7 @@ def content_security_policy() -> str:
 @cache
 def _environment() -> Environment:
     environment = Environment(
-        loader=PackageLoader("tracker", "templates"),
+        loader=PackageLoader("tracker.export", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

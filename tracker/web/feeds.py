@@ -28,7 +28,7 @@ from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, r
 from tracker.domain import OpmlFeed, ParsedEntry, ParsedFeed
 from tracker.errors import NotAFeed
 from tracker.urls import is_http_url
-from tracker.xmltext import decode_document, local_name, remove_illegal_chars, strip_prolog
+from tracker.web.xmltext import decode_document, local_name, remove_illegal_chars, strip_prolog
 
 __all__ = ["looks_like_feed", "parse_feed", "parse_opml", "write_opml"]
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from tracker.claims.stage import ClaimsStage
 from tracker.config import Settings
-from tracker.linking.stage import LinkingStage
+from tracker.pipeline.claims_stage import ClaimsStage
+from tracker.pipeline.linking_stage import LinkingStage
 from tracker.store import Store
 
 __all__ = ["Stage", "default_stages"]

@@ -15,16 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.claims.match import Matcher
-from tracker.claims.queries import (
-    OutletUptake,
-    TimelineEvent,
-    WhoRepeated,
-    timeline,
-    uptake_by_outlet,
-    who_repeated,
-)
 from tracker.claims.roles import Role
-from tracker.claims.stage import ClaimsStage
 from tracker.claims.suggest import CandidateSource, CorrectionCandidate, Suggestion
 from tracker.claims.suggest import suggest_corrections as rank_suggestions
 from tracker.claims.uptake import notice_paragraphs
@@ -32,6 +23,15 @@ from tracker.clock import Clock
 from tracker.config import LinkSettings
 from tracker.domain import Claim, Correction, CorrectionKind
 from tracker.errors import BadInput, CrawlLocked
+from tracker.pipeline.claims_stage import ClaimsStage
+from tracker.queries.claims import (
+    OutletUptake,
+    TimelineEvent,
+    WhoRepeated,
+    timeline,
+    uptake_by_outlet,
+    who_repeated,
+)
 from tracker.store import Store
 from tracker.store.claim_repo import ClaimInfo, ClaimRepo, CorrectionInfo, plain_text
 from tracker.store.lock import crawl_lock

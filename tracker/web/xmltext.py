@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import charset_normalizer
 
-from tracker._decode import mostly_utf8
 from tracker.errors import NotAFeed
+from tracker.web._decode import mostly_utf8
 
 __all__ = ["Prolog", "decode_document", "local_name", "remove_illegal_chars", "strip_prolog"]
 

@@ -17,7 +17,7 @@ from types import TracebackType
 from tracker.config import ExtractSettings
 from tracker.domain import Extracted
 from tracker.errors import RetryableError
-from tracker.extract import content_hash, extract_page
+from tracker.web.extract import content_hash, extract_page
 
 __all__ = ["ExtractionCrashed", "ExtractionPool", "PageText", "extract_for_store"]
 
@@ -85,7 +85,7 @@ class ExtractionPool:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
         # forkserver: workers never inherit the crawler's threads, sockets or locks.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["tracker.extract"])
+        context.set_forkserver_preload(["tracker.web.extract"])
         self._close_lifeline()
         # Workers start lazily and take a copy of the reading end then, so both ends stay open
         # here until close().

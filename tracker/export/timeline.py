@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from markupsafe import Markup, escape
 
 from tracker.domain import CorrectionKind, EdgeKind, Stance, UptakeKind
-from tracker.graph import outlet_rows, story_end, uptake_time
-from tracker.story import ClaimStory, StoryArticle
+from tracker.domain.story import ClaimStory, StoryArticle
+from tracker.export.graph import outlet_rows, story_end, uptake_time
 
 __all__ = [
     "CORRECTION_COLOURS",

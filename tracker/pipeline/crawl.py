@@ -21,6 +21,14 @@ from urllib.parse import urlsplit
 from tracker.clock import Clock
 from tracker.config import Settings
 from tracker.domain import FetchResult, Outcome, ParsedEntry
+from tracker.domain.crawl import (
+    FeedInfo,
+    NewArticle,
+    NewEntry,
+    PendingArticle,
+    RecheckItem,
+    StoredPage,
+)
 from tracker.errors import (
     BodyTooLarge,
     HTTPStatusError,
@@ -32,21 +40,13 @@ from tracker.errors import (
     TrackerError,
     UnsafeURL,
 )
-from tracker.extraction_pool import ExtractionCrashed, ExtractionPool
-from tracker.feeds import parse_feed
-from tracker.http import Fetcher
-from tracker.stages import Stage
+from tracker.pipeline.extraction_pool import ExtractionCrashed, ExtractionPool
+from tracker.pipeline.stages import Stage
 from tracker.store import FeedPoll, Store, next_check_time
 from tracker.store.models import MAX_URL
-from tracker.store.records import (
-    FeedInfo,
-    NewArticle,
-    NewEntry,
-    PendingArticle,
-    RecheckItem,
-    StoredPage,
-)
 from tracker.urls import canonical_url
+from tracker.web.feeds import parse_feed
+from tracker.web.http import Fetcher
 
 __all__ = ["Crawler", "Progress", "RunReport", "feed_backoff"]
 

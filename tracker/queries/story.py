@@ -1,7 +1,7 @@
 """Read-side use case: the story of one claim, assembled from stored data for graph and report.
 
 `story_for` is the one place that turns stored articles, mentions, edges, corrections and uptake
-into a `ClaimStory` (see tracker/story.py for what each field means).
+into a `ClaimStory` (see tracker/domain/story.py for what each field means).
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.claims.api import Claims
+from tracker.api.claims import Claims
 from tracker.domain import Claim, Correction, Edge, EdgeKind, Stance, UptakeKind
+from tracker.domain.story import ClaimStory, StoryArticle
 from tracker.store.link_tables import EdgeRow
 from tracker.store.models import Article
-from tracker.story import ClaimStory, StoryArticle
 
 if TYPE_CHECKING:
     from tracker.api import Tracker

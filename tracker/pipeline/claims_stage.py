@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from tracker.claims.fulltext import Concept
 from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
 from tracker.claims.mentions import mentions_in_version
 from tracker.claims.roles import Role, first_stances, role_of, shown_stance
@@ -34,6 +33,7 @@ from tracker.store.claim_repo import (
     CorrectionInfo,
     UptakeRecord,
 )
+from tracker.store.fulltext import Concept
 from tracker.store.link_repo import LinkRepo
 
 __all__ = ["CANDIDATE_SHARE", "ClaimsStage", "decide_record", "follow_ups_by_outlet"]

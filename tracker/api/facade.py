@@ -16,17 +16,17 @@ import httpx
 from tracker.clock import Clock, SystemClock
 from tracker.config import ALLOW_PRIVATE_HINT, Settings
 from tracker.domain import OpmlFeed, ParsedFeed
+from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.errors import BadInput, CrawlLocked, NotAFeed, PrivateAddress, TrackerError
-from tracker.extraction_pool import ExtractionPool
-from tracker.feeds import parse_feed, parse_opml, write_opml
-from tracker.http import Fetcher, Resolver, SharedTurns
-from tracker.pipeline import Crawler, Progress, RunReport
-from tracker.stages import Stage, default_stages
+from tracker.pipeline.crawl import Crawler, Progress, RunReport
+from tracker.pipeline.extraction_pool import ExtractionPool
+from tracker.pipeline.stages import Stage, default_stages
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
 from tracker.store.db import readable_errors
 from tracker.store.lock import crawl_lock
-from tracker.store.records import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.urls import outlet_domain, parse_http_url
+from tracker.web.feeds import parse_feed, parse_opml, write_opml
+from tracker.web.http import Fetcher, Resolver, SharedTurns
 
 __all__ = ["ImportReport", "Status", "Tracker"]
 
