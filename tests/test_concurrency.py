@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -402,6 +403,7 @@ def test_the_daemon_holds_the_lock_only_during_a_pass(
         assert "0 stored articles carry it" not in during.stdout
         refused = cli("add", server.url("/a/0.html"))
         assert refused.returncode == 2 and "another crawl is running" in refused.stderr
+        assert re.search(r"\(pid \d+ since \d\d:\d\d:\d\d UTC on ", refused.stderr)
         release.set()
         engine = make_engine(database_url)
         store = Store(engine)

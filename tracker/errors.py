@@ -10,7 +10,6 @@
     └── PermanentError            the same input will fail the same way
         ├── BadInput              a user-supplied value is wrong (URL, file, option)
         │   ├── UnsafeURL         scheme not http(s), or an address that is private/loopback/...
-        │   │   └── PrivateAddress  the host is (or resolves to) a non-public address or name
         │   ├── NotAFeed          the bytes are not RSS/Atom/JSON Feed/OPML
         │   └── DatabaseProblem   the database cannot be used: not a database, no server, read-only
         ├── BodyTooLarge          the decoded body passed the size cap
@@ -35,7 +34,6 @@ __all__ = [
     "NotAFeed",
     "NotFound",
     "PermanentError",
-    "PrivateAddress",
     "RetryableError",
     "RobotsDisallowed",
     "StoreBusy",
@@ -97,9 +95,9 @@ class BadInput(PermanentError):
 class UnsafeURL(BadInput):
     """The URL's scheme or resolved address is refused by the safety policy."""
 
-
-class PrivateAddress(UnsafeURL):
-    """The host is, or resolves to, a loopback, private or otherwise non-public address."""
+    def __init__(self, message: str, *, private: bool = False) -> None:
+        super().__init__(message)
+        self.private = private  # refused for a non-public address (allowed by a setting)
 
 
 class NotAFeed(BadInput):

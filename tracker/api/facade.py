@@ -17,7 +17,7 @@ from tracker.clock import Clock, SystemClock
 from tracker.config import ALLOW_PRIVATE_HINT, Settings
 from tracker.domain import OpmlFeed, ParsedFeed
 from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
-from tracker.errors import BadInput, CrawlLocked, NotAFeed, PrivateAddress, TrackerError
+from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, UnsafeURL
 from tracker.pipeline.crawl import Crawler, Progress, RunReport
 from tracker.pipeline.extraction_pool import ExtractionPool
 from tracker.pipeline.stages import Stage, default_stages
@@ -129,11 +129,14 @@ class Tracker:
             async with self._fetcher() as fetcher:
                 try:
                     result = await fetcher.fetch(url)
-                except PrivateAddress as exc:
+                except UnsafeURL as exc:
+                    if not exc.private:
+                        raise BadInput(f"cannot fetch {url}: {exc}") from None
                     # --no-check would subscribe a feed every crawl refuses: name the switch.
-                    raise PrivateAddress(
+                    raise UnsafeURL(
                         f"cannot fetch {url}: {exc}; non-public addresses are refused "
-                        f"(for local testing set {ALLOW_PRIVATE_HINT})"
+                        f"(for local testing set {ALLOW_PRIVATE_HINT})",
+                        private=True,
                     ) from None
                 except TrackerError as exc:
                     raise BadInput(

@@ -18,7 +18,6 @@ import httpx
 from tracker.errors import (
     BadInput,
     FetchTimeout,
-    PrivateAddress,
     TransientHTTPError,
     UnsafeURL,
 )
@@ -144,9 +143,9 @@ def check_url(url: str, *, allow_private: bool) -> str:
         return candidate
     if address is not None:
         if not _is_public(address):
-            raise PrivateAddress(f"refused {url!r}: {address} is not a public address")
+            raise UnsafeURL(f"refused {url!r}: {address} is not a public address", private=True)
     elif _is_private_name(host):
-        raise PrivateAddress(f"refused {url!r}: {host} is a private or local name")
+        raise UnsafeURL(f"refused {url!r}: {host} is a private or local name", private=True)
     return candidate
 
 
@@ -185,7 +184,9 @@ async def resolve_public(
     if not allow_private:
         refused = [address for address in addresses if not is_public_address(address)]
         if refused:
-            raise PrivateAddress(f"refused {host}: it resolves to non-public {', '.join(refused)}")
+            raise UnsafeURL(
+                f"refused {host}: it resolves to non-public {', '.join(refused)}", private=True
+            )
     return addresses
 
 
