@@ -50,7 +50,7 @@ def graph(
     level: Annotated[Level, typer.Option(help="Articles, or outlets.")] = Level.CLAIM,
     out_dir: OutDirOpt = Path("."),
 ) -> None:
-    """Write the provenance graph of a claim (GEXF, GraphML, Cytoscape, JSON, CSV, JSONL)."""
+    """Write the provenance graph of a claim (GEXF, GraphML, Cytoscape, JSON, D3, CSV, JSONL)."""
     with open_tracker(ctx) as tracker:
         story = queries_story.story_for(tracker, slug)
     built = build_claim_graph(story) if level is Level.CLAIM else build_outlet_graph(story)
