@@ -138,7 +138,7 @@ def test_article_nodes_carry_what_an_editor_asks_and_when_it_changed() -> None:
     graph = build_claim_graph(tiny_story())
     origin, copy, late = (graph.nodes[article_node(i)] for i in (1, 2, 4))
     assert origin["role"] == "origin" and "uptake" not in origin
-    assert copy["role"] == "repeat" and copy["uptake"] == "edited"
+    assert copy["role"] == "repeater" and copy["uptake"] == "edited"
     assert copy["uptake_at"] == iso(at(28)) and copy["lag_seconds"] == 14400.0
     assert copy["stance"] == "asserts" and copy["stance_now"] == "disputes"
     assert copy["start"] == copy["first_seen"] == iso(at(2))
@@ -155,7 +155,7 @@ def test_article_nodes_carry_what_an_editor_asks_and_when_it_changed() -> None:
     # Seen only after the correction: never "before_correction".
     assert late["late"] is True
     assert late["uptake_over_time"] == [["none", iso(at(30)), iso(at(48))]]
-    assert graph.nodes[article_node(5)]["role"] == "other"
+    assert graph.nodes[article_node(5)]["role"] == "disputer"
 
 
 def test_a_taken_down_article_ends_when_it_went() -> None:

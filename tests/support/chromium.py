@@ -201,6 +201,19 @@ class Chromium:
             raise RuntimeError(f"evaluation failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    def press_key(self, key: str) -> None:
+        """Press and release one key (e.g. "Tab") as the keyboard would, in the focused page."""
+        codes = {"Tab": 9, "Enter": 13}
+        for kind in ("rawKeyDown", "keyUp"):
+            self.call(
+                "Input.dispatchKeyEvent",
+                session=True,
+                type=kind,
+                key=key,
+                code=key,
+                windowsVirtualKeyCode=codes.get(key, 0),
+            )
+
     def screenshot(self, path: Path, *, height: int | None = None) -> Path:
         """Save a PNG of the page from its top, `height` pixels tall (default: the viewport)."""
         params: dict[str, Any] = {"format": "png"}

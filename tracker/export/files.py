@@ -1,20 +1,24 @@
 """The only writer of graph files and reports: safe paths, clean values, files that re-read.
 
 Formats: GEXF (Gephi; dynamic, so the timeline replays the spread), GraphML (yEd, Cytoscape
-desktop), Cytoscape.js JSON, node-link JSON (D3), and CSV/JSONL rows of mentions (pandas).
+desktop), Cytoscape.js JSON, node-link JSON (`json`: the edges under "edges", as networkx's
+`node_link_graph` reads by default; `d3`: the same under "links", as D3's force layout wants),
+and CSV/JSONL rows of mentions (pandas).
 GEXF times are ISO 8601 strings, so networkx declares timeformat="date": Gephi parses those
 values with an ISO date-with-optional-time parser (hours are kept) and networkx re-reads them;
 "dateTime" would read better in Gephi but networkx cannot read it back. Non-scalar attributes
 (evidence, spells) are JSON text in GEXF and GraphML, which hold only scalars, except the
-`*_over_time` spells, which become GEXF dynamic attributes.
+`*_over_time` spells, which become GEXF dynamic attributes. Every edge has an id unique in its
+file (source->target:kind), since Gephi keeps only the first edge of each id. GEXF edges carry
+a `weight` (the score, or the outlet-level count) and the file validates against the GEXF 1.2
+schema (networkx's `<graph name="">` is left out).
 Every path is confined to a chosen folder (no `..`, no symlink out); characters XML cannot
-carry are removed and NaN/infinity never reach a file; CSV cells that would start a formula in
-a spreadsheet are escaped with a leading apostrophe.
+carry are removed and NaN/infinity never reach a file; CSV is written in the tool's one dialect
+(export/csv_rows.py), where cells that would start a formula get a leading apostrophe.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -28,9 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from networkx.readwrite.gexf import GEXFWriter
 
 from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput
+from tracker.export.csv_rows import write_csv
 from tracker.export.graph import build_claim_graph, build_outlet_graph, iso
 from tracker.export.report import render_report
 from tracker.web.xmltext import remove_illegal_chars
@@ -54,18 +60,21 @@ class GraphFormat(StrEnum):
     GRAPHML = "graphml"
     CYTOSCAPE = "cytoscape"
     JSON = "json"
+    D3 = "d3"
     CSV = "csv"
     JSONL = "jsonl"
 
     @property
     def suffix(self) -> str:
         """The usual file name ending."""
-        return {"cytoscape": ".cyjs", "json": ".json"}.get(self.value, f".{self.value}")
+        return {"cytoscape": ".cyjs", "d3": ".d3.json"}.get(self.value, f".{self.value}")
 
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DYNAMIC_SUFFIX = "_over_time"  # [[value, start, end], ...] spells, GEXF dynamic attributes
+# Gephi weighs an edge by `weight`: a provenance edge's score, or how often one outlet took from
+# another.
+_WEIGHT_FROM = ("score", "count")
 _HINTS = ("label", "start", "end")  # display/time hints, not data columns of the mention rows
 _FIRST_COLUMNS = (
     "claim",
@@ -205,7 +214,12 @@ def projection(graph: nx.Graph, fmt: GraphFormat) -> nx.Graph:
         attributes = _clean_attributes(data)
         if xml:
             attributes = {k: _scalar_for_xml(k, value, False) for k, value in attributes.items()}
-        if fmt in (GraphFormat.GEXF, GraphFormat.CYTOSCAPE):
+        if fmt is GraphFormat.GEXF:
+            weight = next((attributes[k] for k in _WEIGHT_FROM if k in attributes), None)
+            if isinstance(weight, int | float) and not isinstance(weight, bool):
+                attributes["weight"] = float(weight)
+        if fmt in (GraphFormat.GEXF, GraphFormat.GRAPHML, GraphFormat.CYTOSCAPE):
+            # Unique per file: Gephi keeps only the first edge of each id it reads.
             attributes["id"] = _edge_id(mapping[u], mapping[v], key)
         if key is None:
             out.add_edge(mapping[u], mapping[v], **attributes)
@@ -247,17 +261,6 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
     return first + sorted(present - set(first))
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)  # a number is data, never a formula, even when negative
-    text = value if isinstance(value, str) else _json_text(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
 # ---------------------------------------------------------------- writers
 
 
@@ -272,29 +275,36 @@ def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Pa
 
     def write(stream: io.TextIOBase) -> None:
         if fmt is GraphFormat.GEXF:
-            stream.write(_XML_DECLARATION + "\n".join(nx.generate_gexf(ready)) + "\n")
+            stream.write(_XML_DECLARATION + _gexf_text(ready) + "\n")
         elif fmt is GraphFormat.GRAPHML:
-            stream.write(_XML_DECLARATION + "\n".join(nx.generate_graphml(ready)) + "\n")
+            lines = nx.generate_graphml(ready, edge_id_from_attribute="id")
+            stream.write(_XML_DECLARATION + "\n".join(lines) + "\n")
         elif fmt is GraphFormat.CYTOSCAPE:
             data = nx.cytoscape_data(ready)
             # Cytoscape (desktop) wants the network's data as an object; networkx writes pairs
             # and reads either.
             data["data"] = dict(data["data"])
             stream.write(_json_text_pretty(data))
-        elif fmt is GraphFormat.JSON:
-            stream.write(_json_text_pretty(nx.node_link_data(ready, edges="links")))
+        elif fmt in (GraphFormat.JSON, GraphFormat.D3):
+            edges = "links" if fmt is GraphFormat.D3 else "edges"
+            stream.write(_json_text_pretty(nx.node_link_data(ready, edges=edges)))
         elif fmt is GraphFormat.JSONL:
             for row in mention_rows(ready):
                 stream.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
         else:
             rows = mention_rows(ready)
-            columns = _columns(rows)
-            writer = csv.writer(stream, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([_csv_cell(row.get(column)) for column in columns])
+            write_csv(stream, rows, _columns(rows))
 
     return _write_atomically(path, root, write)
+
+
+def _gexf_text(graph: nx.Graph) -> str:
+    """GEXF 1.2 that the schema accepts: networkx writes `<graph name="">`, which it does not."""
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True)
+    writer.add_graph(graph)
+    for element in writer.xml.iter("graph"):
+        element.attrib.pop("name", None)
+    return str(writer).strip()
 
 
 def _json_text_pretty(data: object) -> str:

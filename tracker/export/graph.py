@@ -24,12 +24,14 @@ from datetime import datetime, timedelta
 
 import networkx as nx
 
+from tracker.claims.roles import Role
 from tracker.clock import utc
 from tracker.domain import Correction, UptakeKind
 from tracker.domain.story import CARRYING, ClaimStory, StoryArticle
 
 __all__ = [
     "CORRECTS",
+    "NO_CORRECTION",
     "PICKED_UP",
     "OutletRow",
     "StorySummary",
@@ -44,6 +46,8 @@ __all__ = [
     "summarise",
     "uptake_time",
 ]
+
+NO_CORRECTION = "no correction registered"  # shown instead of an uptake share of nothing
 
 CORRECTS = "corrects"
 PICKED_UP = "picked_up"
@@ -81,8 +85,9 @@ def _sorted_corrections(story: ClaimStory) -> list[Correction]:
 def _role(story: ClaimStory, article: StoryArticle) -> str:
     origin = story.origin()
     if origin is not None and origin.id == article.id:
-        return "origin"
-    return "repeat" if article.stance in CARRYING else "other"
+        return Role.ORIGIN.value
+    # The words of who-repeated's role column, so every CSV the tool writes says the same.
+    return (Role.REPEATER if article.stance in CARRYING else Role.DISPUTER).value
 
 
 def _stance_spells(article: StoryArticle, horizon: datetime) -> list[list[str]]:
@@ -246,7 +251,7 @@ class OutletRow:
     taken_down: int
     still_carries: bool  # some article of it spreads the claim as of the story's end
     sources: tuple[str, ...]  # outlets it took the claim from
-    role: str  # origin, repeat or other (its first article's role)
+    role: str  # origin, repeater or disputer (its first article's role)
 
 
 def outlet_rows(story: ClaimStory) -> tuple[OutletRow, ...]:
@@ -407,7 +412,8 @@ def summarise(story: ClaimStory) -> StorySummary:
         reach_now=_reach(story, horizon),
         picked_up=len(picked),
         judged=len(judged),
-        picked_up_share=len(picked) / len(judged) if judged else None,
+        # Without a correction there is nothing to pick up: no share, not 0 %.
+        picked_up_share=len(picked) / len(judged) if judged and story.corrections else None,
         median_lag_seconds=float(statistics.median(lags)) if lags else None,
         late=sum(a.late for a in repeaters),
         longest_chain=chain,

@@ -24,11 +24,12 @@ from markupsafe import Markup
 from tracker import __version__
 from tracker.domain import CorrectionKind, Edge, Stance, UptakeKind
 from tracker.domain.story import ClaimStory, StoryArticle
-from tracker.export.graph import OutletRow, StorySummary, outlet_rows, summarise
+from tracker.export.graph import NO_CORRECTION, OutletRow, StorySummary, outlet_rows, summarise
 from tracker.export.timeline import (
     CORRECTION_COLOURS,
     EDGE_STYLES,
     STANCE_COLOURS,
+    UNKNOWN_COLOUR,
     UPTAKE_COLOURS,
     duration_text,
     element,
@@ -132,23 +133,79 @@ class _SideBySide:
     target: _Excerpt
 
 
+def _head(text: str, limit: int) -> str:
+    """At most `limit` characters from the start of `text`, ending at a word's end."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    return (cut[:space] if space > 0 else cut[:limit]).rstrip()
+
+
+def _tail(text: str, limit: int) -> str:
+    """At most `limit` characters from the end of `text`, starting at a word's start."""
+    if len(text) <= limit:
+        return text
+    cut = text[-limit - 1 :]
+    space = min((i for i in (cut.find(" "), cut.find("\n")) if i >= 0), default=-1)
+    return (cut[space + 1 :] if 0 <= space < len(cut) - 1 else cut[1:]).lstrip()
+
+
 def _shorten(text: str) -> str:
     if len(text) <= PASSAGE_CHARS:
         return text
-    return f"{text[: PASSAGE_CHARS * 2 // 3]} … {text[-PASSAGE_CHARS // 4 :]}"
+    return f"{_head(text, PASSAGE_CHARS * 2 // 3)} … {_tail(text, PASSAGE_CHARS // 4)}"
 
 
 def _excerpt(text: str, start: object, end: object, fallback: str) -> _Excerpt:
-    """The marked span of `text` with context; the bare `fallback` when the offsets do not fit."""
+    """The marked span of `text` with context cut at word boundaries; the bare `fallback` when
+    the offsets do not fit."""
     if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
-        before = text[max(0, start - CONTEXT_CHARS) : start]
-        after = text[end : end + CONTEXT_CHARS]
-        return _Excerpt(
-            ("…" if start > CONTEXT_CHARS else "") + before,
-            _shorten(text[start:end]),
-            after + ("…" if end + CONTEXT_CHARS < len(text) else ""),
-        )
+        before = _tail(text[:start], CONTEXT_CHARS)
+        after = _head(text[end:], CONTEXT_CHARS)
+        if len(before) < len(text[:start].lstrip()):
+            before = f"… {before}"
+        if len(after) < len(text[end:].rstrip()):
+            after = f"{after} …"
+        return _Excerpt(before, _shorten(text[start:end]), after)
     return _Excerpt("", _shorten(fallback), "")
+
+
+def _sentence_at(text: str, start: object, end: object) -> str:
+    """The sentence at [start, end) of `text`, shortened at word boundaries; "" if out of range."""
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+        return _shorten(text[start:end].strip())
+    return ""
+
+
+def _paraphrased_pairs(evidence: dict[str, Any], source: str, target: str) -> list[_SideBySide]:
+    """The stored sentence pairs a paraphrase rests on: the source's sentence, then the repeat's."""
+    paraphrase = evidence.get("paraphrase")
+    listed = paraphrase.get("pairs") if isinstance(paraphrase, dict) else None
+    pairs = []
+    for pair in listed if isinstance(listed, list) else []:
+        if not isinstance(pair, dict):
+            continue
+        said = _sentence_at(source, pair.get("source_start"), pair.get("source_end"))
+        repeated = _sentence_at(target, pair.get("target_start"), pair.get("target_end"))
+        if said and repeated:
+            pairs.append(_SideBySide(_Excerpt("", said, ""), _Excerpt("", repeated, "")))
+    # Claim-based paraphrases keep the two claim sentences themselves.
+    claims = evidence.get("claims")
+    for claim in claims if isinstance(claims, list) and not pairs else []:
+        sides = [
+            claim.get(side) if isinstance(claim, dict) else None for side in ("source", "target")
+        ]
+        texts = [
+            str(side.get("text") or "").strip() if isinstance(side, dict) else "" for side in sides
+        ]
+        if all(texts):
+            pairs.append(
+                _SideBySide(
+                    _Excerpt("", _shorten(texts[0]), ""), _Excerpt("", _shorten(texts[1]), "")
+                )
+            )
+    return pairs
 
 
 def _evidence_view(
@@ -175,8 +232,7 @@ def _evidence_view(
             target.text, credit.get("start"), credit.get("end"), str(credit["phrase"])
         )
     share = evidence.get("share")
-    paraphrase = evidence.get("paraphrase")
-    paraphrase_score = paraphrase.get("score") if isinstance(paraphrase, dict) else None
+    pairs = _paraphrased_pairs(evidence, source.text, target.text)
     return {
         "anchor": f"{source.id}-{target.id}-{edge.kind.value}",
         "source_outlet": source.outlet,
@@ -187,13 +243,14 @@ def _evidence_view(
         "target_url": target.url,
         "kind": edge.kind.value.replace("_", " "),
         "primary": primary,
-        "score": number_text(edge.score) or "unknown",
+        "strength": number_text(edge.score, ".0%") or "unknown",
         "delay": duration_text((target.first_seen - source.first_seen).total_seconds()),
         "share": number_text(share, ".0%"),
         "credit": credit_view,
         "link_href": str(evidence.get("href") or ""),
         "link_anchor": str(evidence.get("anchor") or ""),
-        "paraphrase": number_text(paraphrase_score),
+        "pairs": pairs[:PASSAGES_SHOWN],
+        "more_pairs": max(0, len(pairs) - PASSAGES_SHOWN),
         "passages": sides,
         "more": max(0, len(passages) - PASSAGES_SHOWN),
     }
@@ -240,7 +297,9 @@ def _figures(summary: StorySummary) -> list[dict[str, str]]:
             "value": share,
             "label": "of judged repeats picked up the correction "
             f"({summary.picked_up} of {summary.judged})",
-        },
+        }
+        if summary.corrections
+        else {"value": "—", "label": NO_CORRECTION},
         {
             "value": duration_text(summary.median_lag_seconds) or "—",
             "label": "median time from the first correction to uptake",
@@ -267,7 +326,9 @@ def _legend() -> Markup:
     for stance in Stance:
         dot = element("circle", cx="8", cy="7", r="5", fill=STANCE_COLOURS[stance])
         items.append(Markup("<span>{}{}</span>").format(swatch(dot), stance.value))
-    late = element("circle", cx="8", cy="7", r="4.5", fill="#ccc", stroke="#000", stroke_width="2")
+    late = element(
+        "circle", cx="8", cy="7", r="4.5", fill=UNKNOWN_COLOUR, stroke="#000", stroke_width="2"
+    )
     items.append(Markup("<span>{}late repeat</span>").format(swatch(late)))
     for kind in UptakeKind:
         label = "still carries" if kind is UptakeKind.NONE else kind.value.replace("_", " ")
@@ -317,10 +378,10 @@ def _outlet_view(row: OutletRow) -> dict[str, Any]:
         "role": row.role,
         "first_seen": f"{row.first_seen:%Y-%m-%d %H:%M}",
         "stance": row.stance,
-        "stance_colour": STANCE_COLOURS.get(Stance(row.stance), "#999"),
+        "stance_colour": STANCE_COLOURS.get(Stance(row.stance), UNKNOWN_COLOUR),
         "sources": ", ".join(row.sources),
         "uptake": "still carries" if row.uptake is UptakeKind.NONE else uptake,
-        "uptake_colour": UPTAKE_COLOURS[row.uptake] if row.uptake else "#999",
+        "uptake_colour": UPTAKE_COLOURS[row.uptake] if row.uptake else UNKNOWN_COLOUR,
         "lag": duration_text(row.lag_seconds),
         "lag_value": "" if row.lag_seconds is None else f"{row.lag_seconds:.0f}",
         "late": "late" if row.late else "",
@@ -388,6 +449,7 @@ def render_report(story: ClaimStory) -> str:
             figures=_figures(summary),
             legend=_legend(),
             axis=timeline.axis,
+            names=timeline.names,
             lanes=timeline.lanes,
             lane_count=timeline.lane_count,
             dense=timeline.dense,

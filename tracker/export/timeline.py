@@ -24,6 +24,7 @@ __all__ = [
     "CORRECTION_COLOURS",
     "EDGE_STYLES",
     "STANCE_COLOURS",
+    "UNKNOWN_COLOUR",
     "UPTAKE_COLOURS",
     "Timeline",
     "duration_text",
@@ -33,17 +34,19 @@ __all__ = [
     "uptake_symbol",
 ]
 
-# Okabe-Ito colours: told apart by readers with the common colour-vision deficiencies.
+# Okabe-Ito hues (told apart by readers with the common colour-vision deficiencies), the light
+# ones darkened so that every mark has at least 3:1 contrast on the white page (WCAG 1.4.11).
+UNKNOWN_COLOUR = "#808080"
 STANCE_COLOURS = {
     Stance.ASSERTS: "#D55E00",
-    Stance.ATTRIBUTES: "#E69F00",
+    Stance.ATTRIBUTES: "#B07800",
     Stance.DISPUTES: "#009E73",
-    None: "#9A9A9A",  # the version no longer mentions the claim
+    None: UNKNOWN_COLOUR,  # the version no longer mentions the claim
 }
 UPTAKE_COLOURS = {
     UptakeKind.EDITED: "#0072B2",
-    UptakeKind.NOTED: "#56B4E9",
-    UptakeKind.FOLLOWED_UP: "#CC79A7",
+    UptakeKind.NOTED: "#3D8BD0",
+    UptakeKind.FOLLOWED_UP: "#C0609A",
     UptakeKind.TAKEN_DOWN: "#222222",
     UptakeKind.NONE: "#D55E00",
 }
@@ -60,8 +63,9 @@ EDGE_STYLES: dict[EdgeKind, tuple[str, str]] = {  # colour, dash pattern
     EdgeKind.PARAPHRASES: ("#7F7F7F", "2 3"),
 }
 
-WIDTH = 1160
-LABEL_WIDTH = 230
+WIDTH = 1160  # the outlet names' column and the plot together
+LABEL_WIDTH = 230  # the outlet names: an HTML column that stays put while the plot scrolls
+PLOT_WIDTH = WIDTH - LABEL_WIDTH
 RIGHT_MARGIN = 110  # room for the inline uptake labels past the last event
 DENSE_LANES = 40  # above this many outlets: thin lanes, labels only as tooltips
 _TICK_STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 72, 168, 336, 720)
@@ -138,9 +142,10 @@ def _n(value: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
-    """The two SVG parts: the fixed time axis with the correction labels, and the lanes."""
+    """The parts: the fixed time axis with the correction labels, the outlet names, the lanes."""
 
     axis: Markup
+    names: Markup  # an HTML list, one item per lane, beside the lanes (sticky on narrow screens)
     lanes: Markup
     lane_count: int
     dense: bool
@@ -151,7 +156,7 @@ class _Scale:
 
     def __init__(self, start: datetime, end: datetime) -> None:
         self.start, self.end = start, max(end, start + timedelta(hours=1))
-        self.left, self.right = LABEL_WIDTH + 14, WIDTH - RIGHT_MARGIN
+        self.left, self.right = 14, PLOT_WIDTH - RIGHT_MARGIN
 
     def x(self, moment: datetime) -> float:
         share = (moment - self.start) / (self.end - self.start)
@@ -192,7 +197,7 @@ def _axis(scale: _Scale, story: ClaimStory) -> Markup:
     corrections = sorted(story.corrections, key=lambda c: c.published)
     rows = 2 if len(corrections) > 1 else 1
     height = 26 + 16 * max(rows, 1) + 8
-    parts = [element("rect", x="0", y="0", width=str(WIDTH), height=str(height), fill="#fff")]
+    parts = [element("rect", x="0", y="0", width=str(PLOT_WIDTH), height=str(height), fill="#fff")]
     dense_ticks = scale.ticks()
     for moment in dense_ticks:
         x = scale.x(moment)
@@ -209,7 +214,7 @@ def _axis(scale: _Scale, story: ClaimStory) -> Markup:
                 "line", x1=_n(x), x2=_n(x), y1="18", y2=str(height), stroke=colour, stroke_width="2"
             )
         )
-        anchor = "end" if x > WIDTH - 160 else "start"
+        anchor = "end" if x > PLOT_WIDTH - 160 else "start"
         dx = -4 if anchor == "end" else 4
         parts.append(
             element(
@@ -222,14 +227,13 @@ def _axis(scale: _Scale, story: ClaimStory) -> Markup:
                 text_anchor=anchor,
             )
         )
-    parts.append(element("text", "outlet", x="8", y=str(height - 6), class_="tick"))
     return element(
         "svg",
         _join(parts),
         xmlns="http://www.w3.org/2000/svg",
-        width=str(WIDTH),
+        width=str(PLOT_WIDTH),
         height=str(height),
-        viewBox=f"0 0 {WIDTH} {height}",
+        viewBox=f"0 0 {PLOT_WIDTH} {height}",
         role="img",
         aria_label="time axis with corrections",
         id="timeline-axis",
@@ -267,29 +271,39 @@ class _Layout:
         return 2 + self.lane * self.lane_of[article.outlet] + self.lane / 2
 
 
+def _names(layout: _Layout) -> Markup:
+    """The outlet names, one list item per lane, striped like the lanes (sizes in the CSS)."""
+    items = []
+    for row in layout.rows:
+        label = row.outlet if len(row.outlet) <= 32 else row.outlet[:31] + "…"
+        items.append(
+            element(
+                "li", label, title=row.outlet, class_="lane-name", data_outlet=row.outlet.casefold()
+            )
+        )
+    return element("ol", _join(items), class_="lane-names dense" if layout.dense else "lane-names")
+
+
 def _backgrounds(layout: _Layout, story: ClaimStory) -> list[Markup]:
-    """Lane stripes with the outlet names, tick lines, and the correction lines."""
+    """Lane stripes (the full outlet name as a tooltip), tick lines, and the correction lines."""
     parts = []
     for index, row in enumerate(layout.rows):
         top = 2 + layout.lane * index
-        label = row.outlet if len(row.outlet) <= 32 else row.outlet[:31] + "…"
         stripe = element(
             "rect",
             x="0",
             y=_n(top),
-            width=str(WIDTH),
+            width=str(PLOT_WIDTH),
             height=_n(layout.lane),
             fill="#f6f7f9" if index % 2 else "#ffffff",
         )
-        name = element(
-            "text",
-            _join([element("title", row.outlet), escape(label)]),
-            x="8",
-            y=_n(top + layout.lane / 2 + 4),
-            class_="lane-label",
-        )
         parts.append(
-            element("g", _join([stripe, name]), class_="lane", data_outlet=row.outlet.casefold())
+            element(
+                "g",
+                _join([element("title", row.outlet), stripe]),
+                class_="lane",
+                data_outlet=row.outlet.casefold(),
+            )
         )
     for tick in layout.scale.ticks():
         x = _n(layout.scale.x(tick))
@@ -338,7 +352,7 @@ def _arrows(layout: _Layout, story: ClaimStory) -> list[Markup]:
         parts.append(
             element(
                 "path",
-                element("title", f"{title} (score {number_text(edge.score)})"),
+                element("title", f"{title} (evidence strength {number_text(edge.score, '.0%')})"),
                 d=f"M{_n(x1)},{_n(y1)} C{_n(x1)},{_n(y1 + (y2 - y1) * 0.6)} "
                 f"{_n(x2 - reach)},{_n(y2)} {_n(x2)},{_n(y2)}",
                 fill="none",
@@ -391,10 +405,11 @@ def _article_marks(layout: _Layout, story: ClaimStory) -> tuple[list[Markup], li
         if label and not layout.dense:
             x = _n(label_x + radius + 3)
             marks.append(element("text", label, x=x, y=_n(cy + 4), class_="uptake-label"))
+        tooltip = _tooltip(story, article)
         dots.append(
             element(
                 "circle",
-                element("title", _tooltip(story, article)),
+                element("title", tooltip),
                 cx=_n(scale.x(article.first_seen)),
                 cy=_n(cy),
                 r=_n(radius),
@@ -404,6 +419,9 @@ def _article_marks(layout: _Layout, story: ClaimStory) -> tuple[list[Markup], li
                 class_="repeat late" if article.late else "repeat",
                 data_node=str(article.id),
                 data_outlet=article.outlet.casefold(),
+                # Reachable by keyboard: the page shows the details of the dot in focus.
+                tabindex="0",
+                aria_label=tooltip.replace("\n", "; "),
             )
         )
     return marks, dots
@@ -438,12 +456,18 @@ def render_timeline(story: ClaimStory) -> Timeline:
         "svg",
         _join(parts),
         xmlns="http://www.w3.org/2000/svg",
-        width=str(WIDTH),
+        width=str(PLOT_WIDTH),
         height=str(layout.height),
-        viewBox=f"0 0 {WIDTH} {layout.height}",
-        role="img",
+        viewBox=f"0 0 {PLOT_WIDTH} {layout.height}",
+        role="group",  # not "img": its dots are focusable, with their own labels
         aria_label=f"timeline of {len(layout.rows)} outlets",
         id="timeline-lanes",
     )
     axis = _axis(layout.scale, story)
-    return Timeline(axis=axis, lanes=lanes, lane_count=len(layout.rows), dense=layout.dense)
+    return Timeline(
+        axis=axis,
+        names=_names(layout),
+        lanes=lanes,
+        lane_count=len(layout.rows),
+        dense=layout.dense,
+    )

@@ -6,7 +6,8 @@ contains cover at least a share of the claim's weight. Each concept is one index
 of its words) and the weights are summed per version in SQL, so the index does the work and no
 all-pairs scan happens.
 
-- SQLite: an external-content FTS5 table `versions_fts` (porter stemming, unicode61), filled
+- SQLite: an external-content FTS5 table `versions_fts` (porter stemming, unicode61; declared
+  with content="versions" so Datasette's search finds it, migration 0006), filled
   from `versions` by `sync` (a stage mark records how far), since versions are never edited.
 - PostgreSQL: a stored generated column `versions_fts_doc` = `to_tsvector('english', text)`
   with a GIN index `ix_versions_fts` (migration 0005); nothing to sync.

@@ -20,7 +20,7 @@
       if (ok) { visible[row.getAttribute("data-outlet")] = true; shown += 1; }
     });
     var all = !query && wanted === "all";
-    document.querySelectorAll("#timeline-lanes [data-outlet]").forEach(function (node) {
+    document.querySelectorAll("#timeline-lanes [data-outlet], .lane-names [data-outlet]").forEach(function (node) {
       var names = node.getAttribute("data-outlet").split("\n");
       var match = names.some(function (name) { return visible[name]; });
       node.classList.toggle("dim", !all && !match);
@@ -51,7 +51,9 @@
   });
 
   if (lanes) {
-    lanes.addEventListener("mouseover", function (event) {
+    var detail = document.getElementById("timeline-detail");
+    // Pointer and keyboard alike: a dot under the mouse or in focus shows its edges and details.
+    var highlight = function (event) {
       var node = event.target.getAttribute && event.target.getAttribute("data-node");
       if (!node) { return; }
       lanes.classList.add("faded");
@@ -60,12 +62,17 @@
           edge.getAttribute("data-target") === node;
         edge.classList.toggle("focus", linked);
       });
-    });
-    lanes.addEventListener("mouseout", function (event) {
+      detail.textContent = event.target.getAttribute("aria-label") || "";
+    };
+    var clear = function (event) {
       if (event.target.getAttribute && event.target.getAttribute("data-node")) {
         lanes.classList.remove("faded");
       }
-    });
+    };
+    lanes.addEventListener("mouseover", highlight);
+    lanes.addEventListener("focusin", highlight);
+    lanes.addEventListener("mouseout", clear);
+    lanes.addEventListener("focusout", clear);
   }
   document.documentElement.setAttribute("data-script", "ready");
 })();
