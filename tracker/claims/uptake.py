@@ -45,7 +45,9 @@ GENERIC_NOTICE_WORDS = 3  # a notice with at most this many words of its own nam
 _NOTICE_WORDS = frozenset(
     """correction corrections corrected clarification clarified update updates updated editor
     editors note article story report post version earlier previous changed amended revised
-    include included response comment reflect additional information""".split()
+    include included response comment reflect additional information original originally
+    repeated inaccurate inaccurately incorrect incorrectly account error erroneous erroneously
+    mistakenly wrongly""".split()
 )
 _NOTICE = re.compile(
     r"^[\s*\[(]*(?:(?:corrections?|clarifications?|updates?|updated|editor['’]?s['’]?\s+note"
