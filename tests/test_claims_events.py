@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tracker.claims import queries
 from tracker.claims.api import Claims
 from tracker.claims.events import (
     DocumentFrequencies,
@@ -40,9 +41,13 @@ SEED = (
     " sold-out night at the Oslo Spektrum.\n"
     "Her label, Halcyon Records, asked fans to respect her privacy."
 )
+PARA_LEAD = (
+    "The pop star entered a rehab facility in Malibu on Tuesday, a representative confirmed to"
+    " Variety."
+)
 PARAPHRASE = (
     "Mara Lindqvist is getting help.\n"
-    "The pop star entered a rehab facility in Malibu on Tuesday, a representative confirmed to Variety.\n"
+    f"{PARA_LEAD}\n"
     "Lindqvist, 34, called off three Northern Lights tour dates, the Oslo Spektrum show among"
     " them, and Halcyon Records said refunds would follow."
 )
@@ -196,8 +201,9 @@ def test_stance_is_read_on_the_expanded_articles_own_sentence(
     store: Store, clock: ManualClock
 ) -> None:
     attributed = PARAPHRASE.replace(
-        "The pop star entered a rehab facility in Malibu on Tuesday, a representative confirmed to Variety.",
-        "According to Variety, the pop star allegedly entered a rehab facility in Malibu on Tuesday.",
+        PARA_LEAD,
+        "According to Variety, the pop star allegedly entered a rehab facility in Malibu on"
+        " Tuesday.",
     )
     ids = fill(store, clock, {**TEXTS, "para.test/help": attributed})
     rows = {r.article_id: r for r in Claims(store, clock).who_repeated(CLAIM).rows}
@@ -216,7 +222,7 @@ def test_uptake_follows_the_expanded_articles_own_sentence(
     claims.correct("rehab", CorrectionKind.CORRECTION, url="https://seed.test/correction")
     clock.advance(timedelta(hours=2))
     edited = PARAPHRASE.replace(
-        "The pop star entered a rehab facility in Malibu on Tuesday, a representative confirmed to Variety.",
+        PARA_LEAD,
         "Reports that the pop star entered a rehab facility in Malibu on Tuesday were false, her"
         " representative told Variety.",
     )
@@ -263,3 +269,13 @@ def test_document_frequencies_follow_the_store(store: Store, clock: ManualClock)
     assert marks[COUNTED_MARK] == repo.max_version_id()
     assert marks[DOCUMENTS_MARK] == len(TEXTS) + 1
     assert len(terms) == len(set(terms)) > 50
+
+
+def test_a_cut_free_text_answer_says_so_and_keeps_the_best_covered(
+    store: Store, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = fill(store, clock)
+    monkeypatch.setattr(queries, "MAX_FREE_CANDIDATES", 2)
+    answer = Claims(store, clock).who_repeated(CLAIM)
+    assert not answer.complete
+    assert ids["seed.test/rehab"] in {r.article_id for r in answer.rows}

@@ -51,8 +51,9 @@ __all__ = [
 # the index cannot see.
 CANDIDATE_SHARE = 0.5
 # The wider net for same-event expansion: an article reporting the claim's event in its own words
-# may share few of its words. On the dev scenario, true repeaters' index coverage of the claim
-# starts near 0.3; at 0.25 none of those the expansion takes is left out.
+# may share few of its words. On the dev scenario (22 claims, 217 true repeaters) the index keeps
+# 214 of them as candidates at 0.25 (206 at 0.3, 181 at 0.5), for 871 candidate articles in all
+# (320 at 0.5); 0.2 keeps 216 for 1,302.
 EXPANSION_SHARE = 0.25
 BATCH_IDS = 20_000  # version ids looked up per index query and stored per transaction
 MAX_UPTAKE_PASSES = 3  # a follow-up found in one pass makes its outlet's uptakes stale once
