@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from tracker.config import LinkSettings
-from tracker.linking.stage import LinkingStage
+from tracker.pipeline.linking_stage import LinkingStage
 from tracker.store import make_engine
 
 POSTGRES_URL = os.environ.get(

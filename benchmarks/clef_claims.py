@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tracker.claims.match import CorpusStats, LexicalMatcher  # noqa: E402
-from tracker.claims.text import STOP_WORDS, Analyzer, tokenize  # noqa: E402
+from tracker.text.words import STOP_WORDS, Analyzer, tokenize  # noqa: E402
 
 Floats = npt.NDArray[np.float64]
 _SKLEARN_TOKEN = re.compile(r"(?u)\b\w\w+\b")

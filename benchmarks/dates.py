@@ -1,4 +1,4 @@
-"""Publication dates found by tracker.extract.extract_page, beside bare htmldate.
+"""Publication dates found by tracker.web.extract.extract_page, beside bare htmldate.
 
 Usage: python benchmarks/dates.py [DATA_DIR] [-v]
 
@@ -22,7 +22,7 @@ from pathlib import Path
 import htmldate
 
 from tracker.config import ExtractSettings
-from tracker.extract import extract_page
+from tracker.web.extract import extract_page
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SETTINGS = ExtractSettings()

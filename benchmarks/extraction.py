@@ -1,4 +1,4 @@
-"""Main-text quality and speed of tracker.extract.extract_page against bare trafilatura.
+"""Main-text quality and speed of tracker.web.extract.extract_page against bare trafilatura.
 
 Usage: python benchmarks/extraction.py [DATA_DIR] [--workers N] [--rounds R] [--breakdown]
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import trafilatura
 
 from tracker.config import ExtractSettings
-from tracker.extract import extract_page
+from tracker.web.extract import extract_page
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SETTINGS = ExtractSettings()
@@ -125,7 +125,7 @@ def breakdown(pages: list[Page]) -> None:
     cumulative = {
         name: row[3]
         for (filename, _, name), row in stats.stats.items()  # type: ignore[attr-defined]
-        if filename.endswith("tracker/extract.py")
+        if filename.endswith("tracker/web/extract.py")
     }
     print("time per page by step (under cProfile, so slower than real):")
     for name, label in steps.items():

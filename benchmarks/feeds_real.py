@@ -3,7 +3,7 @@
     python benchmarks/feeds_real.py [DATA_DIR]      (default: ../shared/data beside the repository)
 
 Prints one row per file (file, format, entries, outcome, milliseconds) and totals. The goal is
-no outcome other than entries or NotAFeed; an ERROR row is a bug in tracker.feeds.
+no outcome other than entries or NotAFeed; an ERROR row is a bug in tracker.web.feeds.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from tracker.errors import NotAFeed
-from tracker.feeds import parse_feed
+from tracker.web.feeds import parse_feed
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -43,12 +43,12 @@ from sqlalchemy import Engine, text
 
 from tracker.config import LinkSettings
 from tracker.domain import Extracted
+from tracker.domain.crawl import NewArticle, StoredPage
 from tracker.linking.choose import link_article
 from tracker.linking.compare import Candidate
 from tracker.linking.fingerprint import COPY_BAND_BASE, TERM_BAND_BASE
-from tracker.linking.stage import LinkingStage
+from tracker.pipeline.linking_stage import LinkingStage
 from tracker.store import Store, make_engine, upgrade
-from tracker.store.records import NewArticle, StoredPage
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 PER_DAY = 1000

@@ -72,15 +72,15 @@ from _common import (
 )
 from sqlalchemy import Connection, Engine, insert, text
 
-from tracker.claims.api import Claims
+from tracker.api.claims import Claims
 from tracker.clock import ManualClock
 from tracker.config import LinkSettings
 from tracker.domain import Extracted
+from tracker.domain.crawl import NewArticle, StoredPage
 from tracker.linking.fingerprint import COPY_BAND_BASE, TERM_BAND_BASE
-from tracker.linking.stage import LinkingStage
+from tracker.pipeline.linking_stage import LinkingStage
 from tracker.store import Store, make_engine, upgrade
 from tracker.store import models as m
-from tracker.store.records import NewArticle, StoredPage
 
 CHUNK = 5000  # articles generated and inserted per transaction
 OUTLETS = 400

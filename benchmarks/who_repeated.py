@@ -33,7 +33,7 @@ from _common import POSTGRES_URL, percentile, scratch_postgres, timed
 from sqlalchemy import Engine, insert, text
 from synth import CLAIMS
 
-from tracker.claims.api import Claims
+from tracker.api.claims import Claims
 from tracker.clock import ManualClock
 from tracker.store import Store, make_engine, upgrade
 from tracker.store import models as m

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from tests.test_claims_store import CLAIM, TEXTS, page
 from tracker.clock import ManualClock
 from tracker.store import Store, make_engine, upgrade
 
-from .cli_run import run_cli as run
+from .support.cli_run import run_cli as run
 
 FORMULA_TITLE = '=HYPERLINK("https://evil.test","click")'
 
@@ -95,6 +96,33 @@ def test_csv_is_parseable_and_formula_cells_are_escaped(
     for command in (["uptake", "ai-code"], ["timeline", "ai-code"], ["claims", "list"]):
         code, out, _ = run(["--db", db, *command, "--csv"], capsys)
         assert code == 0 and next(csv.reader(io.StringIO(out))), command
+
+
+def test_who_repeated_and_the_graph_write_one_csv_dialect(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Same booleans, same time form, same role words in `who-repeated --csv` and `graph -f csv`."""
+    run(["--db", db, "claims", "add", "ai-code", CLAIM, "--origin", "https://ledger.test/original"],
+        capsys)  # fmt: skip
+    code, out, err = run(["--db", db, "who-repeated", "ai-code", "--csv"], capsys)
+    assert code == 0, err
+    repeated = {row["url"]: row for row in csv.DictReader(io.StringIO(out))}
+    code, _, err = run(
+        ["--db", db, "graph", "ai-code", "-f", "csv", "-o", "g.csv", "--out-dir", str(tmp_path)],
+        capsys,
+    )
+    assert code == 0, err
+    text = (tmp_path / "g.csv").read_text(encoding="utf-8")
+    graphed = {row["url"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert set(graphed) == set(repeated) and len(graphed) == 4
+    moment = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+    for url, row in repeated.items():
+        other = graphed[url]
+        assert row["late"] == other["late"] and row["late"] in ("true", "false")
+        assert row["first_seen"] == other["first_seen"] and moment.fullmatch(row["first_seen"])
+        assert moment.fullmatch(row["checked_at"]) or row["checked_at"] == ""
+        assert row["role"] == other["role"] and row["role"] in ("origin", "repeater", "disputer")
+    assert {row["role"] for row in repeated.values()} == {"origin", "repeater"}
 
 
 def test_filters_narrow_the_answer(db: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from tracker.api import Tracker
-from tracker.claims.api import Claims
-from tracker.claims.queries import Repeat, WhoRepeated
+from tracker.api.claims import Claims
 from tracker.clock import ManualClock
 from tracker.demo.claims import register_claims
 from tracker.demo.corpus import Corpus, DemoArticle, load_corpus
 from tracker.demo.run import DemoSummary, crawl_demo_week, demo_settings
 from tracker.demo.web import demo_resolver, serve_demo
 from tracker.domain import EdgeKind, Stance, UptakeKind
+from tracker.queries.claims import Repeat, WhoRepeated
 
 STEP = timedelta(hours=6)
 TAIL = timedelta(hours=72)

@@ -10,8 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tracker.claims import queries
-from tracker.claims.api import Claims
+from tracker.api.claims import Claims
 from tracker.claims.events import (
     DocumentFrequencies,
     claim_coverage,
@@ -20,15 +19,16 @@ from tracker.claims.events import (
     is_event_level,
     same_event,
 )
-from tracker.claims.stage import ClaimsStage
 from tracker.clock import ManualClock
 from tracker.domain import CorrectionKind, Extracted
-from tracker.linking.terms import term_stats
+from tracker.domain.crawl import StoredPage
+from tracker.pipeline.claims_stage import ClaimsStage
+from tracker.queries import claims as queries
 from tracker.store import Store, make_engine, upgrade
 from tracker.store.claim_repo import ClaimRepo
 from tracker.store.claim_tables import MentionRow, StageMarkRow, TermDfRow
-from tracker.store.records import StoredPage
 from tracker.store.term_df import COUNTED_MARK, DOCUMENTS_MARK
+from tracker.text.terms import term_stats
 
 CLAIM = (
     "Singer Mara Lindqvist checked into the Brookfield Recovery Center in Malibu on Tuesday,"
@@ -246,11 +246,11 @@ def test_document_frequencies_follow_the_store(store: Store, clock: ManualClock)
     ids = fill(store, clock)
     repo = ClaimRepo(store.engine)
     repo.sync_full_text(repo.max_version_id())
-    df = repo.document_frequencies(["lindqvist", "malibu", "budget", "nowhere"])
-    assert df.total == len(TEXTS)
-    assert dict(df.docs) == {"lindqvist": 3, "malibu": 3, "budget": 1}
+    docs, total = repo.document_frequencies(["lindqvist", "malibu", "budget", "nowhere"])
+    assert total == len(TEXTS)
+    assert docs == {"lindqvist": 3, "malibu": 3, "budget": 1}
     repo.sync_full_text(repo.max_version_id())  # nothing new: nothing counted twice
-    assert repo.document_frequencies(["lindqvist"]).docs["lindqvist"] == 3
+    assert repo.document_frequencies(["lindqvist"]) == ({"lindqvist": 3}, len(TEXTS))
     # A new version of a counted article does not count again; a new article does.
     updated = HARD_NEGATIVE + "\nUpdated with Lindqvist's comment."
     store.save_recheck(
@@ -261,8 +261,8 @@ def test_document_frequencies_follow_the_store(store: Store, clock: ManualClock)
     )
     fill(store, clock, {"late.test/budget": "The budget vote in Malibu was delayed."})
     repo.sync_full_text(repo.max_version_id())
-    df = repo.document_frequencies(["lindqvist", "malibu", "budget"])
-    assert (df.total, dict(df.docs)) == (len(TEXTS) + 1, {"lindqvist": 3, "malibu": 4, "budget": 2})
+    docs, total = repo.document_frequencies(["lindqvist", "malibu", "budget"])
+    assert (total, docs) == (len(TEXTS) + 1, {"lindqvist": 3, "malibu": 4, "budget": 2})
     with store.engine.connect() as conn:
         marks = dict(conn.execute(select(StageMarkRow.name, StageMarkRow.value)).all())  # type: ignore[arg-type]
         terms = conn.execute(select(TermDfRow.term)).scalars().all()

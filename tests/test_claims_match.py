@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tracker.claims.lexicon import LEXICON
 from tracker.claims.match import (
     DEFAULT_THRESHOLD,
     CorpusStats,
@@ -16,8 +15,9 @@ from tracker.claims.match import (
     overlap,
 )
 from tracker.claims.mentions import find_in_text, mentions_in_version
-from tracker.claims.text import Analyzer, tokenize
 from tracker.domain import Claim, Stance, VersionRef
+from tracker.text.lexicon import LEXICON
+from tracker.text.words import Analyzer, tokenize
 
 CLAIM = "AI-written code caused the outages"
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.claims.sentences import paragraphs, split_sentences
+from tracker.text.sentences import paragraphs, split_sentences
 
 
 def texts(text: str) -> list[str]:

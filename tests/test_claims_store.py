@@ -9,17 +9,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, inspect, select
 
-from tracker.claims.api import Claims
-from tracker.claims.fulltext import Concept
-from tracker.claims.stage import ClaimsStage
+from tracker.api.claims import Claims
 from tracker.clock import ManualClock
 from tracker.domain import CorrectionKind, Extracted
+from tracker.domain.crawl import StoredPage
 from tracker.errors import BadInput, NotFound
+from tracker.pipeline.claims_stage import ClaimsStage
 from tracker.store import Store, make_engine, upgrade
 from tracker.store import models as m
 from tracker.store.claim_repo import ClaimRepo
 from tracker.store.claim_tables import ClaimRow, MentionRow, UptakeRow
-from tracker.store.records import StoredPage
+from tracker.store.db import downgrade
+from tracker.store.fulltext import Concept
 
 CLAIM = "AI-written code caused the Parcelwise checkout outages."
 LEAD = "Shoppers could not pay at the Parcelwise checkout for hours on Monday."
@@ -153,6 +154,50 @@ def test_new_versions_are_indexed_on_the_next_sync(store: Store, clock: ManualCl
     concepts = [Concept(1.0, ("outages",))]
     repo.sync_full_text(repo.max_version_id())
     assert len(repo.candidate_versions(concepts, min_share=1.0)) == 1
+
+
+def fts_declaration(store: Store) -> str:
+    with store.engine.connect() as conn:
+        return str(
+            conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'versions_fts'"
+            ).scalar_one()
+        )
+
+
+def test_the_index_is_declared_for_datasette_and_survives_the_migration(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    """Datasette finds an FTS table by content="versions" in its CREATE statement; a database
+    indexed under the old declaration keeps its index through the migration and goes on."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    store = Store(engine)
+    assert 'content="versions"' in fts_declaration(store)
+    ids = fill(store, clock)
+    repo = ClaimRepo(engine)
+    repo.sync_full_text(repo.max_version_id())
+    downgrade(engine, "-1")  # the declaration as it was, with what it had indexed
+    assert "content='versions'" in fts_declaration(store)
+    fill(store, clock, {"late.test/1": "AI-written code caused the checkout outages again."})
+    upgrade(engine)
+    assert 'content="versions"' in fts_declaration(store)
+    with engine.connect() as conn:  # the test Datasette makes (datasette.utils.detect_fts_sql)
+        found = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE rootpage = 0"
+            " AND sql LIKE '%VIRTUAL TABLE%USING FTS%content=\"versions\"%'"
+        ).scalars()
+        assert list(found) == ["versions_fts"]
+    concepts = [Concept(1.0, ("code",)), Concept(1.0, ("outages", "disruptions"))]
+    versions = repo.versions_by_id(repo.candidate_versions(concepts, min_share=1.0))
+    assert keys_of(store, ids, {v.article_id for v in versions}) == REPEATERS
+    assert repo.sync_full_text(repo.max_version_id()) == 1  # only the version stored since
+    assert len(repo.candidate_versions(concepts, min_share=1.0)) == len(REPEATERS) + 1
+    with engine.begin() as conn:  # every version indexed exactly once, as its text stands
+        conn.exec_driver_sql(
+            "INSERT INTO versions_fts(versions_fts, rank) VALUES ('integrity-check', 1)"
+        )
+    engine.dispose()
 
 
 def test_hostile_words_reach_the_index_only_as_quoted_terms(

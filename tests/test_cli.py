@@ -11,7 +11,7 @@ import pytest
 
 from tracker.testing.synthweb import SynthSpec, serve_synth
 
-from .cli_run import run_cli as run
+from .support.cli_run import run_cli as run
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>
 <item><title>One</title><link>http://127.0.0.1/one</link></item></channel></rss>"""

@@ -25,7 +25,7 @@ from tracker.store.lock import crawl_lock, lock_file_path
 from tracker.testing.synthweb import SynthSpec, serve_synth
 
 from .conftest import make_settings
-from .httpserver import LocalServer, send
+from .support.httpserver import LocalServer, send
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = 6
@@ -48,7 +48,7 @@ def _cli_env(tmp_path: Path) -> dict[str, str]:
 
 # The post-crawl stages (linking, claims) are left out of these crawls: they are not what is
 # tested here, and on generated texts they take most of a pass's time.
-_NO_STAGES = "import tracker.api; tracker.api.default_stages = lambda settings: ()"
+_NO_STAGES = "import tracker.api; tracker.api.facade.default_stages = lambda settings: ()"
 
 
 def _cli(database_url: str, *args: str) -> list[str]:

@@ -18,7 +18,7 @@ from tracker.store import make_engine
 from tracker.testing.synthweb import SynthSpec, resolver, serve_synth
 
 from .conftest import make_settings
-from .rows import table_rows
+from .support.rows import table_rows
 
 SPEC = SynthSpec(sites=6, feeds_per_site=2, articles_per_feed=4, paragraphs=3, latency=0.05)
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ def _crawl_and_kill(
     url: str, folder: Path, moment: str, feeds: tuple[str, ...], table: str, at: int
 ) -> None:
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.crawl_runner", url, str(folder), moment, *feeds],
+        [sys.executable, "-m", "tests.support.crawl_runner", url, str(folder), moment, *feeds],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -28,12 +28,12 @@ from sqlalchemy import text
 from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.errors import CrawlLocked
-from tracker.pipeline import RunReport
+from tracker.pipeline.crawl import RunReport
 from tracker.store import make_engine, upgrade
 from tracker.testing.synthweb import SynthSpec, SynthWeb, resolver, serve_synth
 
 from .conftest import START, make_settings
-from .rows import table_rows
+from .support.rows import table_rows
 
 SPEC = SynthSpec(sites=50, feeds_per_site=4, articles_per_feed=1, paragraphs=2)
 FEEDS = 200
@@ -52,7 +52,7 @@ from tracker.clock import ManualClock
 from tracker.testing.synthweb import resolver
 from tests.conftest import make_settings
 
-tracker.api.default_stages = lambda settings: ()  # the crawl pass only (see the docstring)
+tracker.api.facade.default_stages = lambda settings: ()  # the crawl pass only (see the docstring)
 database_url, folder, moment = sys.argv[1:]
 settings = make_settings(database_url, Path(folder))
 clock = ManualClock(datetime.fromisoformat(moment))
@@ -64,7 +64,7 @@ with Tracker(settings, clock=clock, resolver=resolver(), migrate=False) as crawl
 @pytest.fixture(scope="module", autouse=True)
 def _no_stages() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("tracker.api.default_stages", lambda settings: ())
+        patch.setattr("tracker.api.facade.default_stages", lambda settings: ())
         yield
 
 

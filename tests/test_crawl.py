@@ -13,7 +13,7 @@ from tracker.clock import ManualClock
 from tracker.testing.synthweb import SynthSpec, build_pages, resolver, serve_synth
 
 from .conftest import make_settings
-from .rows import table_rows
+from .support.rows import table_rows
 
 SPEC = SynthSpec(sites=3, feeds_per_site=1, articles_per_feed=3, paragraphs=4)
 

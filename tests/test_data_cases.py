@@ -21,7 +21,7 @@ from tracker.clock import ManualClock
 from tracker.testing.synthweb import resolver
 
 from .conftest import make_settings
-from .httpserver import LocalServer, reply
+from .support.httpserver import LocalServer, reply
 
 PARAGRAPH = (
     "The regional council approved the revised water budget after a long debate on Tuesday, "

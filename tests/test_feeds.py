@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.httpserver import LocalServer, reply
+from tests.support.httpserver import LocalServer, reply
 from tracker.domain import OpmlFeed, ParsedEntry, ParsedFeed
 from tracker.errors import NotAFeed
-from tracker.feeds import looks_like_feed, parse_feed, parse_opml, write_opml
+from tracker.web.feeds import looks_like_feed, parse_feed, parse_opml, write_opml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 DEFAULT_URL = "https://fixtures.example/feed.xml"
@@ -308,7 +308,7 @@ _CHILD = r"""
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 from tracker.errors import NotAFeed
-from tracker.feeds import parse_feed, parse_opml
+from tracker.web.feeds import parse_feed, parse_opml
 data = sys.stdin.buffer.read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.process_time()  # CPU time: other processes on the machine do not inflate it

@@ -16,7 +16,7 @@ import pytest
 
 from tracker.domain import ParsedFeed
 from tracker.errors import NotAFeed
-from tracker.feeds import parse_feed
+from tracker.web.feeds import parse_feed
 
 FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "feeds-real"
 NOT_FEEDS = ("SOURCE", "README", "LICENSE")  # documentation files that sit beside the feeds

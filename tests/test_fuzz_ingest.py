@@ -35,7 +35,7 @@ from tracker.clock import ManualClock
 from tracker.errors import TrackerError
 
 from .conftest import START, fresh_postgres_database, make_settings
-from .httpserver import LocalServer, send
+from .support.httpserver import LocalServer, send
 
 EXAMPLES = int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "60"))
 PASS_LIMIT = 30.0  # seconds for one pass over one generated feed and its pages

@@ -11,7 +11,8 @@ import pytest
 
 from tracker.demo.corpus import load_corpus
 from tracker.domain import Claim, Correction, CorrectionKind, Edge, EdgeKind, Stance, UptakeKind
-from tracker.graph import (
+from tracker.domain.story import ClaimStory, StanceAt, StoryArticle, main_stance
+from tracker.export.graph import (
     CORRECTS,
     PICKED_UP,
     article_node,
@@ -23,7 +24,6 @@ from tracker.graph import (
     outlet_rows,
     summarise,
 )
-from tracker.story import ClaimStory, StanceAt, StoryArticle, main_stance
 from tracker.testing.stories import demo_like_story, generated_story
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -138,7 +138,7 @@ def test_article_nodes_carry_what_an_editor_asks_and_when_it_changed() -> None:
     graph = build_claim_graph(tiny_story())
     origin, copy, late = (graph.nodes[article_node(i)] for i in (1, 2, 4))
     assert origin["role"] == "origin" and "uptake" not in origin
-    assert copy["role"] == "repeat" and copy["uptake"] == "edited"
+    assert copy["role"] == "repeater" and copy["uptake"] == "edited"
     assert copy["uptake_at"] == iso(at(28)) and copy["lag_seconds"] == 14400.0
     assert copy["stance"] == "asserts" and copy["stance_now"] == "disputes"
     assert copy["start"] == copy["first_seen"] == iso(at(2))
@@ -155,7 +155,7 @@ def test_article_nodes_carry_what_an_editor_asks_and_when_it_changed() -> None:
     # Seen only after the correction: never "before_correction".
     assert late["late"] is True
     assert late["uptake_over_time"] == [["none", iso(at(30)), iso(at(48))]]
-    assert graph.nodes[article_node(5)]["role"] == "other"
+    assert graph.nodes[article_node(5)]["role"] == "disputer"
 
 
 def test_a_taken_down_article_ends_when_it_went() -> None:

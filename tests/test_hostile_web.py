@@ -20,15 +20,15 @@ import httpcore
 import pytest
 from sqlalchemy import text
 
-from tracker._net import CheckedBackend, PinnedTransport
 from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.config import HttpSettings
 from tracker.errors import BodyTooLarge, NotAFeed
-from tracker.http import Fetcher
+from tracker.web._net import CheckedBackend, PinnedTransport
+from tracker.web.http import Fetcher
 
 from .conftest import START, make_settings
-from .httpserver import LocalServer, reply, stream
+from .support.httpserver import LocalServer, reply, stream
 from .test_ssrf import StubResolver
 
 PUBLIC_IP = "93.184.216.34"  # stands for a public site; the guard maps it to the local server

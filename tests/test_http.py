@@ -29,9 +29,9 @@ from tracker.errors import (
     TooManyRedirects,
     TransientHTTPError,
 )
-from tracker.http import Fetcher, parse_retry_after
+from tracker.web.http import Fetcher, parse_retry_after
 
-from .httpserver import Hit, LocalServer, reply, send, stream
+from .support.httpserver import Hit, LocalServer, reply, send, stream
 
 T = TypeVar("T")
 MiB = 1024 * 1024

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.linking_story import BRIDGE, LIBRARY, ORIGINAL, OWN, PARAPHRASE
+from tests.support.linking_story import BRIDGE, LIBRARY, ORIGINAL, OWN, PARAPHRASE
 from tracker.linking.align import align, align_texts
 from tracker.linking.fingerprint import word_sequence
 

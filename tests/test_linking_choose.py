@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from tests.linking_story import (
+from tests.support.linking_story import (
     ADDED,
     BRIDGE,
     COURIER,

@@ -16,17 +16,17 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.conftest import START
-from tracker.claims.api import Claims
-from tracker.claims.stage import ClaimsStage
+from tracker.api.claims import Claims
 from tracker.clock import ManualClock
 from tracker.config import LinkSettings
 from tracker.demo.corpus import load_corpus
 from tracker.domain import Extracted, Link
-from tracker.linking.queries import sources_of
-from tracker.linking.stage import LinkingStage
+from tracker.domain.crawl import StoredPage
+from tracker.pipeline.claims_stage import ClaimsStage
+from tracker.pipeline.linking_stage import LinkingStage
+from tracker.queries.links import sources_of
 from tracker.store import Store, make_engine, upgrade
 from tracker.store.link_repo import LinkRepo
-from tracker.store.records import StoredPage
 
 CORPUS = load_corpus()
 CLAIM = CORPUS.claim("ai-code").text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.linking_story import COURIER, LEDGER, OUTLETS, WIRE
+from tests.support.linking_story import COURIER, LEDGER, OUTLETS, WIRE
 from tracker.domain import Outlet
 from tracker.linking.credits import find_credits
 

@@ -17,8 +17,8 @@ from tracker.demo.corpus import DemoArticle, load_corpus
 from tracker.demo.run import DemoSummary, crawl_demo_week, demo_settings
 from tracker.domain import EdgeKind, Stance
 from tracker.linking.paraphrase import LexicalMatcher, paraphrase_score, sentences_of
-from tracker.linking.queries import copies_of, sources_of
-from tracker.linking.stage import LinkingStage
+from tracker.pipeline.linking_stage import LinkingStage
+from tracker.queries.links import copies_of, sources_of
 from tracker.store.link_repo import LinkRepo
 from tracker.urls import canonical_url
 

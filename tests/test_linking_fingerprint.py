@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.linking_story import BRIDGE, FOOTER, LIBRARY, ORIGINAL, OWN, PARAPHRASE, WATER
+from tests.support.linking_story import BRIDGE, FOOTER, LIBRARY, ORIGINAL, OWN, PARAPHRASE, WATER
 from tracker.config import LinkSettings
 from tracker.errors import BadInput
 from tracker.linking.align import align_texts

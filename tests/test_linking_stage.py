@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.conftest import START
-from tests.linking_story import (
+from tests.support.linking_story import (
     BRIDGE,
     FOOTER,
     INDEPENDENT,
@@ -23,12 +23,12 @@ from tests.linking_story import (
 )
 from tracker.config import LinkSettings
 from tracker.domain import EdgeKind, Extracted, Link
+from tracker.domain.crawl import StoredPage
 from tracker.linking.fingerprint import fingerprint
-from tracker.linking.queries import copies_of, sources_of
-from tracker.linking.stage import LinkingStage
+from tracker.pipeline.linking_stage import LinkingStage
+from tracker.queries.links import copies_of, sources_of
 from tracker.store import Store, make_engine, upgrade
 from tracker.store.link_repo import LinkRepo, LinkTarget
-from tracker.store.records import StoredPage
 
 SETTINGS = LinkSettings()
 LEDGER = "https://ledger.example/news/bridge"

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.cli_run import run_cli
 from tests.conftest import fresh_postgres_database, make_settings
+from tests.support.cli_run import run_cli
 from tracker.api import Tracker
 from tracker.config import QueueSettings, Settings
 from tracker.demo.corpus import load_corpus

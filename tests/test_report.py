@@ -10,12 +10,20 @@ from dataclasses import replace
 import lxml.html
 import pytest
 
-from tracker.domain import UptakeKind
-from tracker.graph import outlet_rows, summarise
-from tracker.report import content_security_policy, render_report, safe_href
-from tracker.story import ClaimStory
+from tracker.domain import Edge, EdgeKind, UptakeKind
+from tracker.domain.story import ClaimStory
+from tracker.export.graph import outlet_rows, summarise
+from tracker.export.report import content_security_policy, render_report, safe_href
+from tracker.export.timeline import (
+    CORRECTION_COLOURS,
+    DENSE_LANES,
+    EDGE_STYLES,
+    STANCE_COLOURS,
+    UNKNOWN_COLOUR,
+    UPTAKE_COLOURS,
+    duration_text,
+)
 from tracker.testing.stories import demo_like_story, generated_story
-from tracker.timeline import DENSE_LANES, duration_text
 
 HOSTILE = "</script><script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'
@@ -111,6 +119,125 @@ def test_evidence_shows_passages_side_by_side_the_credit_phrase_and_the_link(
     assert linked.evidence["href"] in [a.get("href") for a in block.xpath(".//a")]
 
 
+def with_evidence(
+    story: ClaimStory, kind: EdgeKind, evidence: dict[str, object]
+) -> tuple[Edge, tuple[Edge, ...]]:
+    """The story's first edge of `kind` given `evidence`, and the story's edges with it."""
+    old = next(e for e in story.edges if e.kind is kind)
+    new = replace(old, evidence=evidence)
+    return new, tuple(new if e is old else e for e in story.edges)
+
+
+def sentence_span(text: str, index: int) -> tuple[int, int]:
+    """Where the `index`-th sentence (ended by ". ") of `text` starts and ends."""
+    start = 0
+    for _ in range(index):
+        start = text.index(". ", start) + 2
+    return start, text.index(".", start) + 1
+
+
+def test_paraphrase_evidence_shows_the_stored_sentence_pairs(story: ClaimStory) -> None:
+    by_id = {a.id: a for a in story.articles}
+    edge = next(e for e in story.edges if e.kind is EdgeKind.PARAPHRASES)
+    source, target = by_id[edge.source_id].text, by_id[edge.target_id].text
+    spans = [(sentence_span(source, i), sentence_span(target, i + 1)) for i in range(4)]
+    pairs = [
+        {"source_start": s0, "source_end": s1, "target_start": t0, "target_end": t1,
+         "similarity": 0.8}
+        for (s0, s1), (t0, t1) in spans
+    ]  # fmt: skip
+    edges = [replace(e, evidence={"paraphrase": {"score": 0.7, "pairs": pairs}}) if e == edge
+             else e for e in story.edges]  # fmt: skip
+    doc = tree(render_report(replace(story, edges=tuple(edges))))
+    block = doc.get_element_by_id(f"edge-{edge.source_id}-{edge.target_id}-paraphrases")
+    shown = [
+        [figure.text_content() for figure in side.xpath("figure")]
+        for side in classed(block, "div", "pair")
+    ]
+    assert len(shown) == 3 and "1 more sentence pairs" in block.text_content()
+    for (said, repeated), ((s0, s1), (t0, t1)) in zip(shown, spans, strict=False):
+        assert said.endswith(source[s0:s1]) and repeated.endswith(target[t0:t1])
+    # Claim-based paraphrase edges keep the two claim sentences themselves.
+    claims = [{"source": {"text": "The source said so."}, "target": {"text": "It was said."}}]
+    edges = [replace(e, evidence={"claims": claims}) if e == edge else e for e in story.edges]
+    doc = tree(render_report(replace(story, edges=tuple(edges))))
+    block = doc.get_element_by_id(f"edge-{edge.source_id}-{edge.target_id}-paraphrases")
+    figures = block.xpath(".//div[contains(@class, 'pair')]/figure")
+    texts = [f.text_content().removeprefix(f.xpath("figcaption")[0].text) for f in figures]
+    assert texts == ["The source said so.", "It was said."]
+
+
+def test_each_edge_shows_one_number_and_says_what_it_means(page: str) -> None:
+    doc = tree(page)
+    note = doc.xpath("//section[@id='evidence']/p[@class='note']")[0].text_content()
+    assert "strength of its evidence" in note and "0–100%" in note
+    for block in classed(doc, "details", "edge"):
+        summary = block.xpath("summary")[0].text_content()
+        assert len(re.findall(r"\d+%", summary)) == 1 and "evidence strength" in summary
+        text = block.text_content().lower()
+        assert "score" not in text and "similarity" not in text
+
+
+def test_passages_are_cut_on_word_boundaries(story: ClaimStory) -> None:
+    words = [f"w{i:04d}" for i in range(800)]
+    text = " ".join(words)
+    start = text.index("w0300")
+    end = text.index("w0500") + 5  # a marked passage longer than the page shows whole
+    passage = {"source_start": start, "source_end": end, "target_start": start,
+               "target_end": end, "text": text[start:end]}  # fmt: skip
+    edge, edges = with_evidence(story, EdgeKind.COPIES, {"passages": [passage], "share": 0.4})
+    articles = tuple(
+        replace(a, text=text) if a.id in (edge.source_id, edge.target_id) else a
+        for a in story.articles
+    )
+    doc = tree(render_report(replace(story, articles=articles, edges=edges)))
+    block = doc.get_element_by_id(f"edge-{edge.source_id}-{edge.target_id}-copies")
+    figure = block.xpath(".//div[@class='side']/figure")[0]
+    shown = figure.text_content().removeprefix(figure.xpath("figcaption")[0].text_content())
+    tokens = shown.split()
+    assert tokens[0] == "…" and tokens[-1] == "…" and "…" in tokens[1:-1]  # context, cut passage
+    assert all(token in words for token in tokens if token != "…"), tokens
+    assert len(shown) < len(text) // 2
+
+
+def contrast_on_white(colour: str) -> float:
+    """WCAG 2 contrast ratio of `colour` (#rgb or #rrggbb) against white."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+# Backgrounds and grid lines: not marks that carry data.
+BACKGROUNDS = {"none", "#fff", "#ffffff", "#f6f7f9", "#e3e3e3", "#ccc"}
+
+
+def test_every_colour_of_the_palette_has_3_to_1_contrast_on_white(page: str) -> None:
+    assert contrast_on_white("#ffffff") == pytest.approx(1.0)
+    assert contrast_on_white("#000") == pytest.approx(21.0)
+    assert contrast_on_white("#E69F00") < 3  # the light Okabe-Ito orange would fail
+    palette = {
+        UNKNOWN_COLOUR,
+        *STANCE_COLOURS.values(),
+        *UPTAKE_COLOURS.values(),
+        *CORRECTION_COLOURS.values(),
+        *(colour for colour, _ in EDGE_STYLES.values()),
+    }
+    doc = tree(page)
+    for part in ("timeline-lanes", "timeline-axis", "legend", "outlets"):
+        for element in doc.get_element_by_id(part).iter():
+            for name in ("fill", "stroke"):
+                value = element.get(name)
+                if value and value.lower() not in BACKGROUNDS:
+                    palette.add(value)
+    ratios = {colour: round(contrast_on_white(colour), 2) for colour in palette}
+    assert len(ratios) >= 12
+    assert all(ratio >= 3.0 for ratio in ratios.values()), ratios
+
+
 def test_late_repeats_are_listed(story: ClaimStory, page: str) -> None:
     doc = tree(page)
     rows = doc.xpath("//table[@id='late-repeats']/tbody/tr")
@@ -198,7 +325,8 @@ def test_a_story_of_300_outlets_stays_readable() -> None:
     # Dense: no inline uptake labels (tooltips instead), evidence collapsed, chain elided.
     assert classed(lanes_of(doc), "text", "uptake-label") == []
     assert all(d.get("open") is None for d in classed(doc, "details", "edge"))
-    assert all(len(t.text or "") <= 32 for t in classed(lanes_of(doc), "text", "lane-label"))
+    names = classed(doc, "li", "lane-name")
+    assert len(names) == 300 and all(len(name.text or "") <= 32 for name in names)
     chain = next(
         li for li in doc.xpath("//ul[@id='figures']/li") if "longest chain" in li.text_content()
     )

@@ -1,10 +1,10 @@
 """The report in a real browser: headless Chromium renders it with no errors and no requests.
 
-Chromium is driven over the DevTools protocol (tests/chromium.py), which reports every request
-the page attempts and every console message, exception and log entry (a Content-Security-
-Policy violation is a log error). Screenshots go to test-artifacts/ and their paths are printed.
-Skipped where Chromium is absent, except in CI (CI set), where that is a failure: .ci/run
-installs Debian's chromium package.
+Chromium is driven over the DevTools protocol (tests/support/chromium.py), which reports every
+request the page attempts and every console message, exception and log entry (a
+Content-Security-Policy violation is a log error). Screenshots go to test-artifacts/ and
+their paths are printed. Skipped where Chromium is absent, except in CI (CI set), where
+that is a failure: .ci/run installs Debian's chromium package.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.chromium import Chromium, PageLog, find_chromium
-from tracker.export import write_report
-from tracker.report import render_report
-from tracker.story import ClaimStory
+from tests.support.chromium import Chromium, PageLog, find_chromium
+from tracker.domain.story import ClaimStory
+from tracker.export.files import write_report
+from tracker.export.report import render_report
 from tracker.testing.stories import demo_like_story, generated_story
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 WIDTH, HEIGHT = 1400, 1000
+PHONE = 390
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +39,12 @@ def browser() -> Iterator[Chromium]:
         yield chromium
 
 
-def load(browser: Chromium, story: ClaimStory, folder: Path) -> tuple[str, PageLog]:
+def load(
+    browser: Chromium, story: ClaimStory, folder: Path, width: int = WIDTH
+) -> tuple[str, PageLog]:
     path = write_report(render_report(story), Path("report.html"), root=folder)
     url = path.as_uri()
-    return url, browser.open(url, width=WIDTH, height=HEIGHT)
+    return url, browser.open(url, width=width, height=HEIGHT)
 
 
 def assert_clean(url: str, log: PageLog) -> None:
@@ -140,6 +143,71 @@ def test_the_filter_hides_table_rows_and_dims_lanes(browser: Chromium, tmp_path:
         })()"""
     )
     assert late == ["Driftwood Dispatch"]
+
+
+@pytest.mark.parametrize("outlets", [0, 300])
+def test_a_phone_wide_page_does_not_scroll_sideways(
+    browser: Chromium, tmp_path: Path, capsys: pytest.CaptureFixture[str], outlets: int
+) -> None:
+    """At 390 px the page is no wider than the screen; the tables and the lanes scroll in their
+    own boxes, and the timeline still shows a usable width of plot beside the outlet names."""
+    story = generated_story(outlets, seed=7) if outlets else demo_like_story()
+    url, log = load(browser, story, tmp_path, width=PHONE)
+    assert_clean(url, log)
+    widths = browser.evaluate(
+        "[document.documentElement.scrollWidth, document.body.scrollWidth, innerWidth]"
+    )
+    assert widths[0] <= widths[2] == PHONE and widths[1] <= PHONE, widths
+    boxes = browser.evaluate(
+        """['#outlet-filter', '#outlet-show', '.timeline-scroll', '#evidence', '#figures']
+            .map(s => document.querySelector(s).getBoundingClientRect())
+            .map(r => [r.left, r.right])"""
+    )
+    assert all(left >= 0 and right <= PHONE for left, right in boxes), boxes
+    plot = browser.evaluate(
+        """(() => {
+            const box = document.querySelector('.timeline-scroll').getBoundingClientRect();
+            const names = document.querySelector('.lane-names').getBoundingClientRect();
+            return box.right - names.right;
+        })()"""
+    )
+    assert plot >= 200  # px of the time axis beside the sticky outlet names
+    path = browser.screenshot(ARTIFACTS / f"report-phone-{outlets or 'demo'}.png", height=1600)
+    with capsys.disabled():
+        print(f"\n  screenshot (phone, {outlets or 'demo'}): {path}")
+
+
+def test_timeline_dots_are_reachable_by_keyboard(browser: Chromium, tmp_path: Path) -> None:
+    story = demo_like_story()
+    url, log = load(browser, story, tmp_path)
+    assert_clean(url, log)
+    focusable = browser.evaluate(
+        "[...document.querySelectorAll('#timeline-lanes circle.repeat')]"
+        ".filter(c => c.tabIndex === 0).length"
+    )
+    assert focusable == len(story.articles)
+    # From the last filter control, Tab goes on into the timeline, as a keyboard user would.
+    browser.evaluate("document.getElementById('outlet-show').focus()")
+    for _ in range(3):  # Chromium may stop on the lanes' own box first
+        browser.press_key("Tab")
+        if browser.evaluate("document.activeElement.matches('circle.repeat')"):
+            break
+    state = browser.evaluate(
+        """(() => {
+            const dot = document.activeElement;
+            return [dot.matches('circle.repeat'), dot.getAttribute('aria-label'),
+                    document.getElementById('timeline-detail').textContent,
+                    document.getElementById('timeline-lanes').classList.contains('faded'),
+                    document.querySelectorAll('#timeline-lanes .edge.focus').length];
+        })()"""
+    )
+    assert state[0] is True, "Tab did not reach a timeline dot"
+    first = min(story.articles, key=lambda a: (a.first_seen, a.id))
+    assert state[2] == state[1] and state[2].startswith(f"{first.outlet}; ")
+    assert state[3] is True and state[4] >= 1  # its edges stand out, as on hover
+    browser.press_key("Tab")
+    moved = browser.evaluate("document.getElementById('timeline-detail').textContent")
+    assert moved and moved != state[2]
 
 
 def test_hostile_titles_do_not_run(browser: Chromium, tmp_path: Path) -> None:

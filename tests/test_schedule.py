@@ -13,7 +13,7 @@ from tracker.api import Tracker
 from tracker.clock import ManualClock
 
 from .conftest import make_settings
-from .httpserver import LocalServer, reply
+from .support.httpserver import LocalServer, reply
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>
 <item><title>One</title><link>http://127.0.0.1/one</link></item></channel></rss>"""

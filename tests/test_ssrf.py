@@ -12,9 +12,9 @@ import pytest
 
 from tracker.config import HttpSettings
 from tracker.errors import BadInput, TransientHTTPError, UnsafeURL
-from tracker.http import Fetcher, check_url, is_public_address
+from tracker.web.http import Fetcher, check_url, is_public_address
 
-from .httpserver import LocalServer, reply, send
+from .support.httpserver import LocalServer, reply, send
 
 PUBLIC_IP = "93.184.216.34"  # stands for a public site; the test backend maps it to the server
 

@@ -9,15 +9,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from tracker.claims.fulltext import is_full_text_object
 from tracker.clock import ManualClock
 from tracker.domain import Extracted, Link
+from tracker.domain.crawl import NewEntry, StoredPage
 from tracker.errors import NotFound
 from tracker.store import FeedPoll, Store, current_revision, head_revision, make_engine, upgrade
 from tracker.store.db import downgrade
 from tracker.store.foreign import include_object
+from tracker.store.fulltext import is_full_text_object
 from tracker.store.models import Base
-from tracker.store.records import NewEntry, StoredPage
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from tracker.api import Tracker
 from tracker.demo.corpus import load_corpus
 from tracker.demo.run import DemoSummary, crawl_demo_week, demo_settings
 from tracker.errors import NotFound
-from tracker.export import write_story_files
-from tracker.graph import build_claim_graph
-from tracker.queries_story import story_for
+from tracker.export.files import write_story_files
+from tracker.export.graph import build_claim_graph
+from tracker.queries.story import story_for
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_the_files_of_the_stored_story_are_written(week: DemoSummary, tmp_path: 
 def test_every_graph_file_of_the_stored_story_reads_back(
     week: DemoSummary, tmp_path: Path, fmt: str
 ) -> None:
-    from tracker.export import GraphFormat, write_graph
+    from tracker.export.files import GraphFormat, write_graph
 
     from .test_export import read_back
 

@@ -14,7 +14,7 @@ So every other candidate is compared document to document with each seed:
   over the whole stored corpus (`DocumentFrequencies`, kept by the claims stage); a rarity taken
   only from the candidates of one claim was clearly worse (precision 0.72 at recall 0.88);
 - a cosine over name-like stems only (capitalised words that do not open a sentence, and
-  numbers: `tracker.linking.terms`), weighted the same way.
+  numbers: `tracker.text.terms`), weighted the same way.
 
 A candidate is taken when, against its best seed, both reach their minimum, and its words cover
 a share of the claim's own concepts (as a bag over the whole article): two claims of one story
@@ -32,8 +32,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tracker.claims.match import DEFAULT_THRESHOLD
-from tracker.linking.terms import TermStats
+from tracker.domain import MENTION_THRESHOLD
+from tracker.text.terms import TermStats
 
 __all__ = [
     "CLAIM_BAG_MIN",
@@ -73,7 +73,7 @@ def is_event_level(score: float) -> bool:
     Such a mention's sentence is the article's best match for the claim, and its score is that
     sentence's own match score, which is below the matcher's threshold by construction.
     """
-    return score < DEFAULT_THRESHOLD
+    return score < MENTION_THRESHOLD
 
 
 @dataclass(frozen=True, slots=True)

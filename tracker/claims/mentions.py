@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tracker.claims.events import DocumentFrequencies, expand
 from tracker.claims.match import DEFAULT_THRESHOLD, ClaimContext, LexicalMatcher, Matcher
-from tracker.claims.sentences import Sentence, split_sentences
 from tracker.claims.stance import StanceResult, stance_of
 from tracker.domain import Claim, Mention, VersionRef
-from tracker.linking.terms import TermStats, term_stats
+from tracker.text.sentences import Sentence, split_sentences
+from tracker.text.terms import TermStats, term_stats
 
 __all__ = [
     "FoundSentence",
@@ -164,14 +164,14 @@ def event_mentions(
     claim: Claim,
     seeds: Sequence[VersionRef],
     candidates: Sequence[VersionRef],
-    frequencies: Callable[[Sequence[str]], DocumentFrequencies],
+    frequencies: Callable[[Sequence[str]], tuple[Mapping[str, int], int]],
     *,
     lexical: LexicalMatcher | None = None,
 ) -> tuple[Mention, ...]:
     """Mentions for the `candidates` that report the same event as the `seeds` (see events).
 
-    `seeds` are versions that carry the claim in a sentence; `frequencies` looks up the stored
-    document frequencies of the stems it is given.
+    `seeds` are versions that carry the claim in a sentence; `frequencies` looks up, for the
+    stems it is given, in how many stored articles each occurs, and how many articles there are.
     """
     if not seeds or not candidates:
         return ()
@@ -182,7 +182,8 @@ def event_mentions(
     stems = set(claim_stats.counts)
     for item in (*seed_stats, *stats.values()):
         stems.update(item.counts)
-    found = expand(claim_stats, seed_stats, stats, frequencies(sorted(stems)))
+    docs, total = frequencies(sorted(stems))
+    found = expand(claim_stats, seed_stats, stats, DocumentFrequencies(docs, total))
     out: list[Mention] = []
     for version_id in sorted(found):
         mention = best_sentence(claim, by_id[version_id], lexical=lexical)

@@ -23,9 +23,9 @@ from enum import StrEnum
 
 from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, Matcher, overlap
 from tracker.claims.mentions import FoundSentence, find_in_sentences
-from tracker.claims.sentences import Sentence, paragraphs, split_sentences
-from tracker.claims.text import STOP_WORDS, tokenize
 from tracker.domain import Claim, Correction, Stance, Uptake, UptakeKind, VersionRef
+from tracker.text.sentences import Sentence, paragraphs, split_sentences
+from tracker.text.words import STOP_WORDS, tokenize
 
 __all__ = [
     "ChangeKind",

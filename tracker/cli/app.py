@@ -15,9 +15,9 @@ from tracker import __version__
 from tracker.api import Tracker
 from tracker.clock import Clock, ManualClock, SystemClock
 from tracker.config import Settings, load_settings
+from tracker.domain.crawl import FeedInfo, RunInfo
 from tracker.errors import BadInput
-from tracker.pipeline import RunReport
-from tracker.store.records import FeedInfo, RunInfo
+from tracker.pipeline.crawl import RunReport
 
 from .render import echo, err, print_json, print_table, progress_bar
 

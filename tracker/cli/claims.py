@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -11,22 +10,25 @@ from typing import Annotated, Any
 
 import typer
 
-from tracker.claims.api import Claims
-from tracker.claims.queries import (
+from tracker.api.claims import Claims
+from tracker.claims.suggest import Suggestion
+from tracker.cli.render import echo, err, print_json, print_table
+from tracker.domain import CorrectionKind
+from tracker.errors import BadInput
+from tracker.export import csv_rows
+from tracker.queries.claims import (
     MAX_FREE_CANDIDATES,
     OutletUptake,
     Repeat,
     TimelineEvent,
     WhoRepeated,
 )
-from tracker.claims.suggest import Suggestion
-from tracker.cli.render import echo, err, print_json, print_table, to_plain
-from tracker.domain import CorrectionKind
-from tracker.errors import BadInput
 
 from .app import JsonOpt, app, open_tracker, parse_moment
 
 __all__ = ["claims_app", "csv_cell", "repeat_table", "write_csv"]
+
+csv_cell = csv_rows.csv_cell  # one CSV dialect for the whole tool (tracker/export/csv_rows.py)
 
 claims_app = typer.Typer(
     help="Claims: statements tracked across outlets, and their corrections.",
@@ -41,7 +43,6 @@ OutletOpt = Annotated[
     str | None, typer.Option("--outlet", help="Only this outlet (its name or domain).")
 ]
 SlugArg = Annotated[str, typer.Argument(help="The claim's slug, e.g. ai-code.")]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @contextmanager
@@ -69,22 +70,9 @@ def _window(since: str | None, until: str | None) -> tuple[datetime | None, date
     return start, end
 
 
-def csv_cell(value: Any) -> Any:
-    """A value as a CSV cell; text that a spreadsheet would run as a formula gets a quote first."""
-    plain = to_plain(value)
-    if plain is None:
-        return ""
-    if isinstance(plain, str) and plain.startswith(_FORMULA_START):
-        return "'" + plain
-    return plain
-
-
 def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
-    """Rows as CSV on stdout, one header line first."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([csv_cell(row.get(column)) for column in columns])
+    """Rows as CSV on stdout, one header line first, in the dialect of every CSV the tool writes."""
+    csv_rows.write_csv(sys.stdout, rows, columns)
 
 
 def _hours(seconds: float | None) -> str:

@@ -11,8 +11,8 @@ from tracker.api import Tracker
 from tracker.cli.claims import repeat_table
 from tracker.cli.render import echo, err, print_json, print_table
 from tracker.demo.run import crawl_demo_week, demo_settings
-from tracker.export import write_story_files
-from tracker.queries_story import story_for
+from tracker.export.files import write_story_files
+from tracker.queries.story import story_for
 
 from .app import JsonOpt, _state, app
 

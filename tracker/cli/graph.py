@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from tracker import queries_story
 from tracker.cli.render import echo
-from tracker.export import GraphFormat, write_graph, write_report
-from tracker.graph import build_claim_graph, build_outlet_graph, summarise
-from tracker.report import render_report
-from tracker.timeline import duration_text
+from tracker.export.files import GraphFormat, write_graph, write_report
+from tracker.export.graph import build_claim_graph, build_outlet_graph, summarise
+from tracker.export.report import render_report
+from tracker.export.timeline import duration_text
+from tracker.queries import story as queries_story
 
 from .app import app, open_tracker
 
@@ -50,7 +50,7 @@ def graph(
     level: Annotated[Level, typer.Option(help="Articles, or outlets.")] = Level.CLAIM,
     out_dir: OutDirOpt = Path("."),
 ) -> None:
-    """Write the provenance graph of a claim (GEXF, GraphML, Cytoscape, JSON, CSV, JSONL)."""
+    """Write the provenance graph of a claim (GEXF, GraphML, Cytoscape, JSON, D3, CSV, JSONL)."""
     with open_tracker(ctx) as tracker:
         story = queries_story.story_for(tracker, slug)
     built = build_claim_graph(story) if level is Level.CLAIM else build_outlet_graph(story)

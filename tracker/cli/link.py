@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from tracker.cli.render import echo, print_json, print_table
-from tracker.linking.queries import Hop, copies_of, sources_of
-from tracker.linking.stage import LinkingStage
+from tracker.pipeline.linking_stage import LinkingStage
+from tracker.queries.links import Hop, copies_of, sources_of
 from tracker.store.lock import crawl_lock
 
 from .app import JsonOpt, app, open_tracker

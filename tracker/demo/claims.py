@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tracker.claims.api import Claims
-from tracker.claims.queries import WhoRepeated
+from tracker.api.claims import Claims
 from tracker.clock import ManualClock
 from tracker.demo.corpus import Corpus, DemoCorrection
 from tracker.demo.web import DemoWeb
+from tracker.queries.claims import WhoRepeated
 
 __all__ = ["answers", "register_claims", "register_corrections_due"]
 

@@ -8,16 +8,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from tracker.api import Tracker
-from tracker.claims.api import Claims
-from tracker.claims.queries import WhoRepeated
+from tracker.api.claims import Claims
 from tracker.clock import ManualClock
 from tracker.config import Settings, load_settings
 from tracker.demo.claims import answers, register_claims, register_corrections_due
 from tracker.demo.corpus import Corpus, load_corpus
 from tracker.demo.web import demo_resolver, serve_demo
-from tracker.linking.queries import Take, takes
-from tracker.pipeline import RunReport
-from tracker.store.records import ArticleInfo
+from tracker.domain.crawl import ArticleInfo
+from tracker.pipeline.crawl import RunReport
+from tracker.queries.claims import WhoRepeated
+from tracker.queries.links import Take, takes
 
 __all__ = ["DemoSummary", "crawl_demo_week", "demo_settings"]
 

@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tracker.claims.sentences import Sentence
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Outlet
 from tracker.linking.align import Alignment, align
@@ -24,6 +23,7 @@ from tracker.linking.paraphrase import (
     paraphrase_score,
     terms_similarity,
 )
+from tracker.text.sentences import Sentence
 
 __all__ = ["Candidate", "Comparison", "Prepared", "compare", "prepare"]
 

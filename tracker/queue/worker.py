@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from tracker.api import Tracker
 from tracker.errors import BadInput
-from tracker.pipeline import Crawler
+from tracker.pipeline.crawl import Crawler
 from tracker.queue._procrastinate import JobQueue, ensure_schema
 from tracker.queue.jobs import STAGES_KEY, JobKind, QueueCounts
 from tracker.store import make_engine

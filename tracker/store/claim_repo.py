@@ -1,7 +1,7 @@
 """The claims repository: one method per use case, each its own short transaction.
 
 SQLite and PostgreSQL alike; user text only ever travels as bound parameters. The full-text
-lookups go through `tracker.claims.fulltext`, the one place that knows each backend's index.
+lookups go through `tracker.store.fulltext`, the one place that knows each backend's index.
 """
 
 from __future__ import annotations
@@ -17,10 +17,15 @@ from sqlalchemy import CursorResult, Engine, Result, and_, delete, func, insert,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.claims.events import DocumentFrequencies
-from tracker.claims.fulltext import Concept, full_text_for
-from tracker.claims.match import DEFAULT_THRESHOLD
-from tracker.domain import ArticleState, CorrectionKind, Link, Mention, Stance, VersionRef
+from tracker.domain import (
+    MENTION_THRESHOLD,
+    ArticleState,
+    CorrectionKind,
+    Link,
+    Mention,
+    Stance,
+    VersionRef,
+)
 from tracker.errors import BadInput, NotFound
 from tracker.store import models as m
 from tracker.store.claim_tables import (
@@ -31,6 +36,7 @@ from tracker.store.claim_tables import (
     UptakeRow,
 )
 from tracker.store.db import transaction
+from tracker.store.fulltext import Concept, full_text_for
 from tracker.store.link_tables import EdgeRow
 from tracker.store.term_df import count_new_versions, document_frequencies
 from tracker.urls import canonical_url
@@ -309,8 +315,8 @@ class ClaimRepo:
         count_new_versions(self.engine, upto)
         return added
 
-    def document_frequencies(self, stems: Sequence[str]) -> DocumentFrequencies:
-        """How many stored articles carry each of `stems`, and how many are counted."""
+    def document_frequencies(self, stems: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many stored articles carry each of `stems` (absent: none), and how many there are."""
         return document_frequencies(self.engine, stems)
 
     def candidate_versions(
@@ -401,7 +407,7 @@ class ClaimRepo:
             first = func.min(MentionRow.version_id)
             query = (
                 select(first)
-                .where(MentionRow.claim_id == claim_id, MentionRow.score >= DEFAULT_THRESHOLD)
+                .where(MentionRow.claim_id == claim_id, MentionRow.score >= MENTION_THRESHOLD)
                 .group_by(MentionRow.article_id)
                 .order_by(first)
                 .limit(limit)
@@ -415,7 +421,7 @@ class ClaimRepo:
             for chunk in _chunks(sorted(set(article_ids))):
                 query = select(MentionRow.article_id).where(
                     MentionRow.claim_id == claim_id,
-                    MentionRow.score >= DEFAULT_THRESHOLD,
+                    MentionRow.score >= MENTION_THRESHOLD,
                     MentionRow.article_id.in_(chunk),
                 )
                 out.update(s.scalars(query))

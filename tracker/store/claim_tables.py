@@ -2,7 +2,7 @@
 
 The full-text index (SQLite FTS5 table `versions_fts`, PostgreSQL expression index
 `ix_versions_fts`) is created by the migration and kept out of these models on purpose: neither
-backend's reflection describes it the way SQLAlchemy would, so `tracker.claims.fulltext` owns it.
+backend's reflection describes it the way SQLAlchemy would, so `tracker.store.fulltext` owns it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.claims.fulltext import is_full_text_object
+from tracker.store.fulltext import is_full_text_object
 
 __all__ = ["include_object", "is_foreign_object"]
 

@@ -20,8 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.claims.match import DEFAULT_THRESHOLD
-from tracker.domain import ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
+from tracker.domain import MENTION_THRESHOLD, ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
 from tracker.errors import BadInput
 from tracker.store import models as m
 from tracker.store.claim_tables import ClaimRow, MentionRow
@@ -442,7 +441,7 @@ class LinkRepo:
             .where(
                 where,
                 MentionRow.stance.in_(_CARRYING),
-                MentionRow.score >= DEFAULT_THRESHOLD,
+                MentionRow.score >= MENTION_THRESHOLD,
             )
             .order_by(MentionRow.version_id, MentionRow.start, MentionRow.claim_id)
         )

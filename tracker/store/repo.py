@@ -13,10 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.domain import ArticleState, FeedState, Link
-from tracker.errors import BadInput, NotFound
-from tracker.store import models as m
-from tracker.store.db import transaction
-from tracker.store.records import (
+from tracker.domain.crawl import (
     ArticleInfo,
     FeedInfo,
     NewArticle,
@@ -28,6 +25,9 @@ from tracker.store.records import (
     StoredPage,
     VersionInfo,
 )
+from tracker.errors import BadInput, NotFound
+from tracker.store import models as m
+from tracker.store.db import transaction
 from tracker.urls import canonical_url, outlet_domain
 
 __all__ = ["Store", "next_check_time"]

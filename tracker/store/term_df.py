@@ -4,7 +4,7 @@ Same-event expansion (`tracker.claims.events`) weighs words by how rare they are
 store: a rarity taken from one claim's candidates only was clearly worse. The full-text indexes
 cannot give it on both backends without scanning (PostgreSQL's `ts_stat` reads every row) and
 stem differently from the claims analyser, so the claims stage counts its own: each article
-once, by its first version (title and text, `tracker.linking.terms` stems), one upsert per batch.
+once, by its first version (title and text, `tracker.text.terms` stems), one upsert per batch.
 
 A stage mark says up to which version id the counting went and is moved with a compare-and-set
 in the same transaction as the counts, so two stage runs at once cannot count a batch twice (the
@@ -21,10 +21,9 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from tracker.claims.events import DocumentFrequencies
-from tracker.linking.terms import term_stats
 from tracker.store.claim_tables import StageMarkRow, TermDfRow
 from tracker.store.db import transaction
+from tracker.text.terms import term_stats
 
 __all__ = ["COUNTED_MARK", "DOCUMENTS_MARK", "count_new_versions", "document_frequencies"]
 
@@ -105,7 +104,7 @@ def _count_batch(s: Session, start: int, end: int) -> int:
     return articles
 
 
-def document_frequencies(engine: Engine, stems: Sequence[str]) -> DocumentFrequencies:
+def document_frequencies(engine: Engine, stems: Sequence[str]) -> tuple[dict[str, int], int]:
     """The stored counts of these stems (absent: 0) and the number of articles counted."""
     wanted = sorted({s for s in stems if len(s) <= MAX_TERM_CHARS})
     docs: dict[str, int] = {}
@@ -117,4 +116,4 @@ def document_frequencies(engine: Engine, stems: Sequence[str]) -> DocumentFreque
                 select(TermDfRow.term, TermDfRow.docs).where(TermDfRow.term.in_(chunk))
             )
             docs.update({str(term): int(n) for term, n in rows})
-    return DocumentFrequencies(docs, total)
+    return docs, total

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 from tracker.demo.corpus import Corpus, DemoArticle, load_corpus
 from tracker.domain import Claim, Correction, CorrectionKind, Edge, EdgeKind, Stance, UptakeKind
+from tracker.domain.story import ClaimStory, StanceAt, StoryArticle, main_stance
 from tracker.linking.align import align_texts
 from tracker.linking.credits import find_credits
-from tracker.story import ClaimStory, StanceAt, StoryArticle, main_stance
 
 __all__ = ["demo_like_story", "generated_story"]
 

@@ -1,0 +1,1 @@
+"""Helpers for the tests: local servers, CLI runs, stored rows."""

@@ -1,0 +1,312 @@
+"""The library API: what the CLI calls, and what a notebook can call just as well."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from tracker.clock import Clock, SystemClock
+from tracker.config import Settings
+from tracker.domain import OpmlFeed, ParsedFeed
+from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
+from tracker.errors import BadInput, NotAFeed, TrackerError
+from tracker.pipeline.crawl import Crawler, Progress, RunReport
+from tracker.pipeline.extraction_pool import ExtractionPool
+from tracker.pipeline.stages import Stage, default_stages
+from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
+from tracker.store.lock import crawl_lock
+from tracker.urls import outlet_domain, parse_http_url
+from tracker.web.feeds import parse_feed, parse_opml, write_opml
+from tracker.web.http import Fetcher, Resolver, SharedTurns
+
+__all__ = ["ImportReport", "Status", "Tracker"]
+
+MAX_OPML_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an OPML import did."""
+
+    added: tuple[str, ...]
+    already: tuple[str, ...]
+    refused: tuple[tuple[str, str], ...]  # url, reason
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Feed health and the last runs."""
+
+    feeds: tuple[FeedInfo, ...]
+    runs: tuple[RunInfo, ...]
+    counts: dict[str, int]
+
+
+class Tracker:
+    """One database, one configuration, one clock: everything the tracker does."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        resolver: Resolver | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        migrate: bool = True,
+        stages: Sequence[Stage] | None = None,
+    ) -> None:
+        self.settings = settings
+        # The post-crawl stages (linking, claims); None = the default ones.
+        self.stages = tuple(default_stages(settings) if stages is None else stages)
+        self.clock: Clock = clock or SystemClock()
+        self._resolver = resolver
+        self._transport = transport
+        self.engine = make_engine(settings.database_url)
+        if migrate and current_revision(self.engine) != head_revision():
+            upgrade(self.engine)
+        self.store = Store(
+            self.engine, redirect_confirmations=settings.crawl.redirect_confirmations
+        )
+        self._pool: ExtractionPool | None = None
+
+    def close(self) -> None:
+        """Stop the extraction workers and release the database connections."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        self.engine.dispose()
+
+    def warm_up(self) -> None:
+        """Start the extraction workers ahead of the first crawl (benchmarks, long runs)."""
+        self._extraction_pool().warm_up()
+
+    def _extraction_pool(self) -> ExtractionPool:
+        # Started once and kept: worker processes take a second to start and import.
+        if self._pool is None:
+            self._pool = ExtractionPool(self.settings.extract, self.settings.crawl.extract_workers)
+        return self._pool
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ feeds and outlets
+
+    def add_feed(
+        self, url: str, *, outlet: str | None = None, check: bool = False
+    ) -> tuple[FeedInfo, bool]:
+        """Subscribe to a feed URL; with `check`, fetch it first and refuse what is not a feed."""
+        checked = parse_http_url(url)
+        if check:
+            self.check_feed(checked)
+        return self.store.add_feed(checked, outlet=outlet, now=self.clock.now())
+
+    def check_feed(self, url: str) -> ParsedFeed:
+        """Fetch and parse a feed once; raises BadInput (or NotAFeed) when it is not one."""
+
+        async def run() -> ParsedFeed:
+            async with self._fetcher() as fetcher:
+                try:
+                    result = await fetcher.fetch(url)
+                except TrackerError as exc:
+                    raise BadInput(
+                        f"cannot fetch {url}: {exc} (use --no-check to add anyway)"
+                    ) from None
+            if result.status >= 400:
+                raise BadInput(f"cannot fetch {url}: HTTP {result.status}")
+            try:
+                parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+            except NotAFeed as exc:
+                raise NotAFeed(f"{url}: {exc}") from None
+            if parsed.warning and not any(entry.link for entry in parsed.entries):
+                raise NotAFeed(f"{url}: malformed feed with no usable entry: {parsed.warning}")
+            return parsed
+
+        return asyncio.run(run())
+
+    def remove_feed(self, url: str) -> FeedInfo:
+        """Unsubscribe from a feed."""
+        return self.store.remove_feed(url.strip())
+
+    def feeds(self) -> list[FeedInfo]:
+        """The subscribed feeds."""
+        return self.store.list_feeds()
+
+    def import_opml(self, path: Path) -> ImportReport:
+        """Subscribe to every feed an OPML file lists."""
+        try:
+            if path.stat().st_size > MAX_OPML_BYTES:
+                raise BadInput(f"{path}: larger than {MAX_OPML_BYTES // 1024 // 1024} MiB")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        added: list[str] = []
+        already: list[str] = []
+        refused: list[tuple[str, str]] = []
+        for item in parse_opml(data):
+            try:
+                _, new = self.add_feed(item.url, outlet=item.title or None)
+            except BadInput as exc:
+                # A title that clashes with another outlet's name: subscribe without naming it.
+                try:
+                    _, new = self.add_feed(item.url)
+                except TrackerError:
+                    refused.append((item.url, str(exc)))
+                    continue
+            (added if new else already).append(item.url)
+        return ImportReport(tuple(added), tuple(already), tuple(refused))
+
+    def export_opml(self) -> bytes:
+        """The subscribed feeds as an OPML document."""
+        items = [OpmlFeed(url=f.url, title=f.title or (f.outlet or "")) for f in self.feeds()]
+        return write_opml(items)
+
+    def add_outlet(self, name: str, domain_or_url: str, aliases: Sequence[str] = ()) -> OutletInfo:
+        """Name an outlet and the aliases it is credited under ("the Ledger")."""
+        value = domain_or_url.strip()
+        domain = outlet_domain(value if "://" in value else f"https://{value}/")
+        return self.store.ensure_outlet(domain, name=name, now=self.clock.now(), aliases=aliases)
+
+    def outlets(self) -> list[OutletInfo]:
+        """Every known outlet."""
+        return self.store.list_outlets()
+
+    # ------------------------------------------------------------ crawling
+
+    def _crawler(
+        self, fetcher: Fetcher, pool: ExtractionPool, progress: Progress | None
+    ) -> Crawler:
+        return Crawler(
+            self.store,
+            self.settings,
+            self.clock,
+            fetcher,
+            pool,
+            progress=progress,
+            stages=self.stages,
+        )
+
+    def _fetcher(self, shared_turns: SharedTurns | None = None) -> Fetcher:
+        return Fetcher(
+            self.settings.http,
+            resolver=self._resolver,
+            transport=self._transport,
+            clock=self.clock,
+            shared_turns=shared_turns,
+        )
+
+    def queue_crawler(self, shared_turns: SharedTurns) -> tuple[Fetcher, Crawler]:
+        """A fetcher whose host turns are shared by every worker, and a crawler over it."""
+        fetcher = self._fetcher(shared_turns)
+        return fetcher, self._crawler(fetcher, self._extraction_pool(), None)
+
+    def crawl(self, *, progress: Progress | None = None) -> RunReport:
+        """One crawl pass."""
+
+        async def run() -> RunReport:
+            async with self._fetcher() as fetcher:
+                crawler = self._crawler(fetcher, self._extraction_pool(), progress)
+                try:
+                    return await crawler.run_once()
+                finally:
+                    crawler.close()
+
+        with crawl_lock(self.engine):  # one crawl per database at a time
+            return asyncio.run(run())
+
+    def crawl_every(
+        self,
+        interval: float,
+        *,
+        progress: Progress | None = None,
+        on_report: Progress | None = None,
+        stop: threading.Event | None = None,
+        reports: list[RunReport] | None = None,
+    ) -> int:
+        """Crawl every `interval` seconds until SIGINT/SIGTERM or `stop`; returns passes made."""
+        stop = stop or threading.Event()
+        passes = 0
+
+        async def run() -> None:
+            nonlocal passes
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                # Outside the main thread (tests) there are no signal handlers; `stop` still works.
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(sig, stop.set)
+            async with self._fetcher() as fetcher:
+                crawler = self._crawler(fetcher, self._extraction_pool(), progress)
+                try:
+                    while not stop.is_set():
+                        report = await crawler.run_once()
+                        passes += 1
+                        if reports is not None:
+                            reports.append(report)
+                        if on_report:
+                            on_report("pass", passes, report.total)
+                        await _wait(stop, interval)
+                finally:
+                    crawler.close()
+
+        with crawl_lock(self.engine):  # one crawl per database at a time
+            asyncio.run(run())
+        return passes
+
+    def add_urls(self, urls: Iterable[str], *, progress: Progress | None = None) -> RunReport:
+        """Fetch and store single article URLs."""
+        checked = [parse_http_url(u) for u in urls]
+        if not checked:
+            raise BadInput("no URL given")
+
+        async def run() -> RunReport:
+            async with self._fetcher() as fetcher:
+                crawler = self._crawler(fetcher, self._extraction_pool(), progress)
+                try:
+                    return await crawler.add_urls(checked)
+                finally:
+                    crawler.close()
+
+        with crawl_lock(self.engine):  # one crawl per database at a time
+            return asyncio.run(run())
+
+    # ------------------------------------------------------------ reading
+
+    def status(self, runs: int = 5) -> Status:
+        """Feed health, the last runs, and table sizes."""
+        return Status(
+            tuple(self.store.list_feeds()), tuple(self.store.recent_runs(runs)), self.store.counts()
+        )
+
+    def articles(self) -> list[ArticleInfo]:
+        """Every stored article."""
+        return self.store.list_articles()
+
+    def article(self, url: str) -> tuple[ArticleInfo, list[VersionInfo]]:
+        """An article and all its versions."""
+        info = self.store.get_article(parse_http_url(url))
+        return info, self.store.versions(info.id)
+
+
+async def _wait(stop: threading.Event, seconds: float) -> None:
+    """Sleep up to `seconds`, waking early when `stop` is set."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not stop.is_set():
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            return
+        await asyncio.sleep(min(0.2, remaining))

@@ -1,0 +1,278 @@
+"""The domain: frozen records that flow between stages, and the enums that name things."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+# ---------------------------------------------------------------- enums
+
+
+class FeedState(StrEnum):
+    """Whether a feed is still polled."""
+
+    ACTIVE = "active"
+    GONE = "gone"  # the server answered 410: never polled again
+    REMOVED = "removed"
+
+
+class ArticleState(StrEnum):
+    """Whether an article is still online, as last seen."""
+
+    LIVE = "live"
+    TAKEN_DOWN = "taken_down"  # 404/410 or redirected to a home page
+
+
+class Outcome(StrEnum):
+    """The named outcome every crawled item leaves with; counted per run."""
+
+    # feeds
+    FEED_UPDATED = "feed_updated"
+    FEED_NOT_MODIFIED = "feed_not_modified"
+    FEED_UNCHANGED = "feed_unchanged"  # 200 but no new entries
+    FEED_INVALID = "feed_invalid"  # not a feed (HTML page, garbage)
+    FEED_GONE = "feed_gone"  # 410
+    FEED_ERROR = "feed_error"  # transient: will back off and retry
+    FEED_REFUSED = "feed_refused"  # unsafe address, robots, bad scheme
+    # entries / articles
+    ENTRY_NEW = "entry_new"
+    ENTRY_SEEN = "entry_seen"
+    ENTRY_NO_LINK = "entry_no_link"
+    ARTICLE_NEW = "article_new"
+    ARTICLE_NEW_VERSION = "article_new_version"
+    ARTICLE_UNCHANGED = "article_unchanged"
+    ARTICLE_NOT_MODIFIED = "article_not_modified"
+    ARTICLE_TAKEN_DOWN = "article_taken_down"
+    ARTICLE_ROBOTS_DISALLOWED = "article_robots_disallowed"
+    ARTICLE_REFUSED = "article_refused"  # unsafe address or scheme
+    ARTICLE_TOO_LARGE = "article_too_large"
+    ARTICLE_NOT_HTML = "article_not_html"
+    ARTICLE_FETCH_ERROR = "article_fetch_error"
+    ARTICLE_EXTRACT_FAILED = "article_extract_failed"
+
+
+class EdgeKind(StrEnum):
+    """How an article got its content from an earlier one."""
+
+    LINKS_TO = "links_to"
+    CREDITS = "credits"
+    COPIES = "copies"
+    PARAPHRASES = "paraphrases"
+    COMMON_SOURCE = "common_source"
+
+
+class Stance(StrEnum):
+    """How a sentence carries a claim."""
+
+    ASSERTS = "asserts"
+    ATTRIBUTES = "attributes"
+    DISPUTES = "disputes"
+
+
+class CorrectionKind(StrEnum):
+    """What kind of statement corrects a claim."""
+
+    CORRECTION = "correction"
+    REBUTTAL = "rebuttal"
+    RETRACTION = "retraction"
+
+
+class UptakeKind(StrEnum):
+    """Whether and how a repeater picked up a correction."""
+
+    EDITED = "edited"
+    NOTED = "noted"
+    FOLLOWED_UP = "followed_up"
+    TAKEN_DOWN = "taken_down"
+    NONE = "none"
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    """A publisher, recognised by its domain and by the names it is credited under."""
+
+    name: str
+    domain: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An outbound hyperlink found in an article's body."""
+
+    url: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one HTTP fetch returned, after redirects and safety checks."""
+
+    requested_url: str
+    url: str  # the final URL after redirects
+    status: int
+    body: bytes
+    fetched_at: datetime
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    redirects: tuple[str, ...] = ()  # every hop's URL, in order, excluding the final one
+    permanent_redirect: bool = False  # every hop was 301/308
+    elapsed: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        """True when the server answered 304 to a conditional request."""
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """One item of a feed, normalised."""
+
+    link: str | None
+    guid: str | None = None
+    title: str = ""
+    summary: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its metadata and its entries."""
+
+    title: str
+    link: str | None
+    entries: tuple[ParsedEntry, ...]
+    format: str = ""  # e.g. "rss20", "atom10", "json"
+    warning: str | None = None  # feedparser's bozo reason when it still found entries
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlFeed:
+    """One feed listed in an OPML file."""
+
+    url: str
+    title: str = ""
+    html_url: str | None = None
+    category: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What extraction found in one page."""
+
+    text: str
+    title: str = ""
+    byline: str = ""
+    site_name: str = ""
+    language: str | None = None
+    published: datetime | None = None
+    modified: datetime | None = None
+    canonical_url: str | None = None
+    links: tuple[Link, ...] = ()
+    corrections: tuple[str, ...] = ()  # correction/update notices the page carries
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """A stored article as later stages see it."""
+
+    id: int
+    url: str
+    outlet: str  # outlet domain
+    first_seen: datetime
+    published: datetime | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRef:
+    """One stored version of an article's text."""
+
+    id: int
+    article_id: int
+    text: str
+    fetched_at: datetime
+    title: str = ""
+    links: tuple[Link, ...] = ()
+    corrections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A verbatim passage shared by two texts, as character offsets into each."""
+
+    source_start: int
+    source_end: int
+    target_start: int
+    target_end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A typed provenance edge: `target` took content from `source`, with evidence."""
+
+    source_id: int
+    target_id: int
+    kind: EdgeKind
+    score: float
+    evidence: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A statement tracked across outlets."""
+
+    slug: str
+    text: str
+    origin_url: str | None = None
+
+
+# A sentence scoring at least this carries a claim by itself. A stored mention scoring below it was
+# found by same-event expansion (`tracker.claims.events`): the article reports the claim's event in
+# its own words, and the mention is its best-matching sentence, with that sentence's own score.
+MENTION_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A sentence of a version that carries a claim (or stands for it), with its stance."""
+
+    claim_slug: str
+    version_id: int
+    sentence: str
+    start: int
+    end: int
+    stance: Stance
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A correction, rebuttal or retraction of a claim."""
+
+    claim_slug: str
+    kind: CorrectionKind
+    published: datetime
+    url: str | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Uptake:
+    """Whether an article that repeated a claim picked up its correction, and when."""
+
+    claim_slug: str
+    article_id: int
+    kind: UptakeKind
+    checked_at: datetime
+    lag_seconds: float | None = None
+    late: bool = False  # first repeated after the correction was published

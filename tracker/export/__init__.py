@@ -1,0 +1,1 @@
+"""Graph files, the HTML report and its SVG timeline."""

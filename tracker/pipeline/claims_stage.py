@@ -1,0 +1,367 @@
+"""The claims stage: match new versions and new claims, store mentions, recompute uptakes.
+
+It also gives the articles it found carrying a claim, and lacking any source in their texts,
+their claim-based provenance edge (`tracker.linking.claimed`): linking ran before the mentions.
+
+Runs after each crawl pass (and when a claim or correction is registered). Idempotent and
+resumable: every claim keeps a mark of the highest version id matched against it, moved in the
+same transaction that stores the mentions of a batch, so a killed run redoes at most one batch
+and a repeated run finds nothing to do. Uptakes are recomputed only for articles whose inputs
+changed: new mentions, a re-check since the last computation, a new correction, or a follow-up
+of the same outlet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from tracker.claims.events import MAX_SEEDS, is_event_level
+from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
+from tracker.claims.mentions import event_mentions, mentions_in_version
+from tracker.claims.roles import Role, first_stances, role_of, shown_stance
+from tracker.claims.uptake import FollowUp, decide_uptake
+from tracker.config import LinkSettings
+from tracker.domain import Claim, Correction, Mention, Stance, VersionRef
+from tracker.linking.claimed import EARLIEST_MENTIONS, ClaimLinker
+from tracker.store import Store
+from tracker.store.claim_repo import (
+    LINKED_MARK,
+    ArticleFacts,
+    ClaimInfo,
+    ClaimRepo,
+    CorrectionInfo,
+    UptakeRecord,
+)
+from tracker.store.fulltext import Concept
+from tracker.store.link_repo import LinkRepo
+
+__all__ = [
+    "CANDIDATE_SHARE",
+    "EXPANSION_SHARE",
+    "ClaimsStage",
+    "decide_record",
+    "follow_ups_by_outlet",
+]
+
+# A version is read sentence by sentence when its words cover this share of the claim's concept
+# weight. A text carrying the claim covers nearly all of it (a sentence may leave out a concept
+# or two, the rest of the article names them); 0.5 leaves room for misspellings and paraphrases
+# the index cannot see.
+CANDIDATE_SHARE = 0.5
+# The wider net for same-event expansion: an article reporting the claim's event in its own words
+# may share few of its words. On the dev scenario (22 claims, 217 true repeaters) the index keeps
+# 214 of them as candidates at 0.25 (206 at 0.3, 181 at 0.5), for 871 candidate articles in all
+# (320 at 0.5); 0.2 keeps 216 for 1,302.
+EXPANSION_SHARE = 0.25
+BATCH_IDS = 20_000  # version ids looked up per index query and stored per transaction
+MAX_UPTAKE_PASSES = 3  # a follow-up found in one pass makes its outlet's uptakes stale once
+
+
+class ClaimsStage:
+    """The post-crawl stage that keeps mentions and uptakes up to date."""
+
+    name = "claims"
+
+    def __init__(
+        self,
+        matcher: Matcher | None = None,
+        *,
+        lexical: LexicalMatcher | None = None,
+        link: LinkSettings | None = None,
+    ) -> None:
+        """Score sentences with `matcher` (default: the lexical one, which always locates words).
+
+        `link` are the linking settings that order articles for claim-based edges (default:
+        the defaults, as the linking stage's).
+        """
+        if lexical is None:
+            lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
+        self.lexical = lexical
+        self.matcher: Matcher = matcher or lexical
+        self.by_claim = ClaimLinker(link or LinkSettings())
+
+    def run(self, store: Store, now: datetime) -> Mapping[str, int]:
+        """Do all pending claims work; return counts of named outcomes."""
+        return self.run_on(ClaimRepo(store.engine), now)
+
+    def run_on(self, repo: ClaimRepo, now: datetime) -> Mapping[str, int]:
+        """The same, on a claims repository."""
+        counts: Counter[str] = Counter()
+        upto = repo.max_version_id()
+        # Indexed even with no claim yet: free-text questions use the index too.
+        counts["claims_versions_indexed"] += repo.sync_full_text(upto)
+        claims = repo.claims()
+        for claim in claims:
+            if claim.matched_through < upto:
+                self._match(repo, claim, upto, counts)
+        counts.update(self._link_by_claim(repo, repo.claims(), now))
+        for claim in claims:
+            self._uptakes(repo, claim, now, counts)
+        return counts
+
+    # ------------------------------------------------------------ claim-based edges
+
+    def _link_by_claim(
+        self, repo: ClaimRepo, claims: Sequence[ClaimInfo], now: datetime
+    ) -> Counter[str]:
+        """Give the articles with new mentions their claim-based edges (`tracker.linking.claimed`).
+
+        Linking ran before these mentions existed. Per claim a mark says up to which version its
+        mentions were linked; it moves after the edges are written, so a killed run writes them
+        again (the same ones). A new carrier among a claim's first ones may be the origin of
+        the others: those are linked again too. A deleted claim (its mentions gone with it)
+        has every claim-based edge checked again, since any of them may rest on it.
+        """
+        marks = repo.marks(LINKED_MARK)
+        links = LinkRepo(Store(repo.engine))
+        targets: set[int] = set()
+        moved: dict[str, int] = {}
+        for claim in claims:
+            name = f"{LINKED_MARK}{claim.id}"
+            mark = marks.get(name, 0)
+            if claim.matched_through <= mark:
+                continue
+            fresh = set(repo.mentioning_articles(claim.id, mark, claim.matched_through))
+            if fresh:
+                first = links.earliest_claim_mentions(claim.id, EARLIEST_MENTIONS)
+                earliest = {mention.article.id for mention in first}
+                targets |= fresh | (earliest if earliest & fresh else set())
+            moved[name] = claim.matched_through
+        known = {f"{LINKED_MARK}{claim.id}" for claim in claims}
+        gone = sorted(name for name in marks if name not in known)
+        if gone:
+            targets.update(links.claim_edge_targets())
+        counts = self.by_claim.relink(links, targets, now)
+        if counts["claim_link_conflict"]:
+            return counts  # the marks stay: the next run writes what a concurrent write blocked
+        if moved or gone:
+            repo.set_marks(moved, drop=gone)
+        return counts
+
+    # ------------------------------------------------------------ matching
+
+    def _match(self, repo: ClaimRepo, claim: ClaimInfo, upto: int, counts: Counter[str]) -> None:
+        """Match versions (claim.matched_through, upto] against the claim, batch by batch.
+
+        First sentence by sentence; then the other candidates (a wider net: `EXPANSION_SHARE`)
+        are compared with the claim's first carriers, whole text to whole text, and those that
+        report the same event get an event-level mention (`tracker.claims.events`).
+        """
+        concepts = [Concept(w, words) for w, words in fts_concepts(claim.text, self.lexical)]
+        domain = Claim(claim.slug, claim.text, claim.origin_url)
+        after = claim.matched_through
+        while after < upto:
+            high = min(upto, after + BATCH_IDS)
+            ids = repo.candidate_versions(
+                concepts, min_share=CANDIDATE_SHARE, after=after, upto=high
+            )
+            versions = repo.versions_by_id(ids)
+            mentions = [
+                mention
+                for version in versions
+                for mention in mentions_in_version(
+                    domain, version, matcher=self.matcher, lexical=self.lexical
+                )
+            ]
+            wider = repo.candidate_versions(
+                concepts, min_share=EXPANSION_SHARE, after=after, upto=high
+            )
+            mentions += self._expand(repo, claim, domain, wider, versions, mentions)
+            counts["claims_versions_read"] += len(versions)
+            counts["claims_mentions"] += repo.save_mentions(
+                claim.id, sorted(set(ids) | set(wider)), mentions, high
+            )
+            after = high
+
+    def _expand(
+        self,
+        repo: ClaimRepo,
+        claim: ClaimInfo,
+        domain: Claim,
+        wider: Sequence[int],
+        read: Sequence[VersionRef],
+        direct: Sequence[Mention],
+    ) -> list[Mention]:
+        """Event-level mentions for the candidates `wider` whose articles carry no direct one.
+
+        The seeds are the claim's stored carriers plus this batch's, the first `MAX_SEEDS`
+        articles by version id (one version each).
+        """
+        by_id = {v.id: v for v in read}
+        carrying = {by_id[m.version_id].article_id for m in direct}
+        seed_ids = sorted(
+            set(repo.seed_versions(claim.id, MAX_SEEDS))
+            | _first_per_article(by_id[m.version_id] for m in direct)
+        )[:MAX_SEEDS]
+        if not seed_ids:
+            return []
+        rest = [i for i in wider if i not in by_id]
+        pool = [v for v in read if v.article_id not in carrying] + repo.versions_by_id(rest)
+        carrying |= repo.articles_carrying(claim.id, [v.article_id for v in pool])
+        pool = [v for v in pool if v.article_id not in carrying]
+        if not pool:
+            return []
+        seeds = repo.versions_by_id(seed_ids)
+        return list(
+            event_mentions(domain, seeds, pool, repo.document_frequencies, lexical=self.lexical)
+        )
+
+    # ------------------------------------------------------------ uptake
+
+    def _uptakes(
+        self, repo: ClaimRepo, claim: ClaimInfo, now: datetime, counts: Counter[str]
+    ) -> None:
+        """Recompute the uptakes of the claim's articles whose inputs changed."""
+        corrections = repo.corrections(claim.id)
+        origin_id = repo.article_for_url(claim.origin_url)
+        for _ in range(MAX_UPTAKE_PASSES):
+            dirty = repo.dirty_articles(claim.id)
+            if not dirty:
+                return
+            before = repo.roles_of(claim.id, dirty)
+            facts = repo.article_facts(claim.id, dirty)
+            outlets = sorted({f.outlet_id for f in facts if f.outlet_id is not None})
+            follow = follow_ups_by_outlet(repo.outlet_mentions(claim.id, outlets))
+            records = [
+                decide_record(
+                    claim,
+                    f,
+                    corrections,
+                    origin_id,
+                    follow.get(f.outlet_id, ()) if f.outlet_id is not None else (),
+                    self.matcher,
+                )
+                for f in facts
+            ]
+            counts["claims_uptakes"] += repo.save_uptakes(claim.id, records, now)
+            # A new disputing article is a follow-up for its outlet's earlier repeats.
+            new_disputers = {
+                f.outlet_id
+                for f, r in zip(facts, records, strict=True)
+                if r.role == Role.DISPUTER
+                and before.get(f.article_id) != Role.DISPUTER
+                and f.outlet_id is not None
+            }
+            if not new_disputers:
+                return
+            repo.mark_outlets_stale(claim.id, sorted(new_disputers), keep_role=Role.DISPUTER)
+
+
+def _first_per_article(versions: Iterable[VersionRef]) -> set[int]:
+    """The lowest version id of each article among `versions`."""
+    first: dict[int, int] = {}
+    for v in versions:
+        first[v.article_id] = min(v.id, first.get(v.article_id, v.id))
+    return set(first.values())
+
+
+def follow_ups_by_outlet(
+    mentions: Sequence[tuple[int, int, datetime, int, Stance]],
+) -> dict[int, tuple[FollowUp, ...]]:
+    """Per outlet, its articles whose first mentioning version disputes the claim."""
+    firsts: dict[int, tuple[int, int, datetime, set[Stance]]] = {}
+    for article_id, outlet_id, first_seen, seq, stance in mentions:
+        kept = firsts.get(article_id)
+        if kept is None or seq < kept[1]:
+            firsts[article_id] = (outlet_id, seq, first_seen, {stance})
+        elif seq == kept[1]:
+            kept[3].add(stance)
+    out: dict[int, list[FollowUp]] = {}
+    for article_id, (outlet_id, _, first_seen, stances) in firsts.items():
+        if role_of(stances, origin=False) is Role.DISPUTER:
+            out.setdefault(outlet_id, []).append(FollowUp(article_id, first_seen, Stance.DISPUTES))
+    return {outlet: tuple(items) for outlet, items in out.items()}
+
+
+def decide_record(
+    claim: ClaimInfo,
+    facts: ArticleFacts,
+    corrections: Sequence[CorrectionInfo],
+    origin_id: int | None,
+    follow_ups: Sequence[FollowUp],
+    matcher: Matcher,
+) -> UptakeRecord:
+    """The role, first stance and uptake of one article for one claim."""
+    order = [v.id for v in facts.versions]
+    stances: dict[int, set[Stance]] = {}
+    for mention in facts.mentions:
+        stances.setdefault(mention.version_id, set()).add(mention.stance)
+    first = first_stances(order, stances)
+    role = role_of(first, origin=facts.article_id == origin_id) or Role.DISPUTER
+    stance = shown_stance(first)
+    sentence = next(
+        (
+            mention.sentence
+            for version_id in order
+            for mention in facts.mentions
+            if mention.version_id == version_id and mention.stance == stance
+        ),
+        "",
+    )
+    base = UptakeRecord(
+        article_id=facts.article_id,
+        role=role.value,
+        stance=stance.value if stance else None,
+        sentence=sentence,
+        repeated_at=None,
+        kind=None,
+        event_at=None,
+        lag_seconds=None,
+        late=False,
+        evidence="",
+        lags=(),
+        checked_at=facts.last_checked_at,
+    )
+    if role is Role.DISPUTER:
+        return base
+    domain = Claim(claim.slug, claim.text, claim.origin_url)
+    # An article found by same-event expansion: its own sentence stands for the claim.
+    anchor = next(
+        (
+            mention.sentence
+            for version_id in order
+            for mention in facts.mentions
+            if mention.version_id == version_id and is_event_level(mention.score)
+        ),
+        None,
+    )
+    registered = [Correction(claim.slug, c.kind, c.published, c.url, c.text) for c in corrections]
+    decision = decide_uptake(
+        domain,
+        facts.article_id,
+        facts.versions,
+        registered,
+        checked_at=facts.last_checked_at or facts.first_seen,
+        first_seen=facts.first_seen,
+        taken_down_at=facts.taken_down_at,
+        follow_ups=follow_ups,
+        matcher=matcher,
+        anchor=anchor,
+    )
+    if decision is None:  # only a notice or the stance rules disagree: keep the stored stance
+        return base
+    uptake = decision.uptake
+    lags = tuple(
+        {"correction_id": c.id, "kind": c.kind.value, "seconds": seconds}
+        # No lags when nothing was taken up yet; else one per correction, in the same order.
+        for c, (_, seconds) in zip(corrections, decision.lags, strict=False)
+    )
+    evidence = decision.evidence
+    if decision.notice and decision.notice not in evidence:
+        evidence += f" (notice: {decision.notice})"
+    return UptakeRecord(
+        article_id=facts.article_id,
+        role=role.value,
+        stance=base.stance,
+        sentence=sentence,
+        repeated_at=decision.repeated_at,
+        kind=uptake.kind.value,
+        event_at=decision.event_at,
+        lag_seconds=uptake.lag_seconds,
+        late=uptake.late,
+        evidence=evidence,
+        lags=lags,
+        checked_at=facts.last_checked_at,
+    )

@@ -1,0 +1,543 @@
+"""The crawl pass: due feeds, new entries, article fetches, re-checks; every item gets an outcome.
+
+This is the one orchestrator that does I/O: it asks the store what is due, fetches through the
+safe client, hands bytes to the pure parsers and extraction, and writes what comes back. Each
+item is stored in its own transaction, so a pass killed at any point resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+from tracker.clock import Clock
+from tracker.config import Settings
+from tracker.domain import FetchResult, Outcome, ParsedEntry
+from tracker.domain.crawl import (
+    FeedInfo,
+    NewArticle,
+    NewEntry,
+    PendingArticle,
+    RecheckItem,
+    StoredPage,
+)
+from tracker.errors import (
+    BodyTooLarge,
+    HTTPStatusError,
+    PermanentError,
+    RetryableError,
+    RobotsDisallowed,
+    TooManyRedirects,
+    TrackerError,
+    UnsafeURL,
+)
+from tracker.pipeline.extraction_pool import ExtractionCrashed, ExtractionPool
+from tracker.pipeline.stages import Stage
+from tracker.store import FeedPoll, Store, next_check_time
+from tracker.urls import canonical_url
+from tracker.web.feeds import parse_feed
+from tracker.web.http import Fetcher
+
+__all__ = ["Crawler", "Progress", "RunReport", "feed_backoff"]
+
+# How often a pending article URL is tried before it is given up on (transient errors only).
+MAX_ARTICLE_ATTEMPTS = 5
+# Concurrent item tasks; the fetcher's own limits (per host, overall) still apply beneath this.
+MAX_TASKS = 256
+# New articles committed together at most.
+MAX_BATCH = 64
+HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
+T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """What one crawl pass did."""
+
+    run_id: int
+    started_at: datetime
+    finished_at: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """How many outcomes were counted."""
+        return sum(self.counts.values())
+
+
+def feed_backoff(consecutive_errors: int, base: float, cap: float) -> float:
+    """Seconds before the next poll after the n-th consecutive failure (exponential, capped)."""
+    return float(min(cap, base * (2 ** max(0, consecutive_errors))))
+
+
+def _is_home_page(url: str) -> bool:
+    return urlsplit(url).path in {"", "/", "/index.html", "/index.htm"}
+
+
+def _content_type(result: FetchResult) -> str:
+    return result.content_type.split(";", 1)[0].strip().lower()
+
+
+def _new_entries(entries: Iterable[ParsedEntry]) -> tuple[list[NewEntry], int]:
+    out: list[NewEntry] = []
+    skipped = 0
+    for entry in entries:
+        if not entry.link:
+            skipped += 1
+            continue
+        try:
+            canonical = canonical_url(entry.link)
+        except TrackerError:
+            skipped += 1
+            continue
+        # A guid identifies an item within its feed; without one, its canonical link does.
+        key = (entry.guid or canonical)[:2000]
+        out.append(
+            NewEntry(
+                key, entry.guid, entry.link[:2000], canonical[:2000], entry.title, entry.published
+            )
+        )
+    return out, skipped
+
+
+class Crawler:
+    """Runs crawl passes against one store with one fetcher and one extraction pool."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        fetcher: Fetcher,
+        pool: ExtractionPool,
+        *,
+        progress: Progress | None = None,
+        stages: Sequence[Stage] = (),
+    ) -> None:
+        self.store = store
+        self.stages = tuple(stages)
+        self.settings = settings
+        self.clock = clock
+        self.fetcher = fetcher
+        self.pool = pool
+        self._progress = progress
+        self._counts: Counter[str] = Counter()
+        # One thread does every database call: SQLite takes one writer at a time anyway, and
+        # the event loop never waits on a commit.
+        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._unsaved: list[tuple[NewArticle, asyncio.Future[tuple[int, bool]]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    def close(self) -> None:
+        """Stop the store thread."""
+        self._store_thread.shutdown(wait=True)
+
+    # ------------------------------------------------------------ the pass
+
+    async def run_once(self) -> RunReport:
+        """One pass: poll due feeds, fetch new articles, re-check due ones."""
+        started = self.clock.now()
+        run_id = await self._db(self.store.start_run, started)
+        self._counts = Counter()
+        status = "finished"
+        try:
+            feeds = await self._db(self.store.due_feeds, started)
+            await self._each("feeds", feeds, self._poll_feed)
+            pending = await self._db(
+                self.store.pending_articles, started, self.settings.crawl.max_articles_per_run
+            )
+            await self._each("articles", pending, self._fetch_article)
+            rechecks = await self._db(self.store.due_rechecks, self.clock.now())
+            await self._each("re-checks", rechecks, self._recheck)
+            await self._run_stages()
+        except BaseException:
+            status = "interrupted"
+            raise
+        finally:
+            finished = self.clock.now()
+            try:
+                # Directly, not on the store thread: this must happen even when cancelled.
+                self.store.finish_run(run_id, dict(self._counts), now=finished, status=status)
+            except TrackerError:
+                if status == "finished":
+                    raise
+        return RunReport(run_id, started, finished, dict(sorted(self._counts.items())))
+
+    # ------------------------------------------------------------ single items (queue jobs)
+
+    def take_counts(self) -> dict[str, int]:
+        """The outcomes counted since the last call, and start counting afresh."""
+        counts, self._counts = dict(self._counts), Counter()
+        return counts
+
+    async def poll_feed_if_due(self, feed_id: int) -> list[str]:
+        """Poll one feed if it is still due; the canonical URLs it left pending."""
+        now = self.clock.now()
+        feeds = await self._db(self.store.due_feeds, now, feed_id=feed_id)
+        for feed in feeds:
+            await self._poll_feed(feed)
+        if not feeds:
+            return []
+        pending = await self._db(self.store.pending_articles, self.clock.now(), feed_id=feed_id)
+        return [item.canonical_url for item in pending]
+
+    async def fetch_article_if_pending(self, canonical: str) -> bool:
+        """Fetch one listed article if it is still pending and due; True when it was."""
+        now = self.clock.now()
+        items = await self._db(self.store.pending_articles, now, canonical=canonical)
+        for item in items:
+            await self._fetch_article(item)
+        return bool(items)
+
+    async def recheck_if_due(self, article_id: int) -> bool:
+        """Re-check one stored article if its time has come; True when it had."""
+        items = await self._db(self.store.due_rechecks, self.clock.now(), article_id=article_id)
+        for item in items:
+            await self._recheck(item)
+        return bool(items)
+
+    async def run_stages(self) -> None:
+        """Run the post-fetch stages (linking, claims) over whatever is pending."""
+        await self._run_stages()
+
+    async def _run_stages(self) -> None:
+        for stage in self.stages:
+            counts = await self._db(stage.run, self.store, self.clock.now())
+            for name, value in counts.items():
+                if value:
+                    self._counts[name] += value
+            if self._progress:
+                self._progress(stage.name, 1, 1)
+
+    async def add_urls(self, urls: Iterable[str]) -> RunReport:
+        """Fetch and store single article URLs that no feed lists."""
+        started = self.clock.now()
+        run_id = await self._db(self.store.start_run, started)
+        self._counts = Counter()
+        items = [PendingArticle(canonical_url(u), u, None, 0) for u in urls]
+        status = "finished"
+        try:
+            await self._each("articles", items, self._fetch_article)
+            await self._run_stages()
+        except BaseException:
+            status = "interrupted"
+            raise
+        finally:
+            finished = self.clock.now()
+            self.store.finish_run(run_id, dict(self._counts), now=finished, status=status)
+        return RunReport(run_id, started, finished, dict(sorted(self._counts.items())))
+
+    async def _each(self, stage: str, items: list[T], work: Callable[[T], Awaitable[None]]) -> None:
+        total = len(items)
+        if not total:
+            return
+        done = 0
+        gate = asyncio.Semaphore(MAX_TASKS)
+
+        async def one(item: T) -> None:
+            nonlocal done
+            async with gate:
+                await work(item)
+            done += 1
+            if self._progress:
+                self._progress(stage, done, total)
+
+        async with asyncio.TaskGroup() as group:
+            for item in items:
+                group.create_task(one(item))
+
+    async def _db(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a store call on the store's own thread, so the event loop keeps fetching."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._store_thread, functools.partial(call, *args, **kwargs)
+        )
+
+    async def _save_article(self, item: NewArticle) -> tuple[int, bool]:
+        """Store a new article; articles that arrive while a commit runs share the next one."""
+        future: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
+        self._unsaved.append((item, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_articles())
+        return await future
+
+    async def _flush_articles(self) -> None:
+        # Group commit: one transaction for everything queued; per-article cost in SQLite is
+        # mostly the transaction, not the rows. A failing batch is retried item by item.
+        while self._unsaved:
+            batch, self._unsaved = self._unsaved[:MAX_BATCH], self._unsaved[MAX_BATCH:]
+            try:
+                results = await self._db(self.store.save_new_articles, [i for i, _ in batch])
+            except TrackerError:
+                for item, future in batch:
+                    try:
+                        alone = await self._db(self.store.save_new_articles, [item])
+                    except TrackerError as exc:
+                        future.set_exception(exc)
+                    else:
+                        future.set_result(alone[0])
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                future.set_result(result)
+
+    async def _entry_failed(self, canonical: str, error: str, *, permanent: bool) -> None:
+        """Count a failed article fetch; transient ones are retried later with backoff."""
+        crawl = self.settings.crawl
+        await self._db(
+            self.store.entry_failed,
+            canonical,
+            error,
+            permanent=permanent,
+            max_attempts=MAX_ARTICLE_ATTEMPTS,
+            now=self.clock.now(),
+            backoff=(crawl.backoff_base, crawl.backoff_max),
+        )
+
+    def _count(self, outcome: Outcome, n: int = 1) -> None:
+        if n:
+            self._counts[outcome.value] += n
+
+    # ------------------------------------------------------------ feeds
+
+    async def _poll_feed(self, feed: FeedInfo) -> None:
+        crawl = self.settings.crawl
+        try:
+            result = await self.fetcher.fetch(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified
+            )
+        except (RetryableError, PermanentError) as exc:
+            await self._feed_failed(feed, exc)
+            return
+        now = self.clock.now()
+        healthy_next = now + timedelta(seconds=crawl.feed_interval)
+        if result.status == 410:
+            await self._db(
+                self.store.save_feed_failure,
+                feed.id,
+                now=now,
+                error="410 Gone: the feed is no longer published",
+                next_poll_at=now,
+                status=410,
+                gone=True,
+            )
+            self._count(Outcome.FEED_GONE)
+            return
+        if result.status == 404:
+            await self._feed_failed(feed, HTTPStatusError("404 Not Found", status=404))
+            return
+        if result.not_modified:
+            await self._db(self.store.save_feed_not_modified, feed.id, now, healthy_next)
+            self._count(Outcome.FEED_NOT_MODIFIED)
+            return
+        try:
+            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+        except TrackerError as exc:
+            await self._feed_failed(feed, exc, outcome=Outcome.FEED_INVALID)
+            return
+        entries, skipped = _new_entries(parsed.entries)
+        poll = FeedPoll(
+            status=result.status,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=parsed.title,
+            entries=entries,
+            next_poll_at=healthy_next,
+            final_url=result.url,
+            permanent_redirect=result.permanent_redirect,
+        )
+        added = await self._db(self.store.save_feed_poll, feed.id, poll, now)
+        self._count(Outcome.ENTRY_NO_LINK, skipped)
+        self._count(Outcome.ENTRY_NEW, added)
+        self._count(Outcome.ENTRY_SEEN, len(entries) - added)
+        self._count(Outcome.FEED_UPDATED if added else Outcome.FEED_UNCHANGED)
+
+    async def _feed_failed(
+        self, feed: FeedInfo, exc: TrackerError, *, outcome: Outcome | None = None
+    ) -> None:
+        crawl = self.settings.crawl
+        now = self.clock.now()
+        delay = feed_backoff(feed.consecutive_errors, crawl.backoff_base, crawl.backoff_max)
+        if isinstance(exc, RetryableError) and exc.retry_after:
+            delay = max(delay, min(exc.retry_after, self.settings.http.max_retry_after))
+        status = getattr(exc, "status", None)
+        await self._db(
+            self.store.save_feed_failure,
+            feed.id,
+            now=now,
+            error=f"{type(exc).__name__}: {exc}",
+            next_poll_at=now + timedelta(seconds=delay),
+            status=status,
+        )
+        if outcome is None:
+            outcome = Outcome.FEED_REFUSED if isinstance(exc, UnsafeURL) else Outcome.FEED_ERROR
+        self._count(outcome)
+
+    # ------------------------------------------------------------ new articles
+
+    async def _fetch_article(self, item: PendingArticle) -> None:
+        # No lookup first: a URL that already leads to a stored article is attached to it when
+        # its entry is stored, and any alias found after fetching is resolved when saving.
+        fetched = await self._fetch_page(item.fetch_url, canonical=item.canonical_url)
+        if fetched is None:
+            return
+        if fetched.status in (404, 410):
+            await self._entry_failed(item.canonical_url, f"HTTP {fetched.status}", permanent=True)
+            self._count(Outcome.ARTICLE_FETCH_ERROR)
+            return
+        page = await self._extract(fetched, item.published, canonical=item.canonical_url)
+        if page is None:
+            return
+        now = self.clock.now()
+        published = self._plausible(page.extracted.published or item.published, now)
+        next_at, _ = next_check_time(now, 0, self.settings.crawl.recheck_after, now)
+        new_article = NewArticle(item.canonical_url, page, published, next_at, now)
+        _, new = await self._save_article(new_article)
+        self._count(Outcome.ARTICLE_NEW if new else Outcome.ARTICLE_UNCHANGED)
+
+    async def _fetch_page(
+        self,
+        url: str,
+        *,
+        canonical: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        recheck: bool = False,
+    ) -> FetchResult | None:
+        """Fetch an article page; on failure count the outcome and return None."""
+        outcome: Outcome | None = None
+        permanent = True
+        try:
+            return await self.fetcher.fetch(
+                url,
+                etag=etag,
+                last_modified=last_modified,
+                robots=self.settings.http.respect_robots,
+            )
+        except RobotsDisallowed as exc:
+            outcome, error = Outcome.ARTICLE_ROBOTS_DISALLOWED, str(exc)
+        except UnsafeURL as exc:
+            outcome, error = Outcome.ARTICLE_REFUSED, str(exc)
+        except BodyTooLarge as exc:
+            outcome, error = Outcome.ARTICLE_TOO_LARGE, str(exc)
+        except (HTTPStatusError, TooManyRedirects) as exc:
+            outcome, error = Outcome.ARTICLE_FETCH_ERROR, str(exc)
+        except RetryableError as exc:
+            outcome, error, permanent = Outcome.ARTICLE_FETCH_ERROR, str(exc), False
+        except PermanentError as exc:
+            outcome, error = Outcome.ARTICLE_FETCH_ERROR, str(exc)
+        self._count(outcome)
+        if not recheck:
+            await self._entry_failed(canonical, f"{outcome.value}: {error}", permanent=permanent)
+        return None
+
+    async def _extract(
+        self,
+        fetched: FetchResult,
+        feed_published: datetime | None,
+        *,
+        canonical: str,
+        recheck: bool = False,
+    ) -> StoredPage | None:
+        """Extract a fetched page; on failure count the outcome and return None."""
+        if _content_type(fetched) not in HTML_TYPES:
+            self._count(Outcome.ARTICLE_NOT_HTML)
+            if not recheck:
+                await self._entry_failed(
+                    canonical, f"not an HTML page: {fetched.content_type}", permanent=True
+                )
+            return None
+        try:
+            text = await self.pool.extract(
+                fetched.body, fetched.url, now=fetched.fetched_at, feed_published=feed_published
+            )
+        except ExtractionCrashed as exc:
+            self._count(Outcome.ARTICLE_EXTRACT_FAILED)
+            if not recheck:
+                await self._entry_failed(canonical, str(exc), permanent=False)
+            return None
+        if text is None:
+            self._count(Outcome.ARTICLE_EXTRACT_FAILED)
+            if not recheck:
+                await self._entry_failed(canonical, "no article text found", permanent=True)
+            return None
+        return StoredPage(
+            requested_url=fetched.requested_url,
+            final_url=fetched.url,
+            status=fetched.status,
+            fetched_at=fetched.fetched_at,
+            extracted=text.extracted,
+            content_hash=text.content_hash,
+            raw_html=fetched.body,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            redirects=fetched.redirects,
+        )
+
+    def _plausible(self, published: datetime | None, now: datetime) -> datetime | None:
+        # A publication date in the future, or before the web's news era, reorders who was first.
+        if published is None or published > now + timedelta(days=1):
+            return None
+        if published.year < self.settings.extract.earliest_year:
+            return None
+        return published
+
+    # ------------------------------------------------------------ re-checks
+
+    async def _recheck(self, item: RecheckItem) -> None:
+        fetched = await self._fetch_page(
+            item.fetch_url,
+            canonical=item.url,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            recheck=True,
+        )
+        if fetched is None:
+            return
+        now = self.clock.now()
+        next_at, _ = next_check_time(item.first_seen, 0, self.settings.crawl.recheck_after, now)
+        moved_home = bool(fetched.redirects) and _is_home_page(fetched.url)
+        if fetched.status in (404, 410) or moved_home:
+            await self._db(
+                self.store.mark_taken_down,
+                item.article_id,
+                now=now,
+                status=fetched.status,
+                next_check_at=None,
+            )
+            self._count(Outcome.ARTICLE_TAKEN_DOWN)
+            return
+        page: StoredPage | None = None
+        validators = (fetched.etag, fetched.last_modified)
+        if fetched.not_modified:
+            outcome: Outcome | None = Outcome.ARTICLE_NOT_MODIFIED
+            validators = (item.etag, item.last_modified)
+        else:
+            page = await self._extract(fetched, None, canonical=item.url, recheck=True)
+            if page is None:  # the failure is counted; keep the old validators
+                outcome, validators = None, (item.etag, item.last_modified)
+            elif page.content_hash == item.content_hash:
+                outcome, page = Outcome.ARTICLE_UNCHANGED, None
+            else:
+                outcome = Outcome.ARTICLE_NEW_VERSION
+        await self._db(
+            self.store.save_recheck,
+            item.article_id,
+            now=now,
+            next_check_at=next_at,
+            page=page,
+            etag=validators[0],
+            last_modified=validators[1],
+        )
+        if outcome is not None:
+            self._count(outcome)

@@ -1,0 +1,106 @@
+"""Extraction off the event loop: a process pool, so parsing uses every core."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+
+from tracker.config import ExtractSettings
+from tracker.domain import Extracted
+from tracker.errors import RetryableError
+from tracker.web.extract import content_hash, extract_page
+
+__all__ = ["ExtractionCrashed", "ExtractionPool", "PageText", "extract_for_store"]
+
+
+class ExtractionCrashed(RetryableError):
+    """An extraction worker process died; the page is tried again on a later pass."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """Extraction's result with its content hash, computed in the worker."""
+
+    extracted: Extracted
+    content_hash: str
+
+
+def extract_for_store(
+    html: bytes,
+    url: str,
+    settings: ExtractSettings,
+    now: datetime,
+    feed_published: datetime | None,
+) -> PageText | None:
+    """Extract one page and hash its text; runs inside a worker process."""
+    extracted = extract_page(html, url, settings=settings, now=now, feed_published=feed_published)
+    if extracted is None:
+        return None
+    return PageText(extracted, content_hash(extracted.text))
+
+
+def _ready() -> bool:
+    """A no-op run in a worker, to make it start."""
+    return True
+
+
+class ExtractionPool:
+    """Runs extraction in worker processes (or in one thread when `workers` is 1)."""
+
+    def __init__(self, settings: ExtractSettings, workers: int = 0) -> None:
+        self._settings = settings
+        self.workers = workers or os.cpu_count() or 1
+        self._executor = self._start()
+
+    def _start(self) -> Executor:
+        if self.workers <= 1:
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+        # forkserver: workers never inherit the crawler's threads, sockets or locks.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["tracker.web.extract"])
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+
+    def warm_up(self) -> None:
+        """Start every worker now (they import the parsers), instead of on the first page."""
+        futures = [self._executor.submit(_ready) for _ in range(self.workers)]
+        for future in futures:
+            future.result()
+
+    async def extract(
+        self, html: bytes, url: str, *, now: datetime, feed_published: datetime | None = None
+    ) -> PageText | None:
+        """Extract a page without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        executor = self._executor
+        try:
+            return await loop.run_in_executor(
+                executor, extract_for_store, html, url, self._settings, now, feed_published
+            )
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory, a crash in a C parser). Start new workers
+            # and let the caller retry the page later: it may not be the one that broke them.
+            if self._executor is executor:
+                executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._start()
+            raise ExtractionCrashed(f"the extraction worker died while reading {url}") from None
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,401 @@
+"""Read-side questions about a claim: who repeated it, did they take up corrections, in what order.
+
+A registered claim is answered from what the claims stage stored. Free text that is not a
+registered slug is matched on the fly (full-text candidates, then sentence scores) and nothing
+is stored; it has no corrections, so its uptakes are what the articles did on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from tracker.claims.events import MAX_SEEDS
+from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
+from tracker.claims.mentions import event_mentions, mentions_in_version
+from tracker.claims.roles import Role
+from tracker.domain import Claim, Mention, Stance, UptakeKind
+from tracker.errors import BadInput
+from tracker.pipeline.claims_stage import (
+    CANDIDATE_SHARE,
+    EXPANSION_SHARE,
+    decide_record,
+    follow_ups_by_outlet,
+)
+from tracker.store.claim_repo import (
+    MAX_CLAIM_CHARS,
+    ClaimInfo,
+    ClaimRepo,
+    CorrectionInfo,
+    EdgeInfo,
+    MentionFact,
+    StoredUptake,
+    plain_text,
+)
+from tracker.store.fulltext import Concept
+
+__all__ = [
+    "MAX_FREE_CANDIDATES",
+    "CorrectionLag",
+    "OutletUptake",
+    "Repeat",
+    "Source",
+    "TimelineEvent",
+    "WhoRepeated",
+    "timeline",
+    "uptake_by_outlet",
+    "who_repeated",
+]
+
+MAX_FREE_CANDIDATES = 2000  # versions read for free text, best covered first
+FREE_TEXT_SLUG = "free-text"
+_SHOWN_ROLES = (Role.ORIGIN.value, Role.REPEATER.value)
+# The order in which an outlet's uptakes are summarised: the most thorough first.
+_KIND_ORDER = ("taken_down", "edited", "noted", "followed_up", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """How an article got the claim: the provenance edge into it, or why there is none."""
+
+    kind: str  # an EdgeKind value, "origin", or "unknown"
+    outlet: str | None = None
+    url: str | None = None
+    score: float | None = None
+
+    def describe(self) -> str:
+        """One line for a table."""
+        if self.kind == "origin":
+            return "origin"
+        if self.kind == "unknown":
+            return "no provenance edge found"
+        return f"{self.kind} {self.outlet or self.url or '?'}"
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionLag:
+    """Seconds from one correction to the article's uptake (negative: before it)."""
+
+    correction_id: int
+    kind: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """One article that repeated the claim (or made it: role origin)."""
+
+    outlet: str
+    outlet_domain: str
+    article_id: int
+    url: str
+    title: str
+    first_seen: datetime  # when it was first seen carrying the claim
+    role: str
+    stance: str | None
+    sentence: str
+    source: Source
+    uptake: str | None  # an UptakeKind value
+    uptake_at: datetime | None
+    lag_seconds: float | None  # from the first correction
+    late: bool
+    checked_at: datetime | None
+    state: str
+    evidence: str
+    lags: tuple[CorrectionLag, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WhoRepeated:
+    """The answer to "who repeated this claim?"."""
+
+    slug: str
+    text: str
+    registered: bool
+    corrections: tuple[CorrectionInfo, ...]
+    rows: tuple[Repeat, ...]
+    # False when free text had more candidate versions than were read (the best covered were).
+    complete: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class OutletUptake:
+    """How one outlet, over all its articles that repeated the claim, took up corrections."""
+
+    outlet: str
+    outlet_domain: str
+    articles: int
+    first_repeated: datetime
+    stance: str | None
+    uptake: str  # the kinds of its articles, most thorough first ("edited", "none+noted", ...)
+    picked_up: str  # "all", "some" or "none" of its articles took up a correction
+    lag_seconds: float | None  # the fastest uptake, from the first correction
+    late: bool
+    checked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """One dated event in a claim's life."""
+
+    at: datetime
+    event: str  # origin, repeat, late_repeat, correction, uptake
+    outlet: str
+    url: str | None
+    detail: str
+
+
+def who_repeated(
+    repo: ClaimRepo,
+    claim: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    outlet: str | None = None,
+    matcher: Matcher | None = None,
+    now: datetime | None = None,
+) -> WhoRepeated:
+    """Who repeated a registered claim (by slug), or free text matched on the fly."""
+    registered = repo.find_claim(claim.strip())
+    if registered is None:
+        return _free_text(repo, claim, since, until, outlet, matcher, now)
+    stored = repo.stored_uptakes(
+        registered.id, roles=_SHOWN_ROLES, since=since, until=until, outlet=outlet
+    )
+    edges = repo.edges_into([u.article_id for u in stored])
+    rows = tuple(_repeat(u, edges.get(u.article_id)) for u in stored)
+    corrections = tuple(repo.corrections(registered.id))
+    return WhoRepeated(registered.slug, registered.text, True, corrections, rows)
+
+
+def uptake_by_outlet(
+    repo: ClaimRepo,
+    slug: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    outlet: str | None = None,
+) -> tuple[OutletUptake, ...]:
+    """Per outlet that repeated the claim: its articles' uptakes summarised."""
+    claim = repo.claim(slug)
+    stored = repo.stored_uptakes(
+        claim.id, roles=(Role.REPEATER.value,), since=since, until=until, outlet=outlet
+    )
+    by_outlet: dict[str, list[StoredUptake]] = {}
+    for item in stored:
+        by_outlet.setdefault(item.outlet, []).append(item)
+    out: list[OutletUptake] = []
+    for name, items in by_outlet.items():
+        kinds = {i.kind or UptakeKind.NONE.value for i in items}
+        taken = [i for i in items if (i.kind or "none") != UptakeKind.NONE.value]
+        lags = [i.lag_seconds for i in taken if i.lag_seconds is not None]
+        stances = {i.stance for i in items if i.stance}
+        checks = [i.checked_at for i in items if i.checked_at is not None]
+        out.append(
+            OutletUptake(
+                outlet=name,
+                outlet_domain=items[0].outlet_domain,
+                articles=len(items),
+                first_repeated=min(i.repeated_at or i.first_seen for i in items),
+                stance=next((s.value for s in Stance if s.value in stances), None),
+                uptake="+".join(k for k in _KIND_ORDER if k in kinds),
+                picked_up="all" if len(taken) == len(items) else ("some" if taken else "none"),
+                lag_seconds=min(lags) if lags else None,
+                late=any(i.late for i in items),
+                checked_at=max(checks) if checks else None,
+            )
+        )
+    return tuple(sorted(out, key=lambda o: (o.first_repeated, o.outlet)))
+
+
+def timeline(
+    repo: ClaimRepo,
+    slug: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    outlet: str | None = None,
+) -> tuple[TimelineEvent, ...]:
+    """The claim's events in time order: origin, repeats, corrections, uptakes."""
+    answer = who_repeated(repo, slug)
+    if not answer.registered:
+        raise BadInput(f"no claim named {slug[:100]!r}: a timeline needs a registered claim")
+    events: list[TimelineEvent] = []
+    for row in answer.rows:
+        kind = "origin" if row.role == Role.ORIGIN else ("late_repeat" if row.late else "repeat")
+        detail = f"{row.stance or '?'}; source: {row.source.describe()}"
+        events.append(TimelineEvent(row.first_seen, kind, row.outlet, row.url, detail))
+        if row.uptake_at is not None and row.uptake not in (None, UptakeKind.NONE.value):
+            events.append(
+                TimelineEvent(row.uptake_at, "uptake", row.outlet, row.url, f"{row.uptake}")
+            )
+    outlets = repo.article_outlets(
+        [a for c in answer.corrections if (a := repo.article_for_url(c.url)) is not None]
+    )
+    for correction in answer.corrections:
+        article = repo.article_for_url(correction.url)
+        name = outlets[article][2] if article in outlets else "-"
+        detail = f"{correction.kind.value}: {correction.text[:120]}".rstrip(": ")
+        events.append(
+            TimelineEvent(correction.published, "correction", name, correction.url, detail)
+        )
+    wanted = outlet.strip().lower() if outlet else None
+    kept = [
+        e
+        for e in events
+        if (since is None or e.at >= since)
+        and (until is None or e.at <= until)
+        and (wanted is None or e.outlet.lower() == wanted or wanted in (e.url or "").lower())
+    ]
+    order = {"origin": 0, "correction": 1, "repeat": 2, "late_repeat": 2, "uptake": 3}
+    return tuple(sorted(kept, key=lambda e: (e.at, order.get(e.event, 9), e.outlet)))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _repeat(item: StoredUptake, edge: EdgeInfo | None) -> Repeat:
+    """A stored uptake as a row of the answer."""
+    if item.role == Role.ORIGIN:
+        source = Source("origin")
+    elif edge is not None:
+        source = Source(edge.kind, edge.source_outlet, edge.source_url, round(edge.score, 3))
+    else:
+        source = Source("unknown")
+    return Repeat(
+        outlet=item.outlet,
+        outlet_domain=item.outlet_domain,
+        article_id=item.article_id,
+        url=item.url,
+        title=item.title,
+        first_seen=item.repeated_at or item.first_seen,
+        role=item.role,
+        stance=item.stance,
+        sentence=item.sentence,
+        source=source,
+        uptake=item.kind,
+        uptake_at=item.event_at,
+        lag_seconds=item.lag_seconds,
+        late=item.late,
+        checked_at=item.checked_at,
+        state=item.state,
+        evidence=item.evidence,
+        lags=tuple(
+            CorrectionLag(int(lag["correction_id"]), str(lag["kind"]), float(lag["seconds"]))
+            for lag in item.lags
+        ),
+    )
+
+
+def _free_text(
+    repo: ClaimRepo,
+    text: str,
+    since: datetime | None,
+    until: datetime | None,
+    outlet: str | None,
+    matcher: Matcher | None,
+    now: datetime | None,
+) -> WhoRepeated:
+    """Match free text against the stored versions on the fly; store nothing."""
+    text = plain_text(text)
+    if len(text) > MAX_CLAIM_CHARS:
+        raise BadInput(f"a claim is one statement: at most {MAX_CLAIM_CHARS} characters")
+    lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
+    concepts = [Concept(w, words) for w, words in fts_concepts(text, lexical)]
+    if not concepts:
+        raise BadInput("nothing to search for: the text has no content words")
+    repo.sync_full_text(repo.max_version_id())  # versions stored since the last stage run
+    ids = repo.candidate_versions(concepts, min_share=CANDIDATE_SHARE, limit=MAX_FREE_CANDIDATES)
+    # The wider net for same-event expansion, ranked too (best covered first).
+    wider = repo.candidate_versions(concepts, min_share=EXPANSION_SHARE, limit=MAX_FREE_CANDIDATES)
+    direct_articles = {v.article_id for v in repo.versions_by_id(ids)}
+    articles = direct_articles | {v.article_id for v in repo.versions_by_id(wider)}
+    claim = Claim(FREE_TEXT_SLUG, text)
+    found: dict[int, list[Mention]] = {}
+    items = repo.article_facts(None, sorted(articles))
+    for item in items:
+        if item.article_id in direct_articles:
+            found[item.article_id] = [
+                m
+                for version in item.versions
+                for m in mentions_in_version(claim, version, matcher=matcher, lexical=lexical)
+            ]
+    versions = {v.id: v for item in items for v in item.versions}
+    seeds = sorted({min(m.version_id for m in ms) for ms in found.values() if ms})[:MAX_SEEDS]
+    pool = [v for item in items if not found.get(item.article_id) for v in item.versions]
+    for m in event_mentions(
+        claim, [versions[i] for i in seeds], pool, repo.document_frequencies, lexical=lexical
+    ):
+        found.setdefault(versions[m.version_id].article_id, []).append(m)
+    facts = [
+        replace(
+            item,
+            mentions=tuple(
+                MentionFact(m.version_id, m.stance, m.sentence, m.score)
+                for m in found[item.article_id]
+            ),
+        )
+        for item in items
+        if found.get(item.article_id)
+    ]
+    mentions = [
+        (f.article_id, f.outlet_id, f.first_seen, seq, m.stance)
+        for f in facts
+        if f.outlet_id is not None
+        for seq, version in enumerate(f.versions)
+        for m in f.mentions
+        if m.version_id == version.id
+    ]
+    follow = follow_ups_by_outlet(mentions)
+    info = ClaimInfo(0, FREE_TEXT_SLUG, text, None, now or datetime.now().astimezone(), 0)
+    records = {
+        f.article_id: decide_record(
+            info,
+            f,
+            (),
+            None,
+            follow.get(f.outlet_id, ()) if f.outlet_id is not None else (),
+            matcher or lexical,
+        )
+        for f in facts
+    }
+    repeats = {a: r for a, r in records.items() if r.role == Role.REPEATER}
+    places = repo.article_outlets(list(repeats))
+    edges = repo.edges_into(list(repeats))
+    by_id = {f.article_id: f for f in facts}
+    rows: list[Repeat] = []
+    wanted = outlet.strip().lower() if outlet else None
+    for article_id, record in repeats.items():
+        url, title, name, domain = places.get(article_id, ("", "", "?", ""))
+        first = record.repeated_at or by_id[article_id].first_seen
+        if (since is not None and first < since) or (until is not None and first > until):
+            continue
+        if wanted is not None and wanted not in (name.lower(), domain.lower()):
+            continue
+        edge = edges.get(article_id)
+        rows.append(
+            Repeat(
+                outlet=name,
+                outlet_domain=domain,
+                article_id=article_id,
+                url=url,
+                title=title,
+                first_seen=first,
+                role=record.role,
+                stance=record.stance,
+                sentence=record.sentence,
+                source=Source(edge.kind, edge.source_outlet, edge.source_url, round(edge.score, 3))
+                if edge is not None
+                else Source("unknown"),
+                uptake=record.kind,
+                uptake_at=record.event_at,
+                lag_seconds=record.lag_seconds,
+                late=record.late,
+                checked_at=record.checked_at,
+                state=by_id[article_id].state,
+                evidence=record.evidence,
+            )
+        )
+    rows.sort(key=lambda r: (r.first_seen, r.article_id))
+    complete = len(ids) < MAX_FREE_CANDIDATES and len(wider) < MAX_FREE_CANDIDATES
+    return WhoRepeated(FREE_TEXT_SLUG, text, False, (), tuple(rows), complete)

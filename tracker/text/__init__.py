@@ -1,0 +1,1 @@
+"""Language tools shared by linking and claims: sentences, words."""

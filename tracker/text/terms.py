@@ -1,0 +1,93 @@
+"""Content words of a text as stems: what lexical similarity and the topic bands compare.
+
+Tokenising, stemming and the stop-word list are the claims stage's (`tracker.text.words`), so
+both stages agree on what a word is; this module only picks the words that carry content and
+weighs them. Names and numbers weigh `NAME_WEIGHT` times an ordinary word: two reports of
+different events on one topic share the topic's words ("checked into rehab") but not its
+names or figures. Measured on ECB+ (benchmarks/events.py), this raised the AUC of same-event
+against other-event pairs from 0.82 to 0.89; rarity weights from a word-frequency list only
+reached 0.85 and would have added a 56 MB dependency.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from tracker.text.words import STOP_WORDS, Token, tokenize
+
+__all__ = ["NAME_WEIGHT", "TermStats", "content_stems", "merge", "term_stats", "weighted_terms"]
+
+NAME_WEIGHT = 3.0
+# What may stand between a sentence's end and its first word (so that word is not a name).
+_OPENERS = " \t\"'“‘([«"
+_SENTENCE_ENDS = ".!?\n:;…"
+
+
+def _is_content(token: Token) -> bool:
+    """True for a word that carries content: not a stop word, not a single letter."""
+    return token.word not in STOP_WORDS and (len(token.word) > 1 or token.word.isdigit())
+
+
+def content_stems(text: str) -> list[str]:
+    """Return the stems of the content words of `text`, in order (no stop words, no letters)."""
+    return [token.stem for token in tokenize(text) if _is_content(token)]
+
+
+def _name_like(text: str, token: Token) -> bool:
+    """True for a number, or a capitalised word that does not open a sentence."""
+    first = text[token.start]
+    if first.isdigit():
+        return True
+    if not first.isupper():
+        return False
+    i = token.start - 1
+    while i >= 0 and text[i] in _OPENERS:
+        i -= 1
+    return i >= 0 and text[i] not in _SENTENCE_ENDS
+
+
+@dataclass(frozen=True, slots=True)
+class TermStats:
+    """How often each content stem occurs in a text, and which of them are names or numbers."""
+
+    counts: Mapping[str, int]
+    names: frozenset[str]
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Sublinear frequency, times `NAME_WEIGHT` for names and numbers."""
+        return {
+            stem: (1.0 + math.log(count)) * (NAME_WEIGHT if stem in self.names else 1.0)
+            for stem, count in self.counts.items()
+        }
+
+
+def term_stats(text: str) -> TermStats:
+    """Count the content stems of `text` and find which are names or numbers."""
+    counts: Counter[str] = Counter()
+    names: set[str] = set()
+    for token in tokenize(text):
+        if not _is_content(token):
+            continue
+        counts[token.stem] += 1
+        if token.stem not in names and _name_like(text, token):
+            names.add(token.stem)
+    return TermStats(counts, frozenset(names))
+
+
+def merge(parts: Iterable[TermStats]) -> TermStats:
+    """The stats of a text made of `parts` (its sentences), without tokenising it again."""
+    counts: Counter[str] = Counter()
+    names: set[str] = set()
+    for part in parts:
+        counts.update(part.counts)
+        names |= part.names
+    return TermStats(counts, frozenset(names))
+
+
+def weighted_terms(text: str) -> dict[str, float]:
+    """Content stems weighted by sublinear frequency, names and numbers `NAME_WEIGHT` times."""
+    return term_stats(text).weights

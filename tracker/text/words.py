@@ -1,0 +1,179 @@
+"""Words of English news text: tokens with offsets, stems, stop words, and lexicon concepts."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tracker.text.lexicon import LEXICON, ConceptGroup
+
+__all__ = ["STOP_WORDS", "Analysis", "Analyzer", "Token", "stem", "tokenize"]
+
+# Function words that carry no concept of their own. Written out rather than imported because the
+# libraries that ship such lists (NLTK, scikit-learn) are far too heavy for one frozenset; negations
+# are stop words here too, since stance (not matching) decides what a "not" does.
+STOP_WORDS = frozenset(
+    """a about above across after again against all almost also am among an and another any
+    anyone anything are aren't around as at be became because been before being below between
+    both but by can can't cannot could couldn't did didn't do does doesn't doing don't done down
+    during each either else even ever every few for from further had hadn't has hasn't have
+    haven't having he her here hers herself him himself his how however i if in into is isn't it
+    it's its itself just let like made make many may me might more most much must my myself
+    neither no nor not now of off often on once one only onto or other others our ours ourselves
+    out over own per perhaps quite rather really same shall she should shouldn't since so some
+    such than that that's the their theirs them themselves then there these they this those
+    though through thus to too toward towards under until up upon us very via was wasn't we well
+    were weren't what when where whether which while who whom whose why will with within without
+    won't would wouldn't yet you your yours yourself yourselves""".split()
+)
+
+# Irregular forms the Snowball stemmer leaves apart from their lemma ("wrote" vs "write").
+_IRREGULAR = {
+    "written": "write", "wrote": "write", "went": "go", "gone": "go", "led": "lead",
+    "made": "make", "took": "take", "taken": "take", "said": "say", "told": "tell",
+    "paid": "pay", "bought": "buy", "sold": "sell", "began": "begin", "begun": "begin",
+    "brought": "bring", "thought": "think", "found": "find", "fell": "fall", "fallen": "fall",
+    "rose": "rise", "risen": "rise", "spent": "spend", "lost": "lose", "won": "win",
+    "ran": "run", "knew": "know", "known": "know", "gave": "give", "given": "give",
+    "saw": "see", "seen": "see", "built": "build", "sent": "send", "kept": "keep",
+    "held": "hold", "grew": "grow", "grown": "grow", "hid": "hide", "hidden": "hide",
+    "children": "child", "men": "man", "women": "woman", "people": "person", "died": "die",
+    "dying": "die",
+}  # fmt: skip
+
+# Upper-case forms whose lower case would collide with a stop word ("US" vs "us").
+_CASE_ALIASES = {"US": "usa", "U.S.": "usa", "U.S": "usa", "UK": "uk", "U.K.": "uk", "EU": "eu"}
+
+# An initialism with dots ("U.S."), or a run of letters and digits with inner apostrophes; a
+# hyphen splits words, so "AI-written" gives "AI" and "written".
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|#?[^\W_]+(?:['’][^\W_]+)*")
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+# Imported by name: snowballstemmer ships no type information, and this keeps its untyped API
+# (one call, stemWord) behind the typed `stem` below.
+_STEMMER = importlib.import_module("snowballstemmer").stemmer("english")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a text: its lower-case form, its stem and its offsets in the text."""
+
+    word: str
+    stem: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Stem one lower-case word (Snowball English, irregular forms first)."""
+    word = _IRREGULAR.get(word, word)
+    result: str = _STEMMER.stemWord(word)
+    return result
+
+
+def _normalise(raw: str) -> str:
+    """Lower-case a raw token, dropping a possessive and mapping "n't" forms to "not"."""
+    if raw in _CASE_ALIASES:
+        return _CASE_ALIASES[raw]
+    word = raw.lower().replace("’", "'")
+    if "." in word:  # an initialism: "e.g." -> "eg"
+        return word.replace(".", "")
+    if word.endswith("n't"):
+        return "not"
+    if word.endswith("'s"):
+        return word[:-2]
+    return word
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split `text` into word tokens; hashtags are split at their capitals ("#AustralianFires")."""
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        raw = match.group()
+        if raw.startswith("#"):
+            for part in _CAMEL.finditer(raw, 1):
+                word = part.group().lower()
+                start = match.start() + part.start()
+                tokens.append(Token(word, stem(word), start, start + len(word)))
+            continue
+        word = _normalise(raw)
+        if word:
+            tokens.append(Token(word, stem(word), match.start(), match.end()))
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A text as concepts: each concept id maps to the indices of the tokens that carry it.
+
+    A concept id is a lexicon group's name (starting with "=") or a content word's stem.
+    `joined` holds the stems of adjacent token pairs written as one word ("cyber attack" ->
+    "cyberattack"), so compounds match whichever way a text spells them.
+    """
+
+    tokens: tuple[Token, ...]
+    concepts: Mapping[str, tuple[int, ...]]
+    joined: Mapping[str, tuple[int, ...]]
+
+
+class Analyzer:
+    """Turns text into concepts with the lexicon; holds the lexicon compiled to stem sequences."""
+
+    def __init__(self, lexicon: Iterable[ConceptGroup] = LEXICON) -> None:
+        """Compile the lexicon's phrases into stem sequences indexed by their first stem."""
+        self.groups: dict[str, ConceptGroup] = {}
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for group in lexicon:
+            self.groups[group.name] = group
+            for phrase in group.phrases:
+                stems = tuple(token.stem for token in tokenize(phrase))
+                if stems:
+                    self._phrases.setdefault(stems[0], []).append((stems, group.name))
+        for candidates in self._phrases.values():
+            candidates.sort(key=lambda item: -len(item[0]))  # longest phrase wins
+
+    def group_of_stem(self, word_stem: str) -> str | None:
+        """Return the group a single-word phrase with this stem belongs to, if any."""
+        for stems, name in self._phrases.get(word_stem, ()):
+            if len(stems) == 1:
+                return name
+        return None
+
+    def analyse(self, text: str) -> Analysis:
+        """Find the concepts of `text`: lexicon phrases (longest first), then content stems."""
+        tokens = tokenize(text)
+        stems = [token.stem for token in tokens]
+        concepts: dict[str, list[int]] = {}
+        i = 0
+        while i < len(tokens):
+            matched = self._match_phrase(stems, i)
+            if matched is not None:
+                name, length = matched
+                concepts.setdefault(name, []).extend(range(i, i + length))
+                i += length
+                continue
+            token = tokens[i]
+            if token.word not in STOP_WORDS and (len(token.word) > 1 or token.word.isdigit()):
+                concepts.setdefault(token.stem, []).append(i)
+            i += 1
+        joined: dict[str, list[int]] = {}
+        for i in range(len(tokens) - 1):
+            left, right = tokens[i], tokens[i + 1]
+            if left.end + 1 >= right.start:  # adjacent, or split by one character ("covid-19")
+                joined.setdefault(stem(left.word + right.word), []).extend((i, i + 1))
+        return Analysis(
+            tuple(tokens),
+            {key: tuple(value) for key, value in concepts.items()},
+            {key: tuple(value) for key, value in joined.items()},
+        )
+
+    def _match_phrase(self, stems: list[str], i: int) -> tuple[str, int] | None:
+        """Return (group, length) of the longest lexicon phrase starting at token `i`."""
+        for phrase, name in self._phrases.get(stems[i], ()):
+            if tuple(stems[i : i + len(phrase)]) == phrase:
+                return name, len(phrase)
+        return None

@@ -1,0 +1,1 @@
+"""Fetching, feeds and extraction: the web as the tracker reads it."""
