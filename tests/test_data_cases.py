@@ -129,7 +129,7 @@ def test_one_story_in_two_feeds_is_one_article_with_two_memberships(
 ) -> None:
     story = server.url("/story/2", "wire.test")
     server.route("/ledger.xml", reply(200, _rss([_item(story, guid="ledger-1")])))
-    server.route("/herald.xml", reply(200, _rss([_item(story + "?ref=herald")])))  # no GUID
+    server.route("/herald.xml", reply(200, _rss([_item(story + "?utm_source=herald")])))  # no GUID
     ledger = server.url("/ledger.xml", "ledger.test")
     herald = server.url("/herald.xml", "herald.test")
     with _tracker(database_url, tmp_path, clock) as tracker:

@@ -243,3 +243,14 @@ def test_decode_detects_an_undeclared_legacy_encoding() -> None:
 def test_decode_replaces_invalid_bytes() -> None:
     decoded = decode_html(b'<meta charset="utf-8"><p>ok \xff\xfe ok</p>')
     assert "ok \ufffd\ufffd ok" in decoded
+
+
+def test_decode_keeps_a_utf8_page_with_one_stray_byte_utf8() -> None:
+    page = "<html><body><p>Straße in Köln: Bürger äußern sich.</p><p>Ça ira</p></body></html>"
+    data = page.encode()
+    at = data.index("Bürger".encode())
+    damaged = data[:at] + b"\x93" + data[at:]
+    # Even with a stale Windows label, the UTF-8 text is not turned into mojibake.
+    for label in (None, "text/html; charset=windows-1252"):
+        decoded = decode_html(damaged, label)
+        assert "Straße in Köln: \ufffdBürger äußern sich." in decoded

@@ -20,6 +20,7 @@ import platformdirs
 from tracker.errors import BadInput
 
 __all__ = [
+    "ALLOW_PRIVATE_HINT",
     "CrawlSettings",
     "ExtractSettings",
     "HttpSettings",
@@ -32,6 +33,10 @@ __all__ = [
 
 APP_NAME = "propagation-tracker"
 CONFIG_FILE_NAME = "tracker.toml"
+# The two ways to allow non-public addresses, named where they are refused.
+ALLOW_PRIVATE_HINT = (
+    f"TRACKER_HTTP_ALLOW_PRIVATE=1, or allow_private = true under [http] in {CONFIG_FILE_NAME}"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,10 +123,13 @@ def feeds_add(
     check: Annotated[
         bool, typer.Option("--check/--no-check", help="Fetch it first and refuse non-feeds.")
     ] = True,
+    rename: Annotated[
+        bool, typer.Option("--rename", help="Rename the outlet if it already has another name.")
+    ] = False,
 ) -> None:
     """Subscribe to a feed."""
     with open_tracker(ctx) as tracker:
-        feed, new = tracker.add_feed(url, outlet=outlet, check=check)
+        feed, new = tracker.add_feed(url, outlet=outlet, check=check, rename=rename)
     echo(f"{'added' if new else 'already subscribed'}: {feed.url} ({feed.outlet})")
 
 

@@ -10,7 +10,7 @@ import typer
 
 from tracker.cli.render import echo
 from tracker.export.files import GraphFormat, write_graph, write_report
-from tracker.export.graph import build_claim_graph, build_outlet_graph, summarise
+from tracker.export.graph import NO_CORRECTION, build_claim_graph, build_outlet_graph, summarise
 from tracker.export.report import render_report
 from tracker.export.timeline import duration_text
 from tracker.queries import story as queries_story
@@ -78,9 +78,10 @@ def report(
     path = write_report(render_report(story), output or Path(f"{slug}.html"), root=out_dir)
     summary = summarise(story)
     share = f"{summary.picked_up_share:.0%}" if summary.picked_up_share is not None else "-"
+    uptake = f"{share} picked up the correction" if summary.corrections else NO_CORRECTION
     echo(f"wrote {path}")
     echo(
-        f"{summary.repeaters} repeats, {share} picked up the correction, "
+        f"{summary.repeaters} repeats, {uptake}, "
         f"median lag {duration_text(summary.median_lag_seconds) or '-'}, "
         f"{summary.late} late, {summary.reach_now} outlets still carry it"
     )

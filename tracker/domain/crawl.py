@@ -62,6 +62,7 @@ class NewEntry:
     canonical_url: str
     title: str
     published: datetime | None
+    refused: str | None = None  # why the entry is recorded as failed instead of fetched
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ class Outcome(StrEnum):
     ENTRY_NEW = "entry_new"
     ENTRY_SEEN = "entry_seen"
     ENTRY_NO_LINK = "entry_no_link"
+    ENTRY_URL_TOO_LONG = "entry_url_too_long"  # recorded as failed, never fetched
     ARTICLE_NEW = "article_new"
     ARTICLE_NEW_VERSION = "article_new_version"
     ARTICLE_UNCHANGED = "article_unchanged"
@@ -50,6 +51,7 @@ class Outcome(StrEnum):
     ARTICLE_NOT_HTML = "article_not_html"
     ARTICLE_FETCH_ERROR = "article_fetch_error"
     ARTICLE_EXTRACT_FAILED = "article_extract_failed"
+    ARTICLE_STORE_FAILED = "article_store_failed"  # the database refused it; recorded as failed
 
 
 class EdgeKind(StrEnum):

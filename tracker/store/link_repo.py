@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -336,6 +347,43 @@ class LinkRepo:
                 .limit(limit)
             )
             return list(s.scalars(query))
+
+    def outlet_band_hits(
+        self,
+        domain: str,
+        bands: Sequence[tuple[int, int]],
+        since: datetime,
+        until: datetime,
+        limit: int,
+    ) -> list[int]:
+        """The outlet's linked articles first seen within [since, until] sharing most of `bands`.
+
+        One index lookup per (band, hash) bucket, as the candidate search does, kept to one
+        outlet's articles: however many other articles it published since, the one whose text
+        matches is found (the buckets' size, not the outlet's, sets the cost).
+        """
+        if not bands:
+            return []
+        hits = func.count().label("hits")
+        buckets = or_(
+            *(and_(BandRow.band == band, BandRow.hash == digest) for band, digest in bands)
+        )
+        query = (
+            select(BandRow.article_id, hits)
+            .join(m.Article, m.Article.id == BandRow.article_id)
+            .join(m.Outlet, m.Outlet.id == m.Article.outlet_id)
+            .where(
+                buckets,
+                m.Outlet.domain == domain,
+                m.Article.first_seen >= since,
+                m.Article.first_seen <= until,
+            )
+            .group_by(BandRow.article_id)
+            .order_by(hits.desc(), BandRow.article_id.desc())
+            .limit(limit)
+        )
+        with self._tx() as s:
+            return [int(article) for article, _ in s.execute(query)]
 
     def sources(self, ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
         """The sources linking chose from the texts of these articles, the primary one first."""

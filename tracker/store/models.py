@@ -22,7 +22,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# Widths of the URL and validator columns; longer values are refused before any statement.
+MAX_URL = 2000
+MAX_ETAG = 500
+MAX_LAST_MODIFIED = 100
+
 __all__ = [
+    "MAX_ETAG",
+    "MAX_LAST_MODIFIED",
+    "MAX_URL",
     "Article",
     "ArticleUrl",
     "Base",

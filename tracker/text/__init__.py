@@ -1,1 +1,1 @@
-"""Language tools shared by linking and claims: sentences, words."""
+"""Language tools shared by linking and claims: sentences, words, sentence embeddings."""

@@ -31,6 +31,7 @@ from tracker.clock import utc
 from tracker.config import ExtractSettings
 from tracker.domain import Extracted, Link
 from tracker.urls import is_http_url
+from tracker.web._decode import mostly_utf8
 
 __all__ = ["content_hash", "decode_html", "extract_page", "normalise_text"]
 
@@ -113,6 +114,9 @@ def decode_html(html: bytes, content_type: str | None = None) -> str:
             return codecs.getincrementaldecoder("utf-8")().decode(html, final=False)
         except UnicodeDecodeError:
             pass
+        damaged = mostly_utf8(html)  # a few stray bytes in UTF-8 are replaced, not re-read
+        if damaged is not None:
+            return damaged
     encoding, text = html_to_unicode(content_type, html, auto_detect_fun=_detect_encoding)
     if codecs.lookup(encoding).name == "utf-8":
         # The label says UTF-8 but the bytes are not (checked above): a server default or a
