@@ -249,9 +249,15 @@ class Claim:
     origin_url: str | None = None
 
 
+# A sentence scoring at least this carries a claim by itself. A stored mention scoring below it was
+# found by same-event expansion (`tracker.claims.events`): the article reports the claim's event in
+# its own words, and the mention is its best-matching sentence, with that sentence's own score.
+MENTION_THRESHOLD = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A sentence of a version that carries a claim, with its stance."""
+    """A sentence of a version that carries a claim (or stands for it), with its stance."""
 
     claim_slug: str
     version_id: int

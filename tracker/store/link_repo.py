@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.domain import ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
+from tracker.domain import MENTION_THRESHOLD, ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
 from tracker.errors import BadInput
 from tracker.store import models as m
 from tracker.store.claim_tables import ClaimRow, MentionRow
@@ -484,7 +484,13 @@ class LinkRepo:
             .join(m.Version, m.Version.id == MentionRow.version_id)
             .join(m.Article, m.Article.id == MentionRow.article_id)
             .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
-            .where(where, MentionRow.stance.in_(_CARRYING))
+            # Event-level mentions (same-event expansion) are independent reports of the event,
+            # not copies of a claim's wording: no claim-based provenance rests on them.
+            .where(
+                where,
+                MentionRow.stance.in_(_CARRYING),
+                MentionRow.score >= MENTION_THRESHOLD,
+            )
             .order_by(MentionRow.version_id, MentionRow.start, MentionRow.claim_id)
         )
         if limit is not None:
