@@ -3,6 +3,8 @@
 Usage: python benchmarks/extraction.py [DATA_DIR] [--workers N] [--rounds R] [--breakdown]
 
 Reads DATA_DIR/extraction-aeb (the Article Extraction Benchmark's pages and ground truth).
+The tracker's text is `extract_page(...).text`, the product's own path (headline and standfirst
+taken off, layout strings dropped). The last line is one JSON object with the figures.
 Quality is the benchmark's own measure: multisets of 4-word shingles of \\w+ tokens, per page
 TP/FP/FN normalised to sum 1, then macro precision over pages with any prediction, macro recall
 over pages with any truth, F1 from those two. The benchmark's evaluate.py does not lower-case;
@@ -33,6 +35,7 @@ from tracker.web.extract import extract_page
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SETTINGS = ExtractSettings()
+STRIPPED = ExtractSettings(strip_page_header=True)
 NOW = datetime.now(UTC)
 _TOKEN = re.compile(r"\w+")
 
@@ -78,6 +81,13 @@ def tracker_text(page: Page) -> str:
     """The tracker's main text of one page ("" when it finds none)."""
     _, html, url = page
     extracted = extract_page(html, url, settings=SETTINGS, now=NOW)
+    return extracted.text if extracted else ""
+
+
+def stripped_text(page: Page) -> str:
+    """The tracker's main text with `strip_page_header` on (headline and layout taken off)."""
+    _, html, url = page
+    extracted = extract_page(html, url, settings=STRIPPED, now=NOW)
     return extracted.text if extracted else ""
 
 
@@ -153,15 +163,27 @@ def main() -> int:
     cpu: dict[str, float] = {}
     texts: dict[str, dict[str, str]] = {}
     for _ in range(max(1, args.rounds)):
-        for name, method in (("bare trafilatura.extract", bare_text), ("tracker", tracker_text)):
+        for name, method in (
+            ("bare trafilatura.extract", bare_text),
+            ("tracker", tracker_text),
+            ("tracker, strip_page_header", stripped_text),
+        ):
             texts[name], elapsed, used = timed(method, pages)
             wall[name] = min(wall.get(name, float("inf")), elapsed)
             cpu[name] = min(cpu.get(name, float("inf")), used)
+    figures: dict[str, object] = {"pages": len(pages)}
     for name in texts:
         p, r, f1 = score(truth, texts[name], lower=False)
         lp, lr, lf1 = score(truth, texts[name], lower=True)
+        figures[name] = {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f1, 4),
+            "pages_per_s_wall": round(len(pages) / wall[name], 1),
+            "pages_per_s_cpu": round(len(pages) / cpu[name], 1),
+        }
         print(
-            f"{name:<26} P={p:.3f} R={r:.3f} F1={f1:.3f}  (lower-cased: P={lp:.3f} R={lr:.3f} "
+            f"{name:<28} P={p:.3f} R={r:.3f} F1={f1:.3f}  (lower-cased: P={lp:.3f} R={lr:.3f} "
             f"F1={lf1:.3f})  {len(pages) / wall[name]:6.1f} pages/s wall, "
             f"{len(pages) / cpu[name]:6.1f} pages/s CPU"
         )
@@ -170,6 +192,9 @@ def main() -> int:
         f"speed ratio tracker/bare (single process): {wall[bare] / wall[ours]:.2f} wall-clock, "
         f"{cpu[bare] / cpu[ours]:.2f} CPU time"
     )
+    figures["speed_ratio_tracker_to_bare_cpu"] = round(cpu[bare] / cpu[ours], 3)
+    stripped = "tracker, strip_page_header"
+    figures["speed_ratio_stripped_to_bare_cpu"] = round(cpu[bare] / cpu[stripped], 3)
     if args.workers > 0:
         pooled, elapsed = run_pool(pages, args.workers)
         p, r, f1 = score(truth, pooled, lower=False)
@@ -177,8 +202,10 @@ def main() -> int:
             f"tracker, {args.workers} worker processes: F1={f1:.3f}  "
             f"{len(pages) / elapsed:6.1f} pages/s"
         )
+        figures["pool"] = {"workers": args.workers, "f1": round(f1, 4)}
     if args.breakdown:
         breakdown(pages)
+    print(json.dumps(figures))
     return 0
 
 

@@ -140,6 +140,19 @@ def test_generic_update_counts_only_after_a_correction() -> None:
     assert after.uptake.kind is UptakeKind.NOTED
 
 
+def test_a_notice_naming_only_the_correcting_outlet_is_generic() -> None:
+    notice = (
+        "Correction: The Ledger has corrected its original report; an earlier version of this"
+        " story repeated an inaccurate account."
+    )
+    later = version(2, body(CLAIM_SENTENCE, CLOUD) + "\n" + notice, EDIT_AT)
+    assert decide([original(), later]).uptake.kind is UptakeKind.NOTED
+    # A notice about another statement of the story still names it and is not taken.
+    other = "Correction: An earlier version incorrectly said the cloud division hired 40 staff."
+    later = version(2, body(CLAIM_SENTENCE, CLOUD) + "\n" + other, EDIT_AT)
+    assert decide([original(), later]).uptake.kind is UptakeKind.NONE
+
+
 def test_edit_and_note_in_one_version_is_edited_and_keeps_the_note() -> None:
     note = "Correction: An earlier version wrongly said AI-written code caused the outages."
     decision = decide([original(), version(2, body(CLOUD) + "\n" + note, EDIT_AT)])

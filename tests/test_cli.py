@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,91 @@ def test_the_installed_command_runs(db: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["counts"]["feeds"] == 0
+
+
+def test_a_refused_loopback_feed_names_the_setting_that_allows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TRACKER_HTTP_ALLOW_PRIVATE", raising=False)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    db = str(tmp_path / "cli.db")
+    code, _, err = run(["--db", db, "feeds", "add", "http://127.0.0.1:9/feed.xml"], capsys)
+    _one_error_line(code, err, "TRACKER_HTTP_ALLOW_PRIVATE=1")
+    assert "allow_private = true" in err and "--no-check" not in err
+    code, out, _ = run(["--db", db, "feeds", "list", "--json"], capsys)
+    assert code == 0 and json.loads(out) == []  # nothing subscribed
+
+
+@pytest.mark.parametrize("problem", ["not a database", "a folder", "no server"])
+def test_a_database_problem_is_one_line_and_exit_2(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], problem: str
+) -> None:
+    if problem == "not a database":
+        target = tmp_path / "notes.db"
+        target.write_text("these are my notes, not a database\n" * 200)
+        url, needle = str(target), "file is not a database"
+    elif problem == "a folder":
+        (tmp_path / "folder.db").mkdir()
+        url, needle = str(tmp_path / "folder.db"), "is a folder, not a database file"
+    else:  # a port where nothing listens
+        url, needle = "postgresql://postgres@127.0.0.1:1/tracker", "Connection refused"
+    for args in (["status"], ["feeds", "add", "https://example.com/feed", "--no-check"]):
+        code, _, err = run(["--db", url, *args], capsys)
+        _one_error_line(code, err, needle)
+
+
+def test_an_argument_that_is_not_utf8_is_one_line_and_exit_2(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # How Python hands over the bytes of an argument that is not UTF-8 (surrogateescape).
+    bad = b"https://exa\xffmple.com/feed".decode("utf-8", "surrogateescape")
+    code, _, err = run(["--db", db, "feeds", "add", bad, "--no-check"], capsys)
+    _one_error_line(code, err, "is not valid UTF-8")
+
+
+def _read_only(folder: Path, command: list[str]) -> list[str]:
+    """`command` run where `folder` cannot be written (root: a read-only bind mount)."""
+    if os.geteuid() != 0:
+        for path in folder.iterdir():
+            path.chmod(0o444)
+        folder.chmod(0o555)
+        return command
+    script = (
+        f'mount --bind "{folder}" "{folder}" && mount -o remount,bind,ro "{folder}" && exec "$@"'
+    )
+    return ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh", *command]
+
+
+def test_a_read_only_database_is_read_and_a_write_is_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    env = {**os.environ, "TRACKER_DATA_DIR": str(folder)}
+    tracker = [sys.executable, "-c", "from tracker.cli import main; main()", "--db"]
+    database = str(folder / "t.db")
+    added = subprocess.run(
+        [*tracker, database, "feeds", "add", "https://example.com/feed", "--no-check"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert added.returncode == 0, added.stderr
+    try:
+        for args, code, needle in (
+            (["status", "--json"], 0, "example.com/feed"),
+            (["feeds", "list", "--json"], 0, "example.com/feed"),
+            (["feeds", "add", "https://example.org/feed", "--no-check"], 2, "read-only"),
+        ):
+            done = subprocess.run(
+                _read_only(folder, [*tracker, database, *args]),
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert done.returncode == code, done.stderr
+            if code == 0:
+                assert needle in done.stdout and "Traceback" not in done.stderr
+            else:
+                _one_error_line(done.returncode, done.stderr, needle)
+    finally:
+        folder.chmod(0o755)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -370,3 +371,58 @@ def test_crawls_one_after_another_in_one_process_never_refuse_each_other(
                 pass
     finally:
         engine.dispose()
+
+
+def test_the_daemon_holds_the_lock_only_during_a_pass(
+    database_url: str, tmp_path: Path, held_web: tuple[LocalServer, threading.Event]
+) -> None:
+    server, release = held_web
+    env = _cli_env(tmp_path)
+    with Tracker(make_settings(database_url, tmp_path)) as tracker:
+        tracker.add_feed(server.url("/feed.xml"))
+    daemon = subprocess.Popen(
+        _cli(database_url, "crawl", "--every", "1h"),
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            _cli(database_url, *args), cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+
+    claim = ("claims", "add", "water-budget", "The council approved the new water budget.")
+    try:
+        _wait_for(lambda: server.hits("/feed.xml") >= 1)  # the first pass is running
+        during = cli(*claim)
+        assert during.returncode == 0, during.stderr
+        assert "matching deferred: a crawl pass is running" in during.stdout
+        assert "0 stored articles carry it" not in during.stdout
+        refused = cli("add", server.url("/a/0.html"))
+        assert refused.returncode == 2 and "another crawl is running" in refused.stderr
+        assert re.search(r"\(pid \d+ since \d\d:\d\d:\d\d UTC on ", refused.stderr)
+        release.set()
+        engine = make_engine(database_url)
+        store = Store(engine)
+        _wait_for(lambda: [r.status for r in store.recent_runs(1)] == ["finished"], 60)
+        engine.dispose()
+        # Between passes (the daemon sleeps for an hour) every command works.
+        added = cli("add", server.url("/a/extra.html"))
+        assert added.returncode == 0, added.stderr
+        linked = cli("link")
+        assert linked.returncode == 0, linked.stderr
+        again = cli("claims", "add", "water-plan", "The plan would be reviewed again next year.")
+        assert again.returncode == 0, again.stderr
+        assert "stored articles carry it" in again.stdout and "deferred" not in again.stdout
+        assert daemon.poll() is None  # still running, asleep
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=60)
+        assert daemon.returncode == 0, err
+    finally:
+        release.set()
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()

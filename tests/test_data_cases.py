@@ -21,6 +21,7 @@ from tracker.clock import ManualClock
 from tracker.testing.synthweb import resolver
 
 from .conftest import make_settings
+from .support.cli_run import run_cli
 from .support.httpserver import LocalServer, reply
 
 PARAGRAPH = (
@@ -129,7 +130,7 @@ def test_one_story_in_two_feeds_is_one_article_with_two_memberships(
 ) -> None:
     story = server.url("/story/2", "wire.test")
     server.route("/ledger.xml", reply(200, _rss([_item(story, guid="ledger-1")])))
-    server.route("/herald.xml", reply(200, _rss([_item(story + "?ref=herald")])))  # no GUID
+    server.route("/herald.xml", reply(200, _rss([_item(story + "?utm_source=herald")])))  # no GUID
     ledger = server.url("/ledger.xml", "ledger.test")
     herald = server.url("/herald.xml", "herald.test")
     with _tracker(database_url, tmp_path, clock) as tracker:
@@ -230,3 +231,48 @@ def test_dates_are_read_as_utc_across_midnight_and_a_dst_change(
         assert article.next_check_at == first_seen + timedelta(hours=6)
         assert article.published is None or article.published.tzinfo is not None
     assert feed.next_poll_at == datetime(2026, 3, 29, 1, 14, 0, tzinfo=UTC)
+
+
+def _dated_page(title: str, published: str) -> bytes:
+    """An article page whose only date is its JSON-LD datePublished."""
+    meta = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", '
+        f'"@type": "NewsArticle", "headline": "{title}", "datePublished": "{published}"}}'
+        "</script>"
+    )
+    return (
+        f"<html><head><title>{title}</title>{meta}</head><body><article><h1>{title}</h1>"
+        f"<p>{PARAGRAPH} {title}.</p><p>{PARAGRAPH}</p></article></body></html>"
+    ).encode()
+
+
+def test_the_page_s_local_day_is_stored_and_shown(
+    database_url: str,
+    tmp_path: Path,
+    server: LocalServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # the listing's table unwrapped
+    clock = ManualClock(CLOCK_START)
+    # Half an hour before midnight in New York is already the next day in UTC.
+    local = (CLOCK_START - timedelta(days=2)).replace(hour=23, minute=30, second=0, microsecond=0)
+    stamp = local.strftime("%Y-%m-%dT%H:%M:%S") + "-05:00"
+    server.route(
+        "/late", reply(200, _dated_page("Late story", stamp), {"Content-Type": "text/html"})
+    )
+    server.route("/feed.xml", reply(200, _rss([_item(server.url("/late", "ledger.test"))])))
+    with _tracker(database_url, tmp_path, clock) as tracker:
+        tracker.add_feed(server.url("/feed.xml", "ledger.test"))
+        assert tracker.crawl().counts["article_new"] == 1
+        (article,) = tracker.articles()
+    assert article.published == datetime.fromisoformat(stamp).astimezone(UTC)
+    assert article.published.date() == local.date() + timedelta(days=1)  # the UTC day
+    assert article.published_offset == -300
+    assert article.published_local is not None
+    assert article.published_local.date() == local.date()
+    # The listing shows the page's own day, not the UTC one (first seen is a day later still).
+    code, out, err = run_cli(["--db", database_url, "articles", "list"], capsys)
+    assert code == 0, err
+    assert f"{local:%Y-%m-%d}" in out
+    assert f"{article.published:%Y-%m-%d}" not in out

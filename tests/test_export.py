@@ -486,3 +486,15 @@ def test_json_files_are_in_the_shape_cytoscape_js_and_d3_load(
     again = nx.node_link_graph(plain)  # no arguments: what networkx reads by default
     assert again.is_multigraph() and again.is_directed()
     assert set(again.edges(keys=True)) == set(graph.edges(keys=True))
+
+
+def test_the_report_command_says_when_no_correction_is_registered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    story = replace(demo_like_story(), corrections=())
+    monkeypatch.setattr(Tracker, "story", lambda tracker, slug: story)
+    code, out, err = run_cli(["--db", "t.db", "report", "ai-code", "-o", "r.html"], capsys)
+    assert code == 0, err
+    assert "no correction registered" in out and "picked up" not in out

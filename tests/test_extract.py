@@ -41,7 +41,7 @@ def _extract_case(page: Path, case: dict[str, Any]) -> Extracted | None:
     return extract_page(
         page.read_bytes(),
         case["url"],
-        settings=SETTINGS,
+        settings=replace(SETTINGS, **case.get("settings", {})),
         now=datetime.fromisoformat(case["now"]),
         feed_published=_moment(case.get("feed_published")),
         content_type=case.get("content_type"),
@@ -64,7 +64,7 @@ def test_fixture_page(page: Path, case: dict[str, Any]) -> None:
         return
     assert extracted is not None
     assert extracted.text == normalise_text(extracted.text)
-    for name in ("title", "byline", "site_name", "language", "canonical_url"):
+    for name in ("title", "standfirst", "byline", "site_name", "language", "canonical_url"):
         if name in expect:
             assert getattr(extracted, name) == expect[name], name
     for name in ("published", "modified"):
@@ -72,6 +72,13 @@ def test_fixture_page(page: Path, case: dict[str, Any]) -> None:
             found = getattr(extracted, name)
             assert found == _moment(expect[name]), name
             assert found is None or found.tzinfo is UTC
+    if "published_offset" in expect:
+        assert extracted.published_offset == expect["published_offset"]
+    if "published_local" in expect:
+        local = extracted.published_local
+        assert local is not None and local.isoformat() == expect["published_local"]
+    if "text_starts" in expect:
+        assert extracted.text.startswith(expect["text_starts"]), extracted.text[:200]
     for phrase in expect.get("text_contains", []):
         assert phrase in extracted.text
     for phrase in expect.get("text_lacks", []):
@@ -243,3 +250,14 @@ def test_decode_detects_an_undeclared_legacy_encoding() -> None:
 def test_decode_replaces_invalid_bytes() -> None:
     decoded = decode_html(b'<meta charset="utf-8"><p>ok \xff\xfe ok</p>')
     assert "ok \ufffd\ufffd ok" in decoded
+
+
+def test_decode_keeps_a_utf8_page_with_one_stray_byte_utf8() -> None:
+    page = "<html><body><p>Straße in Köln: Bürger äußern sich.</p><p>Ça ira</p></body></html>"
+    data = page.encode()
+    at = data.index("Bürger".encode())
+    damaged = data[:at] + b"\x93" + data[at:]
+    # Even with a stale Windows label, the UTF-8 text is not turned into mojibake.
+    for label in (None, "text/html; charset=windows-1252"):
+        decoded = decode_html(damaged, label)
+        assert "Straße in Köln: \ufffdBürger äußern sich." in decoded

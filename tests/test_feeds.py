@@ -472,3 +472,30 @@ def test_external_http_reference_opml(trap_server: LocalServer) -> None:
         report = _attack("opml", _opml(prolog, "x").encode())
         assert "TRAPPED" not in report["text"]
     assert trap_server.hits() == 0
+
+
+@pytest.mark.parametrize("label", [None, "application/rss+xml; charset=utf-8", "text/xml"])
+def test_a_utf8_feed_with_one_invalid_byte_stays_utf8(label: str | None) -> None:
+    titles = ["Straße in Köln gesperrt", "Ça ira: la grève continue", "Årsrapport för Malmö"]
+    items = "".join(
+        f"<item><title>{t}</title><link>https://news.example/{n}</link></item>"
+        for n, t in enumerate(titles)
+    )
+    channel = f"<channel><title>Nachrichten – Ü</title>{items}</channel>"
+    data = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0">{channel}</rss>'.encode()
+    # One stray cp1252 byte (a curly quote) pasted into the second title.
+    at = data.index("la grève".encode())
+    damaged = data[:at] + b"\x93" + data[at:]
+    feed = parse_feed(damaged, url="https://news.example/feed", content_type=label)
+    got = [entry.title for entry in feed.entries]
+    assert got[0] == titles[0] and got[2] == titles[2]
+    assert got[1] == "Ça ira: \ufffdla grève continue"
+    assert feed.title == "Nachrichten – Ü"
+
+
+def test_a_legacy_feed_is_still_read_in_its_code_page() -> None:
+    item = "<item><title>Köln</title><link>https://news.example/1</link></item>"
+    text = f'<rss version="2.0"><channel><title>Straße</title>{item}</channel></rss>'
+    data = text.encode("cp1252")
+    feed = parse_feed(data, url="https://news.example/feed")
+    assert feed.title == "Straße" and feed.entries[0].title == "Köln"

@@ -87,6 +87,37 @@ def test_within_one_crawl_run_publication_dates_decide() -> None:
     assert not precedes(fetched_first, fetched_first, SETTINGS)
 
 
+def test_a_backlog_of_one_run_is_ordered_by_its_dates_however_far_back_they_lie() -> None:
+    # Both pages state dates months before the run that first saw them (an outlet added late):
+    # the order the run fetched them in says nothing, the four hours between their dates do.
+    months = -60 * 24 * 120
+    fetched_first = ref(1, COURIER, 0, published_minutes=months + 240)
+    published_first = ref(2, GAZETTE, 1, published_minutes=months)
+    assert precedes(published_first, fetched_first, SETTINGS)
+    assert not precedes(fetched_first, published_first, SETTINGS)
+
+
+def test_two_dates_too_far_apart_to_compare_leave_the_order_to_first_seen() -> None:
+    # A year in one page's furniture is not believed against another page's recent date.
+    fetched_first = ref(1, COURIER, 0, published_minutes=-60 * 24 * 365)
+    fetched_later = ref(2, GAZETTE, 1, published_minutes=-30)
+    assert precedes(fetched_later, fetched_first, SETTINGS)  # the believed date, as before
+    stale = ref(3, GAZETTE, 1, published_minutes=-60 * 24 * 5)
+    assert precedes(fetched_first, stale, SETTINGS)  # neither believed: first-seen decides
+
+
+def test_a_chain_fetched_before_its_intermediary_in_one_run_still_goes_through_it() -> None:
+    months = -60 * 24 * 120
+    original = ref(1, LEDGER, 0, published_minutes=months)
+    intermediary = ref(3, GAZETTE, 2, published_minutes=months + 300)
+    chain = ref(2, COURIER, 1, published_minutes=months + 540)  # fetched before the intermediary
+    b_text = "\n".join([BRIDGE[0], BRIDGE[1], "Local police said they were watching closely."])
+    assert link(chain, b_text, (original, A_TEXT), (intermediary, b_text)).source_id == 3
+    partial = link(intermediary, b_text, (original, A_TEXT), (chain, b_text))
+    assert partial.source_id == original.id
+    assert to_relink(intermediary, [Candidate(chain, b_text)], SETTINGS) == [chain.id]
+
+
 # ---------------------------------------------------------------- scenarios
 
 
@@ -131,6 +162,44 @@ def test_chain_an_intermediary_whose_added_text_is_copied_is_the_source() -> Non
     decision = link(ref(3, COURIER, 60), c_text, (A, A_TEXT), (intermediary, b_text))
     assert decision.source_id == intermediary.id
     assert kinds(decision) == {intermediary.id: EdgeKind.COPIES}
+
+
+def test_chain_a_short_line_of_the_intermediarys_own_makes_it_the_source() -> None:
+    # A partial copy (the original's first two paragraphs) with one short line of its own,
+    # copied verbatim: the original explains all but that line, yet only the intermediary has it.
+    intermediary = ref(2, GAZETTE, 30)
+    line = "Local police said they were watching the traffic closely."
+    b_text = "\n".join([BRIDGE[0], BRIDGE[1], line])
+    decision = link(ref(3, COURIER, 60), b_text, (A, A_TEXT), (intermediary, b_text))
+    assert decision.source_id == intermediary.id
+    assert kinds(decision) == {intermediary.id: EdgeKind.COPIES}
+    assert decision.edges[0].evidence["only_in_source"] == [line.rstrip(".")]
+
+
+def test_chain_the_intermediary_wins_whichever_order_the_candidates_come_in() -> None:
+    intermediary = ref(2, GAZETTE, 30)
+    b_text = "\n".join([BRIDGE[0], BRIDGE[1], "Local police said they were watching closely."])
+    for order in ([(A, A_TEXT), (intermediary, b_text)], [(intermediary, b_text), (A, A_TEXT)]):
+        assert link(ref(3, COURIER, 60), b_text, *order).source_id == intermediary.id
+
+
+def test_within_one_run_and_without_dates_fetch_order_does_not_make_an_intermediary() -> None:
+    # Seen a few seconds apart with no dates: which of the two copied the other is unknown, so
+    # the line they share decides nothing and the copy goes to the original, as before.
+    original = ref(1, LEDGER, 0)
+    b_text = "\n".join([BRIDGE[0], BRIDGE[1], "Local police said they were watching closely."])
+    fetched_first = ref(2, GAZETTE, 60.05)
+    decision = link(ref(3, COURIER, 60.1), b_text, (original, A_TEXT), (fetched_first, b_text))
+    assert decision.source_id == original.id
+
+
+def test_a_copy_that_drops_the_intermediarys_line_goes_to_the_original() -> None:
+    intermediary = ref(2, GAZETTE, 30)
+    b_text = "\n".join([BRIDGE[0], BRIDGE[1], "Local police said they were watching closely."])
+    c_text = "\n".join([BRIDGE[0], BRIDGE[1], OWN[0]])
+    decision = link(ref(3, COURIER, 60), c_text, (A, A_TEXT), (intermediary, b_text))
+    assert decision.source_id == A.id
+    assert "only_in_source" not in decision.edges[0].evidence
 
 
 def test_star_a_copy_of_text_the_original_had_goes_to_the_original() -> None:

@@ -38,7 +38,6 @@ def credited(text: str, own: str | None = None) -> list[tuple[str, str, str]]:
             "reported_by",
             "reported by Valley Courier",
         ),
-        ("A spokesman told the Ledger the repairs would take weeks.", "told", "told the Ledger"),
         (
             "Officials, citing a report in the Harbor Ledger, said more.",
             "citing",
@@ -66,7 +65,42 @@ def credited(text: str, own: str | None = None) -> list[tuple[str, str, str]]:
             "contributed",
             "Coastal Press Wire contributed to this report",
         ),
-        ("Her rep told People she was resting.", "told", "told People"),
+        ("WASHINGTON (CPW) - The bridge will close.", "dateline", "(CPW)"),
+        ("(CPW) The bridge will close.", "dateline", "(CPW)"),
+        ("MARLOW BAY, Nov. 4 /CPW/ -- The bridge will close.", "dateline", "/CPW/"),
+        (
+            "The bridge will close.\n© 2026 Coastal Press Wire.",
+            "byline",
+            "© 2026 Coastal Press Wire",
+        ),
+        ("The bridge will close.\nWith Ledger wires", "byline", "With Ledger"),
+        (
+            "The bridge will close.\nThe Ledger’s Ann Bo contributed to this report.",
+            "contributed",
+            "The Ledger’s Ann Bo contributed to this report",
+        ),
+        (
+            "The Ledger is reporting that the bridge will close.",
+            "reported",
+            "The Ledger is reporting",
+        ),
+        ("The bridge will close, reports CPW.", "reported", ", reports CPW"),
+        ("The bridge will close, the Ledger story said.", "report_of", "the Ledger story"),
+        (
+            "The bridge shut, according to the state-run Coastal Press Wire.",
+            "according_to",
+            "according to the state-run Coastal Press Wire",
+        ),
+        (
+            "The bridge shut, according to initial reports by Valley Courier.",
+            "according_to",
+            "according to initial reports by Valley Courier",
+        ),
+        (
+            "Damage was minor, the mayor was quoted as saying by CPW.",
+            "quoted_by",
+            "quoted as saying by CPW",
+        ),
         (
             "Engineers quoted by the Harbor Ledger said so.",
             "quoted_by",
@@ -85,6 +119,32 @@ def test_each_cue_credits_the_named_outlet(text: str, cue: str, phrase: str) -> 
     assert len(found) == 1
     assert found[0][0] == cue
     assert found[0][2] == phrase
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A spokesman told the Ledger the repairs would take weeks.",
+        "Her rep told People she was resting.",
+        "“It will take weeks,” the mayor tells the Harbor Ledger.",
+        "The mayor confirmed to Valley Courier that the bridge will shut.",
+        "Speaking to the Ledger, the mayor said the bridge will shut.",
+        "In an interview with Valley Courier, the mayor said more.",
+        "The mayor said in a statement emailed to the Ledger that it will shut.",
+        # An abbreviation after the full name is not a wire dateline.
+        "“It will shut,” the mayor told the Coastal Press Wire (CPW).",
+        "Engineers of Marlow Port Works (CPW) inspected the beams.",
+        # Photo credits credit a picture, not the text.
+        "The closed bridge on Monday. (Ann Bo/CPW/Getty Images)",
+        "Photograph: Ann Bo/CPW",
+        "Photograph: CPW via Getty",
+        "Commuters wait for the ferry. (Marlow Port via CPW, File)",
+        "Marlow Port Authority via CPW",
+        "Photo: Valley Courier",
+    ],
+)
+def test_interviews_abbreviations_and_photo_credits_are_not_credits(text: str) -> None:
+    assert credited(text) == []
 
 
 def test_the_outlet_is_resolved_through_names_aliases_and_domain() -> None:

@@ -15,7 +15,7 @@ from tracker.linking.paraphrase import (
     sentences_of,
     story_similarity,
 )
-from tracker.linking.terms import NAME_WEIGHT, weighted_terms
+from tracker.text.terms import NAME_WEIGHT, weighted_terms
 
 SETTINGS = LinkSettings()
 LEXICAL = LexicalMatcher(SETTINGS.sentence_min_similarity, SETTINGS.paraphrase_min_score)

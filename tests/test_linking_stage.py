@@ -19,6 +19,7 @@ from tests.support.linking_story import (
     LIBRARY,
     ORIGINAL,
     OWN,
+    PARAPHRASE,
     WATER,
 )
 from tracker.config import LinkSettings
@@ -269,6 +270,8 @@ def test_sources_and_copies_follow_the_chain_with_evidence(store: Store) -> None
     assert chain.original.url == LEDGER
     passage = chain.hops[0].passages[0]
     assert passage.source == passage.repeater and len(passage.source.split()) >= 12
+    # The intermediary's own paragraph, which the original lacks, is named as the reason.
+    assert chain.hops[0].only_in_source == (OWN[0].rstrip("."),)
     credit = sources_of(store, DAILY).hops[0]
     assert credit.kind is EdgeKind.CREDITS and credit.credit == "according to the Harbor Ledger"
     assert sources_of(store, LINKER).hops[0].link == f"{LEDGER}?utm_source=newsletter"
@@ -300,3 +303,38 @@ def test_only_band_matches_become_candidates_however_many_articles_are_stored(
     prints = fingerprint(ORIGINAL, SETTINGS)
     candidates, _ = stage._candidates(repo, new.ref, ORIGINAL, prints, [], ())
     assert [c.ref.url for c in candidates] == [LEDGER]
+
+
+def test_a_credit_resolves_by_text_however_many_newer_articles_the_outlet_published(
+    store: Store,
+) -> None:
+    # The credited report is over a week old (past the topic-only candidate window) and the
+    # outlet has published 500 articles since: only its text can lead to it.
+    add(store, LEDGER, ORIGINAL, START)
+    rng = random.Random(7)
+    words = ["".join(rng.choice("klmnoprstu") for _ in range(7)) for _ in range(4000)]
+    for i in range(500):
+        body = " ".join(rng.choices(words, k=40))
+        add(store, f"https://ledger.example/news/{i}", body, START + timedelta(days=1, minutes=i))
+    stage = LinkingStage(SETTINGS)
+    stage.run(store, START + timedelta(days=2))
+    credit = "\n".join(["The harbor bridge story, according to the Harbor Ledger.", PARAPHRASE])
+    add(store, DAILY, credit, START + timedelta(days=8))
+    stage.run(store, START + timedelta(days=8))
+    assert (LEDGER, DAILY, EdgeKind.CREDITS.value, True) in edges(store.engine)
+    assert LinkRepo(store).unresolved(store.get_article(DAILY).id) == []
+
+
+def test_a_credit_to_an_outlet_with_no_matching_article_is_kept_unresolved(store: Store) -> None:
+    add(store, LIBRARY_URL.replace("courier", "ledger"), LIBRARY, START)
+    stage = LinkingStage(SETTINGS)
+    stage.run(store, START)
+    credit = "\n".join(["The harbor bridge story, according to the Harbor Ledger.", PARAPHRASE])
+    add(store, DAILY, credit, START + timedelta(days=1))
+    stage.run(store, START + timedelta(days=1))
+    assert edges(store.engine) == set()
+    chain = sources_of(store, DAILY)
+    assert chain.hops == ()
+    assert [(c.outlet, c.domain, c.cue) for c in chain.unresolved] == [
+        ("The Harbor Ledger", "ledger.example", "according_to")
+    ]

@@ -337,3 +337,17 @@ def test_a_story_of_300_outlets_stays_readable() -> None:
 
 def test_a_small_story_has_its_evidence_open_for_printing(page: str) -> None:
     assert all(d.get("open") is not None for d in classed(tree(page), "details", "edge"))
+
+
+def test_a_claim_without_a_correction_shows_no_correction_registered() -> None:
+    story = demo_like_story()
+    # Repeats judged "still carries" although nothing was ever corrected.
+    articles = tuple(
+        replace(a, uptake=UptakeKind.NONE) if a.uptake is not None else a for a in story.articles
+    )
+    bare = replace(story, corrections=(), articles=articles)
+    assert summarise(bare).picked_up_share is None
+    doc = tree(render_report(bare))
+    figures = " ".join(doc.get_element_by_id("figures").itertext())
+    assert "no correction registered" in figures
+    assert "0%" not in figures and "picked up the correction (" not in figures

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "utc"]
+__all__ = ["Clock", "ManualClock", "SystemClock", "at_offset", "utc"]
 
 
 def utc(moment: datetime) -> datetime:
@@ -13,6 +13,13 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def at_offset(moment: datetime, minutes: int | None) -> datetime:
+    """`moment` shown at a UTC offset of `minutes` east (unchanged when the offset is unknown)."""
+    if minutes is None or not -1440 < minutes < 1440:
+        return moment
+    return moment.astimezone(timezone(timedelta(minutes=minutes)))
 
 
 class Clock(Protocol):

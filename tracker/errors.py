@@ -5,15 +5,18 @@
     │   ├── FetchTimeout          the total deadline of one fetch ran out
     │   ├── TransientHTTPError    5xx, 429, connection reset/refused; may carry Retry-After
     │   ├── StoreBusy             the database stayed locked past the busy timeout
+    │   ├── StoreFailed           the database failed a write (I/O error, disk full, connection)
     │   └── CrawlLocked           another crawl holds this database's crawl lock
     └── PermanentError            the same input will fail the same way
         ├── BadInput              a user-supplied value is wrong (URL, file, option)
         │   ├── UnsafeURL         scheme not http(s), or an address that is private/loopback/...
-        │   └── NotAFeed          the bytes are not RSS/Atom/JSON Feed/OPML
+        │   ├── NotAFeed          the bytes are not RSS/Atom/JSON Feed/OPML
+        │   └── DatabaseProblem   the database cannot be used: not a database, no server, read-only
         ├── BodyTooLarge          the decoded body passed the size cap
         ├── RobotsDisallowed      the site's robots.txt forbids fetching the URL
         ├── TooManyRedirects      more hops than allowed, or a loop
         ├── HTTPStatusError       a 4xx other than 404/410/429 (404/410 are outcomes, not errors)
+        ├── StoreRefused          the database refused one item's rows (a constraint, a trigger)
         └── NotFound              a named thing (feed, outlet, claim) is not in the database
 
 The CLI turns every TrackerError into one readable line and exit code 2.
@@ -25,6 +28,7 @@ __all__ = [
     "BadInput",
     "BodyTooLarge",
     "CrawlLocked",
+    "DatabaseProblem",
     "FetchTimeout",
     "HTTPStatusError",
     "NotAFeed",
@@ -33,6 +37,8 @@ __all__ = [
     "RetryableError",
     "RobotsDisallowed",
     "StoreBusy",
+    "StoreFailed",
+    "StoreRefused",
     "TooManyRedirects",
     "TrackerError",
     "TransientHTTPError",
@@ -70,6 +76,10 @@ class StoreBusy(RetryableError):
     """The database stayed locked longer than the busy timeout."""
 
 
+class StoreFailed(RetryableError):
+    """The database failed a write for a reason that may pass (I/O, disk full, connection)."""
+
+
 class CrawlLocked(RetryableError):
     """Another crawl is running on the same database; this one did not start."""
 
@@ -85,9 +95,17 @@ class BadInput(PermanentError):
 class UnsafeURL(BadInput):
     """The URL's scheme or resolved address is refused by the safety policy."""
 
+    def __init__(self, message: str, *, private: bool = False) -> None:
+        super().__init__(message)
+        self.private = private  # refused for a non-public address (allowed by a setting)
+
 
 class NotAFeed(BadInput):
     """The document is not a feed (RSS, Atom, JSON Feed) or an OPML list."""
+
+
+class DatabaseProblem(BadInput):
+    """The configured database cannot be used (not a database, no server, read-only, ...)."""
 
 
 class BodyTooLarge(PermanentError):
@@ -115,6 +133,10 @@ class HTTPStatusError(PermanentError):
     def __init__(self, message: str, *, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class StoreRefused(PermanentError):
+    """The database refused one item's rows; the same rows would be refused again."""
 
 
 class NotFound(PermanentError):

@@ -10,56 +10,82 @@ from w3lib.url import canonicalize_url
 
 from tracker.errors import BadInput
 
-__all__ = ["canonical_url", "is_http_url", "outlet_domain", "parse_http_url"]
+__all__ = ["canonical_url", "is_http_url", "outlet_domain", "parse_http_url", "scheme_variant"]
 
-# Query parameters that only track the reader; they never select different content.
+# Query parameters that only track the reader (campaign, click and share ids); they never select
+# different content, so they are dropped from an article's identity. Everything else is kept:
+# `cid`, `id`, `source`, `ref`, `output`, `share` select the article on many sites.
+# courlan's tracker pattern is not used here because it also matches such keys (`cid` through
+# `cl?id`, `ref`, `source`, `session`, `uid`), which merges different articles into one.
 _TRACKING_PARAMS = frozenset(
     {
         "fbclid",
         "gclid",
+        "gclsrc",
         "dclid",
+        "gbraid",
+        "wbraid",
         "msclkid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
         "mc_cid",
         "mc_eid",
         "igshid",
+        "igsh",
         "yclid",
-        "ocid",
-        "cmpid",
-        "ncid",
-        "smid",
-        "taid",
-        "icid",
-        "ito",
+        "ysclid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
         "__twitter_impression",
-        "ref",
         "ref_src",
         "ref_url",
         "s_cid",
-        "cid",
-        "amp",
-        "outputtype",
-        "output",
-        "share",
-        "via",
-        "spm",
-        "_ga",
-        "_gl",
         "at_medium",
         "at_campaign",
-        "source",
+        "smid",
+        "cmpid",
+        "ocid",
+        "ncid",
+        "icid",
+        "spm",
     }
 )
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "wt_", "at_")
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "wt_")
 # Host prefixes that name a variant of the same site, not another outlet.
 _VARIANT_HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
 # Path shapes of AMP variants: /amp/..., /.../amp, /.../amp.html
 _AMP_SUFFIXES = ("/amp", "/amp/", ".amp", ".amp.html")
 
 
+# Publishing platforms that give each publication its own subdomain but are not (yet) in the
+# public suffix list's private section; there, `alice.substack.com` and `bob.substack.com` are
+# two outlets, as `alice.blogspot.com` and `bob.blogspot.com` already are through the list.
+_PLATFORM_SUFFIXES = (
+    "substack.com",
+    "wordpress.com",
+    "medium.com",
+    "tumblr.com",
+    "ghost.io",
+    "beehiiv.com",
+    "typepad.com",
+    "livejournal.com",
+)
+
+
 @functools.cache
 def _extractor() -> tldextract.TLDExtract:
-    # The bundled public-suffix snapshot only: nothing at run time reaches the network.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    # The public-suffix snapshot shipped inside tldextract, private section included (hosting
+    # platforms such as blogspot.com, github.io): nothing at run time reaches the network.
+    return tldextract.TLDExtract(
+        suffix_list_urls=(),
+        cache_dir=None,
+        include_psl_private_domains=True,
+        extra_suffixes=_PLATFORM_SUFFIXES,
+    )
 
 
 def parse_http_url(url: str) -> str:
@@ -110,7 +136,8 @@ def canonical_url(url: str) -> str:
 
     Lower-cases scheme and host, drops the default port, `www.`/`m.`/`amp.` host prefixes, AMP
     path variants, tracking parameters and the fragment, sorts the remaining query, and
-    normalises percent-encoding (w3lib). `http` and `https` of one page are the same article.
+    normalises percent-encoding (w3lib). The scheme is kept as served: the store registers the
+    other scheme's form as an alias (`scheme_variant`), so both lead to one article.
     """
     parts = urlsplit(parse_http_url(url))
     host = _strip_host_variant((parts.hostname or "").lower().rstrip("."))
@@ -126,12 +153,24 @@ def canonical_url(url: str) -> str:
     path = _strip_amp(parts.path or "/")
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/")
-    rebuilt = urlunsplit(("https", netloc, path, urlencode(query), ""))
+    rebuilt = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def scheme_variant(url: str) -> str:
+    """The same canonical URL under the other scheme (http <-> https)."""
+    if url.startswith("https://"):
+        return "http://" + url[len("https://") :]
+    if url.startswith("http://"):
+        return "https://" + url[len("http://") :]
+    return url
 
 
 def outlet_domain(url: str) -> str:
     """The registered domain of a URL's host (news.example.co.uk -> example.co.uk).
+
+    Hosting platforms count as suffixes (public suffix list, private section), so each
+    publication on one is its own outlet: alice.substack.com, bob.blogspot.com.
 
     Hosts outside the public-suffix list (such as `ledger.test`, or an IP address) are kept
     whole, minus a `www.`-style variant prefix.
@@ -141,5 +180,5 @@ def outlet_domain(url: str) -> str:
         raise BadInput(f"URL has no host: {url!r}")
     parts = _extractor()(host)
     if parts.domain and parts.suffix:
-        return f"{parts.domain}.{parts.suffix}"
+        return _strip_host_variant(f"{parts.domain}.{parts.suffix}")  # www.substack.com
     return _strip_host_variant(host)

@@ -16,7 +16,7 @@ from tracker.api.facade import (
 from tracker.claims.suggest import Suggestion
 from tracker.export.csv_rows import write_csv as write_csv_rows
 from tracker.export.files import GraphFormat
-from tracker.export.graph import StorySummary
+from tracker.export.graph import NO_CORRECTION, StorySummary
 from tracker.export.timeline import duration_text
 from tracker.pipeline.crawl import RunReport
 from tracker.queries.claims import (
@@ -27,9 +27,11 @@ from tracker.queries.claims import (
     WhoRepeated,
 )
 from tracker.queries.links import Hop, Repeaters, SourceChain
+from tracker.store.db import readable_errors
 
 __all__ = [
     "MAX_FREE_CANDIDATES",
+    "NO_CORRECTION",
     "ClaimSummary",
     "Claims",
     "GraphFile",
@@ -50,6 +52,7 @@ __all__ = [
     "WhoRepeated",
     "database_revision",
     "duration_text",
+    "readable_errors",
     "upgrade_database",
     "write_csv_rows",
 ]

@@ -89,26 +89,32 @@ class Claims:
         self.matcher = matcher
         self.stage = ClaimsStage(matcher, link=link)
 
-    def refresh(self) -> Mapping[str, int]:
+    def refresh(self) -> Mapping[str, int] | None:
         """Bring mentions and uptakes up to date now (the crawl does this after every pass).
 
-        While a crawl holds the database, nothing is done here: its own claims stage, at the
-        end of its pass, picks up whatever was registered meanwhile.
+        While a crawl pass holds the database, nothing is done here and None is returned: the
+        pass's own claims stage, at its end, picks up whatever was registered meanwhile.
         """
         try:
             with crawl_lock(self.repo.engine):
                 return self.stage.run_on(self.repo, self.clock.now())
         except CrawlLocked:
-            return {}
+            return None
+
+    def register(
+        self, slug: str, text: str, *, origin: str | None = None
+    ) -> tuple[ClaimInfo, bool]:
+        """Register a claim and match it now; False when a running crawl pass will match it."""
+        origin_url = parse_http_url(origin) if origin else None
+        claim = self.repo.add_claim(slug.strip(), text, origin_url, self.clock.now())
+        matched = self.refresh() is not None
+        return self.repo.claim(claim.slug), matched
 
     # ------------------------------------------------------------ claims
 
     def add(self, slug: str, text: str, *, origin: str | None = None) -> ClaimInfo:
         """Register a claim and match it against every stored version."""
-        origin_url = parse_http_url(origin) if origin else None
-        claim = self.repo.add_claim(slug.strip(), text, origin_url, self.clock.now())
-        self.refresh()
-        return self.repo.claim(claim.slug)
+        return self.register(slug, text, origin=origin)[0]
 
     def list(self) -> list[ClaimSummary]:
         """Every claim with its counts."""

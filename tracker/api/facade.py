@@ -15,11 +15,11 @@ import httpx
 
 from tracker.api.claims import Claims
 from tracker.clock import Clock, SystemClock
-from tracker.config import Settings
+from tracker.config import ALLOW_PRIVATE_HINT, Settings
 from tracker.domain import OpmlFeed, ParsedFeed
 from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.domain.story import ClaimStory
-from tracker.errors import BadInput, NotAFeed, TrackerError
+from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, UnsafeURL
 from tracker.export.files import GraphFormat, write_graph, write_report, write_story_files
 from tracker.export.graph import StorySummary, build_claim_graph, build_outlet_graph, summarise
 from tracker.export.report import render_report
@@ -30,6 +30,7 @@ from tracker.pipeline.stages import Stage, default_stages
 from tracker.queries.links import Repeaters, SourceChain, copies_of, sources_of
 from tracker.queries.story import story_for
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
+from tracker.store.db import readable_errors
 from tracker.store.lock import crawl_lock
 from tracker.store.queue_repo import Quarantined, QuarantineStore
 from tracker.urls import outlet_domain, parse_http_url
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
+LOCK_RETRY_SECONDS = 1.0  # how often a daemon's pass tries again for a lock another command holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +97,9 @@ class Tracker:
         self._resolver = resolver
         self._transport = transport
         self.engine = make_engine(settings.database_url)
-        if migrate and current_revision(self.engine) != head_revision():
-            upgrade(self.engine)
+        with readable_errors():  # not a database, no server, ...: one line, not a traceback
+            if migrate and current_revision(self.engine) != head_revision():
+                upgrade(self.engine)
         self.store = Store(
             self.engine, redirect_confirmations=settings.crawl.redirect_confirmations
         )
@@ -133,13 +136,16 @@ class Tracker:
     # ------------------------------------------------------------ feeds and outlets
 
     def add_feed(
-        self, url: str, *, outlet: str | None = None, check: bool = False
+        self, url: str, *, outlet: str | None = None, check: bool = False, rename: bool = False
     ) -> tuple[FeedInfo, bool]:
-        """Subscribe to a feed URL; with `check`, fetch it first and refuse what is not a feed."""
+        """Subscribe to a feed URL; with `check`, fetch it first and refuse what is not a feed.
+
+        `outlet` names the feed's outlet; renaming an outlet that has another name needs `rename`.
+        """
         checked = parse_http_url(url)
         if check:
             self.check_feed(checked)
-        return self.store.add_feed(checked, outlet=outlet, now=self.clock.now())
+        return self.store.add_feed(checked, outlet=outlet, now=self.clock.now(), rename=rename)
 
     def check_feed(self, url: str) -> ParsedFeed:
         """Fetch and parse a feed once; raises BadInput (or NotAFeed) when it is not one."""
@@ -148,6 +154,15 @@ class Tracker:
             async with self._fetcher() as fetcher:
                 try:
                     result = await fetcher.fetch(url)
+                except UnsafeURL as exc:
+                    if not exc.private:
+                        raise BadInput(f"cannot fetch {url}: {exc}") from None
+                    # --no-check would subscribe a feed every crawl refuses: name the switch.
+                    raise UnsafeURL(
+                        f"cannot fetch {url}: {exc}; non-public addresses are refused "
+                        f"(for local testing set {ALLOW_PRIVATE_HINT})",
+                        private=True,
+                    ) from None
                 except TrackerError as exc:
                     raise BadInput(
                         f"cannot fetch {url}: {exc} (use --no-check to add anyway)"
@@ -278,7 +293,15 @@ class Tracker:
                 crawler = self._crawler(fetcher, self._extraction_pool(), progress)
                 try:
                     while not stop.is_set():
-                        report = await crawler.run_once()
+                        # The lock is held for one pass only, so that `add`, `link` and
+                        # `claims add` work while the daemon sleeps; when one of them holds it
+                        # at pass time, the pass waits for it.
+                        try:
+                            with crawl_lock(self.engine):
+                                report = await crawler.run_once()
+                        except CrawlLocked:
+                            await _wait(stop, LOCK_RETRY_SECONDS)
+                            continue
                         passes += 1
                         if reports is not None:
                             reports.append(report)
@@ -288,8 +311,7 @@ class Tracker:
                 finally:
                     crawler.close()
 
-        with crawl_lock(self.engine):  # one crawl per database at a time
-            asyncio.run(run())
+        asyncio.run(run())
         return passes
 
     def add_urls(self, urls: Iterable[str], *, progress: Progress | None = None) -> RunReport:

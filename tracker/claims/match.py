@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from tracker.domain import MENTION_THRESHOLD
 from tracker.text.lexicon import RELATED
 from tracker.text.words import STOP_WORDS, Analysis, Analyzer, tokenize
 
@@ -47,7 +48,7 @@ __all__ = [
     "overlap",
 ]
 
-DEFAULT_THRESHOLD = 0.5  # a sentence at or above this score carries the claim
+DEFAULT_THRESHOLD = MENTION_THRESHOLD  # a sentence at or above this score carries the claim
 MISSING_FLOOR = 0.02  # the coverage a missing concept counts as in the geometric mean
 FUZZY_MIN = 0.72  # trigram Dice below this is no match at all
 CONTAINED_CREDIT = 0.8  # "attack" inside "cyberattack"

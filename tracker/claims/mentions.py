@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from tracker.claims.events import DocumentFrequencies, expand
 from tracker.claims.match import DEFAULT_THRESHOLD, ClaimContext, LexicalMatcher, Matcher
 from tracker.claims.stance import StanceResult, stance_of
 from tracker.domain import Claim, Mention, VersionRef
 from tracker.text.sentences import Sentence, split_sentences
+from tracker.text.terms import TermStats, term_stats
 
-__all__ = ["FoundSentence", "find_in_sentences", "find_in_text", "mentions_in_version"]
+__all__ = [
+    "FoundSentence",
+    "best_sentence",
+    "event_mentions",
+    "find_in_sentences",
+    "find_in_text",
+    "mentions_in_version",
+    "version_stats",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +119,74 @@ def mentions_in_version(
         )
         for item in found
     )
+
+
+def best_sentence(
+    claim: Claim, version: VersionRef, *, lexical: LexicalMatcher | None = None
+) -> Mention | None:
+    """The sentence of `version` that comes closest to stating `claim`, as event-level evidence.
+
+    For an article found by same-event expansion: its highest lexical score (first on a tie),
+    kept as the mention's score, which stays below `DEFAULT_THRESHOLD` (else the sentence would
+    carry the claim by itself) and so marks the mention (`tracker.claims.events.is_event_level`).
+    The stance is the sentence's own, as for any mention.
+    """
+    lexical = lexical or LexicalMatcher()
+    sentences = split_sentences(version.text)
+    if not sentences:
+        return None
+    analyses = [lexical.analyzer.analyse(s.text) for s in sentences]
+    title = lexical.analyzer.analyse(version.title) if version.title.strip() else None
+    context = ClaimContext.of(analyses, title)
+    details = [lexical.detail(claim.text, analysis, context) for analysis in analyses]
+    i = max(range(len(sentences)), key=lambda k: (details[k].score, -k))
+    following = sentences[i + 1].text if i + 1 < len(sentences) else ""
+    stance = stance_of(sentences[i].text, details[i].spans, following)
+    # Rounded down: a score just under the threshold must not round up to it.
+    score = min(math.floor(details[i].score * 10_000) / 10_000, DEFAULT_THRESHOLD - 0.0001)
+    return Mention(
+        claim_slug=claim.slug,
+        version_id=version.id,
+        sentence=sentences[i].text,
+        start=sentences[i].start,
+        end=sentences[i].end,
+        stance=stance.stance,
+        score=score,
+    )
+
+
+def version_stats(version: VersionRef) -> TermStats:
+    """The content stems of a version's title and text (what document frequencies count)."""
+    return term_stats(f"{version.title}\n{version.text}")
+
+
+def event_mentions(
+    claim: Claim,
+    seeds: Sequence[VersionRef],
+    candidates: Sequence[VersionRef],
+    frequencies: Callable[[Sequence[str]], tuple[Mapping[str, int], int]],
+    *,
+    lexical: LexicalMatcher | None = None,
+) -> tuple[Mention, ...]:
+    """Mentions for the `candidates` that report the same event as the `seeds` (see events).
+
+    `seeds` are versions that carry the claim in a sentence; `frequencies` looks up, for the
+    stems it is given, in how many stored articles each occurs, and how many articles there are.
+    """
+    if not seeds or not candidates:
+        return ()
+    claim_stats = term_stats(claim.text)
+    seed_stats = [version_stats(v) for v in seeds]
+    by_id = {v.id: v for v in candidates}
+    stats = {v.id: version_stats(v) for v in candidates}
+    stems = set(claim_stats.counts)
+    for item in (*seed_stats, *stats.values()):
+        stems.update(item.counts)
+    docs, total = frequencies(sorted(stems))
+    found = expand(claim_stats, seed_stats, stats, DocumentFrequencies(docs, total))
+    out: list[Mention] = []
+    for version_id in sorted(found):
+        mention = best_sentence(claim, by_id[version_id], lexical=lexical)
+        if mention is not None:
+            out.append(mention)
+    return tuple(out)

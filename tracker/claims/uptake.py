@@ -45,7 +45,9 @@ GENERIC_NOTICE_WORDS = 3  # a notice with at most this many words of its own nam
 _NOTICE_WORDS = frozenset(
     """correction corrections corrected clarification clarified update updates updated editor
     editors note article story report post version earlier previous changed amended revised
-    include included response comment reflect additional information""".split()
+    include included response comment reflect additional information original originally
+    repeated inaccurate inaccurately incorrect incorrectly account error erroneous erroneously
+    mistakenly wrongly""".split()
 )
 _NOTICE = re.compile(
     r"^[\s*\[(]*(?:(?:corrections?|clarifications?|updates?|updated|editor['’]?s['’]?\s+note"
@@ -160,14 +162,20 @@ def decide_uptake(
     follow_ups: Sequence[FollowUp] = (),
     matcher: Matcher | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    anchor: str | None = None,
 ) -> UptakeDecision | None:
     """Decide the uptake of `claim` by one article from its versions (oldest first).
 
+    `anchor` is, for an article that reports the claim's event in its own words (an event-level
+    mention), its own sentence standing for the claim: it is followed across versions as the
+    claim's sentence is, so removing or negating it is an edit too.
     Returns None when no version of the article repeats the claim (asserts or attributes it).
     """
     lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
     states = [
-        _state(claim.text, v, matcher, lexical, threshold) for v in versions if v.text.strip()
+        _state(claim.text, v, matcher, lexical, threshold, anchor)
+        for v in versions
+        if v.text.strip()
     ]
     start = next((i for i, state in enumerate(states) if state.level > 0), None)
     if start is None:
@@ -222,8 +230,9 @@ def _state(
     matcher: Matcher | None,
     lexical: LexicalMatcher,
     threshold: float,
+    anchor: str | None = None,
 ) -> _State:
-    """Read one version: its claim sentences outside notices, and its notices."""
+    """Read one version: its claim sentences (and the anchor's) outside notices, its notices."""
     notices = {_normal(n) for n in version.corrections if n.strip()}
     notice_spans = [p for p in paragraphs(version.text) if _NOTICE.match(p.text)]
     notices.update(_normal(p.text) for p in notice_spans)
@@ -234,6 +243,15 @@ def _state(
         and not any(s.text in n for n in version.corrections)
     )
     found = find_in_sentences(claim, body, matcher=matcher, lexical=lexical, threshold=threshold)
+    if anchor:
+        # The anchor is matched lexically, as a claim of its own: it is one of the article's
+        # sentences, so its counterpart in another version shares its words.
+        starts = {f.sentence.start for f in found}
+        extra = find_in_sentences(anchor, body, lexical=lexical, threshold=threshold)
+        found = sorted(
+            [*found, *(f for f in extra if f.sentence.start not in starts)],
+            key=lambda f: f.sentence.start,
+        )
     return _State(version, tuple(found), body, frozenset(notices))
 
 

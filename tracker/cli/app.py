@@ -15,7 +15,7 @@ from tracker import __version__
 from tracker.api import RunReport, Tracker, database_revision, upgrade_database
 from tracker.clock import Clock, ManualClock, SystemClock
 from tracker.config import Settings, load_settings
-from tracker.domain.crawl import FeedInfo, RunInfo
+from tracker.domain.crawl import ArticleInfo, FeedInfo, RunInfo
 from tracker.errors import BadInput
 
 from .render import echo, err, print_json, print_table, progress_bar
@@ -122,10 +122,13 @@ def feeds_add(
     check: Annotated[
         bool, typer.Option("--check/--no-check", help="Fetch it first and refuse non-feeds.")
     ] = True,
+    rename: Annotated[
+        bool, typer.Option("--rename", help="Rename the outlet if it already has another name.")
+    ] = False,
 ) -> None:
     """Subscribe to a feed."""
     with open_tracker(ctx) as tracker:
-        feed, new = tracker.add_feed(url, outlet=outlet, check=check)
+        feed, new = tracker.add_feed(url, outlet=outlet, check=check, rename=rename)
     echo(f"{'added' if new else 'already subscribed'}: {feed.url} ({feed.outlet})")
 
 
@@ -310,6 +313,23 @@ def _outcomes(run: RunInfo) -> str:
 # ---------------------------------------------------------------- articles
 
 
+def _published_day(article: ArticleInfo) -> str:
+    """The day the outlet published on, in its own zone when the page stated one."""
+    local = article.published_local
+    return f"{local:%Y-%m-%d}" if local else ""
+
+
+def _published_text(article: ArticleInfo) -> str:
+    """The publication time at the page's own offset ("2020-02-17 21:18 -05:00")."""
+    local = article.published_local
+    if local is None:
+        return ""
+    if article.published_offset is None:
+        return f"{local:%Y-%m-%d %H:%M} (zone not stated)"
+    zone = f"{local:%z}"
+    return f"{local:%Y-%m-%d %H:%M} {zone[:3]}:{zone[3:]}"
+
+
 @articles_app.command("list")
 def articles_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List stored articles."""
@@ -322,6 +342,7 @@ def articles_list(ctx: typer.Context, json: JsonOpt = False) -> None:
             rows,
             [
                 ("first seen", lambda a: a.first_seen),
+                ("published", _published_day),
                 ("outlet", lambda a: a.outlet),
                 ("title", lambda a: a.title[:70]),
                 ("versions", lambda a: a.version_count),
@@ -341,7 +362,11 @@ def articles_show(
     if json:
         print_json({"article": info, "versions": versions})
         return
-    echo(f"{info.title}\n{info.url}  ({info.outlet}, {info.state}, first seen {info.first_seen})")
+    published = f", published {_published_text(info)}" if info.published else ""
+    echo(
+        f"{info.title}\n{info.url}  ({info.outlet}, {info.state}, first seen {info.first_seen}"
+        f"{published})"
+    )
     for v in versions:
         echo(f"\n--- version {v.seq}, fetched {v.fetched_at:%Y-%m-%d %H:%M} ---")
         echo(v.text)

@@ -106,12 +106,18 @@ def claims_add(
 ) -> None:
     """Register a claim and find it in every stored version."""
     with _claims(ctx) as claims:
-        claim = claims.add(slug, text, origin=origin)
+        claim, matched = claims.register(slug, text, origin=origin)
         answer = claims.who_repeated(claim.slug)
     if json:
-        print_json({"claim": claim, "repeats": len(answer.rows)})
+        print_json({"claim": claim, "repeats": len(answer.rows) if matched else None})
         return
     echo(f"added {claim.slug}: {claim.text}")
+    if not matched:
+        echo(
+            "matching deferred: a crawl pass is running and matches it when the pass ends "
+            f"(then: tracker who-repeated {claim.slug})"
+        )
+        return
     echo(f"{len(answer.rows)} stored articles carry it (tracker who-repeated {claim.slug})")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tracker.api import GraphFormat, duration_text
+from tracker.api import NO_CORRECTION, GraphFormat, duration_text
 from tracker.cli.render import echo
 
 from .app import app, open_tracker
@@ -71,9 +71,10 @@ def report(
     with open_tracker(ctx) as tracker:
         path, summary = tracker.write_report(slug, output, root=out_dir)
     share = f"{summary.picked_up_share:.0%}" if summary.picked_up_share is not None else "-"
+    uptake = f"{share} picked up the correction" if summary.corrections else NO_CORRECTION
     echo(f"wrote {path}")
     echo(
-        f"{summary.repeaters} repeats, {share} picked up the correction, "
+        f"{summary.repeaters} repeats, {uptake}, "
         f"median lag {duration_text(summary.median_lag_seconds) or '-'}, "
         f"{summary.late} late, {summary.reach_now} outlets still carry it"
     )

@@ -49,6 +49,8 @@ def _show_hop(number: int, hop: Hop) -> None:
         echo(f"   link: {hop.link}")
     if hop.credit:
         echo(f'   credit: "{hop.credit}"')
+    for carried in hop.only_in_source:
+        echo(f'   only in this source: "{_clip(carried)}"')
     for passage in hop.passages:
         echo(f'   source:   "{_clip(passage.source)}"')
         echo(f'   repeater: "{_clip(passage.repeater)}"')
@@ -67,7 +69,7 @@ def sources(ctx: typer.Context, url: UrlArg, json: JsonOpt = False) -> None:
         return
     article = chain.article
     echo(f"{article.title} ({article.outlet}) <{article.url}>")
-    if not chain.hops:
+    if not chain.hops and not chain.unresolved:
         echo("no earlier source found: this looks like an original")
     for number, hop in enumerate(chain.hops, start=1):
         _show_hop(number, hop)
@@ -78,8 +80,9 @@ def sources(ctx: typer.Context, url: UrlArg, json: JsonOpt = False) -> None:
         echo(f"also {hop.kind.value} from {hop.source.outlet}: {hop.source.title}")
         if hop.credit:
             echo(f'   credit: "{hop.credit}"')
-    for phrase in chain.unresolved:
-        echo(f'credits an outlet with no stored article on the story: "{phrase}"')
+    for credit in chain.unresolved:
+        echo(f"credits {credit.outlet} (unresolved: no stored article of it matches the text)")
+        echo(f'   credit: "{credit.phrase}"')
 
 
 @app.command("copies")

@@ -1,6 +1,7 @@
 """The domain: frozen records and enums that flow between stages, and the claim story."""
 
 from tracker.domain.records import (
+    MENTION_THRESHOLD,
     ArticleRef,
     ArticleState,
     Claim,
@@ -26,6 +27,7 @@ from tracker.domain.records import (
 )
 
 __all__ = [
+    "MENTION_THRESHOLD",
     "ArticleRef",
     "ArticleState",
     "Claim",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tracker.clock import at_offset
 from tracker.domain import Extracted, Link
 
 __all__ = [
@@ -62,6 +63,7 @@ class NewEntry:
     canonical_url: str
     title: str
     published: datetime | None
+    refused: str | None = None  # why the entry is recorded as failed instead of fetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class NewArticle:
     next_check_at: datetime | None
     now: datetime
     outlet_name: str | None = None
+    published_offset: int | None = None  # minutes east of UTC the page states for `published`
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,12 @@ class ArticleInfo:
     last_checked_at: datetime | None
     next_check_at: datetime | None
     version_count: int
+    published_offset: int | None = None  # minutes east of UTC the page states for `published`
+
+    @property
+    def published_local(self) -> datetime | None:
+        """`published` at the page's own offset: its date is the day the outlet published on."""
+        return at_offset(self.published, self.published_offset) if self.published else None
 
 
 @dataclass(frozen=True, slots=True)

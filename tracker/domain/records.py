@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from tracker.clock import at_offset
+
 # ---------------------------------------------------------------- enums
 
 
@@ -39,6 +41,7 @@ class Outcome(StrEnum):
     ENTRY_NEW = "entry_new"
     ENTRY_SEEN = "entry_seen"
     ENTRY_NO_LINK = "entry_no_link"
+    ENTRY_URL_TOO_LONG = "entry_url_too_long"  # recorded as failed, never fetched
     ARTICLE_NEW = "article_new"
     ARTICLE_NEW_VERSION = "article_new_version"
     ARTICLE_UNCHANGED = "article_unchanged"
@@ -50,6 +53,7 @@ class Outcome(StrEnum):
     ARTICLE_NOT_HTML = "article_not_html"
     ARTICLE_FETCH_ERROR = "article_fetch_error"
     ARTICLE_EXTRACT_FAILED = "article_extract_failed"
+    ARTICLE_STORE_FAILED = "article_store_failed"  # the database refused it; recorded as failed
 
 
 class EdgeKind(StrEnum):
@@ -171,13 +175,22 @@ class Extracted:
     text: str
     title: str = ""
     byline: str = ""
+    standfirst: str = ""  # the summary under the headline, taken off the top of `text`
     site_name: str = ""
     language: str | None = None
-    published: datetime | None = None
+    published: datetime | None = None  # aware, UTC
     modified: datetime | None = None
     canonical_url: str | None = None
     links: tuple[Link, ...] = ()
     corrections: tuple[str, ...] = ()  # correction/update notices the page carries
+    # The page's own UTC offset for `published`, in minutes east of UTC; None when the page
+    # states no zone (its wall time is then taken as UTC, so the UTC day is its local day).
+    published_offset: int | None = None
+
+    @property
+    def published_local(self) -> datetime | None:
+        """`published` at the page's own offset: its date is the day the outlet published on."""
+        return None if self.published is None else at_offset(self.published, self.published_offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,9 +249,15 @@ class Claim:
     origin_url: str | None = None
 
 
+# A sentence scoring at least this carries a claim by itself. A stored mention scoring below it was
+# found by same-event expansion (`tracker.claims.events`): the article reports the claim's event in
+# its own words, and the mention is its best-matching sentence, with that sentence's own score.
+MENTION_THRESHOLD = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A sentence of a version that carries a claim, with its stance."""
+    """A sentence of a version that carries a claim (or stands for it), with its stance."""
 
     claim_slug: str
     version_id: int

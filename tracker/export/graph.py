@@ -31,6 +31,7 @@ from tracker.domain.story import CARRYING, ClaimStory, StoryArticle
 
 __all__ = [
     "CORRECTS",
+    "NO_CORRECTION",
     "PICKED_UP",
     "OutletRow",
     "StorySummary",
@@ -45,6 +46,8 @@ __all__ = [
     "summarise",
     "uptake_time",
 ]
+
+NO_CORRECTION = "no correction registered"  # shown instead of an uptake share of nothing
 
 CORRECTS = "corrects"
 PICKED_UP = "picked_up"
@@ -409,7 +412,8 @@ def summarise(story: ClaimStory) -> StorySummary:
         reach_now=_reach(story, horizon),
         picked_up=len(picked),
         judged=len(judged),
-        picked_up_share=len(picked) / len(judged) if judged else None,
+        # Without a correction there is nothing to pick up: no share, not 0 %.
+        picked_up_share=len(picked) / len(judged) if judged and story.corrections else None,
         median_lag_seconds=float(statistics.median(lags)) if lags else None,
         late=sum(a.late for a in repeaters),
         longest_chain=chain,

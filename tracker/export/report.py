@@ -24,7 +24,7 @@ from markupsafe import Markup
 from tracker.config import VERSION
 from tracker.domain import CorrectionKind, Edge, Stance, UptakeKind
 from tracker.domain.story import ClaimStory, StoryArticle
-from tracker.export.graph import OutletRow, StorySummary, outlet_rows, summarise
+from tracker.export.graph import NO_CORRECTION, OutletRow, StorySummary, outlet_rows, summarise
 from tracker.export.timeline import (
     CORRECTION_COLOURS,
     EDGE_STYLES,
@@ -297,7 +297,9 @@ def _figures(summary: StorySummary) -> list[dict[str, str]]:
             "value": share,
             "label": "of judged repeats picked up the correction "
             f"({summary.picked_up} of {summary.judged})",
-        },
+        }
+        if summary.corrections
+        else {"value": "—", "label": NO_CORRECTION},
         {
             "value": duration_text(summary.median_lag_seconds) or "—",
             "label": "median time from the first correction to uptake",

@@ -11,10 +11,13 @@ Rules, in order:
 3. Copies: candidates whose shared passages (quotations left out) cover at least
    `copy_min_share` of the new text. They are taken greedily by how many not yet explained
    words they explain; candidates within `copy_min_passage_words` of the best count as tied
-   and the earliest of them wins. So an intermediary that added text the new article also
-   carries beats the original (chains, not stars), while a copy of text the original already
-   had goes to the original, not to another copier. Further sources are added while one still
-   explains `copy_min_share` of the text.
+   and the earliest of them wins, unless one of them alone carries a run of at least
+   `_OWN_TEXT_WORDS` of the new text's words (a line an intermediary added, even a short one)
+   and is known to come first (`order_known`): then it wins, and its edge's evidence names that
+   text (`only_in_source`). So an intermediary that added text the new article also carries
+   beats the original (chains, not stars), while a copy of text the original already had goes
+   to the original, not to another copier. Further sources are added while one still explains
+   `copy_min_share` of the text.
 4. Common source: a copy of a wire story or press release is a `common_source` edge to it: the
    source carries its own outlet's wire dateline or byline, or the new text credits the
    source's outlet with one (such a wire credit makes the edge explicit but keeps its kind).
@@ -40,14 +43,14 @@ common_source > copies > paraphrases) and its evidence holds everything found fo
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Edge, EdgeKind, Outlet
 from tracker.linking.compare import Candidate, Comparison, Prepared, compare, prepare
 from tracker.linking.credits import Credit, find_credits, mentions
-from tracker.linking.order import order_key, precedes
+from tracker.linking.order import earliest, order_key, order_known, precedes
 from tracker.linking.paraphrase import Matcher, evidence_of, matcher_for
 
 __all__ = ["Decision", "ResolvedLink", "decide", "link_article", "to_relink"]
@@ -59,6 +62,9 @@ _PARAPHRASE_CHAIN_MARGIN = 0.1
 _PARTY_MENTIONS = 3  # names of the new article's outlet in a candidate that make it a party
 _MAX_PASSAGES = 50  # passages kept as evidence per edge (the share counts them all)
 _MAX_PAIRS = 20  # sentence pairs kept as evidence per edge
+# A run of the new text's words that only one of several near-tied copy sources carries, this
+# long or longer, makes that source the one copied (an intermediary's own added line).
+_OWN_TEXT_WORDS = 6
 _PRIORITY = (
     EdgeKind.LINKS_TO,
     EdgeKind.CREDITS,
@@ -106,22 +112,82 @@ def _same_story(c: Comparison, settings: LinkSettings) -> bool:
     )
 
 
-def _earliest(options: Sequence[Comparison], settings: LinkSettings) -> Comparison:
+def _earliest(
+    options: Sequence[Comparison], settings: LinkSettings, *, ancestors_first: bool = True
+) -> Comparison:
     """The earliest candidate; one that another option names among its own sources goes first."""
     ancestors = {source for c in options for source in c.candidate.sources}
-    return min(
-        options,
-        key=lambda c: (c.candidate.ref.id not in ancestors, order_key(c.candidate.ref, settings)),
-    )
+    named = [c for c in options if c.candidate.ref.id in ancestors and ancestors_first]
+    named = named or list(options)
+    first = earliest([c.candidate.ref for c in named], settings)
+    return next(c for c in named if c.candidate.ref is first)
+
+
+def _runs(indices: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive word indices as [start, end) ranges, in order."""
+    runs: list[tuple[int, int]] = []
+    for index in sorted(indices):
+        if runs and runs[-1][1] == index:
+            runs[-1] = (runs[-1][0], index + 1)
+        else:
+            runs.append((index, index + 1))
+    return runs
+
+
+def _own_text(
+    tied: Sequence[Comparison],
+    covered: set[int],
+    target: Prepared,
+    article: ArticleRef,
+    settings: LinkSettings,
+) -> tuple[Comparison, list[str]] | None:
+    """The tied candidate whose text alone explains a run of the new text, with those runs.
+
+    Among candidates that explain nearly as much of the new text, one that also explains words
+    none of the others carry (a line an intermediary added to its copy) is where the new text
+    came from: it could not have taken that line from the others. Runs shorter than
+    `_OWN_TEXT_WORDS` are left out, since passage edges differ by a word or two by chance. Only
+    a candidate known to come first counts (`order_known`): when one crawl run's fetch order is
+    all that puts it first, the new text may just as well be its source.
+    """
+    best: tuple[int, Comparison, list[tuple[int, int]]] | None = None
+    for c in tied:
+        if not order_known(c.candidate.ref, article, settings):
+            continue
+        others = set().union(*(o.copied for o in tied if o is not c))
+        runs = _long_runs(c.copied - covered - others)
+        words = sum(end - start for start, end in runs)
+        if runs and (best is None or words > best[0]):
+            best = (words, c, runs)
+    if best is None:
+        return None
+    return best[1], _text_of(target, best[2])
+
+
+def _long_runs(indices: Iterable[int]) -> list[tuple[int, int]]:
+    """The runs of consecutive word indices at least `_OWN_TEXT_WORDS` long."""
+    return [r for r in _runs(indices) if r[1] - r[0] >= _OWN_TEXT_WORDS]
+
+
+def _text_of(target: Prepared, runs: Sequence[tuple[int, int]]) -> list[str]:
+    """The new text's words in these runs, white space collapsed."""
+    starts, ends = target.words.starts, target.words.ends
+    return [" ".join(target.text[starts[a] : ends[b - 1]].split()) for a, b in runs]
 
 
 def _copy_sources(
-    comparisons: Sequence[Comparison], target: Prepared, settings: LinkSettings
-) -> list[Comparison]:
-    """Pick copy sources greedily by newly explained words, earliest among near-ties."""
+    comparisons: Sequence[Comparison],
+    target: Prepared,
+    article: ArticleRef,
+    settings: LinkSettings,
+) -> list[tuple[Comparison, list[str]]]:
+    """Pick copy sources greedily by newly explained words, earliest among near-ties.
+
+    Returns each source with the text only it carries, when that text decided a near-tie.
+    """
     needed = max(1.0, settings.copy_min_share * len(target.words))
     covered: set[int] = set()
-    chosen: list[Comparison] = []
+    chosen: list[tuple[Comparison, list[str]]] = []
     remaining = list(comparisons)
     while remaining:
         gains = {id(c): len(c.copied - covered) for c in remaining}
@@ -129,8 +195,12 @@ def _copy_sources(
         if best < needed:
             break
         tied = [c for c in remaining if gains[id(c)] > best - settings.copy_min_passage_words]
-        pick = _earliest(tied, settings)
-        chosen.append(pick)
+        own = _own_text(tied, covered, target, article, settings) if len(tied) > 1 else None
+        pick, carried = own if own is not None else (_earliest(tied, settings), [])
+        if not carried and len(remaining) > 1:  # a clear winner: still name what only it has
+            others = set().union(*(c.copied for c in remaining if c is not pick))
+            carried = _text_of(target, _long_runs(pick.copied - covered - others))
+        chosen.append((pick, carried))
         covered |= pick.copied
         remaining.remove(pick)
     return chosen
@@ -231,7 +301,7 @@ def decide(
         # The credited outlet's article whose text this one reproduces, when there is one:
         # an older article of the outlet on the same topic is not what a copy credits.
         copied = [o for o in options if o.copy_share >= settings.copy_min_share]
-        c = min(copied or options, key=lambda o: order_key(o.candidate.ref, settings))
+        c = _earliest(copied or options, settings, ancestors_first=False)
         found.setdefault(c.candidate.ref.id, _Found(c)).prose_credit |= not credit.wire
         add(
             c,
@@ -255,13 +325,16 @@ def decide(
     copiers = [
         c for c in eligible.values() if c.copy_share >= settings.copy_min_share and not sibling(c)
     ]
-    copy_sources = _copy_sources(copiers, target, settings)
-    for c in copy_sources:
+    picked = _copy_sources(copiers, target, article, settings)
+    copy_sources = [c for c, _ in picked]
+    for c, carried in picked:
         outlet = c.candidate.ref.outlet
+        # The text only this source carries: why it, not an earlier one, is the source.
+        extra: dict[str, object] = {"only_in_source": carried} if carried else {}
         if outlet in c.wire_outlets or outlet in credited_wires:
-            add(c, EdgeKind.COMMON_SOURCE, wire=outlet)
+            add(c, EdgeKind.COMMON_SOURCE, wire=outlet, **extra)
         else:
-            add(c, EdgeKind.COPIES)
+            add(c, EdgeKind.COPIES, **extra)
 
     paraphrase_source: Comparison | None = None
     if not copy_sources:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from tracker.config import LinkSettings
 from tracker.errors import BadInput
-from tracker.linking.terms import content_stems
+from tracker.text.terms import content_stems
 
 __all__ = [
     "COPY_BAND_BASE",

@@ -9,7 +9,13 @@ what the page claims, and pages get dates wrong or backdate a copy. So:
   copy that claims an earlier date than the original but was seen later never becomes the
   original;
 - articles first seen within that tolerance (one crawl run, or a rebuild of a backlog) are
-  ordered by their effective times: the believed publication date, else first-seen.
+  ordered by their effective times: the believed publication date, else first-seen;
+- except that two articles of one crawl run which both state a publication date (neither after
+  its first-seen) within `max_publication_lead` of each other are ordered by those dates, even
+  when both lie further back than that before first-seen: the order in which one run happened
+  to fetch them says nothing, and a backlog (an outlet added late, a site crawled for the first
+  time) is exactly where every date lies far back. Two dates that far apart are not compared,
+  so one page's wrong date (a year in its furniture) does not put it first.
 
 Known limit: an outlet added to the tracker late is first seen late, so its older stories cannot
 be the source of stories seen before them unless both fall within the tolerance.
@@ -17,13 +23,14 @@ be the source of stories seen before them unless both fall within the tolerance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from tracker.clock import utc
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef
 
-__all__ = ["effective_time", "order_key", "precedes"]
+__all__ = ["earliest", "effective_time", "order_key", "order_known", "precedes"]
 
 
 def effective_time(article: ArticleRef, settings: LinkSettings) -> datetime:
@@ -42,6 +49,13 @@ def order_key(article: ArticleRef, settings: LinkSettings) -> tuple[datetime, da
     return effective_time(article, settings), utc(article.first_seen), article.id
 
 
+def _stated(article: ArticleRef) -> datetime | None:
+    """The publication date the page states, unless it lies after the article was first seen."""
+    if article.published is None or utc(article.published) > utc(article.first_seen):
+        return None
+    return utc(article.published)
+
+
 def precedes(earlier: ArticleRef, later: ArticleRef, settings: LinkSettings) -> bool:
     """True when `earlier` came before `later` and so can be its source."""
     if earlier.id == later.id:
@@ -49,4 +63,41 @@ def precedes(earlier: ArticleRef, later: ArticleRef, settings: LinkSettings) -> 
     gap = (utc(later.first_seen) - utc(earlier.first_seen)).total_seconds()
     if abs(gap) > settings.first_seen_tolerance:
         return gap > 0
+    first, second = _stated(earlier), _stated(later)
+    lead = timedelta(seconds=settings.max_publication_lead)
+    if first is not None and second is not None and first != second and abs(first - second) <= lead:
+        return first < second
     return order_key(earlier, settings) < order_key(later, settings)
+
+
+def order_known(earlier: ArticleRef, later: ArticleRef, settings: LinkSettings) -> bool:
+    """True when `earlier` precedes `later` by more than the order one crawl run fetched them in.
+
+    First-seen times further apart than the tolerance, or publication dates (stated ones that
+    `precedes` compares, or believed ones) that differ, know the order; two articles of one run
+    with no such dates, or the same stated day, are ordered only by fetch order, which says
+    nothing about which of them took from the other.
+    """
+    if not precedes(earlier, later, settings):
+        return False
+    gap = (utc(later.first_seen) - utc(earlier.first_seen)).total_seconds()
+    if abs(gap) > settings.first_seen_tolerance:
+        return True
+    first, second = _stated(earlier), _stated(later)
+    lead = timedelta(seconds=settings.max_publication_lead)
+    if first is not None and second is not None and first != second and abs(first - second) <= lead:
+        return True
+    believed = (earlier.published, later.published) != (None, None) and (
+        effective_time(earlier, settings) != utc(earlier.first_seen)
+        or effective_time(later, settings) != utc(later.first_seen)
+    )
+    return believed and effective_time(earlier, settings) != effective_time(later, settings)
+
+
+def earliest(refs: Sequence[ArticleRef], settings: LinkSettings) -> ArticleRef:
+    """The one of `refs` that none of the others precedes (by `order_key` when several are)."""
+    ordered = sorted(refs, key=lambda ref: order_key(ref, settings))
+    for ref in ordered:
+        if not any(precedes(other, ref, settings) for other in ordered):
+            return ref
+    return ordered[0]

@@ -3,7 +3,7 @@
 Each sentence of the later text is matched to its most similar sentence of the earlier one; the
 document score is the mean of those best similarities, weighted by how many content words each
 sentence has (so "Read more." weighs nothing). The default `LexicalMatcher` compares weighted
-bags of stemmed content words (`tracker.linking.terms.weighted_terms`, cosine); a `Matcher` with
+bags of stemmed content words (`tracker.text.terms.weighted_terms`, cosine); a `Matcher` with
 the same methods, such as `tracker.linking.semantic.SemanticMatcher`, can replace it.
 `story_similarity` compares two whole texts the same lexical way: the "same story" test for
 credits, same-outlet links and candidates worth a paraphrase score.
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tracker.config import LinkSettings
-from tracker.linking.terms import TermStats, merge, term_stats, weighted_terms
 from tracker.text.sentences import Sentence, split_sentences
+from tracker.text.terms import TermStats, merge, term_stats, weighted_terms
 
 __all__ = [
     "LexicalMatcher",

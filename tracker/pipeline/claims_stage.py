@@ -14,15 +14,21 @@ of the same outlet.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from tracker.claims.decide import CANDIDATE_SHARE, decide_record, follow_ups_by_outlet
+from tracker.claims.decide import (
+    CANDIDATE_SHARE,
+    EXPANSION_SHARE,
+    decide_record,
+    follow_ups_by_outlet,
+)
+from tracker.claims.events import MAX_SEEDS
 from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
-from tracker.claims.mentions import mentions_in_version
+from tracker.claims.mentions import event_mentions, mentions_in_version
 from tracker.claims.roles import Role
 from tracker.config import LinkSettings
-from tracker.domain import Claim
+from tracker.domain import Claim, Mention, VersionRef
 from tracker.domain.claims import ClaimInfo
 from tracker.pipeline.claim_links import EARLIEST_MENTIONS, ClaimLinker
 from tracker.store import Store
@@ -120,7 +126,12 @@ class ClaimsStage:
     # ------------------------------------------------------------ matching
 
     def _match(self, repo: ClaimRepo, claim: ClaimInfo, upto: int, counts: Counter[str]) -> None:
-        """Match versions (claim.matched_through, upto] against the claim, batch by batch."""
+        """Match versions (claim.matched_through, upto] against the claim, batch by batch.
+
+        First sentence by sentence; then the other candidates (a wider net: `EXPANSION_SHARE`)
+        are compared with the claim's first carriers, whole text to whole text, and those that
+        report the same event get an event-level mention (`tracker.claims.events`).
+        """
         concepts = [Concept(w, words) for w, words in fts_concepts(claim.text, self.lexical)]
         domain = Claim(claim.slug, claim.text, claim.origin_url)
         after = claim.matched_through
@@ -137,9 +148,48 @@ class ClaimsStage:
                     domain, version, matcher=self.matcher, lexical=self.lexical
                 )
             ]
+            wider = repo.candidate_versions(
+                concepts, min_share=EXPANSION_SHARE, after=after, upto=high
+            )
+            mentions += self._expand(repo, claim, domain, wider, versions, mentions)
             counts["claims_versions_read"] += len(versions)
-            counts["claims_mentions"] += repo.save_mentions(claim.id, ids, mentions, high)
+            counts["claims_mentions"] += repo.save_mentions(
+                claim.id, sorted(set(ids) | set(wider)), mentions, high
+            )
             after = high
+
+    def _expand(
+        self,
+        repo: ClaimRepo,
+        claim: ClaimInfo,
+        domain: Claim,
+        wider: Sequence[int],
+        read: Sequence[VersionRef],
+        direct: Sequence[Mention],
+    ) -> list[Mention]:
+        """Event-level mentions for the candidates `wider` whose articles carry no direct one.
+
+        The seeds are the claim's stored carriers plus this batch's, the first `MAX_SEEDS`
+        articles by version id (one version each).
+        """
+        by_id = {v.id: v for v in read}
+        carrying = {by_id[m.version_id].article_id for m in direct}
+        seed_ids = sorted(
+            set(repo.seed_versions(claim.id, MAX_SEEDS))
+            | _first_per_article(by_id[m.version_id] for m in direct)
+        )[:MAX_SEEDS]
+        if not seed_ids:
+            return []
+        rest = [i for i in wider if i not in by_id]
+        pool = [v for v in read if v.article_id not in carrying] + repo.versions_by_id(rest)
+        carrying |= repo.articles_carrying(claim.id, [v.article_id for v in pool])
+        pool = [v for v in pool if v.article_id not in carrying]
+        if not pool:
+            return []
+        seeds = repo.versions_by_id(seed_ids)
+        return list(
+            event_mentions(domain, seeds, pool, repo.document_frequencies, lexical=self.lexical)
+        )
 
     # ------------------------------------------------------------ uptake
 
@@ -180,3 +230,11 @@ class ClaimsStage:
             if not new_disputers:
                 return
             repo.mark_outlets_stale(claim.id, sorted(new_disputers), keep_role=Role.DISPUTER)
+
+
+def _first_per_article(versions: Iterable[VersionRef]) -> set[int]:
+    """The lowest version id of each article among `versions`."""
+    first: dict[int, int] = {}
+    for v in versions:
+        first[v.article_id] = min(v.id, first.get(v.article_id, v.id))
+    return set(first.values())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,7 @@ from tracker.errors import (
     PermanentError,
     RetryableError,
     RobotsDisallowed,
+    StoreRefused,
     TooManyRedirects,
     TrackerError,
     UnsafeURL,
@@ -41,6 +43,7 @@ from tracker.errors import (
 from tracker.pipeline.extraction_pool import ExtractionCrashed, ExtractionPool
 from tracker.pipeline.stages import Stage
 from tracker.store import FeedPoll, Store, next_check_time
+from tracker.store.models import MAX_URL
 from tracker.urls import canonical_url
 from tracker.web.feeds import parse_feed
 from tracker.web.http import Fetcher
@@ -89,9 +92,10 @@ def _content_type(result: FetchResult) -> str:
     return result.content_type.split(";", 1)[0].strip().lower()
 
 
-def _new_entries(entries: Iterable[ParsedEntry]) -> tuple[list[NewEntry], int]:
+def _new_entries(entries: Iterable[ParsedEntry]) -> tuple[list[NewEntry], int, int]:
+    """Entries to store, how many had no usable link, and how many links were too long."""
     out: list[NewEntry] = []
-    skipped = 0
+    skipped = too_long = 0
     for entry in entries:
         if not entry.link:
             skipped += 1
@@ -101,14 +105,23 @@ def _new_entries(entries: Iterable[ParsedEntry]) -> tuple[list[NewEntry], int]:
         except TrackerError:
             skipped += 1
             continue
-        # A guid identifies an item within its feed; without one, its canonical link does.
-        key = (entry.guid or canonical)[:2000]
-        out.append(
-            NewEntry(
-                key, entry.guid, entry.link[:2000], canonical[:2000], entry.title, entry.published
+        guid = entry.guid if entry.guid and len(entry.guid) <= MAX_URL else None
+        if max(len(entry.link), len(canonical)) > MAX_URL:
+            # Refused, not cut: a shortened URL is another address. The entry is kept as
+            # failed (keyed by a digest of its link) so that later polls know it and its
+            # reason stays readable.
+            too_long += 1
+            reason = f"link is {len(entry.link)} characters long; at most {MAX_URL} are stored"
+            key = guid or "sha256:" + hashlib.sha256(entry.link.encode()).hexdigest()
+            out.append(
+                NewEntry(key, guid, entry.link[:MAX_URL], "", entry.title, entry.published, reason)
             )
+            continue
+        # A guid identifies an item within its feed; without one, its canonical link does.
+        out.append(
+            NewEntry(guid or canonical, guid, entry.link, canonical, entry.title, entry.published)
         )
-    return out, skipped
+    return out, skipped, too_long
 
 
 class Crawler:
@@ -137,6 +150,8 @@ class Crawler:
         # the event loop never waits on a commit.
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._unsaved: list[tuple[NewArticle, asyncio.Future[tuple[int, bool]]]] = []
+        # canonical URL -> why its article could not be stored (raised again by queue jobs)
+        self._store_failures: dict[str, TrackerError] = {}
         self._flusher: asyncio.Task[None] | None = None
 
     def close(self) -> None:
@@ -169,6 +184,7 @@ class Crawler:
         started = self.clock.now()
         run_id = await self._db(self.store.start_run, started)
         self._counts = Counter()
+        self._store_failures.clear()
         status = "finished"
         try:
             await work(started)
@@ -204,11 +220,18 @@ class Crawler:
         return [item.canonical_url for item in pending]
 
     async def fetch_article_if_pending(self, canonical: str) -> bool:
-        """Fetch one listed article if it is still pending and due; True when it was."""
+        """Fetch one listed article if it is still pending and due; True when it was.
+
+        When the store refused the article, the entry is recorded as failed and the error is
+        raised, so that a queue worker quarantines the item with its reason.
+        """
         now = self.clock.now()
         items = await self._db(self.store.pending_articles, now, canonical=canonical)
         for item in items:
             await self._fetch_article(item)
+            failure = self._store_failures.pop(item.canonical_url, None)
+            if failure is not None:
+                raise failure
         return bool(items)
 
     async def recheck_if_due(self, article_id: int) -> bool:
@@ -277,22 +300,40 @@ class Crawler:
 
     async def _flush_articles(self) -> None:
         # Group commit: one transaction for everything queued; per-article cost in SQLite is
-        # mostly the transaction, not the rows. A failing batch is retried item by item.
-        while self._unsaved:
-            batch, self._unsaved = self._unsaved[:MAX_BATCH], self._unsaved[MAX_BATCH:]
-            try:
-                results = await self._db(self.store.save_new_articles, [i for i, _ in batch])
-            except TrackerError:
-                for item, future in batch:
-                    try:
-                        alone = await self._db(self.store.save_new_articles, [item])
-                    except TrackerError as exc:
-                        future.set_exception(exc)
-                    else:
-                        future.set_result(alone[0])
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                future.set_result(result)
+        # mostly the transaction, not the rows. A failing batch is retried item by item, so a
+        # store error fails only the article it concerns. Whatever happens here (even a
+        # cancellation), every waiting future is resolved before this task ends.
+        batch: list[tuple[NewArticle, asyncio.Future[tuple[int, bool]]]] = []
+        try:
+            while self._unsaved:
+                batch, self._unsaved = self._unsaved[:MAX_BATCH], self._unsaved[MAX_BATCH:]
+                try:
+                    results = await self._db(self.store.save_new_articles, [i for i, _ in batch])
+                except Exception:  # any store error: find the item it belongs to, one by one
+                    for item, future in batch:
+                        await self._save_alone(item, future)
+                else:
+                    for (_, future), result in zip(batch, results, strict=True):
+                        future.set_result(result)
+                batch = []
+        finally:
+            for _, future in [*batch, *self._unsaved]:
+                if not future.done():
+                    future.cancel()
+            if batch:
+                self._unsaved = []
+
+    async def _save_alone(self, item: NewArticle, future: asyncio.Future[tuple[int, bool]]) -> None:
+        try:
+            alone = await self._db(self.store.save_new_articles, [item])
+        except TrackerError as exc:
+            future.set_exception(exc)
+        except Exception as exc:  # an error nobody foresaw: it fails this item, not the pass
+            lines = str(exc).strip().splitlines()
+            reason = f"{type(exc).__name__}: {lines[0] if lines else ''}"
+            future.set_exception(StoreRefused(reason))
+        else:
+            future.set_result(alone[0])
 
     async def _entry_failed(self, canonical: str, error: str, *, permanent: bool) -> None:
         """Count a failed article fetch; transient ones are retried later with backoff."""
@@ -348,7 +389,7 @@ class Crawler:
         except TrackerError as exc:
             await self._feed_failed(feed, exc, outcome=Outcome.FEED_INVALID)
             return
-        entries, skipped = _new_entries(parsed.entries)
+        entries, skipped, too_long = _new_entries(parsed.entries)
         poll = FeedPoll(
             status=result.status,
             etag=result.etag,
@@ -361,6 +402,7 @@ class Crawler:
         )
         added = await self._db(self.store.save_feed_poll, feed.id, poll, now)
         self._count(Outcome.ENTRY_NO_LINK, skipped)
+        self._count(Outcome.ENTRY_URL_TOO_LONG, too_long)
         self._count(Outcome.ENTRY_NEW, added)
         self._count(Outcome.ENTRY_SEEN, len(entries) - added)
         self._count(Outcome.FEED_UPDATED if added else Outcome.FEED_UNCHANGED)
@@ -403,9 +445,23 @@ class Crawler:
             return
         now = self.clock.now()
         published = self._plausible(page.extracted.published or item.published, now)
+        # The page's offset belongs to the page's date, not to the feed's that may stand in.
+        offset = page.extracted.published_offset if page.extracted.published else None
         next_at, _ = next_check_time(now, 0, self.settings.crawl.recheck_after, now)
-        new_article = NewArticle(item.canonical_url, page, published, next_at, now)
-        _, new = await self._save_article(new_article)
+        new_article = NewArticle(
+            item.canonical_url, page, published, next_at, now, published_offset=offset
+        )
+        try:
+            _, new = await self._save_article(new_article)
+        except TrackerError as exc:
+            self._count(Outcome.ARTICLE_STORE_FAILED)
+            self._store_failures[item.canonical_url] = exc
+            await self._entry_failed(
+                item.canonical_url,
+                f"{Outcome.ARTICLE_STORE_FAILED.value}: {exc}",
+                permanent=isinstance(exc, PermanentError),
+            )
+            return
         self._count(Outcome.ARTICLE_NEW if new else Outcome.ARTICLE_UNCHANGED)
 
     async def _fetch_page(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.connection import Connection
 from types import TracebackType
 
 from tracker.config import ExtractSettings
@@ -50,12 +53,31 @@ def _ready() -> bool:
     return True
 
 
+def _watch_parent(lifeline: Connection) -> None:
+    """Worker initializer: end this worker as soon as the crawl that started it is gone.
+
+    The pool's own queues do not tell a worker (each worker holds a writing end of its call
+    queue, so it never sees end-of-file), and the workers are children of the forkserver, not of
+    the crawl. Only the crawl holds the writing end of `lifeline`: when the crawl ends in any
+    way (exit, SIGTERM, SIGHUP, SIGKILL), the read below returns and the worker exits at once.
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv_bytes()
+        os._exit(0)  # mid-page or idle: nothing of a worker's needs saving
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class ExtractionPool:
     """Runs extraction in worker processes (or in one thread when `workers` is 1)."""
 
     def __init__(self, settings: ExtractSettings, workers: int = 0) -> None:
         self._settings = settings
         self.workers = workers or os.cpu_count() or 1
+        # (read, write): only this process holds the writing end; its closing ends every worker
+        self._lifeline: tuple[Connection, Connection] | None = None
         self._executor = self._start()
 
     def _start(self) -> Executor:
@@ -64,7 +86,22 @@ class ExtractionPool:
         # forkserver: workers never inherit the crawler's threads, sockets or locks.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["tracker.web.extract"])
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self._close_lifeline()
+        # Workers start lazily and take a copy of the reading end then, so both ends stay open
+        # here until close().
+        self._lifeline = context.Pipe(duplex=False)
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_watch_parent,
+            initargs=(self._lifeline[0],),
+        )
+
+    def _close_lifeline(self) -> None:
+        if self._lifeline is not None:
+            for end in self._lifeline:
+                end.close()
+            self._lifeline = None
 
     def warm_up(self) -> None:
         """Start every worker now (they import the parsers), instead of on the first page."""
@@ -93,6 +130,7 @@ class ExtractionPool:
     def close(self) -> None:
         """Stop the workers."""
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._close_lifeline()
 
     def __enter__(self) -> ExtractionPool:
         return self

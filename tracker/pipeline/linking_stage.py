@@ -7,8 +7,10 @@ For each version not yet linked, oldest first, one unit of work:
 2. fingerprint the clean text and look its band hashes up in the store's band table;
 3. gather candidates: the articles sharing most bands (the newest members of each bucket only,
    and at most `TOPIC_SLOTS` topic-only matches, from the last `TOPIC_WINDOW`), the stored
-   articles its body links resolve to, the credited outlets' articles of the last
-   `CREDIT_WINDOW`, and the sources those candidates were themselves linked to (one hop up);
+   articles its body links resolve to, each credited outlet's articles (of the last
+   `CREDIT_WINDOW`) that share most band hashes with it, whatever else the outlet published
+   since (and its few newest ones, for a credit in words of its own), and the sources those
+   candidates were themselves linked to (one hop up);
 4. let the pure core decide the edges (`tracker.linking.choose.link_article`);
 5. write edges, bands, paragraph counts and progress in one transaction, flagging for a relink
    the candidates this article turns out to precede; those are linked again straight away.
@@ -51,8 +53,12 @@ TOPIC_WINDOW = timedelta(days=7)  # a candidate sharing topic bands only must be
 # Of those, at most this many: a crowded topic (or a site whose pages share most words) would
 # otherwise fill every slot with texts that only share vocabulary, each scored for paraphrase.
 TOPIC_SLOTS = 10
-CREDIT_WINDOW = timedelta(days=14)  # a credited outlet's articles looked at, back from first seen
-CREDIT_LIMIT = 10  # of which the newest this many
+# A credited outlet's articles looked at, back from first seen: a story is retold and credited
+# for weeks ("as first reported by the Ledger in March"), so a season, not a news cycle.
+CREDIT_WINDOW = timedelta(days=90)
+CREDIT_LIMIT = 10  # of those, the ones sharing most band hashes with the new text
+CREDIT_RECENT_WINDOW = timedelta(days=2)  # and of those first seen this recently,
+CREDIT_RECENT = 5  # the newest this many, whatever their text
 _RANKED = 3  # band matches fetched per candidate slot, before the time filters thin them out
 
 
@@ -276,7 +282,11 @@ class LinkingStage:
         credited = {c.outlet.domain for c in find_credits(clean, outlets, own_domain=ref.outlet)}
         for domain in sorted(credited):
             since = ref.first_seen - CREDIT_WINDOW
-            explicit += repo.outlet_articles(domain, since, latest, CREDIT_LIMIT)
+            explicit += repo.outlet_band_hits(domain, prints.bands, since, latest, CREDIT_LIMIT)
+            # A credit that retells the story in words of its own shares no band with it: the
+            # outlet's latest few articles are offered as well (decide keeps only its story).
+            recent = ref.first_seen - CREDIT_RECENT_WINDOW
+            explicit += repo.outlet_articles(domain, recent, latest, CREDIT_RECENT)
         chosen = [a for a in dict.fromkeys(banded + explicit) if a != ref.id]
         sources = repo.sources(chosen)
         above = {s for ids in sources.values() for s in ids} - set(chosen) - {ref.id}

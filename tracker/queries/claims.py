@@ -10,13 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from tracker.claims.decide import CANDIDATE_SHARE, decide_record, follow_ups_by_outlet
+from tracker.claims.decide import (
+    CANDIDATE_SHARE,
+    EXPANSION_SHARE,
+    decide_record,
+    follow_ups_by_outlet,
+)
+from tracker.claims.events import MAX_SEEDS
 from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
-from tracker.claims.mentions import mentions_in_version
+from tracker.claims.mentions import event_mentions, mentions_in_version
 from tracker.claims.roles import Role
-from tracker.domain import Claim, Stance, UptakeKind
+from tracker.domain import Claim, Mention, Stance, UptakeKind
 from tracker.domain.claims import (
-    ArticleFacts,
     ClaimInfo,
     CorrectionInfo,
     IncomingEdge,
@@ -300,17 +305,38 @@ def _free_text(
         raise BadInput("nothing to search for: the text has no content words")
     repo.sync_full_text(repo.max_version_id())  # versions stored since the last stage run
     ids = repo.candidate_versions(concepts, min_share=CANDIDATE_SHARE, limit=MAX_FREE_CANDIDATES)
-    articles = {v.article_id for v in repo.versions_by_id(ids)}
+    # The wider net for same-event expansion, ranked too (best covered first).
+    wider = repo.candidate_versions(concepts, min_share=EXPANSION_SHARE, limit=MAX_FREE_CANDIDATES)
+    direct_articles = {v.article_id for v in repo.versions_by_id(ids)}
+    articles = direct_articles | {v.article_id for v in repo.versions_by_id(wider)}
     claim = Claim(FREE_TEXT_SLUG, text)
-    facts: list[ArticleFacts] = []
-    for item in repo.article_facts(None, sorted(articles)):
-        found = tuple(
-            MentionFact(m.version_id, m.stance, m.sentence, m.score)
-            for version in item.versions
-            for m in mentions_in_version(claim, version, matcher=matcher, lexical=lexical)
+    found: dict[int, list[Mention]] = {}
+    items = repo.article_facts(None, sorted(articles))
+    for item in items:
+        if item.article_id in direct_articles:
+            found[item.article_id] = [
+                m
+                for version in item.versions
+                for m in mentions_in_version(claim, version, matcher=matcher, lexical=lexical)
+            ]
+    versions = {v.id: v for item in items for v in item.versions}
+    seeds = sorted({min(m.version_id for m in ms) for ms in found.values() if ms})[:MAX_SEEDS]
+    pool = [v for item in items if not found.get(item.article_id) for v in item.versions]
+    for m in event_mentions(
+        claim, [versions[i] for i in seeds], pool, repo.document_frequencies, lexical=lexical
+    ):
+        found.setdefault(versions[m.version_id].article_id, []).append(m)
+    facts = [
+        replace(
+            item,
+            mentions=tuple(
+                MentionFact(m.version_id, m.stance, m.sentence, m.score)
+                for m in found[item.article_id]
+            ),
         )
-        if found:
-            facts.append(replace(item, mentions=found))
+        for item in items
+        if found.get(item.article_id)
+    ]
     mentions = [
         (f.article_id, f.outlet_id, f.first_seen, seq, m.stance)
         for f in facts
@@ -370,5 +396,5 @@ def _free_text(
             )
         )
     rows.sort(key=lambda r: (r.first_seen, r.article_id))
-    complete = len(ids) < MAX_FREE_CANDIDATES
+    complete = len(ids) < MAX_FREE_CANDIDATES and len(wider) < MAX_FREE_CANDIDATES
     return WhoRepeated(FREE_TEXT_SLUG, text, False, (), tuple(rows), complete)

@@ -27,6 +27,7 @@ __all__ = [
     "SharedText",
     "SourceChain",
     "Take",
+    "UnresolvedCredit",
     "copies_of",
     "sources_of",
     "takes",
@@ -63,6 +64,25 @@ class Hop:
     # then `sentences` are the claim-bearing sentences and `claim` the claim's slug.
     basis: str = "text"
     claim: str | None = None
+    # Text of the repeater that only this source carries (an intermediary's own added line):
+    # why the edge goes to it rather than to an earlier source of the same passages.
+    only_in_source: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnresolvedCredit:
+    """A credit edge to an outlet, unresolved: no stored article of the outlet matches the text.
+
+    The edge goes to the outlet itself (`outlet`, `domain`) with its evidence, the crediting
+    phrase; `resolved` is always False, so a reader of the JSON tells it from an article hop.
+    """
+
+    outlet: str  # the credited outlet's name
+    domain: str
+    cue: str  # e.g. "according_to", "dateline"
+    phrase: str
+    kind: EdgeKind = EdgeKind.CREDITS
+    resolved: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +92,7 @@ class SourceChain:
     article: ArticleBrief
     hops: tuple[Hop, ...]  # the article's primary source, that one's primary source, ...
     also: tuple[Hop, ...]  # the article's other sources
-    unresolved: tuple[str, ...]  # credits of outlets with no stored article on the story
+    unresolved: tuple[UnresolvedCredit, ...]  # credits of outlets with no matching article
 
     @property
     def original(self) -> ArticleBrief:
@@ -164,6 +184,7 @@ def _hop(edge: EdgeInfo, briefs: Mapping[int, ArticleBrief], texts: Mapping[int,
         sentences=sentences,
         credit=str(credit["phrase"]) if credit.get("phrase") else None,
         link=str(evidence["href"]) if evidence.get("href") else None,
+        only_in_source=tuple(str(t) for t in evidence.get("only_in_source") or ()),
     )
 
 
@@ -222,7 +243,15 @@ def sources_of(store: Store, url: str) -> SourceChain:
         edges = repo.edges(targets=[primary.source_id])
     others = [e for e in own if not e.primary]
     hops = _hops(repo, chain + others)
-    unresolved = tuple(str(item.get("phrase", "")) for item in repo.unresolved(article.id))
+    unresolved = tuple(
+        UnresolvedCredit(
+            outlet=str(item.get("name") or item.get("outlet") or ""),
+            domain=str(item.get("outlet") or ""),
+            cue=str(item.get("cue") or ""),
+            phrase=str(item.get("phrase") or ""),
+        )
+        for item in repo.unresolved(article.id)
+    )
     return SourceChain(article, tuple(hops[: len(chain)]), tuple(hops[len(chain) :]), unresolved)
 
 

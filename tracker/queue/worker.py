@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from tracker.api import Tracker
-from tracker.errors import BadInput
+from tracker.errors import BadInput, PermanentError
 from tracker.pipeline.crawl import Crawler
 from tracker.queue._procrastinate import JobQueue, ensure_schema
 from tracker.queue.jobs import STAGES_KEY, JobKind, QueueCounts
@@ -166,7 +166,9 @@ class _Jobs:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # any failure: the queue retries it; the last one quarantines
-            if attempts + 1 < self.tracker.settings.queue.max_attempts:
+            # A permanent error (the store refused the item) would fail every retry the same way.
+            last = isinstance(exc, PermanentError)
+            if not last and attempts + 1 < self.tracker.settings.queue.max_attempts:
                 self.counts["job_retried"] += 1
                 raise
             await asyncio.to_thread(

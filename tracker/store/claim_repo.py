@@ -16,7 +16,15 @@ from sqlalchemy import CursorResult, Engine, Result, and_, delete, func, insert,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.domain import ArticleState, CorrectionKind, Link, Mention, Stance, VersionRef
+from tracker.domain import (
+    MENTION_THRESHOLD,
+    ArticleState,
+    CorrectionKind,
+    Link,
+    Mention,
+    Stance,
+    VersionRef,
+)
 from tracker.domain.claims import (
     ArticleFacts,
     ClaimInfo,
@@ -38,6 +46,7 @@ from tracker.store.claim_tables import (
 from tracker.store.db import transaction
 from tracker.store.fulltext import Concept, full_text_for
 from tracker.store.link_tables import EdgeRow
+from tracker.store.term_df import count_new_versions, document_frequencies
 from tracker.text.cleaning import plain_text
 from tracker.urls import canonical_url
 
@@ -187,9 +196,18 @@ class ClaimRepo:
             return int(s.scalar(select(func.max(m.Version.id))) or 0)
 
     def sync_full_text(self, upto: int) -> int:
-        """Index versions up to `upto` for full-text search (SQLite; PostgreSQL needs nothing)."""
+        """Index versions up to `upto`: full-text search (SQLite) and the stems' frequencies.
+
+        Returns how many versions the full-text index took in (PostgreSQL's needs nothing).
+        """
         with self._tx() as s:
-            return self.full_text.sync(s, upto)
+            added = self.full_text.sync(s, upto)
+        count_new_versions(self.engine, upto)
+        return added
+
+    def document_frequencies(self, stems: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many stored articles carry each of `stems` (absent: none), and how many there are."""
+        return document_frequencies(self.engine, stems)
 
     def candidate_versions(
         self,
@@ -268,6 +286,36 @@ class ClaimRepo:
                 MentionRow.version_id <= upto,
             )
             return sorted(set(s.scalars(query)))
+
+    def seed_versions(self, claim_id: int, limit: int) -> list[int]:
+        """The first version carrying the claim in a sentence of each article, first `limit`.
+
+        Sentence-level mentions only (event-level ones score below the threshold), the earliest
+        stored first: these are the seeds same-event expansion compares candidates with.
+        """
+        with self._tx() as s:
+            first = func.min(MentionRow.version_id)
+            query = (
+                select(first)
+                .where(MentionRow.claim_id == claim_id, MentionRow.score >= MENTION_THRESHOLD)
+                .group_by(MentionRow.article_id)
+                .order_by(first)
+                .limit(limit)
+            )
+            return [int(v) for v in s.scalars(query)]
+
+    def articles_carrying(self, claim_id: int, article_ids: Sequence[int]) -> set[int]:
+        """Those of `article_ids` with a sentence-level mention of the claim in any version."""
+        out: set[int] = set()
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(article_ids))):
+                query = select(MentionRow.article_id).where(
+                    MentionRow.claim_id == claim_id,
+                    MentionRow.score >= MENTION_THRESHOLD,
+                    MentionRow.article_id.in_(chunk),
+                )
+                out.update(s.scalars(query))
+        return out
 
     # ------------------------------------------------------------ stage marks
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.store.base import Base
 
-__all__ = ["ClaimRow", "CorrectionRow", "MentionRow", "StageMarkRow", "UptakeRow"]
+__all__ = ["ClaimRow", "CorrectionRow", "MentionRow", "StageMarkRow", "TermDfRow", "UptakeRow"]
 
 
 class ClaimRow(Base):
@@ -111,6 +111,20 @@ class StageMarkRow(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class TermDfRow(Base):
+    """In how many stored articles a content stem occurs (the rarity same-event expansion uses).
+
+    Articles, not versions, are counted: each article once, by its first version, so an article
+    edited ten times weighs as much as one never edited. The count of articles is the stage mark
+    `claims.df_documents`.
+    """
+
+    __tablename__ = "term_df"
+
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    docs: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 Index("ix_mentions_claim_article", MentionRow.claim_id, MentionRow.article_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,11 +17,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from tracker.errors import BadInput, StoreBusy
+from tracker.errors import BadInput, DatabaseProblem, StoreBusy
 
 __all__ = [
     "current_revision",
@@ -28,6 +29,7 @@ __all__ = [
     "head_revision",
     "make_engine",
     "migrations_path",
+    "readable_errors",
     "transaction",
     "upgrade",
 ]
@@ -44,6 +46,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     _enable_wal(cursor)
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # A read-only file: no journal-mode switch (a write); a busy timeout still helps readers.
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -78,6 +87,26 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         raise
 
 
+def _reason(exc: DBAPIError) -> str:
+    """The driver's first line, without SQLAlchemy's statement, parameters and links."""
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc).__name__
+
+
+@contextmanager
+def readable_errors() -> Iterator[None]:
+    """Turn a database failure that reaches a command into one readable line (DatabaseProblem)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = _reason(exc)
+        if "readonly" in reason.replace("-", "").replace(" ", "").lower():
+            raise DatabaseProblem(
+                "the database is read-only: reading commands work, this one writes"
+            ) from None
+        raise DatabaseProblem(f"database problem: {reason}") from None
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
     """An engine for SQLite (a file, created with its folder) or PostgreSQL."""
     try:
@@ -87,8 +116,25 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database or ""
+        read_only = False
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(database).expanduser()
+            if path.is_dir():
+                raise BadInput(f"{path} is a folder, not a database file")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise BadInput(f"cannot create the folder of {path}: {exc.strerror}") from None
+            # A file we may read but not write is opened read-only: reading commands work.
+            read_only = path.exists() and not os.access(path, os.W_OK)
+            if read_only:
+                # Reading a WAL database needs its -shm file; when there is none (no writer
+                # has it open) and none can be made, only an immutable read is possible.
+                shm = path.with_name(path.name + "-shm").exists()
+                options = "mode=ro" if shm else "mode=ro&immutable=1"
+                parsed = parsed.set(database=f"file:{path.resolve()}?{options}").update_query_dict(
+                    {"uri": "true"}
+                )
         # One in-memory database must be one connection; files use the default pool.
         in_memory = {"poolclass": StaticPool} if database in ("", ":memory:") else {}
         engine = create_engine(
@@ -97,7 +143,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -
             **in_memory,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
 
         # pysqlite's own transaction handling is off (isolation_level=None); begin explicitly,
         # IMMEDIATE so that two writers queue on the busy timeout instead of failing on upgrade.
@@ -105,8 +151,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -
         # takes the write lock, so a busy reader cannot starve a crawl's writes, nor wait on them.
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            read_only = conn.get_execution_options().get(READ_ONLY, False)
-            conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+            reading = read_only or conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
 
         return engine
     if backend == "postgresql":

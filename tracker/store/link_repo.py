@@ -14,12 +14,23 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.domain import ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
+from tracker.domain import MENTION_THRESHOLD, ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
 from tracker.domain.links import (
     CLAIM_BASIS,
     ArticleBrief,
@@ -249,6 +260,43 @@ class LinkRepo:
             )
             return list(s.scalars(query))
 
+    def outlet_band_hits(
+        self,
+        domain: str,
+        bands: Sequence[tuple[int, int]],
+        since: datetime,
+        until: datetime,
+        limit: int,
+    ) -> list[int]:
+        """The outlet's linked articles first seen within [since, until] sharing most of `bands`.
+
+        One index lookup per (band, hash) bucket, as the candidate search does, kept to one
+        outlet's articles: however many other articles it published since, the one whose text
+        matches is found (the buckets' size, not the outlet's, sets the cost).
+        """
+        if not bands:
+            return []
+        hits = func.count().label("hits")
+        buckets = or_(
+            *(and_(BandRow.band == band, BandRow.hash == digest) for band, digest in bands)
+        )
+        query = (
+            select(BandRow.article_id, hits)
+            .join(m.Article, m.Article.id == BandRow.article_id)
+            .join(m.Outlet, m.Outlet.id == m.Article.outlet_id)
+            .where(
+                buckets,
+                m.Outlet.domain == domain,
+                m.Article.first_seen >= since,
+                m.Article.first_seen <= until,
+            )
+            .group_by(BandRow.article_id)
+            .order_by(hits.desc(), BandRow.article_id.desc())
+            .limit(limit)
+        )
+        with self._tx() as s:
+            return [int(article) for article, _ in s.execute(query)]
+
     def sources(self, ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
         """The sources linking chose from the texts of these articles, the primary one first."""
         wanted = sorted(set(ids))
@@ -348,7 +396,13 @@ class LinkRepo:
             .join(m.Version, m.Version.id == MentionRow.version_id)
             .join(m.Article, m.Article.id == MentionRow.article_id)
             .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
-            .where(where, MentionRow.stance.in_(_CARRYING))
+            # Event-level mentions (same-event expansion) are independent reports of the event,
+            # not copies of a claim's wording: no claim-based provenance rests on them.
+            .where(
+                where,
+                MentionRow.stance.in_(_CARRYING),
+                MentionRow.score >= MENTION_THRESHOLD,
+            )
             .order_by(MentionRow.version_id, MentionRow.start, MentionRow.claim_id)
         )
         if limit is not None:

@@ -15,6 +15,7 @@ import fcntl
 import os
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
@@ -39,7 +40,10 @@ def lock_file_path(engine: Engine) -> Path | None:
 
 
 def _holder_text() -> str:
-    return f"pid {os.getpid()} on {socket.gethostname()}"
+    # When the pass started comes before the host name, which PostgreSQL may cut at 63 bytes:
+    # whoever is refused learns how long the pass has been running.
+    since = datetime.now(UTC).strftime("%H:%M:%S UTC")
+    return f"pid {os.getpid()} since {since} on {socket.gethostname()}"
 
 
 def _refusal(holder: str) -> CrawlLocked:

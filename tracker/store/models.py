@@ -19,7 +19,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.store.base import Base
 
+# Widths of the URL and validator columns; longer values are refused before any statement.
+MAX_URL = 2000
+MAX_ETAG = 500
+MAX_LAST_MODIFIED = 100
+
 __all__ = [
+    "MAX_ETAG",
+    "MAX_LAST_MODIFIED",
+    "MAX_URL",
     "Article",
     "ArticleUrl",
     "Base",
@@ -107,6 +115,8 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     first_seen: Mapped[datetime] = mapped_column(index=True)
     published: Mapped[datetime | None]
+    # The page's own UTC offset for `published` (minutes east of UTC): keeps its local day.
+    published_offset: Mapped[int | None] = mapped_column(Integer)
     modified: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(String(20), default="live")
     taken_down_at: Mapped[datetime | None]
@@ -143,6 +153,7 @@ class Version(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     text: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text, default="")
+    standfirst: Mapped[str | None] = mapped_column(Text)  # the summary under the headline
     byline: Mapped[str] = mapped_column(String(500), default="")
     site_name: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str | None] = mapped_column(String(20))

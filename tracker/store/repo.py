@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from tracker.domain import ArticleState, FeedState, Link
@@ -25,10 +25,10 @@ from tracker.domain.crawl import (
     StoredPage,
     VersionInfo,
 )
-from tracker.errors import BadInput, NotFound
+from tracker.errors import BadInput, NotFound, StoreFailed, StoreRefused
 from tracker.store import models as m
 from tracker.store.db import transaction
-from tracker.urls import canonical_url, outlet_domain
+from tracker.urls import canonical_url, outlet_domain, scheme_variant
 
 __all__ = ["Store", "next_check_time"]
 
@@ -94,16 +94,32 @@ class Store:
 
     # ------------------------------------------------------------ feeds
 
-    def add_feed(self, url: str, *, outlet: str | None, now: datetime) -> tuple[FeedInfo, bool]:
-        """Subscribe to a feed; returns it and whether it was new."""
+    def add_feed(
+        self, url: str, *, outlet: str | None, now: datetime, rename: bool = False
+    ) -> tuple[FeedInfo, bool]:
+        """Subscribe to a feed; returns it and whether it was new.
+
+        A name for an outlet that already has another one is refused unless `rename` is given:
+        a second feed of the same outlet must not silently rename the first one's articles.
+        """
         with self._tx() as s:
+            domain = outlet_domain(url)
+            if outlet and not rename:
+                named = s.scalar(select(m.Outlet.name).where(m.Outlet.domain == domain))
+                if named is not None and named != outlet:
+                    raise BadInput(
+                        f"the outlet of {domain} is already named {named!r}; "
+                        f"pass --rename to rename it to {outlet!r}"
+                    )
             existing = s.scalar(select(m.Feed).where(m.Feed.url == url))
             if existing is not None:
                 if existing.state == FeedState.REMOVED:
                     existing.state = FeedState.ACTIVE
                     existing.next_poll_at = now
+                if outlet and rename:
+                    _ensure_outlet(s, domain, outlet, now, ())
                 return _feed_info(s, existing), False
-            row = _ensure_outlet(s, outlet_domain(url), outlet, now, ())
+            row = _ensure_outlet(s, domain, outlet, now, ())
             feed = m.Feed(
                 url=url,
                 outlet_id=row.id,
@@ -173,26 +189,28 @@ class Store:
                 if entry.entry_key in known:
                     continue  # listed twice in one feed
                 known.add(entry.entry_key)
-                article_id = stored.get(entry.canonical_url)
+                article_id = None if entry.refused else stored.get(entry.canonical_url)
+                state = "failed" if entry.refused else "done" if article_id else "pending"
                 s.add(
                     m.Entry(
                         feed_id=feed_id,
-                        entry_key=entry.entry_key,
+                        entry_key=_url_that_fits(entry.entry_key, "the entry key"),
                         guid=entry.guid,
-                        url=entry.url,
-                        canonical_url=entry.canonical_url,
+                        url=_url_that_fits(entry.url, "the link"),
+                        canonical_url=_url_that_fits(entry.canonical_url, "the article URL"),
                         title=entry.title,
                         published=entry.published,
                         first_seen=now,
                         attempts=0,
-                        state="done" if article_id else "pending",
+                        state=state,
+                        last_error=entry.refused,
                         article_id=article_id,
                     )
                 )
                 added += 1
             # Validators are stored in the same transaction as the entries they vouch for.
-            feed.etag = poll.etag
-            feed.last_modified = poll.last_modified
+            feed.etag = _validator(poll.etag, m.MAX_ETAG)
+            feed.last_modified = _validator(poll.last_modified, m.MAX_LAST_MODIFIED)
             if poll.title:
                 feed.title = poll.title[:500]
             _record_success(feed, poll.status, now, poll.next_poll_at)
@@ -228,7 +246,7 @@ class Store:
 
     def _track_redirect(self, s: Session, feed: m.Feed, final_url: str, permanent: bool) -> None:
         # A permanent redirect replaces the stored URL only once it was seen consistently.
-        if not permanent or final_url == feed.url:
+        if not permanent or final_url == feed.url or len(final_url) > m.MAX_URL:
             feed.redirect_url, feed.redirect_seen = None, 0
             return
         if feed.redirect_url == final_url:
@@ -338,11 +356,23 @@ class Store:
 
     def save_new_articles(self, items: Sequence[NewArticle]) -> list[tuple[int, bool]]:
         """Store several new articles in one transaction (see save_new_article)."""
-        with self._tx() as s:
-            return [self._save_new_article(s, item) for item in items]
+        try:
+            with self._tx() as s:
+                return [self._save_new_article(s, item) for item in items]
+        except BaseException as exc:
+            # Outlets created in the rolled-back transaction are gone: forget their ids.
+            self._outlet_ids.clear()
+            if isinstance(exc, OperationalError):  # I/O, disk full, connection: may pass
+                raise StoreFailed(_first_line(exc)) from exc
+            if isinstance(exc, DBAPIError):  # a constraint, a value, a trigger: will repeat
+                raise StoreRefused(_first_line(exc)) from exc
+            raise
 
     def _save_new_article(self, s: Session, item: NewArticle) -> tuple[int, bool]:
         page, canonical, now = item.page, item.canonical_url, item.now
+        _url_that_fits(canonical, "the article URL")
+        _url_that_fits(page.requested_url, "the requested URL")
+        _url_that_fits(page.final_url, "the final URL")
         aliases = _aliases(canonical, page)
         extracted = page.extracted
         known = s.execute(
@@ -366,13 +396,14 @@ class Store:
                 title=extracted.title[:2000],
                 first_seen=now,
                 published=item.published,
+                published_offset=item.published_offset,
                 modified=extracted.modified,
                 state=ArticleState.LIVE,
                 last_checked_at=now,
                 next_check_at=item.next_check_at,
                 check_count=0,
-                etag=page.etag,
-                last_modified=page.last_modified,
+                etag=_validator(page.etag, m.MAX_ETAG),
+                last_modified=_validator(page.last_modified, m.MAX_LAST_MODIFIED),
             )
             .returning(m.Article.id)
         ).scalar_one()
@@ -432,6 +463,10 @@ class Store:
         last_modified: str | None = None,
     ) -> int | None:
         """Record a re-check; with a changed page, store it as the next version (its id)."""
+        etag = _validator(etag, m.MAX_ETAG)
+        last_modified = _validator(last_modified, m.MAX_LAST_MODIFIED)
+        if page is not None:
+            _url_that_fits(page.final_url, "the final URL")
         with self._tx() as s:
             article = s.get_one(m.Article, article_id)
             article.last_checked_at = now
@@ -446,7 +481,8 @@ class Store:
             )
             version = _version_row(article_id, (seq or 0) + 1, page)
             s.add(version)
-            article.etag, article.last_modified = page.etag, page.last_modified
+            article.etag = _validator(page.etag, m.MAX_ETAG)
+            article.last_modified = _validator(page.last_modified, m.MAX_LAST_MODIFIED)
             if page.extracted.title:
                 article.title = page.extracted.title[:2000]
             if page.extracted.modified:
@@ -544,6 +580,25 @@ class Store:
 # ---------------------------------------------------------------- helpers
 
 
+def _url_that_fits(url: str, what: str) -> str:
+    """`url` if its column can hold it; otherwise BadInput before the database sees it."""
+    if len(url) > m.MAX_URL:
+        raise BadInput(f"{what} is {len(url)} characters long; at most {m.MAX_URL} are stored")
+    return url
+
+
+def _first_line(exc: Exception) -> str:
+    # The driver's message without SQLAlchemy's appended statement and parameters.
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0] if lines else ''}"
+
+
+def _validator(value: str | None, width: int) -> str | None:
+    # A validator that does not fit its column is dropped: the next fetch is unconditional.
+    return value if value is None or len(value) <= width else None
+
+
 def _ensure_outlet(
     s: Session, domain: str, name: str | None, now: datetime, aliases: tuple[str, ...]
 ) -> m.Outlet:
@@ -623,8 +678,13 @@ def _aliases(canonical: str, page: StoredPage) -> tuple[str, ...]:
             form = canonical_url(url)
         except BadInput:
             continue
+        if len(form) > m.MAX_URL:
+            continue  # an alias too long for its column is not kept; the article still is
         if form not in out:
             out.append(form)
+    # The same page under the other scheme is the same article: an alias, never a rewrite, so
+    # the stored URL keeps the scheme the article was served on.
+    out.extend(v for v in (scheme_variant(form) for form in list(out)) if v not in out)
     return tuple(out)
 
 
@@ -661,6 +721,7 @@ def _version_values(article_id: int, seq: int, page: StoredPage) -> dict[str, ob
         content_hash=page.content_hash,
         text=e.text,
         title=e.title[:2000],
+        standfirst=e.standfirst or None,
         byline=e.byline[:500],
         site_name=e.site_name[:500],
         language=(e.language or None) and e.language[:20],
@@ -703,4 +764,5 @@ def _article_info(s: Session, a: m.Article) -> ArticleInfo:
         last_checked_at=a.last_checked_at,
         next_check_at=a.next_check_at,
         version_count=count,
+        published_offset=a.published_offset,
     )

@@ -1,4 +1,4 @@
-"""Content-Encoding decoding that never produces more than a small step of output at a time.
+"""Decoding bytes: Content-Encoding in bounded steps, and text that is UTF-8 but for a few bytes.
 
 httpx's own decoders call zlib without an output limit, so one 64 KiB read of a gzip bomb can
 expand to ~64 MiB before the caller sees a byte. These decoders hand out at most `STEP` bytes per
@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from tracker.errors import TransientHTTPError
 
-__all__ = ["STEP", "BodyDecoder"]
+__all__ = ["STEP", "BodyDecoder", "mostly_utf8"]
 
 STEP = 64 * 1024  # the most decoded bytes handed out at once
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
@@ -107,3 +107,19 @@ class BodyDecoder:
         except zlib.error as exc:
             # Usually a body cut short in transit; trying again later is the useful answer.
             raise TransientHTTPError(f"the body is not valid gzip/deflate: {exc}") from None
+
+
+def mostly_utf8(data: bytes) -> str | None:
+    """`data` as UTF-8 with its few invalid bytes replaced (U+FFFD); None when it is not UTF-8.
+
+    One stray byte (a cut-and-pasted cp1252 quote, a truncated character) must not turn a whole
+    UTF-8 document into mojibake by sending it to a legacy code page. Text in a legacy encoding
+    almost never holds valid multi-byte UTF-8 sequences by chance, so it is taken as UTF-8 when
+    its valid non-ASCII characters outnumber the invalid bytes at least two to one.
+    """
+    text = data.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd") - data.count("\ufffd".encode())
+    if not replaced:
+        return text
+    good = sum(1 for char in text if char > "\x7f") - text.count("\ufffd")
+    return text if good >= 2 * replaced else None

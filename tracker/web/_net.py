@@ -15,7 +15,12 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 import httpcore
 import httpx
 
-from tracker.errors import BadInput, FetchTimeout, TransientHTTPError, UnsafeURL
+from tracker.errors import (
+    BadInput,
+    FetchTimeout,
+    TransientHTTPError,
+    UnsafeURL,
+)
 
 __all__ = [
     "CheckedBackend",
@@ -138,9 +143,9 @@ def check_url(url: str, *, allow_private: bool) -> str:
         return candidate
     if address is not None:
         if not _is_public(address):
-            raise UnsafeURL(f"refused {url!r}: {address} is not a public address")
+            raise UnsafeURL(f"refused {url!r}: {address} is not a public address", private=True)
     elif _is_private_name(host):
-        raise UnsafeURL(f"refused {url!r}: {host} is a private or local name")
+        raise UnsafeURL(f"refused {url!r}: {host} is a private or local name", private=True)
     return candidate
 
 
@@ -179,7 +184,9 @@ async def resolve_public(
     if not allow_private:
         refused = [address for address in addresses if not is_public_address(address)]
         if refused:
-            raise UnsafeURL(f"refused {host}: it resolves to non-public {', '.join(refused)}")
+            raise UnsafeURL(
+                f"refused {host}: it resolves to non-public {', '.join(refused)}", private=True
+            )
     return addresses
 
 

@@ -32,6 +32,9 @@ from tracker.config import ExtractSettings
 from tracker.domain import Extracted, Link
 from tracker.text.cleaning import remove_control_chars
 from tracker.urls import is_http_url
+from tracker.web._decode import mostly_utf8
+from tracker.web.article_text import ArticleText, article_text
+from tracker.web.dates import choose_published, offset_minutes, parse_stated, url_day
 
 __all__ = ["content_hash", "decode_html", "extract_page", "normalise_text"]
 
@@ -113,6 +116,9 @@ def decode_html(html: bytes, content_type: str | None = None) -> str:
             return codecs.getincrementaldecoder("utf-8")().decode(html, final=False)
         except UnicodeDecodeError:
             pass
+        damaged = mostly_utf8(html)  # a few stray bytes in UTF-8 are replaced, not re-read
+        if damaged is not None:
+            return damaged
     encoding, text = html_to_unicode(content_type, html, auto_detect_fun=_detect_encoding)
     if codecs.lookup(encoding).name == "utf-8":
         # The label says UTF-8 but the bytes are not (checked above): a server default or a
@@ -329,7 +335,124 @@ def _corrections(tree: Any, html: str) -> tuple[str, ...]:
     return tuple(found.values())
 
 
+# ---------------------------------------------------------------- header strings
+
+_TITLE_META = frozenset({"og:title", "twitter:title"})
+_DESCRIPTION_META = frozenset({"description", "og:description", "twitter:description"})
+
+
+def _meta_values(tree: Any) -> dict[str, list[str]]:
+    """The page's <meta> contents by lower-cased property, name or itemprop, in one pass."""
+    found: dict[str, list[str]] = {}
+    for element in tree.iterfind(".//meta[@content]"):
+        key = element.get("property") or element.get("name") or element.get("itemprop") or ""
+        found.setdefault(key.lower().strip(), []).append(element.get("content") or "")
+    return found
+
+
+def _header_strings(
+    tree: Any,
+    found: str | None,
+    meta: dict[str, list[str]],
+    meta_names: frozenset[str],
+    heading: str | None,
+) -> list[str]:
+    """The page's own strings for its headline or standfirst: trafilatura's, <meta>, a heading."""
+    values = [found or ""]
+    for name in sorted(meta_names):
+        values.extend(meta.get(name, ()))
+    if heading is not None:
+        first = next(tree.iter(heading), None)
+        if first is not None:
+            values.append(first.text_content())
+    return [_collapse(value) for value in values if value and value.strip()]
+
+
+def _stripped(tree: Any, document: Any, text: str, meta: dict[str, list[str]]) -> ArticleText:
+    """The text without its headline, standfirst, datelines and layout labels."""
+    return article_text(
+        text,
+        titles=_header_strings(tree, document.title, meta, _TITLE_META, "h1"),
+        descriptions=_header_strings(tree, document.description, meta, _DESCRIPTION_META, None),
+        in_page_header=lambda line: _in_page_header(tree, line),
+        min_chars=_MIN_TEXT_CHARS,
+    )
+
+
+def _in_page_header(tree: Any, line: str) -> bool:
+    """True when the page sets `line` as header material: a subheading or inside <header>."""
+    # Standfirsts are set as h2/h3 ("sub-head", "subtitle", "dek") or inside the article's
+    # <header>; a first paragraph that a meta description copies is set as body text.
+    wanted = _squeeze(line)
+    return any(_squeeze(element.text_content()) == wanted for element in tree.xpath(_HEADER_BLOCKS))
+
+
+_HEADER_BLOCKS = "//h2 | //h3 | //h4 | //header//p | //header//div[not(.//div)]"
+
+
 # ---------------------------------------------------------------- dates
+
+
+# schema.org types whose datePublished is the article's own (NewsArticle, BlogPosting,
+# LiveBlogPosting, ReportageNews, ...); WebPage, ImageObject or VideoObject dates are the page's
+# furniture and count only when no article states one.
+_ARTICLE_TYPE = re.compile(r"(?:article|posting|news|report)$", re.IGNORECASE)
+# <meta> names and properties that state the publication time (lower-cased).
+_META_PUBLISHED = frozenset(
+    "article:published_time og:published_time article.published datepublished date pubdate"
+    " publishdate publish-date publish_date published_time published-date dc.date dc.date.issued"
+    " dcterms.issued dcterms.date dcterms.created sailthru.date parsely-pub-date"
+    " article_date_original".split()
+)
+
+
+def _schema_types(node: dict[str, Any]) -> list[str]:
+    kind = node.get("@type")
+    return [t for t in (kind if isinstance(kind, list) else [kind]) if isinstance(t, str)]
+
+
+def _json_ld_dates(tree: Any) -> tuple[list[str], list[str]]:
+    """datePublished values of JSON-LD article objects, and those of any other object."""
+    article: list[str] = []
+    other: list[str] = []
+    for script in tree.iter("script"):
+        body = script.text or ""
+        if "ld+json" not in (script.get("type") or "").lower() or "datePublished" not in body:
+            continue
+        try:
+            document = json.loads(body, strict=False)
+        except (ValueError, RecursionError):
+            continue
+        stack = [document]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                value = item.get("datePublished")
+                if isinstance(value, str):
+                    own = any(_ARTICLE_TYPE.search(t) for t in _schema_types(item))
+                    (article if own else other).append(value)
+                stack.extend(v for v in reversed(item.values()) if isinstance(v, (dict, list)))
+    return article, other
+
+
+def _stated_published(
+    tree: Any, source: str, meta: dict[str, list[str]], settings: ExtractSettings, now: datetime
+) -> tuple[list[datetime], list[datetime]]:
+    """Publication times the page states: the article's own, and those of other objects."""
+    # A substring test on the page is far cheaper than walking its scripts and elements.
+    article, other = _json_ld_dates(tree) if "datePublished" in source else ([], [])
+    stated = [value for name in sorted(_META_PUBLISHED) for value in meta.get(name, ())]
+    marked = [
+        element.get("datetime") or element.get("content") or ""
+        for element in (
+            tree.xpath("//body//*[@itemprop='datePublished']") if "datePublished" in source else ()
+        )
+    ]
+    own = [_stated(value, settings, now) for value in (*article, *stated, *marked)]
+    furniture = [_stated(value, settings, now) for value in other]
+    return [m for m in own if m is not None], [m for m in furniture if m is not None]
 
 
 def _date_params(
@@ -359,17 +482,21 @@ def _find_date(page: Any, url: str, params: dict[str, Any]) -> str | None:
         return None
 
 
-def _moment(value: str | None, settings: ExtractSettings, now: datetime) -> datetime | None:
-    """An htmldate string as an aware UTC datetime, or None when missing or implausible."""
-    if not value:
+def _stated(value: str | None, settings: ExtractSettings, now: datetime) -> datetime | None:
+    """A date string keeping its stated offset (naive without one), or None when implausible."""
+    moment = parse_stated(value) if value else None
+    if moment is None:
         return None
-    try:
-        moment = utc(datetime.fromisoformat(value))  # a date without zone is taken as UTC
-    except ValueError:
-        return None
-    if moment.year < settings.earliest_year or moment > now + timedelta(days=1):
+    instant = utc(moment)  # a date without zone is taken as UTC
+    if instant.year < settings.earliest_year or instant > now + timedelta(days=1):
         return None
     return moment
+
+
+def _moment(value: str | None, settings: ExtractSettings, now: datetime) -> datetime | None:
+    """A date string as an aware UTC datetime, or None when missing or implausible."""
+    moment = _stated(value, settings, now)
+    return None if moment is None else utc(moment)
 
 
 def _judged_date(
@@ -379,7 +506,7 @@ def _judged_date(
     # The source, not our tree: htmldate parses it keeping HTML comments, where some blogs keep
     # RDF with dc:date (the shared tree drops comments, which trafilatura cannot handle).
     params = _date_params(settings, now, original=True, extensive=True, url_first=True)
-    judged = _moment(_find_date(source, url, params), settings, now)
+    judged = _stated(_find_date(source, url, params), settings, now)
     # A bare year (a copyright line, "© 2020") comes back as 1 January at midnight: no real date.
     if judged is not None and (judged.month, judged.day, judged.time()) == (1, 1, time()):
         return None
@@ -397,7 +524,7 @@ def _published(
     """The page's own publication date; htmldate's full judgement when missing or contested."""
     # The feed's date only arbitrates between the two; it is never returned itself.
     if from_metadata is not None and (
-        feed_published is None or abs(from_metadata - feed_published) <= _DATE_TOLERANCE
+        feed_published is None or abs(utc(from_metadata) - feed_published) <= _DATE_TOLERANCE
     ):
         return from_metadata
     judged = _judged_date(source, url, settings, now)
@@ -408,7 +535,7 @@ def _published(
     if (
         feed_published is not None
         and judged is not None
-        and abs(judged - feed_published) <= _DATE_TOLERANCE
+        and abs(utc(judged) - feed_published) <= _DATE_TOLERANCE
     ):
         return judged
     return from_metadata
@@ -439,6 +566,26 @@ def _trafilatura_config() -> Any:
 
 
 _TRAFILATURA_CONFIG = _trafilatura_config()
+
+
+# Pop-up cards that templates nest inside a sentence (a person's name opening a card of links on
+# hover): their text is read into the sentence by text extractors. Standard UI class names only.
+_POPUP_CLASSES = ("tooltip", "popover", "hovercard", "rollover-", "popup")
+_POPUPS = "//p//*[self::span or self::div][@class][{}]".format(
+    " or ".join(f"contains(@class, '{name}')" for name in _POPUP_CLASSES)
+)
+
+
+def _drop_popups(tree: Any) -> None:
+    """Remove inline pop-up cards from the tree, keeping the text that opens them."""
+    # Innermost matches only: an outer match is the wrapper that also holds the opening link.
+    found = tree.xpath(_POPUPS)
+    inner = set(found)
+    for element in found:
+        inner.difference_update(element.iterancestors())
+    for element in found:
+        if element in inner and element.find(".//a") is not None:
+            element.drop_tree()
 
 
 def _main_text(tree: Any, url: str, date_params: dict[str, Any]) -> Any:
@@ -483,22 +630,36 @@ def extract_page(
     now = utc(now)
     feed = utc(feed_published) if feed_published is not None else None
     params = _date_params(settings, now, original=True, extensive=False, url_first=False)
+    _drop_popups(tree)
     document = _main_text(tree, url, params)
-    text = _bounded(normalise_text(getattr(document, "text", None) or ""))
-    if not text:
+    raw_text = _bounded(normalise_text(getattr(document, "text", None) or ""))
+    if not raw_text:
         return None
+    meta = _meta_values(tree)
+    body = (
+        _stripped(tree, document, raw_text, meta)
+        if settings.strip_page_header
+        else ArticleText(raw_text)
+    )
+    text = body.text
     base = _base_url(tree, url)
-    from_metadata = _moment(document.date, settings, now)
-    published = _published(source, url, from_metadata, feed, settings, now)
+    canonical = _canonical_url(tree, base)
+    own, furniture = _stated_published(tree, source, meta, settings, now)
+    day = url_day(url) or (url_day(canonical) if canonical else None)
+    from_metadata = choose_published(_stated(document.date, settings, now), own, furniture, day)
+    stated = _published(source, url, from_metadata, feed, settings, now)
+    published = None if stated is None else utc(stated)
     return Extracted(
         text=text,
         title=_collapse(document.title or ""),
+        standfirst=body.standfirst,
         byline=_collapse(document.author or ""),
         site_name=_collapse(document.sitename or ""),
         language=_language(tree),
         published=published,
+        published_offset=None if stated is None else offset_minutes(stated),
         modified=_modified(tree, published, settings, now),
-        canonical_url=_canonical_url(tree, base),
+        canonical_url=canonical,
         links=_body_links(tree, text, base),
         corrections=_corrections(tree, source),
     )

@@ -29,6 +29,7 @@ from tracker.domain import OpmlFeed, ParsedEntry, ParsedFeed
 from tracker.errors import NotAFeed
 from tracker.text.cleaning import remove_control_chars
 from tracker.urls import is_http_url
+from tracker.web.dates import ZONE_HOURS, ZONE_SECONDS
 from tracker.web.xmltext import decode_document, local_name, strip_prolog
 
 __all__ = ["looks_like_feed", "parse_feed", "parse_opml", "write_opml"]
@@ -52,16 +53,6 @@ _PARSER_ERRORS = (
     xml.sax.SAXException,
 )
 _MESSAGE_LIMIT = 200
-# Zone names seen in feeds, in hours from UTC. Ambiguous ones (IST: India, Ireland or Israel)
-# are left out and read as UTC, as feedparser does.
-_ZONE_OFFSETS = {
-    "utc": 0, "gmt": 0, "ut": 0, "z": 0, "wet": 0, "west": 1, "bst": 1, "cet": 1, "cest": 2,
-    "met": 1, "mest": 2, "eet": 2, "eest": 3, "msk": 3, "est": -5, "edt": -4, "cst": -6,
-    "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7, "akst": -9, "akdt": -8, "hst": -10,
-    "jst": 9, "kst": 9, "hkt": 8, "sgt": 8, "awst": 8, "acst": 9.5, "aest": 10, "aedt": 11,
-    "nzst": 12, "nzdt": 13,
-}  # fmt: skip
-_ZONE_SECONDS = {name.upper(): int(hours * 3600) for name, hours in _ZONE_OFFSETS.items()}
 # The names feedparser's RFC 822 reader knows; any other name it reads as UTC.
 _FEEDPARSER_ZONES = frozenset("ut gmt z edt est cdt cst mdt mst pdt pst met mest".split())
 _NO_DATE = datetime(1, 1, 1)  # dateutil's fill-in for the parts a date leaves out
@@ -224,7 +215,7 @@ def _entry_date(entry: Mapping[str, Any], key: str) -> datetime | None:
     zone = raw.split()[-1].lower()
     # feedparser reads an RFC 822 date without a zone as no date at all, and a zone name it
     # does not know (CET, BST, JST...) as UTC; both are common in real feeds.
-    if parsed is None or (zone in _ZONE_OFFSETS and zone not in _FEEDPARSER_ZONES):
+    if parsed is None or (zone in ZONE_HOURS and zone not in _FEEDPARSER_ZONES):
         return _loose_date(raw) or parsed
     return parsed
 
@@ -236,7 +227,7 @@ def _loose_date(text: str) -> datetime | None:
             simplefilter("ignore")  # dateutil warns on each zone name it does not know
             # A fixed default instead of today's date: a date without a year must not borrow
             # the year of the machine's clock (year 1 is then refused as implausible).
-            moment = dateparser.parse(text, default=_NO_DATE, tzinfos=_ZONE_SECONDS)
+            moment = dateparser.parse(text, default=_NO_DATE, tzinfos=ZONE_SECONDS)
     except (ValueError, OverflowError, TypeError):
         return None
     if moment.year == _NO_DATE.year:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import charset_normalizer
 
 from tracker.errors import NotAFeed
+from tracker.web._decode import mostly_utf8
 
 __all__ = ["Prolog", "decode_document", "local_name", "strip_prolog"]
 
@@ -78,6 +79,10 @@ def decode_document(data: bytes, content_type: str | None = None) -> tuple[str, 
             return text, (
                 f"declared encoding {others[0]} did not fit; read as utf-8" if others else None
             )
+        # UTF-8 but for a few bytes: still UTF-8, the bad bytes replaced (never a code page).
+        damaged = mostly_utf8(data)
+        if damaged is not None:
+            return damaged, "invalid utf-8 bytes replaced"
     latin1_label = False
     for label in declared:
         declared_codec = _ascii_compatible_codec(label)
