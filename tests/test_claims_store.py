@@ -177,9 +177,10 @@ def test_the_index_is_declared_for_datasette_and_survives_the_migration(
     ids = fill(store, clock)
     repo = ClaimRepo(engine)
     repo.sync_full_text(repo.max_version_id())
+    # Stored but not indexed yet when the migration runs: the next sync must pick it up.
+    fill(store, clock, {"late.test/1": "AI-written code caused the checkout outages again."})
     downgrade(engine, "0005")  # the declaration as it was, with what it had indexed
     assert "content='versions'" in fts_declaration(store)
-    fill(store, clock, {"late.test/1": "AI-written code caused the checkout outages again."})
     upgrade(engine)
     assert 'content="versions"' in fts_declaration(store)
     with engine.connect() as conn:  # the test Datasette makes (datasette.utils.detect_fts_sql)

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from tracker.store import make_engine, upgrade
 from tracker.store.fulltext import is_full_text_object
 
-INTERNAL = {"link_bands", "link_paragraphs", "link_state", "stage_marks", "host_turns"}
+INTERNAL = {"link_bands", "link_paragraphs", "link_state", "stage_marks", "host_turns", "term_df"}
 
 
 def metadata() -> dict[str, object]:
