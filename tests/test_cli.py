@@ -209,3 +209,10 @@ def test_a_read_only_database_is_read_and_a_write_is_one_line(tmp_path: Path) ->
                 _one_error_line(done.returncode, done.stderr, needle)
     finally:
         folder.chmod(0o755)
+
+
+def test_version_alone_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from tracker import __version__
+
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.strip() == f"tracker {__version__}"

@@ -78,3 +78,21 @@ def test_the_demo_command_reports_what_it_found(
     assert stop.value.code in (0, None)
     out = capsys.readouterr().out
     assert "The Harbor Ledger" in out and str(tmp_path / "d.db") in out
+
+
+def test_the_demo_command_answers_in_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import sys
+
+    from tracker.cli import main
+
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    database = tmp_path / "d.db"
+    monkeypatch.setattr(sys, "argv", ["tracker", "demo", "-o", str(database), "--json"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code in (0, None)
+    summary = json.loads(capsys.readouterr().out)  # paths come out as text, not a crash
+    assert summary["database"] == str(database)

@@ -80,6 +80,13 @@ def parse_moment(text: str) -> datetime:
     return ManualClock(moment).now()
 
 
+def _version(value: bool) -> None:
+    """Print the version and stop (the --version option's callback)."""
+    if value:
+        echo(f"tracker {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
@@ -89,12 +96,13 @@ def main_options(
     db: Annotated[
         str | None, typer.Option("--db", help="Database URL or SQLite file path.", envvar=None)
     ] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[
+        bool,
+        # Eager, so `tracker --version` alone answers before a command is asked for.
+        typer.Option("--version", help="Print the version.", is_eager=True, callback=_version),
+    ] = False,
 ) -> None:
     """Track who repeated a news claim, from whom, and who picked up the correction."""
-    if version:
-        echo(f"tracker {__version__}")
-        raise typer.Exit(0)
     overrides: dict[str, str] = {}
     if db:
         overrides["database_url"] = db if "://" in db else f"sqlite:///{Path(db).resolve()}"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
+from pathlib import PurePath
 from typing import Any
 
 from rich.console import Console
@@ -35,6 +36,8 @@ def to_plain(value: Any) -> Any:
         return value.value
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
+    if isinstance(value, PurePath):
+        return str(value)
     return value
 
 
