@@ -180,6 +180,9 @@ def test_a_registered_claim_finds_the_paraphrase_and_not_the_hard_negative(
         )
     assert not is_event_level(scores[ids["seed.test/rehab"]])
     assert is_event_level(scores[ids["para.test/help"]])
+    # The answer says which rows rest on a sentence and which on the same event only.
+    assert found[ids["seed.test/rehab"]].match == "sentence"
+    assert para.match == "event"
 
 
 def test_free_text_finds_the_paraphrase_and_not_the_hard_negative(
@@ -189,6 +192,8 @@ def test_free_text_finds_the_paraphrase_and_not_the_hard_negative(
     answer = Claims(store, clock).who_repeated(CLAIM)
     assert not answer.registered and answer.complete
     assert {r.article_id for r in answer.rows} == {ids["seed.test/rehab"], ids["para.test/help"]}
+    matches = {r.article_id: r.match for r in answer.rows}
+    assert matches == {ids["seed.test/rehab"]: "sentence", ids["para.test/help"]: "event"}
 
 
 def test_without_a_seed_nothing_is_expanded(store: Store, clock: ManualClock) -> None:

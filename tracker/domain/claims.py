@@ -124,3 +124,4 @@ class StoredUptake:
     evidence: str
     lags: tuple[Mapping[str, Any], ...]
     checked_at: datetime | None
+    best_score: float | None = None  # the best score of its mentions of the claim

@@ -16,7 +16,7 @@ from tracker.claims.decide import (
     decide_record,
     follow_ups_by_outlet,
 )
-from tracker.claims.events import MAX_SEEDS
+from tracker.claims.events import MAX_SEEDS, is_event_level
 from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
 from tracker.claims.mentions import event_mentions, mentions_in_version
 from tracker.claims.roles import Role
@@ -102,6 +102,9 @@ class Repeat:
     state: str
     evidence: str
     lags: tuple[CorrectionLag, ...] = ()
+    # How the claim was found in it: "sentence" (a sentence states it) or "event" (it reports
+    # the same event in its own words: same-event expansion, weaker evidence; see claims.events).
+    match: str = "sentence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +286,13 @@ def _repeat(item: StoredUptake, edge: IncomingEdge | None) -> Repeat:
             CorrectionLag(int(lag["correction_id"]), str(lag["kind"]), float(lag["seconds"]))
             for lag in item.lags
         ),
+        match=match_basis(item.best_score),
     )
+
+
+def match_basis(best_score: float | None) -> str:
+    """How an article's mentions carry the claim: "sentence", or "event" (expansion only)."""
+    return "event" if best_score is not None and is_event_level(best_score) else "sentence"
 
 
 def _free_text(
@@ -393,6 +402,7 @@ def _free_text(
                 checked_at=record.checked_at,
                 state=by_id[article_id].state,
                 evidence=record.evidence,
+                match=match_basis(max(m.score for m in by_id[article_id].mentions)),
             )
         )
     rows.sort(key=lambda r: (r.first_seen, r.article_id))

@@ -532,6 +532,11 @@ class ClaimRepo:
         outlet: str | None = None,
     ) -> list[StoredUptake]:
         """The claim's articles in these roles, first repeat first, filtered."""
+        best_score = (  # per article, over the ix_mentions_claim_article index
+            select(func.max(MentionRow.score))
+            .where(MentionRow.claim_id == claim_id, MentionRow.article_id == m.Article.id)
+            .scalar_subquery()
+        )
         with self._tx() as s:
             # Columns, not entities: thousands of rows, and the ORM's identity map is not needed.
             query = (
@@ -554,6 +559,7 @@ class ClaimRepo:
                     UptakeRow.evidence,
                     UptakeRow.lags,
                     UptakeRow.checked_at,
+                    best_score,
                 )
                 .select_from(UptakeRow)
                 .join(m.Article, m.Article.id == UptakeRow.article_id)
@@ -591,6 +597,7 @@ class ClaimRepo:
                     evidence=evidence,
                     lags=tuple(lags or ()),
                     checked_at=checked_at,
+                    best_score=score,
                 )
                 for (
                     article_id,
@@ -611,6 +618,7 @@ class ClaimRepo:
                     evidence,
                     lags,
                     checked_at,
+                    score,
                 ) in s.execute(query)
             ]
 
