@@ -216,7 +216,7 @@ def test_a_second_crawl_exits_with_one_clear_line_while_the_first_finishes(
     )
     try:
         _wait_for(lambda: server.hits("/feed.xml") >= 1)  # the first holds the lock by now
-        for args in (("crawl",), ("add", server.url("/a/0.html"))):
+        for args in (("crawl",), ("add", "--wait", "0", server.url("/a/0.html"))):
             second = subprocess.run(
                 _cli(database_url, *args), cwd=tmp_path, env=env, capture_output=True, text=True
             )
@@ -401,7 +401,7 @@ def test_the_daemon_holds_the_lock_only_during_a_pass(
         assert during.returncode == 0, during.stderr
         assert "matching deferred: a crawl pass is running" in during.stdout
         assert "0 stored articles carry it" not in during.stdout
-        refused = cli("add", server.url("/a/0.html"))
+        refused = cli("add", "--wait", "0", server.url("/a/0.html"))
         assert refused.returncode == 2 and "another crawl is running" in refused.stderr
         assert re.search(r"\(pid \d+ since \d\d:\d\d:\d\d UTC on ", refused.stderr)
         release.set()
@@ -426,3 +426,58 @@ def test_the_daemon_holds_the_lock_only_during_a_pass(
         if daemon.poll() is None:
             daemon.kill()
             daemon.wait()
+
+
+def test_add_and_link_wait_for_a_running_pass_and_give_up_after_their_limit(
+    database_url: str, tmp_path: Path, held_web: tuple[LocalServer, threading.Event]
+) -> None:
+    server, release = held_web
+    env = _cli_env(tmp_path)
+    with Tracker(make_settings(database_url, tmp_path)) as tracker:
+        tracker.add_feed(server.url("/feed.xml"))
+    first = subprocess.Popen(
+        _cli(database_url, "crawl"), cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            _cli(database_url, *args), cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+
+    try:
+        _wait_for(lambda: server.hits("/feed.xml") >= 1)  # the pass holds the lock
+        started = time.monotonic()
+        gave_up = cli("add", "--wait", "2s", server.url("/a/extra.html"))
+        assert gave_up.returncode == 2 and time.monotonic() - started >= 1.5
+        assert (
+            f"waiting up to 2s for the running pass: another crawl is running on this "
+            f"database (pid {first.pid} " in gave_up.stderr
+        )
+        assert gave_up.stderr.strip().splitlines()[-1].startswith("error: another crawl is")
+        waiters = [
+            subprocess.Popen(
+                _cli(database_url, *args),
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for args in (
+                ("add", "--wait", "60s", server.url("/a/0.html")),
+                ("link", "--wait", "60s"),
+            )
+        ]
+        for waiter in waiters:  # each says once that it waits, then waits
+            assert waiter.stderr is not None
+            assert "waiting up to 60s for the running pass" in waiter.stderr.readline()
+        release.set()
+        for waiter in waiters:
+            _, waited_err = waiter.communicate(timeout=60)
+            assert waiter.returncode == 0, waited_err
+        assert first.wait(timeout=60) == 0
+    finally:
+        release.set()
+        if first.poll() is None:
+            first.kill()
+            first.wait()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -31,7 +31,7 @@ from tracker.queries.links import Repeaters, SourceChain, copies_of, sources_of
 from tracker.queries.story import story_for
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
 from tracker.store.db import readable_errors
-from tracker.store.lock import crawl_lock
+from tracker.store.lock import crawl_lock, crawl_lock_waiting
 from tracker.store.queue_repo import Quarantined, QuarantineStore
 from tracker.urls import outlet_domain, parse_http_url
 from tracker.web.feeds import parse_feed, parse_opml, write_opml
@@ -314,8 +314,15 @@ class Tracker:
         asyncio.run(run())
         return passes
 
-    def add_urls(self, urls: Iterable[str], *, progress: Progress | None = None) -> RunReport:
-        """Fetch and store single article URLs."""
+    def add_urls(
+        self,
+        urls: Iterable[str],
+        *,
+        progress: Progress | None = None,
+        wait: float = 0.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> RunReport:
+        """Fetch and store single article URLs (waiting up to `wait` s for a running crawl)."""
         checked = [parse_http_url(u) for u in urls]
         if not checked:
             raise BadInput("no URL given")
@@ -328,7 +335,7 @@ class Tracker:
                 finally:
                     crawler.close()
 
-        with crawl_lock(self.engine):  # one crawl per database at a time
+        with crawl_lock_waiting(self.engine, wait, on_wait=on_wait):  # one crawl at a time
             return asyncio.run(run())
 
     # ------------------------------------------------------------ reading
@@ -367,9 +374,19 @@ class Tracker:
             matcher = SemanticMatcher()
         return Claims(self.store, self.clock, matcher=matcher, link=self.settings.link)
 
-    def link(self, *, rebuild: bool = False) -> dict[str, int]:
-        """Link the versions not linked yet; `rebuild` forgets every edge and links all again."""
-        with crawl_lock(self.engine):  # linking writes what a crawl would: one at a time
+    def link(
+        self,
+        *,
+        rebuild: bool = False,
+        wait: float = 0.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> dict[str, int]:
+        """Link the versions not linked yet; `rebuild` forgets every edge and links all again.
+
+        Waits up to `wait` seconds for a running crawl, which holds the same lock.
+        """
+        # Linking writes what a crawl would: one at a time.
+        with crawl_lock_waiting(self.engine, wait, on_wait=on_wait):
             stage = LinkingStage(self.settings.link)
             now = self.clock.now()
             if rebuild:

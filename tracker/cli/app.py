@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +70,20 @@ def parse_duration(text: str) -> float:
     if not match or float(match.group(1)) <= 0:
         raise BadInput(f"not a duration: {text!r} (use e.g. 30s, 15m, 1h, 1d)")
     return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_wait(text: str) -> float:
+    """A --wait value: a duration, or 0 for not waiting at all."""
+    return 0.0 if text.strip() in ("0", "0s") else parse_duration(text)
+
+
+WaitOpt = Annotated[
+    str,
+    typer.Option(
+        "--wait",
+        help="While a crawl pass holds the database, wait this long for it (30s, 10m; 0: not).",
+    ),
+]
 
 
 def parse_moment(text: str) -> datetime:
@@ -264,15 +279,22 @@ def crawl(
     echo(f"stopped after {passes} passes")
 
 
+def waiting_note(wait: str) -> Callable[[str], None]:
+    """What to say, once, while a command waits for a running crawl pass."""
+    return lambda holder: err(f"waiting up to {wait} for the running pass: {holder}")
+
+
 @app.command("add")
 def add(
     ctx: typer.Context,
     urls: Annotated[list[str], typer.Argument(help="Article URLs that no feed lists.")],
+    wait: WaitOpt = "10m",
     json: JsonOpt = False,
 ) -> None:
     """Fetch and store single articles."""
+    seconds = parse_wait(wait)
     with open_tracker(ctx) as tracker, progress_bar() as progress:
-        report = tracker.add_urls(urls, progress=progress)
+        report = tracker.add_urls(urls, progress=progress, wait=seconds, on_wait=waiting_note(wait))
     print_json(report) if json else echo(_report_line(report))
 
 

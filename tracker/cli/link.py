@@ -9,7 +9,7 @@ import typer
 from tracker.api import Hop
 from tracker.cli.render import echo, print_json, print_table
 
-from .app import JsonOpt, app, open_tracker
+from .app import JsonOpt, WaitOpt, app, open_tracker, parse_wait, waiting_note
 
 UrlArg = Annotated[str, typer.Argument(help="Any URL of a stored article.")]
 
@@ -20,11 +20,13 @@ def link(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Forget every edge and link every version again.")
     ] = False,
+    wait: WaitOpt = "10m",
     json: JsonOpt = False,
 ) -> None:
     """Link the article versions not linked yet (a crawl does this by itself)."""
+    seconds = parse_wait(wait)
     with open_tracker(ctx) as tracker:
-        counts = tracker.link(rebuild=rebuild)
+        counts = tracker.link(rebuild=rebuild, wait=seconds, on_wait=waiting_note(wait))
     if json:
         print_json(dict(sorted(counts.items())))
         return

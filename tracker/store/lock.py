@@ -14,7 +14,8 @@ import contextlib
 import fcntl
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.errors import CrawlLocked
 
-__all__ = ["LOCK_KEY", "crawl_lock", "lock_file_path"]
+__all__ = ["LOCK_KEY", "crawl_lock", "crawl_lock_waiting", "lock_file_path"]
 
 # The advisory lock key: any fixed 63-bit number; advisory locks are scoped to one database.
 LOCK_KEY = 0x7472_6163_6B65_7231  # "tracker1" in ASCII
@@ -130,3 +131,34 @@ def crawl_lock(engine: Engine) -> contextlib.AbstractContextManager[None]:
     if path is None:
         return contextlib.nullcontext()  # an in-memory database belongs to one process
     return _file_lock(path)
+
+
+@contextlib.contextmanager
+def crawl_lock_waiting(
+    engine: Engine,
+    wait: float,
+    *,
+    on_wait: Callable[[str], None] | None = None,
+    poll: float = 1.0,
+) -> Iterator[None]:
+    """Hold the crawl lock, waiting up to `wait` seconds while another crawl holds it.
+
+    `on_wait` hears once who holds it; past `wait` the holder's CrawlLocked is raised as is.
+    Commands a person runs by hand (`add`, `link`) wait for a pass to end; `crawl` does not,
+    so overlapping scheduled passes still give way at once.
+    """
+    deadline = time.monotonic() + max(wait, 0.0)
+    told = False
+    with contextlib.ExitStack() as stack:
+        while True:
+            try:
+                stack.enter_context(crawl_lock(engine))
+                break
+            except CrawlLocked as exc:
+                if time.monotonic() + poll > deadline:
+                    raise
+                if on_wait is not None and not told:
+                    on_wait(str(exc).removesuffix("; try again later"))
+                    told = True
+                time.sleep(poll)
+        yield
