@@ -4,7 +4,6 @@ frequencies it weighs words by follow the store; stance and uptake work on the p
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 import pytest
@@ -20,8 +19,7 @@ from tracker.claims.events import (
     same_event,
 )
 from tracker.clock import ManualClock
-from tracker.domain import CorrectionKind, Extracted
-from tracker.domain.crawl import StoredPage
+from tracker.domain import CorrectionKind
 from tracker.pipeline.claims_stage import ClaimsStage
 from tracker.queries import claims as queries
 from tracker.store import Store, make_engine, upgrade
@@ -29,6 +27,9 @@ from tracker.store.claim_repo import ClaimRepo
 from tracker.store.claim_tables import MentionRow, StageMarkRow, TermDfRow
 from tracker.store.term_df import COUNTED_MARK, DOCUMENTS_MARK
 from tracker.text.terms import term_stats
+
+from .support.stored import store_texts
+from .support.stored import stored_page as page
 
 CLAIM = (
     "Singer Mara Lindqvist checked into the Brookfield Recovery Center in Malibu on Tuesday,"
@@ -77,20 +78,6 @@ TEXTS = {
 }
 
 
-def page(url: str, text: str, when) -> StoredPage:
-    return StoredPage(
-        requested_url=url,
-        final_url=url,
-        status=200,
-        fetched_at=when,
-        extracted=Extracted(text=text),
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        raw_html=text.encode(),
-        etag=None,
-        last_modified=None,
-    )
-
-
 @pytest.fixture
 def store(database_url: str) -> Store:
     engine = make_engine(database_url)
@@ -99,20 +86,8 @@ def store(database_url: str) -> Store:
 
 
 def fill(store: Store, clock: ManualClock, texts: dict[str, str] = TEXTS) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for key, body in texts.items():
-        now = clock.now()
-        url = f"https://{key}"
-        ids[key], _ = store.save_new_article(
-            url,
-            page(url, body, now),
-            outlet_name=None,
-            published=None,
-            next_check_at=now + timedelta(days=1),
-            now=now,
-        )
-        clock.advance(timedelta(seconds=3600))
-    return ids
+    """Store one article per text, an hour apart, with re-checks due in a day."""
+    return store_texts(store, clock, texts)
 
 
 def frequencies(texts: list[str]) -> DocumentFrequencies:

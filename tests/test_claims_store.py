@@ -3,7 +3,6 @@ uptakes, and hostile query text that is searched literally or refused."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 import pytest
@@ -11,8 +10,7 @@ from sqlalchemy import func, inspect, select
 
 from tracker.api.claims import Claims
 from tracker.clock import ManualClock
-from tracker.domain import CorrectionKind, Extracted
-from tracker.domain.crawl import StoredPage
+from tracker.domain import CorrectionKind
 from tracker.errors import BadInput, NotFound
 from tracker.pipeline.claims_stage import ClaimsStage
 from tracker.store import Store, make_engine, upgrade
@@ -21,6 +19,9 @@ from tracker.store.claim_repo import ClaimRepo
 from tracker.store.claim_tables import ClaimRow, MentionRow, UptakeRow
 from tracker.store.db import downgrade
 from tracker.store.fulltext import Concept
+
+from .support.stored import store_texts
+from .support.stored import stored_page as page
 
 CLAIM = "AI-written code caused the Parcelwise checkout outages."
 LEAD = "Shoppers could not pay at the Parcelwise checkout for hours on Monday."
@@ -58,20 +59,6 @@ HOSTILE = [
 ]
 
 
-def page(url: str, text: str, when, title: str = "") -> StoredPage:
-    return StoredPage(
-        requested_url=url,
-        final_url=url,
-        status=200,
-        fetched_at=when,
-        extracted=Extracted(text=text, title=title),
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        raw_html=text.encode(),
-        etag=None,
-        last_modified=None,
-    )
-
-
 @pytest.fixture
 def store(database_url: str) -> Store:
     engine = make_engine(database_url)
@@ -81,20 +68,7 @@ def store(database_url: str) -> Store:
 
 def fill(store: Store, clock: ManualClock, texts: dict[str, str] = TEXTS) -> dict[str, int]:
     """Store one article per text, an hour apart, with re-checks due in a day."""
-    ids: dict[str, int] = {}
-    for key, body in texts.items():
-        now = clock.now()
-        url = f"https://{key}"
-        ids[key], _ = store.save_new_article(
-            url,
-            page(url, body, now),
-            outlet_name=None,
-            published=None,
-            next_check_at=now + timedelta(days=1),
-            now=now,
-        )
-        clock.advance(timedelta(seconds=3600))
-    return ids
+    return store_texts(store, clock, texts)
 
 
 def table_sizes(store: Store) -> dict[str, int]:
