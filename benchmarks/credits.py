@@ -8,15 +8,18 @@ DATA_DIR/extraction-aeb (sentences of the pages' article bodies, and caption, da
 sign-off lines of the pages themselves), each judged by hand: does the sentence credit that
 outlet as the source of what it reports (`credit`), and by what kind of cue (`cue`: e.g.
 "according_to", "reported", "dateline"; for non-credits "told", "photo_credit", "mention").
-Each label holds the sentence it judges (`quote`, a short quote) and where the outlet's name
-lies in it (`at`); the outlets the texts name are in `credits_outlets.json`.
+Each label says where the sentence it judges lies in the data, not the sentence itself (the data
+stays in DATA_DIR): an ECB+ label its sentence's tokens (`tokens`: first token, characters cut off
+its start, which token joins take a space, the length kept of the last token), an AEB label its
+character span in the article body or page text (`span`); `at` is where the outlet's name lies
+in the rebuilt sentence. The outlets the texts name are in `credits_outlets.json`.
 
 The product's detector (`tracker.linking.credits.find_credits`) runs over every quoted sentence
 with those outlets. A detection counts for a label when it names the label's outlet and its
 phrase covers the name. Printed: per cue the detector emits, its precision over the labels; per
 labelled cue, the share of credits found (recall), and how many non-credits were taken for one.
-Each quote is first checked against DATA_DIR (its words must occur in the named text), so the
-labels measure the data they claim to; without DATA_DIR the benchmark skips.
+Every sentence is rebuilt from DATA_DIR and checked to hold the labelled outlet name at `at`;
+without DATA_DIR the benchmark skips.
 """
 
 from __future__ import annotations
@@ -49,11 +52,32 @@ def _letters(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
-def _ecbplus(data: Path, doc: str) -> str:
-    name, _, _ = doc.partition("#")
+# ECB+ writes quotation marks as two characters; the labelled sentences read them as one.
+_QUOTES = {"''": '"', "``": '"'}
+
+
+def _ecbplus_tokens(data: Path, doc: str) -> list[str]:
+    """The tokens of one sentence ("1_10ecb.xml#s3") of an ECB+ document."""
+    name, _, sentence = doc.partition("#")
+    number = int(sentence.removeprefix("s"))
     topic = name.split("_", 1)[0]
     root = ET.parse(data / "events-ecbplus" / topic / name).getroot()
-    return " ".join(token.text or "" for token in root.iter("token"))
+    return [
+        _QUOTES.get(token.text or "", token.text or "")
+        for token in root.iter("token")
+        if int(token.get("sentence", "-1")) == number
+    ]
+
+
+def _from_tokens(tokens: Sequence[str], where: Sequence[Any]) -> str:
+    """A labelled sentence rebuilt from its tokens: [first, cut, spaces, last length]."""
+    first, cut, spaces, last = int(where[0]), int(where[1]), str(where[2]), int(where[3])
+    text = tokens[first][cut:]
+    for n, bit in enumerate(spaces):
+        text += (" " if bit == "1" else "") + tokens[first + 1 + n]
+    end_token = tokens[first + len(spaces)]
+    dropped = (len(end_token) if spaces else len(end_token) - cut) - last
+    return text[: len(text) - dropped] if dropped > 0 else text
 
 
 def _aeb_bodies(data: Path) -> dict[str, str]:
@@ -69,20 +93,22 @@ def _aeb_page(data: Path, doc: str) -> str:
     return str(tree.text_content())
 
 
-def sources(data: Path, labels: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
-    """The text each label's quote comes from, reduced to letters and digits."""
+def sentences(data: Path, labels: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The sentence each label judges, rebuilt from the data."""
     bodies = _aeb_bodies(data)
-    out: dict[tuple[str, str], str] = {}
+    pages: dict[str, str] = {}
+    out: list[str] = []
     for label in labels:
-        key = (label["source"], label["doc"])
-        if key in out:
-            continue
+        doc = label["doc"]
         if label["source"] == "ecbplus":
-            out[key] = _letters(_ecbplus(data, label["doc"]))
-        elif label["source"] == "aeb":
-            out[key] = _letters(bodies[label["doc"].split("@", 1)[0]])
+            out.append(_from_tokens(_ecbplus_tokens(data, doc), label["tokens"]))
+            continue
+        if label["source"] == "aeb":
+            text = bodies[doc.split("@", 1)[0]]
         else:
-            out[key] = _letters(_aeb_page(data, label["doc"]))
+            text = pages.setdefault(doc, _aeb_page(data, doc))
+        start, end = label["span"]
+        out.append(text[start:end])
     return out
 
 
@@ -92,7 +118,10 @@ def _covers(credit: Credit, label: Mapping[str, Any]) -> bool:
 
 
 def measure(
-    labels: Sequence[Mapping[str, Any]], outlets: Sequence[Outlet], verbose: bool
+    labels: Sequence[Mapping[str, Any]],
+    quotes: Sequence[str],
+    outlets: Sequence[Outlet],
+    verbose: bool,
 ) -> dict[str, Any]:
     """Run the detector over every quote: precision per emitted cue, recall per labelled cue."""
     emitted: Counter[str] = Counter()
@@ -102,8 +131,7 @@ def measure(
     negatives: Counter[str] = Counter()
     taken: Counter[str] = Counter()
     cache: dict[str, list[Credit]] = {}
-    for label in labels:
-        quote = label["quote"]
+    for label, quote in zip(labels, quotes, strict=True):
         if quote not in cache:
             cache[quote] = find_credits(quote, outlets)
         hit = next((c for c in cache[quote] if _covers(c, label)), None)
@@ -164,19 +192,22 @@ def main(argv: list[str] | None = None) -> int:
         Outlet(item["name"], item["domain"], tuple(item["aliases"]))
         for item in json.loads(OUTLETS.read_text(encoding="utf-8"))
     ]
-    texts = sources(args.data, labels)
+    quotes = sentences(args.data, labels)
+    names = {outlet.domain: (outlet.name, *outlet.aliases) for outlet in outlets}
     absent = [
-        label
-        for label in labels
-        if _letters(label["quote"]) not in texts[(label["source"], label["doc"])]
+        (label, quote)
+        for label, quote in zip(labels, quotes, strict=True)
+        if not any(
+            _letters(quote[int(label["at"]) :]).startswith(_letters(name))
+            for name in names.get(label["outlet"], ())
+        )
+        and not _letters(quote[int(label["at"]) :]).startswith(_letters(label["mention"]))
     ]
     if absent:
-        print(
-            f"{len(absent)} labelled quotes are not in {args.data}, "
-            f"e.g. {absent[0]['quote'][:80]!r}"
-        )
+        _, quote = absent[0]
+        print(f"{len(absent)} labels do not find their outlet in {args.data}: {quote[:80]!r}")
         return 2
-    figures = measure(labels, outlets, args.verbose)
+    figures = measure(labels, quotes, outlets, args.verbose)
     print(json.dumps(figures))
     return 0
 
