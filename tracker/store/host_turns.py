@@ -2,8 +2,9 @@
 
 One row per host:port holds the time the next request may start. A worker takes the row with
 `SELECT ... FOR UPDATE` and keeps the lock for the whole request, so at most one request per
-host is in flight across all workers; it moves the time on by the interval before it starts,
-so requests are spaced whichever worker sends them. A worker that dies mid-request loses its
+host is in flight across all workers; it moves the time on by the interval as it starts (after any
+wait, so a worker that was late to start does not shorten the next gap), so requests are spaced
+whichever worker sends them. A worker that dies mid-request loses its
 connection, PostgreSQL rolls the transaction back, and the lock is free again.
 """
 
@@ -32,12 +33,11 @@ _TAKE = text(
     """
 )
 _LOCK = text(
-    "select greatest(next_at, clock_timestamp()) as start_at,"
-    " extract(epoch from greatest(next_at, clock_timestamp()) - clock_timestamp()) as wait"
+    "select extract(epoch from greatest(next_at, clock_timestamp()) - clock_timestamp()) as wait"
     " from host_turns where host = :host for update"
 )
 _SPACE = text(
-    "update host_turns set next_at = :start_at + make_interval(secs => :interval)"
+    "update host_turns set next_at = clock_timestamp() + make_interval(secs => :interval)"
     " where host = :host"
 )
 _HOLD = text(
@@ -70,6 +70,7 @@ class SharedHostTurns:
         # Own threads: a turn blocks its thread on the row lock, which must not starve the
         # event loop's default executor.
         self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="host-turn")
+        self._sleep = asyncio.sleep  # a loaded machine oversleeps; tests stand in for that
 
     def close(self) -> None:
         """Stop the threads."""
@@ -84,13 +85,14 @@ class SharedHostTurns:
         """Wait for `host`'s turn (after anyone's last request + `interval`), then hold it."""
         conn = await self._run(self._engine.connect)
         try:
-            wait = await self._run(self._take, conn, host, interval)
+            wait = await self._run(self._take, conn, host)
             if wait > max_wait:
                 raise TransientHTTPError(
                     f"{host} asked us to wait {wait:.0f} s (Retry-After)", retry_after=wait
                 )
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
+            await self._run(self._start, conn, host, interval)
             turn = HostTurn()
             try:
                 yield turn
@@ -99,18 +101,21 @@ class SharedHostTurns:
         finally:
             await self._run(conn.close)
 
-    def _take(self, conn: Connection, host: str, interval: float) -> float:
-        """Lock the host's row and book the next start; seconds to wait before starting."""
+    def _take(self, conn: Connection, host: str) -> float:
+        """Lock the host's row; seconds to wait before starting."""
         try:
             conn.execute(_TAKE, {"host": host})
             conn.commit()
             conn.execute(text(f"set local lock_timeout = {self._lock_wait_ms}"))
-            start_at, wait = conn.execute(_LOCK, {"host": host}).one()
+            wait = conn.execute(_LOCK, {"host": host}).scalar_one()
         except OperationalError as exc:
             conn.rollback()
             raise TransientHTTPError(f"{host} is busy with another worker's request") from exc
-        conn.execute(_SPACE, {"start_at": start_at, "interval": interval, "host": host})
         return max(0.0, float(wait))
+
+    def _start(self, conn: Connection, host: str, interval: float) -> None:
+        """Book the next start `interval` from now, the moment this request starts."""
+        conn.execute(_SPACE, {"interval": interval, "host": host})
 
     def _release(self, conn: Connection, host: str, held: float) -> None:
         """Record a Retry-After and let the next request to the host go."""
