@@ -21,6 +21,7 @@ from tracker.errors import BadInput
 
 __all__ = [
     "ALLOW_PRIVATE_HINT",
+    "AlertSettings",
     "CrawlSettings",
     "ExtractSettings",
     "HttpSettings",
@@ -140,6 +141,30 @@ class QueueSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """Where alerts go out from and how hard delivery tries (`tracker alerts`)."""
+
+    # Secrets: from TRACKER_ALERTS_WEBHOOK_SECRET / TRACKER_ALERTS_SMTP_PASSWORD or the config
+    # file; kept out of repr so that no traceback or log line shows them.
+    webhook_secret: str = field(default="", repr=False)  # HMAC-SHA256 key of webhook bodies
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "propagation-tracker@localhost"
+    smtp_starttls: bool = False
+    timeout: float = 10.0  # seconds one send may take (connect and answer)
+    retry_base: float = 60.0  # seconds before the first retry; doubles with every failure
+    retry_max: float = 3600.0  # retries of a failing destination are never further apart
+    dead_after: int = 5  # failed attempts after which `tracker status` calls a destination dead
+    # How long a one-shot `tracker crawl` waits for sending at exit; what is left goes next run.
+    send_deadline: float = 30.0
+    # The report link in each alert: "{slug}" is replaced by the claim's slug. Empty: the
+    # alert names the command that writes the report instead.
+    report_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """All settings, loaded once and passed explicitly."""
 
@@ -150,6 +175,7 @@ class Settings:
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     link: LinkSettings = field(default_factory=LinkSettings)
     queue: QueueSettings = field(default_factory=QueueSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def with_database(self, url: str) -> Settings:
         """A copy of these settings pointing at another database."""

@@ -82,12 +82,16 @@ class Claims:
         *,
         matcher: Matcher | None = None,
         link: LinkSettings | None = None,
+        report_url: str = "",
     ) -> None:
-        """Use `matcher` for sentence scores (default: lexical), `link` to order articles."""
+        """Use `matcher` for sentence scores (default: lexical), `link` to order articles.
+
+        `report_url` is the report link of the alerts the stage records (`[alerts]`).
+        """
         self.repo = ClaimRepo(store.engine)
         self.clock = clock
         self.matcher = matcher
-        self.stage = ClaimsStage(matcher, link=link)
+        self.stage = ClaimsStage(matcher, link=link, report_url=report_url)
 
     def refresh(self) -> Mapping[str, int] | None:
         """Bring mentions and uptakes up to date now (the crawl does this after every pass).

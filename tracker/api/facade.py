@@ -13,10 +13,12 @@ from types import TracebackType
 
 import httpx
 
+from tracker.api.alerts import Alerts, dispatcher_for
 from tracker.api.claims import Claims
 from tracker.clock import Clock, SystemClock
 from tracker.config import ALLOW_PRIVATE_HINT, Settings
 from tracker.domain import OpmlFeed, ParsedFeed
+from tracker.domain.alerts import DestinationHealth
 from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, UnsafeURL
@@ -66,6 +68,7 @@ class Status:
     feeds: tuple[FeedInfo, ...]
     runs: tuple[RunInfo, ...]
     counts: dict[str, int]
+    alerts: tuple[DestinationHealth, ...] = ()  # delivery per alert destination
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +107,16 @@ class Tracker:
             self.engine, redirect_confirmations=settings.crawl.redirect_confirmations
         )
         self._pool: ExtractionPool | None = None
+        # Sends the alerts outbox on a thread of its own, after the commits that filled it.
+        self.dispatcher = dispatcher_for(self.store, self.clock, settings.alerts)
 
     def close(self) -> None:
-        """Stop the extraction workers and release the database connections."""
+        """Stop the extraction workers and release the database connections.
+
+        Alerts still being sent get up to `[alerts] send_deadline` seconds; what is left
+        stays in the outbox for the next run.
+        """
+        self.dispatcher.wait(self.settings.alerts.send_deadline)
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -255,8 +265,8 @@ class Tracker:
         fetcher = self._fetcher(shared_turns)
         return fetcher, self._crawler(fetcher, self._extraction_pool(), None)
 
-    def crawl(self, *, progress: Progress | None = None) -> RunReport:
-        """One crawl pass."""
+    def crawl(self, *, progress: Progress | None = None, send: bool = True) -> RunReport:
+        """One crawl pass; then its alerts are sent in the background (unless not `send`)."""
 
         async def run() -> RunReport:
             async with self._fetcher() as fetcher:
@@ -267,7 +277,10 @@ class Tracker:
                     crawler.close()
 
         with crawl_lock(self.engine):  # one crawl per database at a time
-            return asyncio.run(run())
+            report = asyncio.run(run())
+        if send:
+            self.dispatcher.start()
+        return report
 
     def crawl_every(
         self,
@@ -303,6 +316,7 @@ class Tracker:
                             await _wait(stop, LOCK_RETRY_SECONDS)
                             continue
                         passes += 1
+                        self.dispatcher.start()
                         if reports is not None:
                             reports.append(report)
                         if on_report:
@@ -336,14 +350,19 @@ class Tracker:
                     crawler.close()
 
         with crawl_lock_waiting(self.engine, wait, on_wait=on_wait):  # one crawl at a time
-            return asyncio.run(run())
+            report = asyncio.run(run())
+        self.dispatcher.start()
+        return report
 
     # ------------------------------------------------------------ reading
 
     def status(self, runs: int = 5) -> Status:
         """Feed health, the last runs, and table sizes."""
         return Status(
-            tuple(self.store.list_feeds()), tuple(self.store.recent_runs(runs)), self.store.counts()
+            tuple(self.store.list_feeds()),
+            tuple(self.store.recent_runs(runs)),
+            self.store.counts(),
+            tuple(self.alerts().health()),
         )
 
     def articles(self) -> list[ArticleInfo]:
@@ -365,6 +384,10 @@ class Tracker:
 
     # ------------------------------------------------------------ claims and provenance
 
+    def alerts(self) -> Alerts:
+        """Alert subscriptions, the outbox and its destinations."""
+        return Alerts(self.store, self.clock, self.settings.alerts, self.dispatcher)
+
     def claims(self, *, semantic: bool = False) -> Claims:
         """Claims, corrections and their uptake; `semantic` adds the sentence-embedding matcher."""
         matcher = None
@@ -372,7 +395,13 @@ class Tracker:
             from tracker.claims.semantic import SemanticMatcher
 
             matcher = SemanticMatcher()
-        return Claims(self.store, self.clock, matcher=matcher, link=self.settings.link)
+        return Claims(
+            self.store,
+            self.clock,
+            matcher=matcher,
+            link=self.settings.link,
+            report_url=self.settings.alerts.report_url,
+        )
 
     def link(
         self,

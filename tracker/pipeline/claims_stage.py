@@ -13,6 +13,7 @@ of the same outlet.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -30,6 +31,7 @@ from tracker.claims.roles import Role
 from tracker.config import LinkSettings
 from tracker.domain import Claim, Mention, VersionRef
 from tracker.domain.claims import ClaimInfo
+from tracker.pipeline.alerts.events import events_of_changes
 from tracker.pipeline.claim_links import EARLIEST_MENTIONS, ClaimLinker
 from tracker.store import Store
 from tracker.store.claim_repo import LINKED_MARK, ClaimRepo
@@ -53,17 +55,20 @@ class ClaimsStage:
         *,
         lexical: LexicalMatcher | None = None,
         link: LinkSettings | None = None,
+        report_url: str = "",
     ) -> None:
         """Score sentences with `matcher` (default: the lexical one, which always locates words).
 
         `link` are the linking settings that order articles for claim-based edges (default:
-        the defaults, as the linking stage's).
+        the defaults, as the linking stage's). `report_url` is the report link of alerts
+        (`AlertSettings.report_url`).
         """
         if lexical is None:
             lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
         self.lexical = lexical
         self.matcher: Matcher = matcher or lexical
         self.by_claim = ClaimLinker(link or LinkSettings())
+        self.report_url = report_url
 
     def run(self, store: Store, now: datetime) -> Mapping[str, int]:
         """Do all pending claims work; return counts of named outcomes."""
@@ -218,7 +223,8 @@ class ClaimsStage:
                 )
                 for f in facts
             ]
-            counts["claims_uptakes"] += repo.save_uptakes(claim.id, records, now)
+            alerts = functools.partial(events_of_changes, now=now, report_url=self.report_url)
+            counts["claims_uptakes"] += repo.save_uptakes(claim.id, records, now, alerts=alerts)
             # A new disputing article is a follow-up for its outlet's earlier repeats.
             new_disputers = {
                 f.outlet_id

@@ -33,4 +33,7 @@ class Stage(Protocol):
 def default_stages(settings: Settings) -> Sequence[Stage]:
     """The stages a crawl runs, in order."""
     # The claims stage orders articles as linking does, for the claim-based edges it writes.
-    return (LinkingStage(settings.link), ClaimsStage(link=settings.link))
+    return (
+        LinkingStage(settings.link),
+        ClaimsStage(link=settings.link, report_url=settings.alerts.report_url),
+    )

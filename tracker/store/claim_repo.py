@@ -7,7 +7,7 @@ lookups go through `tracker.store.fulltext`, the one place that knows each backe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, cast
@@ -25,6 +25,7 @@ from tracker.domain import (
     Stance,
     VersionRef,
 )
+from tracker.domain.alerts import AlertEvent, UptakeChange, UptakeState
 from tracker.domain.claims import (
     ArticleFacts,
     ClaimInfo,
@@ -36,6 +37,7 @@ from tracker.domain.claims import (
 )
 from tracker.errors import BadInput, NotFound
 from tracker.store import models as m
+from tracker.store.alert_repo import record_events
 from tracker.store.claim_tables import (
     ClaimRow,
     CorrectionRow,
@@ -456,11 +458,24 @@ class ClaimRepo:
         with self._tx() as s:
             return s.scalar(select(m.ArticleUrl.article_id).where(m.ArticleUrl.url == form))
 
-    def save_uptakes(self, claim_id: int, records: Sequence[UptakeRecord], now: datetime) -> int:
-        """Store (replace) the uptakes of these articles for the claim."""
+    def save_uptakes(
+        self,
+        claim_id: int,
+        records: Sequence[UptakeRecord],
+        now: datetime,
+        *,
+        alerts: Callable[[Sequence[UptakeChange]], Sequence[AlertEvent]] | None = None,
+    ) -> int:
+        """Store (replace) the uptakes of these articles for the claim.
+
+        `alerts` turns the changes (old state against new) into events, which are stored and
+        queued for their destinations in the same transaction as the uptakes.
+        """
         if not records:
             return 0
         with self._tx() as s:
+            if alerts is not None:
+                record_events(s, alerts(_changes(s, claim_id, records)), now)
             for chunk in _chunks(sorted({r.article_id for r in records})):
                 s.execute(
                     delete(UptakeRow).where(
@@ -705,6 +720,47 @@ class ClaimRepo:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _changes(s: Session, claim_id: int, records: Sequence[UptakeRecord]) -> list[UptakeChange]:
+    """Each record against the stored uptake it replaces, with its claim, article and outlet."""
+    claim = s.get(ClaimRow, claim_id)
+    if claim is None:
+        return []
+    before: dict[int, UptakeState] = {}
+    about: dict[int, tuple[str, str, str, str]] = {}
+    for chunk in _chunks(sorted({r.article_id for r in records})):
+        for row in s.scalars(
+            select(UptakeRow).where(UptakeRow.claim_id == claim_id, UptakeRow.article_id.in_(chunk))
+        ):
+            before[row.article_id] = UptakeState(
+                row.role, row.kind, row.late, row.lag_seconds, row.event_at
+            )
+        rows = s.execute(
+            select(m.Article.id, m.Article.url, m.Article.title, m.Outlet.name, m.Outlet.domain)
+            .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+            .where(m.Article.id.in_(chunk))
+        )
+        for article_id, url, title, name, domain in rows:
+            about[article_id] = (url, title, name or domain or "?", domain or "")
+    return [
+        UptakeChange(
+            claim_id=claim_id,
+            claim_slug=claim.slug,
+            claim_text=claim.text,
+            article_id=r.article_id,
+            url=about.get(r.article_id, ("", "", "?", ""))[0],
+            title=about.get(r.article_id, ("", "", "?", ""))[1],
+            outlet=about.get(r.article_id, ("", "", "?", ""))[2],
+            outlet_domain=about.get(r.article_id, ("", "", "?", ""))[3],
+            before=before.get(r.article_id),
+            after=UptakeState(r.role, r.kind, r.late, r.lag_seconds, r.event_at),
+            sentence=r.sentence,
+            evidence=r.evidence,
+            repeated_at=r.repeated_at,
+        )
+        for r in records
+    ]
 
 
 def _rowcount(result: Result[Any]) -> int:

@@ -184,6 +184,7 @@ Index("ix_versions_article_fetched", Version.article_id, Version.fetched_at)
 
 # Tables of later stages live in their own modules; importing them here registers them on
 # Base.metadata, so migrations and the agreement test see every table.
+from tracker.store import alert_tables as _alert_tables  # noqa: E402,F401
 from tracker.store import claim_tables as _claim_tables  # noqa: E402,F401
 from tracker.store import link_tables as _link_tables  # noqa: E402,F401
 from tracker.store import queue_tables as _queue_tables  # noqa: E402,F401
