@@ -12,6 +12,7 @@ from tracker.store import make_engine, upgrade
 from tracker.store.fulltext import is_full_text_object
 
 INTERNAL = {"link_bands", "link_paragraphs", "link_state", "stage_marks", "host_turns", "term_df"}
+INTERNAL |= {"alert_subscriptions", "alert_deliveries"}  # destinations may carry tokens
 
 
 def metadata() -> dict[str, object]:
