@@ -330,6 +330,21 @@ def status(ctx: typer.Context, json: JsonOpt = False) -> None:
         ],
         title="last runs",
     )
+    if state.alerts:
+        print_table(
+            state.alerts,
+            [
+                ("alert destination", lambda h: h.destination),
+                ("state", lambda h: "DEAD" if h.dead else ("failing" if h.failing else "ok")),
+                ("pending", lambda h: h.pending),
+                ("sent", lambda h: h.sent),
+                ("last sent", lambda h: h.last_sent_at),
+                ("last error", lambda h: (h.last_error or "-")[:60]),
+            ],
+            title="alerts",
+        )
+    for dead in (h for h in state.alerts if h.dead):
+        err(f"alert destination not answering: {dead.destination} ({dead.last_error})")
 
 
 def _short(feed: FeedInfo) -> str:

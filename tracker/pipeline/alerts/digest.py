@@ -68,7 +68,7 @@ def _lines(p: Mapping[str, Any]) -> list[str]:
     kind = str(p.get("event", ""))
     lines = [
         f"{_TITLES.get(kind, kind)} ({kind}) at {p.get('at', '')}",
-        f"claim: {p.get('claim', {}).get('slug', '')}",
+        f"claim: {p.get('claim', {}).get('slug', '')}: {p.get('claim', {}).get('text', '')}",
         f"outlet: {p.get('outlet', {}).get('name', '')}",
         f"article: {p.get('article', {}).get('url', '')}",
     ]
