@@ -16,15 +16,14 @@ from datetime import datetime
 
 from tracker.claims.match import Matcher
 from tracker.claims.roles import Role
-from tracker.claims.suggest import CandidateSource, CorrectionCandidate, Suggestion
-from tracker.claims.suggest import suggest_corrections as rank_suggestions
-from tracker.claims.uptake import notice_paragraphs
+from tracker.claims.suggest import Suggestion
 from tracker.clock import Clock
 from tracker.config import LinkSettings
-from tracker.domain import Claim, Correction, CorrectionKind
+from tracker.domain import CorrectionKind
 from tracker.domain.claims import ClaimInfo, CorrectionInfo
 from tracker.errors import BadInput, CrawlLocked
 from tracker.pipeline.claims_stage import ClaimsStage
+from tracker.pipeline.suggestions import suggestions_for
 from tracker.queries.claims import (
     OutletUptake,
     TimelineEvent,
@@ -37,7 +36,7 @@ from tracker.store import Store
 from tracker.store.claim_repo import ClaimRepo
 from tracker.store.lock import crawl_lock
 from tracker.text.cleaning import plain_text
-from tracker.urls import outlet_domain, parse_http_url
+from tracker.urls import parse_http_url
 
 __all__ = ["ClaimDetail", "ClaimSummary", "Claims", "Registered"]
 
@@ -170,37 +169,7 @@ class Claims:
 
     def suggestions(self, slug: str, *, limit: int = 10) -> tuple[Suggestion, ...]:
         """Corrections the crawl found for the claim (notices, disputing articles), best first."""
-        claim = self.repo.claim(slug)
-        candidates: list[CorrectionCandidate] = []
-        for article_id, version_id, url, seen, structured, body in self.repo.notices_of_claim(
-            claim.id
-        ):
-            texts = dict.fromkeys([*structured, *notice_paragraphs(body)])
-            outlet = outlet_domain(url)
-            candidates += [
-                CorrectionCandidate(
-                    CandidateSource.NOTICE, note, seen, url, outlet, article_id, version_id
-                )
-                for note in texts
-            ]
-        for article_id, version_id, url, seen, sentence in self.repo.disputing_mentions(claim.id):
-            candidates.append(
-                CorrectionCandidate(
-                    CandidateSource.DISPUTING_ARTICLE,
-                    sentence,
-                    seen,
-                    url,
-                    outlet_domain(url),
-                    article_id,
-                    version_id,
-                )
-            )
-        registered = [_domain_correction(c) for c in self.repo.corrections(claim.id)]
-        origin = outlet_domain(claim.origin_url) if claim.origin_url else None
-        domain_claim = Claim(claim.slug, claim.text, claim.origin_url)
-        return rank_suggestions(
-            domain_claim, candidates, registered=registered, origin_outlet=origin, limit=limit
-        )
+        return suggestions_for(self.repo, self.repo.claim(slug), limit=limit)
 
     def accept(self, slug: str, number: int) -> Registered:
         """Register suggestion `number` (1 = the first listed) as a correction."""
@@ -261,8 +230,3 @@ class Claims:
         """The claim's events in time order."""
         self.repo.claim(slug)
         return timeline(self.repo, slug, since=since, until=until, outlet=outlet)
-
-
-def _domain_correction(info: CorrectionInfo) -> Correction:
-    """A stored correction as the domain record."""
-    return Correction(info.claim_slug, info.kind, info.published, info.url, info.text)

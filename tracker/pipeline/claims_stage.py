@@ -31,9 +31,11 @@ from tracker.claims.roles import Role
 from tracker.config import LinkSettings
 from tracker.domain import Claim, Mention, VersionRef
 from tracker.domain.claims import ClaimInfo
-from tracker.pipeline.alerts.events import events_of_changes
+from tracker.pipeline.alerts.events import events_of_changes, suggestion_events
 from tracker.pipeline.claim_links import EARLIEST_MENTIONS, ClaimLinker
+from tracker.pipeline.suggestions import suggestions_for
 from tracker.store import Store
+from tracker.store.alert_repo import AlertRepo
 from tracker.store.claim_repo import LINKED_MARK, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.store.link_repo import LinkRepo
@@ -85,8 +87,15 @@ class ClaimsStage:
             if claim.matched_through < upto:
                 self._match(repo, claim, upto, counts)
         counts.update(self._link_by_claim(repo, repo.claims(), now))
+        alerts = AlertRepo(repo.engine)
         for claim in claims:
-            self._uptakes(repo, claim, now, counts)
+            if self._uptakes(repo, claim, now, counts):
+                # What the recomputed articles carry may be a correction to review. Its events
+                # are keyed by the suggestion, so one already alerted on is not queued again.
+                found = suggestions_for(repo, claim)
+                counts["alerts_suggested"] += alerts.record(
+                    suggestion_events(claim, found, self.report_url), now
+                )
         return counts
 
     # ------------------------------------------------------------ claim-based edges
@@ -200,14 +209,16 @@ class ClaimsStage:
 
     def _uptakes(
         self, repo: ClaimRepo, claim: ClaimInfo, now: datetime, counts: Counter[str]
-    ) -> None:
-        """Recompute the uptakes of the claim's articles whose inputs changed."""
+    ) -> bool:
+        """Recompute the uptakes of the claim's articles whose inputs changed; True if any."""
         corrections = repo.corrections(claim.id)
         origin_id = repo.article_for_url(claim.origin_url)
+        changed = False
         for _ in range(MAX_UPTAKE_PASSES):
             dirty = repo.dirty_articles(claim.id)
             if not dirty:
-                return
+                return changed
+            changed = True
             before = repo.roles_of(claim.id, dirty)
             facts = repo.article_facts(claim.id, dirty)
             outlets = sorted({f.outlet_id for f in facts if f.outlet_id is not None})
@@ -234,8 +245,9 @@ class ClaimsStage:
                 and f.outlet_id is not None
             }
             if not new_disputers:
-                return
+                return changed
             repo.mark_outlets_stale(claim.id, sorted(new_disputers), keep_role=Role.DISPUTER)
+        return changed
 
 
 def _first_per_article(versions: Iterable[VersionRef]) -> set[int]:

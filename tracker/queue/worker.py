@@ -196,6 +196,9 @@ class _Jobs:
                 await queue.defer(JobKind.RUN_STAGES, STAGES_KEY)
         else:
             await crawler.run_stages()
+            # The stages committed their alerts to the outbox; they go out on the tracker's
+            # sending thread, so this job (and the worker's other jobs) never wait for them.
+            self.tracker.dispatcher.start()
 
 
 async def _maintain(

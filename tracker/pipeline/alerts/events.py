@@ -19,10 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from tracker.claims.roles import Role
+from tracker.claims.suggest import Suggestion
 from tracker.domain import UptakeKind
 from tracker.domain.alerts import AlertEvent, EventKind, UptakeChange, UptakeState
+from tracker.domain.claims import ClaimInfo
 
-__all__ = ["event_key", "events_of_changes", "report_link"]
+__all__ = ["event_key", "events_of_changes", "report_link", "suggestion_events"]
 
 
 def event_key(kind: EventKind, *parts: object) -> str:
@@ -43,6 +45,35 @@ def events_of_changes(
 ) -> list[AlertEvent]:
     """The events made by these changes, in the order of the changes."""
     return [event for change in changes for event in _events(change, now, report_url)]
+
+
+def suggestion_events(
+    claim: ClaimInfo, suggestions: Iterable[Suggestion], report_url: str = ""
+) -> list[AlertEvent]:
+    """One `correction_suggested` per suggestion (keyed by its page, or its text)."""
+    out: list[AlertEvent] = []
+    for suggestion in suggestions:
+        found = suggestion.candidate
+        ident = found.url or " ".join(found.text.lower().split())
+        key = event_key(EventKind.CORRECTION_SUGGESTED, claim.id, ident)
+        correction = suggestion.correction
+        payload: Mapping[str, Any] = {
+            "id": key,
+            "event": EventKind.CORRECTION_SUGGESTED.value,
+            "at": found.seen_at.isoformat(),
+            "claim": {"slug": claim.slug, "text": claim.text},
+            "article": {"id": found.article_id, "url": found.url, "title": ""},
+            "outlet": {"name": found.outlet, "domain": found.outlet},
+            "evidence": f"{suggestion.reason}: {found.text}",
+            "suggested_kind": correction.kind.value,
+            "uptake": None,
+            "lag_seconds": None,
+            "late": False,
+            "report": report_link(report_url, claim.slug),
+        }
+        kind = EventKind.CORRECTION_SUGGESTED
+        out.append(AlertEvent(key, kind, claim.id, claim.slug, found.seen_at, payload))
+    return out
 
 
 def _events(change: UptakeChange, now: datetime, report_url: str) -> list[AlertEvent]:
