@@ -6,10 +6,14 @@ runs the claims stage, which records the events and queues them in the same tran
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,7 @@ from tracker.config import Settings
 from tracker.store.alert_repo import AlertRepo
 from tracker.store.alert_tables import AlertDeliveryRow
 
+ROOT = Path(__file__).resolve().parents[1]
 CLAIM = "AI-written code caused the outages at Parcelwise"
 TEXTS = {
     "paper.example/story": (
@@ -274,3 +279,45 @@ def test_two_senders_never_take_the_same_delivery(
         for thread in threads:
             thread.join()
     assert len(taken) == len(set(taken)) == 2
+
+
+def test_a_crawl_process_killed_while_sending_delivers_on_the_next_run_once(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    settings = _settings(url, tmp_path)
+    with WebhookReceiver(hang=True) as hooks:
+        with Tracker(settings, clock=clock) as tracker:
+            tracker.alerts().add(None, hooks.url())
+            _story(tracker, clock)  # the events are committed, nothing is sent yet
+        env = {
+            **os.environ,
+            "TRACKER_DATA_DIR": str(tmp_path),
+            "TRACKER_ALERTS_TIMEOUT": "30",
+        }
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "--db", url, "crawl"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert hooks.arrived.wait(60), "the crawl never started sending"
+            child.send_signal(signal.SIGKILL)  # killed after the commit, before an answer
+        finally:
+            child.wait(timeout=30)
+        assert child.returncode == -signal.SIGKILL
+        hooks.hang = False
+        hooks.release.set()
+        assert not hooks.received
+        # The next run, once the killed sender's lease ran out (it used the real clock).
+        later = ManualClock(datetime.now(UTC) + timedelta(minutes=10))
+        with Tracker(settings, clock=later) as tracker:
+            tracker.crawl()
+            assert tracker.dispatcher.wait(20)
+            tracker.crawl()
+            assert tracker.dispatcher.wait(20)
+            assert [h.pending for h in tracker.status().alerts] == [0]
+        urls = sorted(r.json()["article"]["url"] for r in hooks.accepted())
+    assert urls == ["https://blog.example/post", "https://wire.example/item"]
