@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Iterator
+from http.server import HTTPServer
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,29 @@ def test_secrets_are_never_printed(
     for text in printed:
         assert SECRET not in text and PASSWORD not in text and TOKEN not in text
     assert settings.alerts.webhook_secret == SECRET  # it was there to be leaked
+
+
+def test_the_readme_receiver_accepts_signed_alerts_and_refuses_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("A receiver checks it like this:\n\n```python\n", 1)[1].split("```")[0]
+    serve = 'HTTPServer(("127.0.0.1", 8080), Hook).serve_forever()'
+    assert serve in snippet and len(snippet.strip().splitlines()) <= 20
+    monkeypatch.setenv("TRACKER_ALERTS_WEBHOOK_SECRET", SECRET)
+    namespace: dict[str, object] = {}
+    exec(snippet.replace(serve, ""), namespace)
+    server = HTTPServer(("127.0.0.1", 0), namespace["Hook"])  # type: ignore[arg-type]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        db = str(tmp_path / "readme.db")
+        monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+        code, out, _ = run_cli(["--db", db, "alerts", "test", "--to", url], capsys)
+        assert (code, out.splitlines()[-1]) == (0, "delivered: HTTP 204")
+        monkeypatch.setenv("TRACKER_ALERTS_WEBHOOK_SECRET", "another secret")
+        code, out, _ = run_cli(["--db", db, "alerts", "test", "--to", url], capsys)
+        assert (code, out.splitlines()[-1]) == (1, "failed: HTTP 401")
+    finally:
+        server.shutdown()
+        server.server_close()
