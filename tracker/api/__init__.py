@@ -4,6 +4,7 @@ The CLI imports only this package (and the ground floor): every type a command r
 named here, so no front door reaches past the API into the rooms below.
 """
 
+from tracker.api.alerts import Alerts, ShownSubscription
 from tracker.api.claims import Claims, ClaimSummary, Registered
 from tracker.api.facade import (
     GraphFile,
@@ -32,6 +33,7 @@ from tracker.store.db import readable_errors
 __all__ = [
     "MAX_FREE_CANDIDATES",
     "NO_CORRECTION",
+    "Alerts",
     "ClaimSummary",
     "Claims",
     "GraphFile",
@@ -43,6 +45,7 @@ __all__ = [
     "Repeat",
     "Repeaters",
     "RunReport",
+    "ShownSubscription",
     "SourceChain",
     "Status",
     "StorySummary",

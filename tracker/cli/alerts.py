@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tracker.api.alerts import ShownSubscription
+from tracker.api import ShownSubscription
 from tracker.cli.render import echo, err, print_json, print_table
 from tracker.errors import BadInput
 
