@@ -240,8 +240,10 @@ class AlertRepo:
                     continue
                 first = held[0][0]
                 digest_day = first.digest_day
+                # A day's digest is one message unless more than `limit` rows wait: the rest
+                # goes in another, whose key (its first row) differs.
                 key = (
-                    f"digest-{digest_day}-{dest_key[:16]}"
+                    f"digest-{digest_day}-{dest_key[:16]}-{first.id}"
                     if digest_day
                     else f"{held[0][1].key[:32]}-{dest_key[:16]}"
                 )
