@@ -85,8 +85,11 @@ def main() -> None:
     """Crawl the week in the three modes and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds one send may take")
+    parser.add_argument(
+        "--modes", default="none,answering,silent", help="which weeks, in this order"
+    )
     args = parser.parse_args()
-    rows = [_week(mode, args.timeout) for mode in ("none", "answering", "silent")]
+    rows = [_week(mode.strip(), args.timeout) for mode in args.modes.split(",")]
     for row in rows:
         print(
             f"{row['mode']:>10}: {row['passes']} passes, crawl {row['crawl_seconds']} s "
