@@ -23,7 +23,7 @@ from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, Unsafe
 from tracker.export.files import GraphFormat, write_graph, write_report, write_story_files
 from tracker.export.graph import StorySummary, build_claim_graph, build_outlet_graph, summarise
 from tracker.export.report import render_report
-from tracker.pipeline.crawl import Crawler, Progress, RunReport
+from tracker.pipeline.crawl import Crawler, Progress, RunReport, sitemap_limits
 from tracker.pipeline.extraction_pool import ExtractionPool
 from tracker.pipeline.linking_stage import LinkingStage
 from tracker.pipeline.stages import Stage, default_stages
@@ -34,7 +34,8 @@ from tracker.store.db import readable_errors
 from tracker.store.lock import crawl_lock, crawl_lock_waiting
 from tracker.store.queue_repo import Quarantined, QuarantineStore
 from tracker.urls import outlet_domain, parse_http_url
-from tracker.web.feeds import parse_feed, parse_opml, write_opml
+from tracker.web.feed_documents import read_feed_document
+from tracker.web.feeds import parse_opml, write_opml
 from tracker.web.http import Fetcher, Resolver, SharedTurns
 
 __all__ = [
@@ -167,12 +168,17 @@ class Tracker:
                     raise BadInput(
                         f"cannot fetch {url}: {exc} (use --no-check to add anyway)"
                     ) from None
-            if result.status >= 400:
-                raise BadInput(f"cannot fetch {url}: HTTP {result.status}")
-            try:
-                parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
-            except NotAFeed as exc:
-                raise NotAFeed(f"{url}: {exc}") from None
+                if result.status >= 400:
+                    raise BadInput(f"cannot fetch {url}: HTTP {result.status}")
+                try:
+                    # A sitemap index is checked by reading its newest children too.
+                    parsed = await read_feed_document(
+                        fetcher, result, sitemap_limits(self.settings)
+                    )
+                except NotAFeed as exc:
+                    raise NotAFeed(f"{url}: {exc}") from None
+                except TrackerError as exc:
+                    raise BadInput(f"cannot read the sitemap index {url}: {exc}") from None
             if parsed.warning and not any(entry.link for entry in parsed.entries):
                 raise NotAFeed(f"{url}: malformed feed with no usable entry: {parsed.warning}")
             return parsed
