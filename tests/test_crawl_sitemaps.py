@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import zlib
@@ -15,8 +16,10 @@ from tracker.clock import ManualClock
 from tracker.config import load_settings
 from tracker.domain import FoundKind
 from tracker.errors import BadInput, NotAFeed
+from tracker.queue import run_worker_async, sweep_once
 from tracker.testing.synthweb import SynthSpec, resolver, serve_synth
 
+from .conftest import fresh_postgres_database
 from .support.cli_run import run_cli
 from .support.rows import table_rows
 
@@ -266,3 +269,20 @@ def test_outlets_discover_on_the_command_line(
         assert [feed["url"] for feed in json.loads(out)] == [f"{base}/sm.xml"]
         code, _, err = run_cli(["--db", db, "outlets", "discover", "ftp://x.example/"], capsys)
         assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.postgres
+def test_queue_workers_poll_a_sitemap_index_like_a_feed(
+    tmp_path: Path, postgres_server: str, clock: ManualClock
+) -> None:
+    for pg_url in fresh_postgres_database(postgres_server):
+        with serve_synth(SPEC) as web, _tracker(pg_url, tmp_path, clock, children=1) as tracker:
+            web.put(HOST, "/old.xml", _news_sitemap(web.port, [3, 4, 5]))
+            web.put(HOST, "/new.xml", _news_sitemap(web.port, [0, 1]))
+            children = [("/old.xml", "2026-02-01"), ("/new.xml", "2026-03-01")]
+            web.put(HOST, "/index.xml", _index(web.port, children))
+            tracker.add_feed(f"http://{HOST}:{web.port}/index.xml")
+            assert sweep_once(tracker).feeds == 1
+            report = asyncio.run(run_worker_async(tracker, name="w", until_idle=True))
+            assert report.jobs["poll_feed"] == 1 and report.jobs["fetch_article"] == 2
+            assert _stored(tracker) == {"0.html", "1.html"}
