@@ -173,6 +173,19 @@ def test_an_index_whose_children_all_fail_is_refused(
             tracker.add_feed(f"http://{HOST}:{web.port}/index.xml", check=True)
 
 
+def test_a_gzip_file_holding_a_feed_is_read_as_that_feed(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    with serve_synth(SPEC) as web, _tracker(sqlite_url, tmp_path, clock) as tracker:
+        rss = (
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>Zipped</title><item>'
+            + f"<link>http://{HOST}:{web.port}/news/0/0.html</link></item></channel></rss>".encode()
+        )
+        web.put(HOST, "/feed.rss.gz", gzip.compress(rss))
+        parsed = tracker.check_feed(f"http://{HOST}:{web.port}/feed.rss.gz")
+        assert parsed.format == "rss20" and parsed.title == "Zipped" and len(parsed.entries) == 1
+
+
 # ---------------------------------------------------------------- outlet discovery
 
 HOME = """<!doctype html><html><head><title>Site Zero</title>
@@ -181,6 +194,7 @@ HOME = """<!doctype html><html><head><title>Site Zero</title>
 <link rel="alternate" type="application/feed+json" href="http://{host}:{port}/feed.json">
 <link rel="alternate" type="text/html" hreflang="fr" href="/fr/">
 <link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
+<link rel="sitemap" type="application/xml" href="/sitemap-home.xml">
 <link rel="stylesheet" href="/s.css"></head><body><a href="/feed0.xml">RSS</a></body></html>"""
 
 
@@ -202,12 +216,17 @@ def test_discovery_finds_home_page_feeds_and_robots_sitemaps_and_subscribes(
             (FoundKind.RSS, f"{base}/feed0.xml", "home page"),
             (FoundKind.ATOM, f"{base}/atom.xml", "home page"),
             (FoundKind.JSON, f"{base}/feed.json", "home page"),
+            (FoundKind.SITEMAP, f"{base}/sitemap-home.xml", "home page"),
             (FoundKind.SITEMAP, f"{base}/news-sitemap.xml", "robots.txt"),
         ]
         assert found.found[0].title == "Top stories" and found.problems == ()
         report = tracker.subscribe(found.found)
         assert report.added == (f"{base}/feed0.xml", f"{base}/news-sitemap.xml")
-        assert [url for url, _ in report.refused] == [f"{base}/atom.xml", f"{base}/feed.json"]
+        assert [url for url, _ in report.refused] == [
+            f"{base}/atom.xml",
+            f"{base}/feed.json",
+            f"{base}/sitemap-home.xml",
+        ]
         assert "404" in report.refused[0][1]
         assert tracker.crawl().counts["article_new"] == 6
 
@@ -258,6 +277,7 @@ def test_outlets_discover_on_the_command_line(
             ("rss", "home page"),
             ("atom", "home page"),
             ("json", "home page"),
+            ("sitemap", "home page"),
             ("sitemap", "robots.txt"),
         ]
         assert "subscribed" not in listed
@@ -265,6 +285,7 @@ def test_outlets_discover_on_the_command_line(
             ["--db", db, "outlets", "discover", base, "--add", "--kind", "sitemap"], capsys
         )
         assert code == 0 and "added 1, already subscribed 0" in out, err
+        assert "refused" in err and "sitemap-home.xml" in err
         code, out, _ = run_cli(["--db", db, "feeds", "list", "--json"], capsys)
         assert [feed["url"] for feed in json.loads(out)] == [f"{base}/sm.xml"]
         code, _, err = run_cli(["--db", db, "outlets", "discover", "ftp://x.example/"], capsys)

@@ -129,7 +129,6 @@ def test_undated_children_rank_last_listed_first() -> None:
 def test_gzip_sitemaps_are_unpacked() -> None:
     parsed = _parse(gzip.compress(NEWS))
     assert isinstance(parsed, ParsedFeed) and len(parsed.entries) == 3
-    assert looks_like_sitemap(gzip.compress(NEWS))
 
 
 def test_a_gzip_bomb_stops_at_the_cap() -> None:

@@ -57,7 +57,11 @@ def feed_links(html: bytes, base_url: str, content_type: str | None = None) -> l
         rel = (link.get("rel") or "").lower().split()
         kind = _FEED_TYPES.get((link.get("type") or "").split(";", 1)[0].strip().lower())
         href = (link.get("href") or "").strip()
-        if "alternate" not in rel or kind is None or not href:
+        if "sitemap" in rel:  # <link rel="sitemap" type="application/xml" href=...>
+            kind = FoundKind.SITEMAP
+        elif "alternate" not in rel or kind is None:
+            continue
+        if not href:
             continue
         try:
             url = urljoin(base, href)

@@ -14,6 +14,8 @@ from tracker.web.feeds import parse_feed
 from tracker.web.http import Fetcher
 from tracker.web.sitemaps import (
     SitemapIndex,
+    gunzip_capped,
+    is_gzip,
     looks_like_sitemap,
     newest_children,
     newest_entries,
@@ -34,15 +36,19 @@ class SitemapLimits:
 
 def parse_feed_document(result: FetchResult, limits: SitemapLimits) -> ParsedFeed | SitemapIndex:
     """Parse a fetched feed or sitemap; raises NotAFeed when it is neither."""
-    if looks_like_sitemap(result.body):
+    body, content_type = result.body, result.content_type
+    if is_gzip(body):
+        # Sitemaps (and a few feeds) are served as .gz files without Content-Encoding.
+        body, content_type = gunzip_capped(body, limits.max_bytes), ""
+    if looks_like_sitemap(body):
         return parse_sitemap(
-            result.body,
+            body,
             url=result.url,
-            content_type=result.content_type,
+            content_type=content_type,
             max_bytes=limits.max_bytes,
             max_urls=limits.max_urls,
         )
-    return parse_feed(result.body, url=result.url, content_type=result.content_type)
+    return parse_feed(body, url=result.url, content_type=content_type)
 
 
 async def read_feed_document(

@@ -29,6 +29,7 @@ __all__ = [
     "SitemapChild",
     "SitemapIndex",
     "gunzip_capped",
+    "is_gzip",
     "looks_like_sitemap",
     "newest_children",
     "newest_entries",
@@ -58,15 +59,18 @@ class SitemapIndex:
 
 
 def looks_like_sitemap(data: bytes) -> bool:
-    """Cheap sniff: True for gzip bytes, or a root element <urlset> or <sitemapindex>."""
-    if data.startswith(_GZIP_MAGIC):
-        return True
+    """Cheap sniff: True when the root element is <urlset> or <sitemapindex> (gzip is unpacked)."""
     text, _ = decode_document(bytes(data[:65536]), None)
     try:
         root = strip_prolog(text).root
     except NotAFeed:
         return False
     return root is not None and local_name(root) in _SITEMAP_ROOTS
+
+
+def is_gzip(data: bytes) -> bool:
+    """True for bytes that start like gzip (a .xml.gz served without Content-Encoding)."""
+    return data.startswith(_GZIP_MAGIC)
 
 
 def gunzip_capped(data: bytes, cap: int) -> bytes:
@@ -76,11 +80,11 @@ def gunzip_capped(data: bytes, cap: int) -> bytes:
         # max_length bounds what zlib writes, so a bomb costs at most `cap` bytes of memory.
         out = decoder.decompress(data, cap + 1)
         if len(out) > cap or decoder.unconsumed_tail:
-            raise NotAFeed(f"not a sitemap: gzip content larger than the cap of {cap} bytes")
+            raise NotAFeed(f"not a feed: gzip content larger than the cap of {cap} bytes")
         if not decoder.eof:
-            raise NotAFeed("not a sitemap: truncated gzip content")
+            raise NotAFeed("not a feed: truncated gzip content")
     except zlib.error as exc:
-        raise NotAFeed(_one_line(f"not a sitemap: broken gzip content: {exc}")) from exc
+        raise NotAFeed(_one_line(f"not a feed: broken gzip content: {exc}")) from exc
     return out
 
 
@@ -92,7 +96,7 @@ def parse_sitemap(
     Gzip bytes are unpacked first, at most `max_bytes` of them. Raises NotAFeed, never a parser
     error, when nothing usable is found.
     """
-    if data.startswith(_GZIP_MAGIC):
+    if is_gzip(data):
         data = gunzip_capped(data, max_bytes)
         content_type = None  # the label described the gzip file, not the XML inside
     text, decode_warning = decode_document(bytes(data), content_type)
