@@ -17,6 +17,7 @@ import pytest
 from tracker.domain import ParsedFeed
 from tracker.errors import NotAFeed
 from tracker.web.sitemaps import (
+    MAX_RECORDS,
     SitemapChild,
     SitemapIndex,
     gunzip_capped,
@@ -168,6 +169,13 @@ def test_a_sitemap_broken_half_way_keeps_what_came_before() -> None:
     assert parsed.warning and "ParseError" in parsed.warning
 
 
+def test_reading_stops_at_the_protocol_limit_of_records() -> None:
+    body = b"<urlset>" + b"<url/>" * (MAX_RECORDS + 10_000) + b"</urlset>"
+    parsed = _parse(body, max_urls=2 * MAX_RECORDS)
+    assert isinstance(parsed, ParsedFeed) and len(parsed.entries) == MAX_RECORDS
+    assert parsed.warning and "the rest were not read" in parsed.warning
+
+
 def test_looks_like_sitemap_tells_sitemaps_from_feeds() -> None:
     assert looks_like_sitemap(NEWS) and looks_like_sitemap(INDEX)
     assert not looks_like_sitemap(b'<?xml version="1.0"?><rss version="2.0"/>')
@@ -248,6 +256,14 @@ def test_external_http_reference_sitemap() -> None:
             report = _attack(_urlset(prolog, "&trap;"))
             assert "TRAPPED" not in report["text"]
         assert server.hits() == 0
+
+
+def test_a_field_sent_one_character_at_a_time_costs_linear_time() -> None:
+    # expat hands each character reference to the target on its own: 3 million calls.
+    report = _attack(
+        b"<urlset><url><loc>http://a.example/" + b"&#65;" * 3_000_000 + b"</loc></url></urlset>"
+    )
+    assert report["outcome"] == "ParsedFeed"
 
 
 def test_an_entity_declared_after_the_root_is_refused() -> None:

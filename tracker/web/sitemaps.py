@@ -40,6 +40,9 @@ _SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
 _GZIP_MAGIC = b"\x1f\x8b"
 _MESSAGE_LIMIT = 200
 _MAX_FIELD = 4096  # characters kept of one text field (a URL, a title, a date)
+# Records read from one document: the protocol's own limit. Past it reading stops, so a body of
+# millions of empty <url/> elements costs neither the time nor the memory of reading them all.
+MAX_RECORDS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,8 @@ def parse_sitemap(
         parser.close()
     except defusedxml.DefusedXmlException as exc:
         raise NotAFeed(f"not a sitemap: refused unsafe XML ({type(exc).__name__})") from exc
+    except _Full:
+        warning = f"more than {MAX_RECORDS} entries; the rest were not read"
     except (ParseError, ValueError, LookupError, RecursionError) as exc:
         # Whatever was read before the break is kept; the break is the warning.
         if not reader.records:
@@ -164,6 +169,10 @@ def newest_children(index: SitemapIndex, count: int) -> list[SitemapChild]:
 # ---------------------------------------------------------------- reading
 
 
+class _Full(Exception):
+    """Raised inside the parser's callbacks to stop reading at MAX_RECORDS."""
+
+
 class _Reader:
     """An expat target that keeps each <url>/<sitemap> record's fields as it is closed."""
 
@@ -173,17 +182,19 @@ class _Reader:
         self._path: list[str] = []
         self._record: dict[str, str] | None = None
         self._text: list[str] = []
+        self._length = 0  # characters in _text: a running count, as expat may send 1 at a time
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         name = local_name(tag)
         self._path.append(name)
         if len(self._path) == 2 and name in {"url", "sitemap"}:
             self._record = {}
-        self._text = []
+        self._text, self._length = [], 0
 
     def data(self, text: str) -> None:
-        if self._record is not None and sum(map(len, self._text)) < _MAX_FIELD:
+        if self._record is not None and self._length < _MAX_FIELD:
             self._text.append(text)
+            self._length += len(text)
 
     def end(self, tag: str) -> None:
         name = self._path.pop() if self._path else local_name(tag)
@@ -193,9 +204,11 @@ class _Reader:
         if len(self._path) == 1:  # the record itself closed
             self.records.append(record)
             self._record = None
+            if len(self.records) >= MAX_RECORDS:
+                raise _Full
             return
         value = " ".join("".join(self._text).split())[:_MAX_FIELD]
-        self._text = []
+        self._text, self._length = [], 0
         parent = self._path[-1] if self._path else ""
         if name in {"loc", "lastmod"} and len(self._path) == 2:
             record[name] = value
