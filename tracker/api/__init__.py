@@ -4,6 +4,7 @@ The CLI imports only this package (and the ground floor): every type a command r
 named here, so no front door reaches past the API into the rooms below.
 """
 
+from tracker.api.claim_sets import TextMatches
 from tracker.api.claims import Claims, ClaimSummary, Registered
 from tracker.api.facade import (
     GraphFile,
@@ -14,6 +15,7 @@ from tracker.api.facade import (
     upgrade_database,
 )
 from tracker.claims.suggest import Suggestion
+from tracker.domain.claim_sets import ClaimMatch, ImportSummary
 from tracker.export.csv_rows import write_csv as write_csv_rows
 from tracker.export.files import GraphFormat
 from tracker.export.graph import NO_CORRECTION, StorySummary
@@ -32,12 +34,14 @@ from tracker.store.db import readable_errors
 __all__ = [
     "MAX_FREE_CANDIDATES",
     "NO_CORRECTION",
+    "ClaimMatch",
     "ClaimSummary",
     "Claims",
     "GraphFile",
     "GraphFormat",
     "Hop",
     "ImportReport",
+    "ImportSummary",
     "OutletUptake",
     "Registered",
     "Repeat",
@@ -47,6 +51,7 @@ __all__ = [
     "Status",
     "StorySummary",
     "Suggestion",
+    "TextMatches",
     "TimelineEvent",
     "Tracker",
     "WhoRepeated",
