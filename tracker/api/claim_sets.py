@@ -93,14 +93,14 @@ class ClaimMatcher:
         self.index = index
         self.ranker = ClaimRanker(load_default_encoder(), lexical)
 
-    def match(self, text: str, top: int = 5) -> list[ClaimMatch]:
+    def match(self, text: str, top: int = 5, *, sync: bool = True) -> list[ClaimMatch]:
         """The `top` registered claims that best match `text`, best first."""
         if not text.strip():
             raise BadInput("give a text to match")
         if not 1 <= top <= MAX_TOP:
             raise BadInput(f"--top must be between 1 and {MAX_TOP}")
         text = self.clean(text)
-        candidates = self.index.search(text, max(CANDIDATES, top))
+        candidates = self.index.search(text, max(CANDIDATES, top), sync=sync)
         return self.ranker.rank(text, candidates, top)
 
     @staticmethod
@@ -110,4 +110,5 @@ class ClaimMatcher:
 
     def match_many(self, texts: Sequence[tuple[str, str]], top: int = 5) -> list[TextMatches]:
         """The best claims for each (id, text), in order."""
-        return [TextMatches(key, tuple(self.match(body, top))) for key, body in texts]
+        self.index.sync()  # once, not per text
+        return [TextMatches(key, tuple(self.match(body, top, sync=False))) for key, body in texts]

@@ -105,12 +105,20 @@ class ClaimIndex:
 
     def sync(self) -> int:
         """Index the claims not indexed yet; return how many."""
+        with transaction(self.engine, write=False) as s:
+            pending = s.scalar(select(ClaimRow.id).where(ClaimRow.terms.is_(None)).limit(1))
+        if pending is None:
+            return 0  # the usual case: no write transaction, nothing to wait for
         with transaction(self.engine) as s:
             return _sync(s)
 
-    def search(self, query_text: str, limit: int) -> list[ClaimCandidate]:
-        """The claims with the highest BM25 score for a text, best first (ties: lower id first)."""
-        self.sync()
+    def search(self, query_text: str, limit: int, *, sync: bool = True) -> list[ClaimCandidate]:
+        """The claims with the highest BM25 score for a text, best first (ties: lower id first).
+
+        Claims not indexed yet are indexed first, unless `sync` is False (the caller did).
+        """
+        if sync:
+            self.sync()
         terms = list(dict.fromkeys(claim_terms(query_text)))[:MAX_QUERY_TERMS]
         if not terms or limit <= 0:
             return []
@@ -210,6 +218,8 @@ def _sync(s: Session) -> int:
             .where(ClaimRow.terms.is_(None))
             .order_by(ClaimRow.id)
             .limit(SYNC_BATCH)
+            # PostgreSQL: two first matches at once index different claims, not the same twice.
+            .with_for_update(skip_locked=True)
         ).all()
         if not pending:
             return indexed
