@@ -275,3 +275,16 @@ def test_import_on_both_databases(database_url: str, tmp_path: Path) -> None:
         assert len(claims.list()) == 30
         summary, _ = claims.import_file(path)
         assert summary.added == () and len(summary.existing) == 30
+
+
+def test_claim_review_types_and_jsonl_reviews() -> None:
+    """Prefixed and full @type names count; a JSON Lines file may carry ClaimReviews."""
+    lines = [
+        json.dumps({**REVIEW, "@type": "schema:ClaimReview", "identifier": "bridge"}),
+        json.dumps({**OTHER_REVIEW, "@type": ["Thing", "https://schema.org/ClaimReview"]}),
+        json.dumps({"slug": "plain-row", "text": "A plain row.", "extra": {"ignored": True}}),
+    ]
+    drafts = parse_claims("r.jsonl", "\n".join(lines), "jsonl")
+    assert [d.slug for d in drafts] == ["bridge", "moon-cheese", "plain-row"]
+    assert drafts[0].review is not None and drafts[0].review["url"] == REVIEW["url"]
+    assert drafts[2].review is None and drafts[2].title == ""

@@ -202,7 +202,8 @@ def _is_claim_review(item: Mapping[str, Any]) -> bool:
     """True for an object whose @type is (or includes) ClaimReview."""
     kind = item.get("@type")
     kinds: Sequence[Any] = kind if isinstance(kind, list) else [kind]
-    return any(isinstance(k, str) and k.rsplit("/", 1)[-1] == "ClaimReview" for k in kinds)
+    # "ClaimReview", "schema:ClaimReview" or "https://schema.org/ClaimReview"
+    return any(isinstance(k, str) and re.split(r"[/:#]", k)[-1] == "ClaimReview" for k in kinds)
 
 
 def _review_draft(where: str, item: Mapping[str, Any]) -> ClaimDraft:
