@@ -180,3 +180,15 @@ def test_index_follows_deleted_claims(sqlite_url: str, tmp_path: Path) -> None:
         conn.exec_driver_sql("DELETE FROM claims")
     assert index.search("harbour bridge", 5) == []
     engine.dispose()
+
+
+def test_coverage_only_for_the_pool() -> None:
+    ranker = ClaimRanker(load_default_encoder())
+    candidates = [
+        ClaimCandidate(1, "reid-rehab", CLAIMS[0]["text"], CLAIMS[0]["title"], None, 3.0),
+        ClaimCandidate(2, "reid-wedding", CLAIMS[1]["text"], "", None, 1.0),
+    ]
+    full = ranker.features(PARAPHRASE, candidates)
+    assert all(coverage > 0 for _, _, coverage in full)
+    cut = ranker.features(PARAPHRASE, candidates, pool=1)
+    assert cut[0] == full[0] and cut[1][:2] == full[1][:2] and cut[1][2] == 0.0

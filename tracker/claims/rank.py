@@ -31,11 +31,21 @@ from tracker.domain.claim_sets import ClaimCandidate, ClaimMatch
 from tracker.text.embeddings import SentenceEncoder, cosine_matrix
 from tracker.text.terms import content_stems
 
-__all__ = ["CANDIDATES", "COSINE_WEIGHT", "COVERAGE_WEIGHT", "ClaimRanker", "strip_links"]
+__all__ = [
+    "CANDIDATES",
+    "COSINE_WEIGHT",
+    "COVERAGE_POOL",
+    "COVERAGE_WEIGHT",
+    "ClaimRanker",
+    "strip_links",
+]
 
 CANDIDATES = 100  # BM25 candidates re-scored per text
 COSINE_WEIGHT = 0.5
 COVERAGE_WEIGHT = 0.25
+# Coverage is computed for this many candidates, the best by BM25 and cosine (and at least
+# `top`): on CheckThat! dev and train, pools of 10 to 100 gave the same MAP@5.
+COVERAGE_POOL = 20
 # A link names no claim, and its pieces ("twitter", "com", ids) would only add noise words.
 _LINK = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[a-z][\w-]*)+/\S*", re.IGNORECASE)
 
@@ -84,11 +94,13 @@ class ClaimRanker:
         return out
 
     def features(
-        self, text: str, candidates: Sequence[ClaimCandidate]
+        self, text: str, candidates: Sequence[ClaimCandidate], pool: int | None = None
     ) -> list[tuple[float, float, float]]:
         """Per candidate: BM25 over the text's best, embedding cosine, matcher coverage.
 
-        Candidates with the same content stems share the features of the first of them.
+        Candidates with the same content stems share the features of the first of them. With
+        `pool`, coverage is computed only for the `pool` best by BM25 and cosine (0 for the
+        others): it is four fifths of the cost and only reorders the top few.
         """
         if not candidates:
             return []
@@ -96,17 +108,25 @@ class ClaimRanker:
         firsts = _first_of_same_words(candidates)
         distinct = sorted(set(firsts))
         slot = {index: n for n, index in enumerate(distinct)}
+        bm25 = [candidates[i].bm25 / peak if peak > 0 else 0.0 for i in distinct]
         cosines = self.cosines(text, [candidates[i] for i in distinct])
-        coverages = self.coverages(text, [candidates[i] for i in distinct])
-        return [
-            (c.bm25 / peak if peak > 0 else 0.0, cosines[slot[f]], coverages[slot[f]])
-            for c, f in zip(candidates, firsts, strict=True)
-        ]
+        chosen = list(range(len(distinct)))
+        if pool is not None:
+            first = [
+                round(b + self.cosine_weight * c, 6) for b, c in zip(bm25, cosines, strict=True)
+            ]
+            chosen = sorted(sorted(chosen, key=lambda n: -first[n])[:pool])
+        coverages = [0.0] * len(distinct)
+        found = self.coverages(text, [candidates[distinct[n]] for n in chosen])
+        for n, value in zip(chosen, found, strict=True):
+            coverages[n] = value
+        return [(bm25[slot[f]], cosines[slot[f]], coverages[slot[f]]) for f in firsts]
 
     def rank(
         self, text: str, candidates: Sequence[ClaimCandidate], top: int | None = None
     ) -> list[ClaimMatch]:
         """The candidates as matches, best first; the first `top` when given."""
+        pool = max(COVERAGE_POOL, top or 0)
         matches = [
             ClaimMatch(
                 c.slug,
@@ -119,7 +139,7 @@ class ClaimRanker:
                 round(cover, 6),
             )
             for c, (bm25, cos, cover) in zip(
-                candidates, self.features(text, candidates), strict=True
+                candidates, self.features(text, candidates, pool), strict=True
             )
         ]
         # A stable sort: equal scores keep the index's order (BM25, then claim id).
