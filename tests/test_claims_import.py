@@ -288,3 +288,39 @@ def test_claim_review_types_and_jsonl_reviews() -> None:
     assert [d.slug for d in drafts] == ["bridge", "moon-cheese", "plain-row"]
     assert drafts[0].review is not None and drafts[0].review["url"] == REVIEW["url"]
     assert drafts[2].review is None and drafts[2].title == ""
+
+
+def test_imported_claims_are_matched_against_stored_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An import finds its claims in the stored articles, as `claims add` does."""
+    from datetime import timedelta
+
+    from tests.conftest import START
+    from tests.test_claims_store import CLAIM, TEXTS, page
+    from tracker.clock import ManualClock
+    from tracker.store import Store, make_engine, upgrade
+
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    database = str(tmp_path / "stored.db")
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    store, clock = Store(engine), ManualClock(START)
+    for key, body in TEXTS.items():
+        url = f"https://{key}"
+        store.save_new_article(
+            url, page(url, body, clock.now(), title=key), outlet_name=None, published=None,
+            next_check_at=None, now=clock.now(),
+        )  # fmt: skip
+        clock.advance(timedelta(hours=1))
+    engine.dispose()
+    path = tmp_path / "claims.csv"
+    path.write_text(f'slug,text,url\nai-code,"{CLAIM}",https://ledger.test/original\n')
+    code, out, err = run(["--db", database, "claims", "import", str(path), "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["matched"] is True
+    code, out, _ = run(["--db", database, "who-repeated", "ai-code", "--json"], capsys)
+    stances = {row["url"]: row["stance"] for row in json.loads(out)["rows"]}
+    assert stances["https://wire.test/credit"] == "attributes"
+    assert stances["https://blog.test/paraphrase"] == "asserts"
+    assert "https://tools.test/ai-tools" not in stances
