@@ -1,46 +1,46 @@
-"""CLEF-2020 CheckThat! Task 2: rank the 10,389 verified claims for each tweet; MAP@5 and MRR.
+"""CLEF-2020 CheckThat! Task 2 through the product: import the verified claims, match every tweet.
 
-    .venv/bin/python benchmarks/clef_claims.py [DATA_DIR] [--semantic] [--top-k 100]
+    .venv/bin/python benchmarks/clef_claims.py [DATA_DIR] [--db URL] [--grid]
 
-DATA_DIR holds `claims-clef2020/` (default: ../shared/data beside the repository). Rankers:
+DATA_DIR holds `claims-clef2020/` (default: ../shared/data beside the repository). The 10,375
+verified claims (text and title) are written to a JSON Lines file and registered with
+`Claims.import_file` (what `tracker claims import` calls) in a scratch SQLite file, or in the
+database `--db` names (an empty PostgreSQL database, say); then every tweet of train and dev
+is ranked with `Claims.match_texts` (what `tracker claims match --file` calls): the store's
+BM25 candidates re-scored with embedding cosine and the claims matcher (`tracker.claims.rank`).
+The ranking weights were chosen on dev; train is reported beside it (the lab's test part is
+not in the data). `--grid` prints dev MAP@5 over a grid of the two weights, from the same
+library features, to show how they were chosen.
 
-- `tfidf`: the plain baseline, TF-IDF cosine over claim + title (scikit-learn's default
-  analyser and smoothed idf, written out here with numpy so scikit-learn is no dependency);
-- `bm25`: BM25 over the tracker's stems (claim + title), the retrieval step;
-- `bm25+match`: BM25's top-k re-scored with the tracker's lexical matcher (soft AND over the
-  claim's concepts, idf weights from the claim collection);
-- with --semantic, `cosine` (MiniLM alone) and `bm25+match+cosine` over the union of the BM25
-  and embedding top-k.
-
-Mixing weights are chosen on train (grid) and then applied unchanged to dev; both are printed.
 MAP@5 follows the lab's scorer: the precision at each relevant claim within the top 5, divided
-by the number of relevant claims of the tweet. MRR uses the full ranking.
+by the number of relevant claims of the tweet. MRR is over the top 5 too. The last line is one
+JSON object, with the CPU and wall seconds of the import and of the matching.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import json
 import re
 import sys
+import tempfile
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tracker.claims.match import CorpusStats, LexicalMatcher  # noqa: E402
-from tracker.text.words import STOP_WORDS, Analyzer, tokenize  # noqa: E402
+from tracker.api import Tracker  # noqa: E402
+from tracker.api.claim_sets import ClaimMatcher  # noqa: E402
+from tracker.claims.rank import CANDIDATES, ClaimRanker  # noqa: E402
+from tracker.config import Settings  # noqa: E402
 
-Floats = npt.NDArray[np.float64]
-_SKLEARN_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-_URL = re.compile(r"https?://\S+|pic\.twitter\.com/\S+")
+TOP = 5
+SLUG_PREFIX = "vclaim-"
 
 
 # ---------------------------------------------------------------- data
@@ -99,11 +99,6 @@ def load_split(folder: Path, name: str) -> Split:
     return Split(name, {k: v for k, v in tweets.items() if k in relevant}, relevant)
 
 
-def clean_tweet(text: str) -> str:
-    """Drop links, which name no claim."""
-    return _URL.sub(" ", text)
-
-
 # ---------------------------------------------------------------- metrics
 
 
@@ -125,143 +120,66 @@ def reciprocal_rank(ranked: Sequence[int], relevant: set[int]) -> float:
     return 0.0
 
 
-# ---------------------------------------------------------------- rankers
+# ---------------------------------------------------------------- the product path
 
 
-class SparseIndex:
-    """Term -> (document indices, weights) postings, scored with numpy."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.postings: dict[str, tuple[npt.NDArray[np.int64], Floats]] = {}
-
-    def score(self, query: dict[str, float]) -> Floats:
-        scores = np.zeros(self.size)
-        for term, weight in query.items():
-            posting = self.postings.get(term)
-            if posting is not None:
-                scores[posting[0]] += weight * posting[1]
-        return scores
+def write_claims_file(folder: Path, target: Path) -> int:
+    """The verified claims as JSON Lines (slug, text, title); returns how many."""
+    ids, claims, titles = load_claims(folder)
+    with target.open("w", encoding="utf-8") as out:
+        for claim_id, text, title in zip(ids, claims, titles, strict=True):
+            row = {"slug": f"{SLUG_PREFIX}{claim_id}", "text": text, "title": title}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(ids)
 
 
-def build_tfidf(documents: Sequence[str]) -> tuple[SparseIndex, dict[str, float]]:
-    """scikit-learn's default TfidfVectorizer (raw tf, smoothed idf, l2 norm), by hand."""
-    counts = [Counter(_SKLEARN_TOKEN.findall(d.lower())) for d in documents]
-    df: Counter[str] = Counter()
-    for c in counts:
-        df.update(c.keys())
-    n = len(documents)
-    idf = {t: math.log((1 + n) / (1 + f)) + 1.0 for t, f in df.items()}
-    lists: dict[str, tuple[list[int], list[float]]] = {}
-    for i, c in enumerate(counts):
-        weights = {t: tf * idf[t] for t, tf in c.items()}
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        for t, w in weights.items():
-            entry = lists.setdefault(t, ([], []))
-            entry[0].append(i)
-            entry[1].append(w / norm)
-    index = SparseIndex(n)
-    index.postings = {t: (np.array(d), np.array(w)) for t, (d, w) in lists.items()}
-    return index, idf
+def claim_id(slug: str) -> int:
+    """The data's claim id of a slug this benchmark wrote."""
+    return int(slug.removeprefix(SLUG_PREFIX))
 
 
-def tfidf_query(text: str, idf: dict[str, float]) -> dict[str, float]:
-    """The l2-normalised TF-IDF vector of a query (unknown terms dropped)."""
-    weights = {
-        t: tf * idf[t]
-        for t, tf in Counter(_SKLEARN_TOKEN.findall(text.lower())).items()
-        if t in idf
-    }
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return {t: w / norm for t, w in weights.items()}
-
-
-def bm25_terms(text: str) -> list[str]:
-    """The tracker's stems of content words."""
-    return [
-        t.stem
-        for t in tokenize(text)
-        if t.word not in STOP_WORDS and (len(t.word) > 1 or t.word.isdigit())
-    ]
-
-
-def build_bm25(documents: Sequence[str], k1: float = 1.2, b: float = 0.75) -> SparseIndex:
-    """BM25 postings: idf times the saturated, length-normalised term frequency."""
-    counts = [Counter(bm25_terms(d)) for d in documents]
-    lengths = [sum(c.values()) for c in counts]
-    average = sum(lengths) / len(lengths)
-    df: Counter[str] = Counter()
-    for c in counts:
-        df.update(c.keys())
-    n = len(documents)
-    lists: dict[str, tuple[list[int], list[float]]] = {}
-    for i, c in enumerate(counts):
-        norm = k1 * (1 - b + b * lengths[i] / average)
-        for t, tf in c.items():
-            idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-            entry = lists.setdefault(t, ([], []))
-            entry[0].append(i)
-            entry[1].append(idf * tf * (k1 + 1) / (tf + norm))
-    index = SparseIndex(n)
-    index.postings = {t: (np.array(d), np.array(w)) for t, (d, w) in lists.items()}
-    return index
-
-
-def top(scores: Floats, k: int) -> npt.NDArray[np.int64]:
-    """Indices of the k highest scores, best first; ties go to the lower claim index.
-
-    The collection holds the same claim text under several ids and the judgements name one of
-    them (mostly the lower id), so an arbitrary tie order moves MAP@5 by several points; every
-    ranker here breaks ties the same way.
-    """
-    order: npt.NDArray[np.int64] = np.lexsort((np.arange(len(scores)), -scores))
-    return order[:k]
-
-
-# ---------------------------------------------------------------- evaluation
+def score(split: Split, ranked: dict[str, list[int]]) -> tuple[float, float]:
+    """MAP@5 and MRR of rankings by tweet id."""
+    ap = [average_precision_at(ranked[t], split.relevant[t], TOP) for t in split.tweets]
+    rr = [reciprocal_rank(ranked[t], split.relevant[t]) for t in split.tweets]
+    return sum(ap) / len(ap), sum(rr) / len(rr)
 
 
 @dataclass
-class Features:
-    """Per tweet: candidate claim indices and their feature values."""
+class Timer:
+    """CPU and wall seconds of a block."""
 
-    candidates: npt.NDArray[np.int64]
-    bm25: Floats
-    match: Floats
-    cosine: Floats
+    cpu: float = 0.0
+    wall: float = 0.0
+
+    def __enter__(self) -> Timer:
+        self._cpu, self._wall = time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cpu = time.process_time() - self._cpu
+        self.wall = time.perf_counter() - self._wall
 
 
-def evaluate(
-    split: Split, ranking: Callable[[str], Sequence[int]], ids: Sequence[int]
-) -> tuple[float, float, float]:
-    """MAP@5, MRR and seconds per query of one ranker on one split."""
-    ap, rr = [], []
-    started = time.perf_counter()
+def grid(matcher: ClaimMatcher, split: Split) -> None:
+    """Dev MAP@5 over a grid of the ranker's weights, from the library's own features."""
+    ranker: ClaimRanker = matcher.ranker
+    features = []
     for tweet_id, text in split.tweets.items():
-        ranked = [ids[i] for i in ranking(text)]
-        ap.append(average_precision_at(ranked, split.relevant[tweet_id], 5))
-        rr.append(reciprocal_rank(ranked, split.relevant[tweet_id]))
-    elapsed = (time.perf_counter() - started) / max(1, len(split.tweets))
-    return sum(ap) / len(ap), sum(rr) / len(rr), elapsed
-
-
-def mix_scores(
-    splits_features: dict[str, list[Features]],
-    split: Split,
-    ids: Sequence[int],
-    match_weight: float,
-    cosine_weight: float,
-) -> tuple[float, float]:
-    """MAP@5 and MRR of `bm25/max + match_weight*match + cosine_weight*cosine` on one split."""
-    ap, rr = [], []
-    for (tweet_id, _), feats in zip(split.tweets.items(), splits_features[split.name], strict=True):
-        peak = feats.bm25.max() if len(feats.bm25) and feats.bm25.max() > 0 else 1.0
-        combined = feats.bm25 / peak + match_weight * feats.match + cosine_weight * feats.cosine
-        order = feats.candidates[np.lexsort((feats.candidates, -combined))]
-        ranked = [ids[i] for i in order]
-        ap.append(average_precision_at(ranked, split.relevant[tweet_id], 5))
-        rr.append(reciprocal_rank(ranked, split.relevant[tweet_id]))
-    return sum(ap) / len(ap), sum(rr) / len(rr)
+        clean = matcher.clean(text)
+        candidates = matcher.index.search(clean, CANDIDATES)
+        ids = np.array([claim_id(c.slug) for c in candidates])
+        values = np.array(ranker.features(clean, candidates)).reshape(-1, 3)
+        features.append((tweet_id, ids, values[:, 0], values[:, 1], values[:, 2]))
+    print(f"{'cosine w':>9} {'coverage w':>11} {'dev MAP@5':>10}")
+    for cos_w in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
+        for cov_w in (0.0, 0.1, 0.25, 0.5, 1.0):
+            ap = []
+            for tweet_id, ids, bm25, cos, cov in features:
+                combined = np.round(bm25 + cos_w * cos + cov_w * cov, 6)  # as the ranker
+                order = np.argsort(-combined, kind="stable")
+                ap.append(average_precision_at(ids[order].tolist(), split.relevant[tweet_id], TOP))
+            print(f"{cos_w:9.2f} {cov_w:11.2f} {sum(ap) / len(ap):10.4f}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -269,127 +187,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("data_dir", nargs="?", type=Path, default=REPO.parent / "shared" / "data")
-    parser.add_argument(
-        "--semantic", action="store_true", help="also rank with the MiniLM embeddings"
-    )
-    parser.add_argument("--top-k", type=int, default=100, help="candidates re-scored per tweet")
+    parser.add_argument("--db", help="an empty database URL (default: a scratch SQLite file)")
+    parser.add_argument("--grid", action="store_true", help="print dev MAP@5 over weight grid")
     args = parser.parse_args(argv)
     folder = args.data_dir / "claims-clef2020"
     if not folder.is_dir():
         print(f"skipped: data folder missing ({folder})")
+        print(json.dumps({"skipped": True}))
         return 0
-
-    ids, claims, titles = load_claims(folder)
-    documents = [f"{c} {t}" for c, t in zip(claims, titles, strict=True)]
     splits = [load_split(folder, "train"), load_split(folder, "dev")]
-    print(f"claims: {len(ids)}; tweets: " + ", ".join(f"{s.name} {len(s.tweets)}" for s in splits))
-
-    started = time.perf_counter()
-    tfidf_index, idf = build_tfidf(documents)
-    print(f"tf-idf index built in {time.perf_counter() - started:.1f} s")
-    started = time.perf_counter()
-    bm25_index = build_bm25(documents)
-    analyzer = Analyzer()
-    matcher = LexicalMatcher(CorpusStats.from_texts(documents, analyzer), analyzer)
-    print(f"bm25 index and claim statistics built in {time.perf_counter() - started:.1f} s")
-
-    semantic = None
-    claim_vectors = None
-    if args.semantic:
-        from tracker.claims.semantic import SemanticMatcher
-
-        semantic = SemanticMatcher(matcher)
-        started = time.perf_counter()
-        claim_vectors = semantic.embed(documents)
-        print(f"embedded {len(documents)} claims in {time.perf_counter() - started:.1f} s")
-
-    rows: list[tuple[str, str, float, float, float]] = []
-
-    def tfidf_rank(text: str) -> Sequence[int]:
-        ranked: list[int] = top(
-            tfidf_index.score(tfidf_query(clean_tweet(text), idf)), len(ids)
-        ).tolist()
-        return ranked
-
-    def bm25_rank(text: str) -> Sequence[int]:
-        terms = dict.fromkeys(bm25_terms(clean_tweet(text)), 1.0)
-        ranked: list[int] = top(bm25_index.score(terms), len(ids)).tolist()
-        return ranked
-
-    for split in splits:
-        rows.append((split.name, "tfidf (baseline)", *evaluate(split, tfidf_rank, ids)))
-        rows.append((split.name, "bm25", *evaluate(split, bm25_rank, ids)))
-
-    # Features of the re-scoring step, computed once per tweet; timed per query.
-    features: dict[str, list[Features]] = {}
-    feature_seconds: dict[str, float] = {}
-    for split in splits:
-        started = time.perf_counter()
-        texts = [clean_tweet(t) for t in split.tweets.values()]
-        tweet_vectors = semantic.embed(texts) if semantic is not None else None
-        feats_list = []
-        for row, text in enumerate(texts):
-            scores = bm25_index.score(dict.fromkeys(bm25_terms(text), 1.0))
-            candidates = top(scores, args.top_k)
-            cosines_all = None
-            if tweet_vectors is not None and claim_vectors is not None:
-                cosines_all = claim_vectors @ tweet_vectors[row]
-                candidates = np.unique(np.concatenate([candidates, top(cosines_all, args.top_k)]))
-            analysis = analyzer.analyse(text)
-            match = np.array(
-                [
-                    max(
-                        matcher.detail(claims[i], analysis).score,
-                        matcher.detail(titles[i], analysis).score,
-                    )
-                    for i in candidates
-                ]
+    with tempfile.TemporaryDirectory() as scratch:
+        claims_file = Path(scratch) / "verified_claims.jsonl"
+        count = write_claims_file(folder, claims_file)
+        url = args.db or f"sqlite:///{Path(scratch) / 'clef.db'}"
+        with Tracker(Settings(database_url=url)) as tracker:
+            claims = tracker.claims()
+            with Timer() as importing:
+                summary, _ = claims.import_file(claims_file)
+            print(
+                f"imported {len(summary.added)} of {count} claims"
+                f" ({len(summary.existing)} there already) in {importing.wall:.1f} s"
             )
-            cosine = (
-                cosines_all[candidates] if cosines_all is not None else np.zeros(len(candidates))
-            )
-            feats_list.append(
-                Features(candidates, scores[candidates], match, cosine.astype(np.float64))
-            )
-        features[split.name] = feats_list
-        feature_seconds[split.name] = (time.perf_counter() - started) / max(1, len(texts))
-
-    grid = [0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]
-    train = splits[0]
-    by_weight = {w: mix_scores(features, train, ids, w, 0.0)[0] for w in grid}
-    best_match = max(grid, key=lambda w: by_weight[w])
-    print(
-        "train MAP@5 of bm25+match by weight w: "
-        + ", ".join(f"{w}: {v:.4f}" for w, v in by_weight.items())
-    )
-    for split in splits:
-        map5, mrr = mix_scores(features, split, ids, best_match, 0.0)
-        rows.append(
-            (split.name, f"bm25+match (w={best_match})", map5, mrr, feature_seconds[split.name])
-        )
-    if semantic is not None:
-        for split in splits:
-            cos_map, cos_mrr = mix_scores(features, split, ids, 0.0, 1000.0)  # cosine dominates
-            rows.append(
-                (split.name, "cosine (MiniLM)", cos_map, cos_mrr, feature_seconds[split.name])
-            )
-        pairs = [(m, c) for m in grid for c in [0.25, 0.5, 1.0, 2.0, 3.0, 5.0]]
-        best = max(pairs, key=lambda p: mix_scores(features, train, ids, p[0], p[1])[0])
-        for split in splits:
-            map5, mrr = mix_scores(features, split, ids, best[0], best[1])
-            name = f"bm25+match+cosine (w={best[0]}, c={best[1]})"
-            rows.append((split.name, name, map5, mrr, feature_seconds[split.name]))
-
-    print(f"\n{'split':<6} {'ranker':<40} {'MAP@5':>7} {'MRR':>7} {'ms/query':>9}")
-    for split_name in ("train", "dev"):
-        for name, ranker, map5, mrr, seconds in rows:
-            if name == split_name:
-                print(f"{name:<6} {ranker:<40} {map5:7.4f} {mrr:7.4f} {seconds * 1000:9.1f}")
-    print(
-        "\nweights chosen on train; ms/query of the re-scoring rows covers bm25 + matcher"
-        + (" + embedding the tweet" if semantic else "")
-        + f" over the top {args.top_k}"
-    )
+            figures: dict[str, object] = {
+                "claims": count,
+                "imported": len(summary.added) + len(summary.existing),
+                "database": url.split(":", 1)[0],
+                "import_cpu_s": round(importing.cpu, 2),
+                "import_wall_s": round(importing.wall, 2),
+            }
+            for split in splits:
+                with Timer() as matching:
+                    found = claims.match_texts(list(split.tweets.items()), top=TOP)
+                ranked = {item.id: [claim_id(m.slug) for m in item.matches] for item in found}
+                map5, mrr = score(split, ranked)
+                print(
+                    f"{split.name}: {len(split.tweets)} tweets, MAP@5 {map5:.4f}, MRR@5 {mrr:.4f},"
+                    f" {matching.wall / len(split.tweets) * 1000:.1f} ms a tweet"
+                )
+                figures[f"{split.name}_map5"] = round(map5, 4)
+                figures[f"{split.name}_mrr5"] = round(mrr, 4)
+                figures[f"{split.name}_tweets"] = len(split.tweets)
+                figures[f"{split.name}_match_cpu_s"] = round(matching.cpu, 2)
+                figures[f"{split.name}_match_wall_s"] = round(matching.wall, 2)
+            if args.grid:
+                grid(claims.ranker(), splits[1])
+    print(json.dumps(figures))
     return 0
 
 

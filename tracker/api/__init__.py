@@ -4,7 +4,11 @@ The CLI imports only this package (and the ground floor): every type a command r
 named here, so no front door reaches past the API into the rooms below.
 """
 
+<<<<<<< HEAD
 from tracker.api.alerts import Alerts, ShownSubscription
+=======
+from tracker.api.claim_sets import TextMatches
+>>>>>>> claimsio12
 from tracker.api.claims import Claims, ClaimSummary, Registered
 from tracker.api.facade import (
     GraphFile,
@@ -15,6 +19,7 @@ from tracker.api.facade import (
     upgrade_database,
 )
 from tracker.claims.suggest import Suggestion
+from tracker.domain.claim_sets import ClaimMatch, ImportSummary
 from tracker.export.csv_rows import write_csv as write_csv_rows
 from tracker.export.files import GraphFormat
 from tracker.export.graph import NO_CORRECTION, StorySummary
@@ -33,13 +38,18 @@ from tracker.store.db import readable_errors
 __all__ = [
     "MAX_FREE_CANDIDATES",
     "NO_CORRECTION",
+<<<<<<< HEAD
     "Alerts",
+=======
+    "ClaimMatch",
+>>>>>>> claimsio12
     "ClaimSummary",
     "Claims",
     "GraphFile",
     "GraphFormat",
     "Hop",
     "ImportReport",
+    "ImportSummary",
     "OutletUptake",
     "Registered",
     "Repeat",
@@ -50,6 +60,7 @@ __all__ = [
     "Status",
     "StorySummary",
     "Suggestion",
+    "TextMatches",
     "TimelineEvent",
     "Tracker",
     "WhoRepeated",

@@ -10,16 +10,28 @@ One object over a store and a clock, usable from a notebook just as well:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+from tracker.api.claim_sets import (
+    ClaimMatcher,
+    TextMatches,
+    import_claims_file,
+    read_match_file,
+)
 from tracker.claims.match import Matcher
 from tracker.claims.roles import Role
 from tracker.claims.suggest import Suggestion
 from tracker.clock import Clock
 from tracker.config import LinkSettings
+<<<<<<< HEAD
 from tracker.domain import CorrectionKind
+=======
+from tracker.domain import Claim, Correction, CorrectionKind
+from tracker.domain.claim_sets import ClaimMatch, ImportSummary
+>>>>>>> claimsio12
 from tracker.domain.claims import ClaimInfo, CorrectionInfo
 from tracker.errors import BadInput, CrawlLocked
 from tracker.pipeline.claims_stage import ClaimsStage
@@ -33,6 +45,7 @@ from tracker.queries.claims import (
     who_repeated,
 )
 from tracker.store import Store
+from tracker.store.claim_index import ClaimIndex
 from tracker.store.claim_repo import ClaimRepo
 from tracker.store.lock import crawl_lock
 from tracker.text.cleaning import plain_text
@@ -90,7 +103,13 @@ class Claims:
         self.repo = ClaimRepo(store.engine)
         self.clock = clock
         self.matcher = matcher
+<<<<<<< HEAD
         self.stage = ClaimsStage(matcher, link=link, report_url=report_url)
+=======
+        self.stage = ClaimsStage(matcher, link=link)
+        self.index = ClaimIndex(store.engine)
+        self._matcher: ClaimMatcher | None = None
+>>>>>>> claimsio12
 
     def refresh(self) -> Mapping[str, int] | None:
         """Bring mentions and uptakes up to date now (the crawl does this after every pass).
@@ -118,6 +137,39 @@ class Claims:
     def add(self, slug: str, text: str, *, origin: str | None = None) -> ClaimInfo:
         """Register a claim and match it against every stored version."""
         return self.register(slug, text, origin=origin)[0]
+
+    def import_file(
+        self, path: Path, *, fmt: str | None = None, match: bool = True
+    ) -> tuple[ImportSummary, bool]:
+        """Register every claim of a file (CSV, TSV, JSON Lines, ClaimReview JSON-LD) at once.
+
+        All or nothing: a bad file raises BadInput naming file and line, and stores nothing.
+        Claims already registered with the same text are left alone. With `match`, the new
+        claims are then matched against the stored versions; False when a crawl pass will.
+        """
+        summary = import_claims_file(self.index, path, self.clock.now(), fmt)
+        # With no stored version there is nothing to match the new claims against.
+        pending = match and summary.added and self.repo.max_version_id() > 0
+        matched = self.refresh() is not None if pending else True
+        return summary, matched
+
+    def match(self, text: str, *, top: int = 5) -> list[ClaimMatch]:
+        """The registered claims that best match a text, best first (`tracker claims match`)."""
+        return self.ranker().match(text, top)
+
+    def match_file(self, path: Path, *, top: int = 5) -> list[TextMatches]:
+        """The best claims for every `id<TAB>text` line of a file."""
+        return self.ranker().match_many(read_match_file(path), top)
+
+    def match_texts(self, texts: Sequence[tuple[str, str]], *, top: int = 5) -> list[TextMatches]:
+        """The best claims for each (id, text)."""
+        return self.ranker().match_many(texts, top)
+
+    def ranker(self) -> ClaimMatcher:
+        """What `match` ranks with (built on first use: it loads the embedding table)."""
+        if self._matcher is None:
+            self._matcher = ClaimMatcher(self.index, self.stage.lexical)
+        return self._matcher
 
     def list(self) -> list[ClaimSummary]:
         """Every claim with its counts."""

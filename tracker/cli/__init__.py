@@ -6,6 +6,7 @@ import sys
 
 from tracker.api import readable_errors
 from tracker.cli import alerts as _alerts  # noqa: F401  (registers the commands)
+from tracker.cli import claim_sets as _claim_sets  # noqa: F401  (registers the commands)
 from tracker.cli import claims as _claims  # noqa: F401  (registers the commands)
 from tracker.cli import demo as _demo  # noqa: F401  (registers the command)
 from tracker.cli import graph as _graph  # noqa: F401  (registers the commands)

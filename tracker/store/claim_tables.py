@@ -25,7 +25,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.store.base import Base
 
-__all__ = ["ClaimRow", "CorrectionRow", "MentionRow", "StageMarkRow", "TermDfRow", "UptakeRow"]
+__all__ = [
+    "ClaimRow",
+    "ClaimTermRow",
+    "CorrectionRow",
+    "MentionRow",
+    "StageMarkRow",
+    "TermDfRow",
+    "UptakeRow",
+]
 
 
 class ClaimRow(Base):
@@ -38,6 +46,11 @@ class ClaimRow(Base):
     text: Mapped[str] = mapped_column(Text)
     origin_url: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime]
+    title: Mapped[str] = mapped_column(Text, default="", server_default="")  # e.g. a fact-check's
+    # What a ClaimReview says beyond the claim (rating, author, item reviewed), as imported.
+    review: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The claim's length in stems for BM25 (`tracker.store.claim_index`); NULL until indexed.
+    terms: Mapped[int | None] = mapped_column(Integer)
     # Every version with an id up to this one has been matched against the claim.
     matched_through: Mapped[int] = mapped_column(BigInteger, default=0)
 
@@ -125,6 +138,18 @@ class TermDfRow(Base):
 
     term: Mapped[str] = mapped_column(String(100), primary_key=True)
     docs: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ClaimTermRow(Base):
+    """How often a content stem occurs in a claim's text and title (the claims' BM25 index)."""
+
+    __tablename__ = "claim_terms"
+
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    count: Mapped[int] = mapped_column(Integer)
 
 
 Index("ix_mentions_claim_article", MentionRow.claim_id, MentionRow.article_id)
