@@ -4,11 +4,8 @@ The CLI imports only this package (and the ground floor): every type a command r
 named here, so no front door reaches past the API into the rooms below.
 """
 
-<<<<<<< HEAD
 from tracker.api.alerts import Alerts, ShownSubscription
-=======
 from tracker.api.claim_sets import TextMatches
->>>>>>> claimsio12
 from tracker.api.claims import Claims, ClaimSummary, Registered
 from tracker.api.facade import (
     GraphFile,
@@ -38,11 +35,8 @@ from tracker.store.db import readable_errors
 __all__ = [
     "MAX_FREE_CANDIDATES",
     "NO_CORRECTION",
-<<<<<<< HEAD
     "Alerts",
-=======
     "ClaimMatch",
->>>>>>> claimsio12
     "ClaimSummary",
     "Claims",
     "GraphFile",

@@ -26,12 +26,8 @@ from tracker.claims.roles import Role
 from tracker.claims.suggest import Suggestion
 from tracker.clock import Clock
 from tracker.config import LinkSettings
-<<<<<<< HEAD
 from tracker.domain import CorrectionKind
-=======
-from tracker.domain import Claim, Correction, CorrectionKind
 from tracker.domain.claim_sets import ClaimMatch, ImportSummary
->>>>>>> claimsio12
 from tracker.domain.claims import ClaimInfo, CorrectionInfo
 from tracker.errors import BadInput, CrawlLocked
 from tracker.pipeline.claims_stage import ClaimsStage
@@ -103,13 +99,9 @@ class Claims:
         self.repo = ClaimRepo(store.engine)
         self.clock = clock
         self.matcher = matcher
-<<<<<<< HEAD
         self.stage = ClaimsStage(matcher, link=link, report_url=report_url)
-=======
-        self.stage = ClaimsStage(matcher, link=link)
         self.index = ClaimIndex(store.engine)
         self._matcher: ClaimMatcher | None = None
->>>>>>> claimsio12
 
     def refresh(self) -> Mapping[str, int] | None:
         """Bring mentions and uptakes up to date now (the crawl does this after every pass).
