@@ -35,6 +35,8 @@ import numpy.typing as npt
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _report import emit, skipped  # noqa: E402
+
 from tracker.claims.match import CorpusStats, LexicalMatcher  # noqa: E402
 from tracker.text.words import STOP_WORDS, Analyzer, tokenize  # noqa: E402
 
@@ -276,8 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.data_dir / "claims-clef2020"
     if not folder.is_dir():
-        print(f"skipped: data folder missing ({folder})")
-        return 0
+        return skipped("clef_claims", f"data folder missing ({folder})")
 
     ids, claims, titles = load_claims(folder)
     documents = [f"{c} {t}" for c, t in zip(claims, titles, strict=True)]
@@ -390,6 +391,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         + (" + embedding the tweet" if semantic else "")
         + f" over the top {args.top_k}"
     )
+    figures: dict[str, object] = {"claims": len(ids), "top_k": args.top_k}
+    for split_name, ranker, map5, mrr, seconds in rows:
+        key = f"{split_name}_{ranker.split(' (')[0]}"
+        figures[f"{key}_map5"] = round(map5, 4)
+        figures[f"{key}_mrr"] = round(mrr, 4)
+        figures[f"{key}_ms_per_query"] = round(seconds * 1000, 1)
+    emit("clef_claims", figures)
     return 0
 
 

@@ -9,6 +9,7 @@ CPU time (user + system of the child); median wall and CPU seconds of each comma
 Goals (issue 14): help <= 4x, status <= 8x.
 
 Usage: python benchmarks/startup.py [rounds]   (default 15)
+Another commit's code: PYTHONPATH=/path/to/its/checkout python benchmarks/startup.py
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def _run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall and CPU seconds of one run of `command` (it must succeed)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    # Run in the scratch folder (HOME): the current folder comes first on sys.path, so a checkout
+    # there would shadow the installed tracker (or the one PYTHONPATH names, to compare commits).
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, cwd=env["HOME"])
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -50,7 +53,7 @@ def main() -> int:
         tracker = [sys.executable, "-m", "tracker"]
         commands = {"help": [*tracker, "--help"], "status": [*tracker, "--db", database, "status"]}
         subprocess.run([*tracker, "--db", database, "db", "upgrade"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+                       stdout=subprocess.DEVNULL, cwd=folder)  # fmt: skip
         for command in [BASELINE, *commands.values()]:  # warm the bytecode caches
             _run(command, env)
         wall: dict[str, list[float]] = {"baseline": [], "help": [], "status": []}
