@@ -12,6 +12,8 @@ import random
 import sys
 import time
 
+from _report import emit
+
 from tracker.linking.align import align
 from tracker.linking.fingerprint import word_sequence
 
@@ -56,6 +58,14 @@ def main() -> None:
     difflib_ms = (time.perf_counter() - start) / repeats * 1000
     shared = sum(b.size for b in blocks)
     print(f"difflib (autojunk off): {difflib_ms:.2f} ms per pair, {shared} shared words")
+    figures = {
+        "seed_extend_ms": round(seed_ms, 3),
+        "seed_extend_shared": result.shared_words,
+        "difflib_ms": round(difflib_ms, 3),
+        "difflib_shared": shared,
+        "repeats": repeats,
+    }
+    emit("align_speed", figures)
 
 
 if __name__ == "__main__":

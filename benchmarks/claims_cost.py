@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _report import emit, skipped
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT.parent / "shared" / "scenario" / "dev"
 # What the scenario's README says the tracker needs to crawl loopback hosts quickly.
@@ -100,8 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     folder: Path = args.folder
     if not (folder / "site.json").is_file() or not (folder.parent / "serve.py").is_file():
-        print(f"skipped: scenario {folder} missing")
-        print(json.dumps({"name": "claims_cost", "skipped": True}))
+        skipped("claims_cost", f"scenario {folder} missing")
         return
     texts = [c["text"] for c in json.loads((folder / "truth.json").read_text())["claims"]]
     claims = [texts[i % len(texts)] for i in range(args.claims)]
@@ -114,20 +115,18 @@ def main() -> None:
         print(f"pair {pair} with {len(claims)} claims: {json.dumps(with_claims)}", flush=True)
         ratios.append(with_claims["cpu_s"] / bare["cpu_s"])
         runs.append((bare, with_claims))
-    print(
-        json.dumps(
-            {
-                "name": "claims_cost",
-                "claims": len(claims),
-                "pairs": len(ratios),
-                "cpu_ratio_with_claims": round(statistics.median(ratios), 3),
-                "cpu_s_without": round(statistics.median(r[0]["cpu_s"] for r in runs), 1),
-                "cpu_s_with": round(statistics.median(r[1]["cpu_s"] for r in runs), 1),
-                "wall_s_without": round(statistics.median(r[0]["wall_s"] for r in runs), 1),
-                "wall_s_with": round(statistics.median(r[1]["wall_s"] for r in runs), 1),
-                "load_1min_at_start": round(load, 2),
-            }
-        )
+    emit(
+        "claims_cost",
+        {
+            "claims": len(claims),
+            "pairs": len(ratios),
+            "cpu_ratio_with_claims": round(statistics.median(ratios), 3),
+            "cpu_s_without": round(statistics.median(r[0]["cpu_s"] for r in runs), 1),
+            "cpu_s_with": round(statistics.median(r[1]["cpu_s"] for r in runs), 1),
+            "wall_s_without": round(statistics.median(r[0]["wall_s"] for r in runs), 1),
+            "wall_s_with": round(statistics.median(r[1]["wall_s"] for r in runs), 1),
+            "load_1min_at_start": round(load, 2),
+        },
     )
 
 

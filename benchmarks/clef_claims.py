@@ -34,6 +34,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _report import emit, skipped  # noqa: E402
+
 from tracker.api import Tracker  # noqa: E402
 from tracker.api.claim_sets import ClaimMatcher  # noqa: E402
 from tracker.claims.rank import CANDIDATES, ClaimRanker  # noqa: E402
@@ -192,9 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.data_dir / "claims-clef2020"
     if not folder.is_dir():
-        print(f"skipped: data folder missing ({folder})")
-        print(json.dumps({"skipped": True}))
-        return 0
+        return skipped("clef_claims", f"data folder missing ({folder})")
     splits = [load_split(folder, "train"), load_split(folder, "dev")]
     with tempfile.TemporaryDirectory() as scratch:
         claims_file = Path(scratch) / "verified_claims.jsonl"
@@ -231,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 figures[f"{split.name}_match_wall_s"] = round(matching.wall, 2)
             if args.grid:
                 grid(claims.ranker(), splits[1])
-    print(json.dumps(figures))
+    emit("clef_claims", figures)
     return 0
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import lxml.html
+from _report import emit, skipped
 
 from tracker.domain import Outlet
 from tracker.linking.credits import Credit, find_credits
@@ -184,9 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     needed = (args.data / "events-ecbplus", args.data / "extraction-aeb")
     if not all(folder.is_dir() for folder in needed):
-        print(f"skipped: {args.data} has no events-ecbplus/ and extraction-aeb/")
-        print(json.dumps({"skipped": True}))
-        return 0
+        return skipped("credits", f"{args.data} has no events-ecbplus/ and extraction-aeb/")
     labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line]
     outlets = [
         Outlet(item["name"], item["domain"], tuple(item["aliases"]))
@@ -208,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(absent)} labels do not find their outlet in {args.data}: {quote[:80]!r}")
         return 2
     figures = measure(labels, quotes, outlets, args.verbose)
-    print(json.dumps(figures))
+    emit("credits", figures)
     return 0
 
 

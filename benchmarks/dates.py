@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import htmldate
+from _report import emit, skipped
 
 from tracker.config import ExtractSettings
 from tracker.web.extract import extract_page
@@ -113,8 +114,7 @@ def main() -> int:
     args = parser.parse_args()
     folder = args.data_dir / "dates-mediacloud2020"
     if not (folder / "dates.json").is_file():
-        print(f"skipped: data folder missing ({folder})")
-        return 0
+        return skipped("dates", f"data folder missing ({folder})")
     pages = load_pages(folder)
     undated = sum(truth is None for _, _, truth in pages)
     print(f"{len(pages)} pages from {folder} ({undated} annotated as having no date)")
@@ -127,7 +127,7 @@ def main() -> int:
     for url in worse:
         print(f"  {url[:100]}")
     figures = {"pages": len(pages), "tracker_local_day": local, "tracker_utc_day": utc_day}
-    print(json.dumps({**figures, "htmldate": bare, "worse_than_htmldate": len(worse)}))
+    emit("dates", {**figures, "htmldate": bare, "worse_than_htmldate": len(worse)})
     return 0
 
 

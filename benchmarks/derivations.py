@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _report import emit, skipped
 from ecbplus import Document, read_corpus
 from reuse import DEFAULT_DATA
 from synth import paraphrase
@@ -419,8 +420,7 @@ def main(argv: Sequence[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     folder = (Path(args[0]) if args else DEFAULT_DATA) / "events-ecbplus"
     if not folder.is_dir():
-        print(f"skipped: data folder missing ({folder})")
-        return 0
+        return skipped("derivations", f"data folder missing ({folder})")
     settings = replace(LinkSettings(), semantic="--semantic" in argv)
     items = generate(read_corpus(folder), settings)
     decisions, timings, candidate_counts, relinked = run(items, settings)
@@ -447,6 +447,21 @@ def main(argv: Sequence[str]) -> int:
         f"median {1000 * timings[len(timings) // 2]:.1f} ms, "
         f"mean candidates {sum(candidate_counts) / len(candidate_counts):.1f}"
     )
+    every = [pair for pairs in rows.values() for pair in pairs]
+    figures: dict[str, object] = {
+        "matcher": matcher,
+        "articles": len(items),
+        "relinked": relinked,
+        "source": round(sum(s for s, _ in every) / len(every), 3),
+        "source_and_type": round(sum(k for _, k in every) / len(every), 3),
+        "type_where_source_right": round(right_type / max(1, right_source), 3),
+        "ms_per_article_median": round(1000 * timings[len(timings) // 2], 1),
+    }
+    for category in CATEGORIES:
+        if rows.get(category):
+            pairs = rows[category]
+            figures[f"source_{category}"] = round(sum(s for s, _ in pairs) / len(pairs), 3)
+    emit("derivations", figures)
     return 0
 
 

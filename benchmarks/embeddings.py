@@ -47,6 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from _report import emit  # noqa: E402
 from clef_claims import (  # noqa: E402
     average_precision_at,
     clean_tweet,
@@ -380,7 +381,7 @@ def main(argv: Sequence[str]) -> int:
     print(
         f"peak rss (whole run): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
     )
-    print(json.dumps(results))
+    emit("embeddings", results)
     return 0
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from _report import emit, skipped
 from ecbplus import read_corpus
 from reuse import DEFAULT_DATA, auc
 
@@ -42,8 +43,7 @@ def main(argv: Sequence[str]) -> int:
     """Score all within-topic pairs and print the figures."""
     folder = (Path(argv[0]) if argv else DEFAULT_DATA) / "events-ecbplus"
     if not folder.is_dir():
-        print(f"skipped: data folder missing ({folder})")
-        return 0
+        return skipped("events", f"data folder missing ({folder})")
     settings = LinkSettings()
     matcher = LexicalMatcher(settings.sentence_min_similarity, settings.paraphrase_min_score)
     started = time.perf_counter()
@@ -88,14 +88,20 @@ def main(argv: Sequence[str]) -> int:
         f"copy>={settings.copy_min_share}, paraphrase>={settings.paraphrase_min_score}): "
         f"precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}"
     )
+    figures: dict[str, float | int] = {"documents": len(documents), "pairs": len(truth),
+                                       "precision": round(precision, 3),
+                                       "recall": round(recall, 3), "f1": round(f1, 3),
+                                       "seconds": round(elapsed, 1)}  # fmt: skip
     for name, scores in (("story", story), ("paraphrase", para), ("copy", copy)):
         pos = [s for s, t in zip(scores, truth, strict=True) if t]
         neg = [s for s, t in zip(scores, truth, strict=True) if not t]
         print(f"AUC same vs other event, {name:<10}: {auc(pos, neg):.3f}")
+        figures[f"auc_{name}"] = round(auc(pos, neg), 3)
     best = max(
         (_prf([s >= cut for s in story], truth)[2], cut) for cut in [i / 100 for i in range(5, 95)]
     )
     print(f"(information) story threshold with the best F1 here: {best[1]:.2f} (F1 {best[0]:.3f})")
+    emit("events", figures)
     return 0
 
 

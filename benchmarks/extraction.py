@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import trafilatura
+from _report import emit, skipped
 
 from tracker.config import ExtractSettings
 from tracker.web.extract import extract_page
@@ -152,8 +153,7 @@ def main() -> int:
     args = parser.parse_args()
     folder = args.data_dir / "extraction-aeb"
     if not (folder / "ground-truth.json").is_file():
-        print(f"skipped: data folder missing ({folder})")
-        return 0
+        return skipped("extraction", f"data folder missing ({folder})")
     pages, truth = load_pages(folder)
     print(f"{len(pages)} pages from {folder}")
     # Rounds alternate between the two methods so machine load hits both alike; the best round
@@ -205,7 +205,7 @@ def main() -> int:
         figures["pool"] = {"workers": args.workers, "f1": round(f1, 4)}
     if args.breakdown:
         breakdown(pages)
-    print(json.dumps(figures))
+    emit("extraction", figures)
     return 0
 
 

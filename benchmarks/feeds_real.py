@@ -14,6 +14,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _report import emit, skipped
+
 from tracker.errors import NotAFeed
 from tracker.web.feeds import parse_feed
 
@@ -25,8 +27,7 @@ def main() -> int:
     parser.add_argument("data_dir", nargs="?", type=Path, default=ROOT.parent / "shared" / "data")
     folder = parser.parse_args().data_dir / "feeds-real"
     if not folder.is_dir():
-        print(f"skipped: data folder missing ({folder})")
-        return 0
+        return skipped("feeds_real", f"data folder missing ({folder})")
 
     files = sorted(path for path in folder.rglob("*") if path.is_file())
     outcomes: Counter[str] = Counter()
@@ -64,6 +65,9 @@ def main() -> int:
         f"entries: {entries_total}  time: {seconds:.2f} s  "
         f"({len(files) / seconds:.0f} files/s, {bytes_total / seconds / 1e6:.1f} MB/s)"
     )
+    emit("feeds_real", {"files": len(files), **dict(sorted(outcomes.items())),
+                        "entries": entries_total, "seconds": round(seconds, 2),
+                        "files_per_s": round(len(files) / seconds, 1)})  # fmt: skip
     return 1 if outcomes["ERROR"] else 0
 
 

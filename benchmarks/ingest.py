@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _report import emit, load
+
 from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.config import load_settings
@@ -37,11 +39,14 @@ def _settings(db: Path, **http: object):  # type: ignore[no-untyped-def]
     )
 
 
-def bench_aeb(data: Path) -> None:
+Figures = dict[str, object]
+
+
+def bench_aeb(data: Path) -> Figures:
     folder = data / "extraction-aeb"
     if not folder.is_dir():
         print(f"aeb: skipped: {folder} missing")
-        return
+        return {"aeb_skipped": True}
     import trafilatura
 
     pages = {
@@ -76,9 +81,12 @@ def bench_aeb(data: Path) -> None:
         f"{settings.crawl.extract_workers or 'all'} cores)"
     )
     print(f"aeb: ratio ingest/bare         {ingest / bare:7.2f}  (goal >= 0.80)")
+    return {"aeb_pages": len(pages), "aeb_bare_pages_s": round(bare, 1),
+            "aeb_ingest_pages_s": round(ingest, 1),
+            "aeb_ratio": round(ingest / bare, 3)}  # fmt: skip
 
 
-def bench_synth(feeds: int, latency: float, concurrency: int, stages: bool = False) -> None:
+def bench_synth(feeds: int, latency: float, concurrency: int, stages: bool = False) -> Figures:
     spec = SynthSpec(
         sites=feeds, feeds_per_site=1, articles_per_feed=4, paragraphs=4, latency=latency
     )
@@ -107,14 +115,18 @@ def bench_synth(feeds: int, latency: float, concurrency: int, stages: bool = Fal
         f"ratio {elapsed / ideal:.2f} (goal <= 1.5)"
     )
     print(f"synth: {report.counts.get('article_new', 0) / elapsed:.1f} articles/s")
+    return {"synth_feeds": feeds, "synth_stages": stages, "synth_crawl_s": round(elapsed, 2),
+            "synth_ideal_s": round(ideal, 2), "synth_ratio": round(elapsed / ideal, 3),
+            "synth_articles_s": round(report.counts.get("article_new", 0) / elapsed, 1),
+            }  # fmt: skip
 
 
-def bench_demo() -> None:
+def bench_demo() -> Figures:
     try:
         from tracker.demo.run import crawl_demo_week
     except ImportError as exc:
         print(f"demo: skipped: {exc}")
-        return
+        return {"demo_skipped": True}
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         summary = crawl_demo_week(Path(tmp) / "demo.db")
@@ -124,6 +136,8 @@ def bench_demo() -> None:
         f"{summary.articles} articles, {summary.versions} versions in {elapsed:.2f} s "
         f"({elapsed / summary.passes * 1000:.0f} ms per pass, outcomes {summary.counts})"
     )
+    return {"demo_passes": summary.passes, "demo_s": round(elapsed, 2),
+            "demo_ms_per_pass": round(elapsed / summary.passes * 1000)}  # fmt: skip
 
 
 def main() -> None:
@@ -140,12 +154,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     data = Path(args.data)
+    load_before = load()
+    figures: Figures = {}
     if args.only in (None, "aeb"):
-        bench_aeb(data)
+        figures |= bench_aeb(data)
     if args.only in (None, "synth"):
-        bench_synth(args.feeds, args.latency, args.concurrency, args.stages)
+        figures |= bench_synth(args.feeds, args.latency, args.concurrency, args.stages)
     if args.only in (None, "demo"):
-        bench_demo()
+        figures |= bench_demo()
+    emit("ingest", figures, load_before=load_before)
 
 
 if __name__ == "__main__":

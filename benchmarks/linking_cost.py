@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import CountingStage, move_sequences, scratch_postgres, write_rows
+from _report import emit, load
 from sqlalchemy import Engine, text
 
 from tracker.config import LinkSettings
@@ -301,7 +302,9 @@ def _check_estimate(
     return _all_pairs_ms(store, words, settings, len(bodies)), measured
 
 
-def run_backend(engine: Engine, label: str, sizes: Sequence[int], stories: int) -> None:
+def run_backend(
+    engine: Engine, label: str, sizes: Sequence[int], stories: int
+) -> dict[str, object]:
     """Grow one database through the sizes and print the figures."""
     settings = LinkSettings()
     upgrade(engine)
@@ -336,6 +339,16 @@ def run_backend(engine: Engine, label: str, sizes: Sequence[int], stories: int) 
         median = measured[-1].median_ms / measured[0].median_ms
         print(f"per new article at {sizes[-1]} stored / at {sizes[0]}: {mean:.2f}x (mean), "
               f"{median:.2f}x (median); goal: <= 2x")  # fmt: skip
+    out: dict[str, object] = {
+        str(f.size): {"ms_per_article": round(f.ms_per_article, 2),
+                      "median_ms": round(f.median_ms, 2), "candidates": round(f.candidates, 1),
+                      "peak_mib": round(f.peak_mib, 1)}
+        for f in measured
+    }  # fmt: skip
+    if len(measured) > 1:
+        out["ratio_last_to_first_mean"] = round(mean, 3)
+        out["ratio_last_to_first_median"] = round(median, 3)
+    return out
 
 
 def main() -> None:
@@ -347,14 +360,17 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"new articles per timed batch: {6 * args.batch}; sizes: {sizes}")
+    load_before = load()
+    figures: dict[str, object] = {"batch_articles": 6 * args.batch}
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
-        run_backend(engine, "SQLite", sizes, args.batch)
+        figures["sqlite"] = run_backend(engine, "SQLite", sizes, args.batch)
         engine.dispose()
     if not args.no_postgres:
         with scratch_postgres() as pg:
             if pg is not None:
-                run_backend(pg, "PostgreSQL", sizes, args.batch)
+                figures["postgresql"] = run_backend(pg, "PostgreSQL", sizes, args.batch)
+    emit("linking_cost", figures, load_before=load_before)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from _report import emit, skipped
+
 from tracker.config import LinkSettings
 from tracker.linking.align import align_texts
 from tracker.linking.paraphrase import LexicalMatcher, Matcher, paraphrase_score, sentences_of
@@ -48,8 +50,7 @@ def main(argv: Sequence[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     folder = (Path(args[0]) if args else DEFAULT_DATA) / "reuse-clough-stevenson"
     if not folder.is_dir():
-        print(f"skipped: data folder missing ({folder})")
-        return 0
+        return skipped("reuse", f"data folder missing ({folder})")
     settings = LinkSettings()
     matcher: Matcher = LexicalMatcher(
         settings.sentence_min_similarity, settings.paraphrase_min_score
@@ -77,6 +78,7 @@ def main(argv: Sequence[str]) -> int:
     count = sum(len(v) for v in scores["copy"].values())
     kind = "semantic" if "--semantic" in argv else "lexical"
     print(f"{count} answers scored in {elapsed:.2f} s ({kind})")
+    figures: dict[str, object] = {"matcher": kind, "answers": count, "seconds": round(elapsed, 2)}
     print(
         f"{'score':<11}"
         + "".join(f"{level:>8}" for level in LEVELS)
@@ -93,6 +95,10 @@ def main(argv: Sequence[str]) -> int:
             + f"  {auc(reused, by_level['non']):>21.3f}"
             + f"  {auc(anyreuse, by_level['non']):>15.3f}  {ordered}"
         )
+        figures[f"{name}_auc_cut_light_vs_non"] = round(auc(reused, by_level["non"]), 3)
+        figures[f"{name}_auc_any_vs_non"] = round(auc(anyreuse, by_level["non"]), 3)
+        figures[f"{name}_order_ok"] = ordered
+    emit("reuse", figures)
     return 0
 
 

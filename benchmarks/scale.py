@@ -46,6 +46,7 @@ A size whose estimated time would overrun the budget is skipped and named at the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import math
 import random
@@ -70,6 +71,7 @@ from _common import (
     timed,
     write_rows,
 )
+from _report import emit, load
 from sqlalchemy import Connection, Engine, insert, text
 
 from tracker.api.claims import Claims
@@ -535,6 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes, per_claim, queries = [5000, 15000], 20, min(queries, 5)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     started = time.perf_counter()
+    load_before = load()
     model = synth.model_for(args.data, args.seed)
     print(f"text model: {model.source}; sizes {sizes}; backends {backends}; new articles per "
           f"linking batch: {STORIES * 9}; claim carriers: {per_claim} per claim")  # fmt: skip
@@ -575,7 +578,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             _growth(db)
         if skipped:
             print("not measured (time budget): " + "; ".join(skipped))
+        figures: dict[str, object] = {
+            db.label: [dataclasses.asdict(step) for step in db.steps] for db in dbs
+        }
     print(f"total {(time.perf_counter() - started) / 60:.1f} min")
+    emit("scale", figures, not_measured=skipped, load_before=load_before,
+         minutes=round((time.perf_counter() - started) / 60, 1))  # fmt: skip
     return 0
 
 

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from _report import emit, skipped
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT.parent / "shared" / "scenario" / "dev"
 # What the scenario's README says the tracker needs to crawl loopback hosts quickly.
@@ -76,8 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     folder: Path = args.folder
     if not (folder / "site.json").is_file() or not (folder.parent / "run.py").is_file():
-        print(f"skipped: scenario {folder} missing")
-        print(json.dumps({"name": "scenario", "skipped": True}))
+        skipped("scenario", f"scenario {folder} missing")
         return
     load = os.getloadavg()[0]
     runs = []
@@ -85,7 +86,7 @@ def main() -> None:
         figures = run_once(folder)
         runs.append(figures)
         print(f"run {number}: {json.dumps(figures)}", flush=True)
-    summary: dict[str, object] = {"name": "scenario", "folder": str(folder), "runs": len(runs)}
+    summary: dict[str, object] = {"folder": str(folder), "runs": len(runs)}
     for key in (*NUMERIC, "cpu_s"):
         values = [float(r[key]) for r in runs if isinstance(r.get(key), int | float)]
         if values:
@@ -93,7 +94,7 @@ def main() -> None:
     summary["late_flagged"] = [r.get("late_flagged") for r in runs]
     summary["goals"] = [r.get("goals") for r in runs]
     summary["load_1min_at_start"] = round(load, 2)
-    print(json.dumps(summary))
+    emit("scenario", summary)
 
 
 if __name__ == "__main__":

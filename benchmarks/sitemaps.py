@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import resource
 import time
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
+
+from _report import emit
 
 from tracker.errors import NotAFeed
 from tracker.web.sitemaps import parse_sitemap
@@ -101,7 +102,7 @@ def main() -> None:
     }
     for key, value in figures.items():
         print(f"{key}: {value}")
-    print(json.dumps(figures))
+    emit("sitemaps", figures)
 
 
 if __name__ == "__main__":

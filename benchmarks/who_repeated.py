@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from _common import POSTGRES_URL, percentile, scratch_postgres, timed
+from _report import emit, load
 from sqlalchemy import Engine, insert, text
 from synth import CLAIMS
 
@@ -153,7 +154,9 @@ def build(engine: Engine, articles: int, share: float, seed: int = 7) -> tuple[s
     return carrying, time.perf_counter() - started
 
 
-def bench(name: str, engine: Engine, articles: int, share: float, queries: int) -> None:
+def bench(
+    name: str, engine: Engine, articles: int, share: float, queries: int
+) -> dict[str, object]:
     """Build, register, query; print one block of figures."""
     upgrade(engine)
     carrying, built = build(engine, articles, share)
@@ -187,6 +190,17 @@ def bench(name: str, engine: Engine, articles: int, share: float, queries: int) 
         f"  p95 {percentile(free_times, 0.95) * ms:7.1f} ms  ({len(free_times)} runs)"
     )
     engine.dispose()
+    return {
+        "articles": articles,
+        "planted": len(carrying),
+        "found": len(free_found & carrying),
+        "found_others": len(free_found - carrying),
+        "slug_found": len(found & carrying),
+        "free_text_p50_s": round(statistics.median(free_times), 4),
+        "free_text_p95_s": round(percentile(free_times, 0.95), 4),
+        "slug_p50_s": round(statistics.median(slug_times), 4),
+        "register_s": round(registered, 2),
+    }
 
 
 def main() -> None:
@@ -200,15 +214,19 @@ def main() -> None:
     parser.add_argument("--postgres", default=POSTGRES_URL)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
+    load_before = load()
+    figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
-        bench("sqlite", engine, args.articles, args.share, args.queries)
+        figures["sqlite"] = bench("sqlite", engine, args.articles, args.share, args.queries)
         engine.dispose()
-    if args.no_postgres:
-        return
-    with scratch_postgres(args.postgres, "bench_") as pg:
-        if pg is not None:
-            bench("postgresql", pg, args.articles, args.share, args.queries)
+    if not args.no_postgres:
+        with scratch_postgres(args.postgres, "bench_") as pg:
+            if pg is not None:
+                figures["postgresql"] = bench(
+                    "postgresql", pg, args.articles, args.share, args.queries
+                )
+    emit("who_repeated", figures, load_before=load_before)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
+from _report import emit, load, skipped
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -95,7 +96,7 @@ def _ideal(args: argparse.Namespace, workers: int) -> float:
     return requests * args.latency / (args.connections * workers)
 
 
-def bench_crawl(args: argparse.Namespace) -> None:
+def bench_crawl(args: argparse.Namespace) -> dict[str, float]:
     """The baseline: one `tracker crawl` pass with the same connections, on PostgreSQL."""
     url = _fresh_database(args.postgres)
     try:
@@ -116,9 +117,14 @@ def bench_crawl(args: argparse.Namespace) -> None:
         f"articles/s (latency-bound ideal {_ideal(args, 1):.2f} s)",
         flush=True,
     )
+    return {
+        "articles": articles,
+        "seconds": round(elapsed, 2),
+        "ideal_s": round(_ideal(args, 1), 2),
+    }
 
 
-def bench(args: argparse.Namespace, workers: int) -> None:
+def bench(args: argparse.Namespace, workers: int) -> dict[str, float]:
     """One measurement: `workers` worker processes over a fresh database."""
     admin = args.postgres
     url = _fresh_database(admin)
@@ -168,6 +174,9 @@ def bench(args: argparse.Namespace, workers: int) -> None:
         f"+ extraction process {peak_extractor:.0f} MiB",
         flush=True,
     )
+    return {"articles": articles, "seconds": round(elapsed, 2), "ideal_s": round(ideal, 2),
+            "peak_worker_mib": round(peak_own),
+            "peak_extractor_mib": round(peak_extractor)}  # fmt: skip
 
 
 def main() -> None:
@@ -194,16 +203,18 @@ def main() -> None:
             pass
         engine.dispose()
     except OperationalError as exc:
-        print(f"skipped: PostgreSQL not reachable ({str(exc).splitlines()[0]})")
+        skipped("workers", f"PostgreSQL not reachable ({str(exc).splitlines()[0]})")
         return
     print(
         f"web: {args.feeds} feeds x 4 articles, {args.latency * 1000:.0f} ms per answer; "
         f"per worker {args.connections} connections, {args.concurrency} jobs in hand; "
         f"{os.cpu_count()} CPU cores"
     )
-    bench_crawl(args)
+    load_before = load()
+    figures: dict[str, object] = {"feeds": args.feeds, "crawl": bench_crawl(args)}
     for workers in (int(w) for w in args.workers.split(",")):
-        bench(args, workers)
+        figures[f"workers_{workers}"] = bench(args, workers)
+    emit("workers", figures, load_before=load_before)
 
 
 if __name__ == "__main__":

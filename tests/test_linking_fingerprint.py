@@ -55,6 +55,30 @@ def test_signature_is_deterministic_and_32_bit() -> None:
     assert signature(["one two", "five six"], 128) != first
 
 
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 2), (256, 7)])
+def test_signature_equals_datasketch_affine32(num_perm: int, seed: int) -> None:
+    # Stored band hashes were made with datasketch's MinHash: the numpy version must not move them.
+    datasketch = pytest.importorskip("datasketch")
+    for text, size in [(ORIGINAL, 5), (PARAPHRASE, 3), (LIBRARY, 1), (ORIGINAL + WATER, 2)]:
+        items = set(shingles(word_sequence(text).words, size))
+        assert items
+        reference = datasketch.MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+        reference.update_batch([item.encode("utf-8") for item in items])
+        assert signature(items, num_perm, seed) == tuple(int(v) for v in reference.hashvalues)
+
+
+def test_signature_of_nothing_is_all_maximal() -> None:
+    assert signature([], 16) == (2**32 - 1,) * 16
+
+
+def test_signature_estimates_jaccard() -> None:
+    left = {f"w{i}" for i in range(0, 600)}
+    right = {f"w{i}" for i in range(200, 800)}  # Jaccard 400 / 800 = 0.5
+    a, b = signature(left, 256), signature(right, 256)
+    estimate = sum(x == y for x, y in zip(a, b, strict=True)) / 256
+    assert abs(estimate - 0.5) < 0.1
+
+
 def test_band_hashes_fit_signed_64_bits_and_carry_their_index() -> None:
     values = signature(["alpha beta gamma"], 128)
     bands = band_hashes(values, 64, base=1000)

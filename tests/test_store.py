@@ -14,7 +14,7 @@ from tracker.domain import Extracted, Link
 from tracker.domain.crawl import NewEntry, StoredPage
 from tracker.errors import NotFound
 from tracker.store import FeedPoll, Store, current_revision, head_revision, make_engine, upgrade
-from tracker.store.db import downgrade
+from tracker.store.db import _heads_from_text, downgrade, migrations_path
 from tracker.store.foreign import include_object
 from tracker.store.fulltext import is_full_text_object
 from tracker.store.models import Base
@@ -40,6 +40,28 @@ def _page(url: str, text: str, when, **extra) -> StoredPage:
         last_modified=None,
         **extra,
     )
+
+
+def test_head_revision_is_alembics_and_current_revision_reads_the_database(
+    database_url: str, tmp_path
+) -> None:
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory(str(migrations_path())).get_current_head()
+    engine = make_engine(database_url)
+    assert current_revision(engine) is None
+    upgrade(engine, "0002")
+    with engine.connect() as conn:
+        assert current_revision(engine) == MigrationContext.configure(conn).get_current_revision()
+    assert current_revision(engine) == "0002"
+    engine.dispose()
+    # A branch (two scripts revising one) is not read from the text: Alembic decides.
+    for name, revision in [("a.py", "0001"), ("b.py", "0002"), ("c.py", "0003")]:
+        down = None if revision == "0001" else "0001"
+        (tmp_path / name).write_text(f'revision = "{revision}"\ndown_revision = {down!r}\n')
+    assert _heads_from_text(tmp_path) == ["0002", "0003"]
+    (tmp_path / "d.py").write_text('revision = "0004"\ndown_revision = ("0002", "0003")\n')
+    assert _heads_from_text(tmp_path) is None
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from tracker.errors import BadInput
 
 __all__ = [
@@ -188,6 +186,8 @@ class Settings:
 
 def default_data_dir() -> Path:
     """The per-user data folder (e.g. ~/.local/share/propagation-tracker)."""
+    import platformdirs  # here: only when no data folder is configured; it costs 10-30 ms
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import tldextract
-from w3lib.url import canonicalize_url
-
 from tracker.errors import BadInput
+
+if TYPE_CHECKING:
+    import tldextract
 
 __all__ = ["canonical_url", "is_http_url", "outlet_domain", "parse_http_url", "scheme_variant"]
 
@@ -80,6 +81,9 @@ _PLATFORM_SUFFIXES = (
 def _extractor() -> tldextract.TLDExtract:
     # The public-suffix snapshot shipped inside tldextract, private section included (hosting
     # platforms such as blogspot.com, github.io): nothing at run time reaches the network.
+    # Imported here: loading the list costs a tenth of a second that `tracker status` would pay.
+    import tldextract
+
     return tldextract.TLDExtract(
         suffix_list_urls=(),
         cache_dir=None,
@@ -154,6 +158,8 @@ def canonical_url(url: str) -> str:
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/")
     rebuilt = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+    from w3lib.url import canonicalize_url  # here: w3lib imports urllib.request (http, email)
+
     return canonicalize_url(rebuilt, keep_fragments=False)
 
 

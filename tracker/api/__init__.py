@@ -2,35 +2,78 @@
 
 The CLI imports only this package (and the ground floor): every type a command renders is
 named here, so no front door reaches past the API into the rooms below.
+
+The names load on first use (PEP 562): `tracker --help` imports this package but none of the
+database, extraction and graph libraries behind it (tests/test_cli_startup.py checks).
 """
 
-from tracker.api.alerts import Alerts, ShownSubscription
-from tracker.api.claim_sets import TextMatches
-from tracker.api.claims import Claims, ClaimSummary, Registered
-from tracker.api.facade import (
-    GraphFile,
-    ImportReport,
-    Status,
-    Tracker,
-    database_revision,
-    upgrade_database,
-)
-from tracker.claims.suggest import Suggestion
-from tracker.domain.claim_sets import ClaimMatch, ImportSummary
-from tracker.export.csv_rows import write_csv as write_csv_rows
-from tracker.export.files import GraphFormat
-from tracker.export.graph import NO_CORRECTION, StorySummary
-from tracker.export.timeline import duration_text
-from tracker.pipeline.crawl import RunReport
-from tracker.queries.claims import (
-    MAX_FREE_CANDIDATES,
-    OutletUptake,
-    Repeat,
-    TimelineEvent,
-    WhoRepeated,
-)
-from tracker.queries.links import Hop, Repeaters, SourceChain
-from tracker.store.db import readable_errors
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
+if _TYPE_CHECKING:
+    from tracker.api.alerts import Alerts, ShownSubscription
+    from tracker.api.claim_sets import TextMatches
+    from tracker.api.claims import Claims, ClaimSummary, Registered
+    from tracker.api.errors import readable_errors
+    from tracker.api.facade import (
+        GraphFile,
+        ImportReport,
+        Status,
+        Tracker,
+        database_revision,
+        upgrade_database,
+    )
+    from tracker.claims.suggest import Suggestion
+    from tracker.domain.claim_sets import ClaimMatch, ImportSummary
+    from tracker.domain.formats import GraphFormat
+    from tracker.export.csv_rows import write_csv as write_csv_rows
+    from tracker.export.graph import NO_CORRECTION, StorySummary
+    from tracker.export.timeline import duration_text
+    from tracker.pipeline.crawl import RunReport
+    from tracker.queries.claims import (
+        MAX_FREE_CANDIDATES,
+        OutletUptake,
+        Repeat,
+        TimelineEvent,
+        WhoRepeated,
+    )
+    from tracker.queries.links import Hop, Repeaters, SourceChain
+
+# Public name -> (the module that defines it, its name there).
+_HOMES = {
+    "MAX_FREE_CANDIDATES": ("tracker.queries.claims", "MAX_FREE_CANDIDATES"),
+    "NO_CORRECTION": ("tracker.export.graph", "NO_CORRECTION"),
+    "Alerts": ("tracker.api.alerts", "Alerts"),
+    "ClaimMatch": ("tracker.domain.claim_sets", "ClaimMatch"),
+    "ImportSummary": ("tracker.domain.claim_sets", "ImportSummary"),
+    "ShownSubscription": ("tracker.api.alerts", "ShownSubscription"),
+    "TextMatches": ("tracker.api.claim_sets", "TextMatches"),
+    "ClaimSummary": ("tracker.api.claims", "ClaimSummary"),
+    "Claims": ("tracker.api.claims", "Claims"),
+    "GraphFile": ("tracker.api.facade", "GraphFile"),
+    "GraphFormat": ("tracker.domain.formats", "GraphFormat"),
+    "Hop": ("tracker.queries.links", "Hop"),
+    "ImportReport": ("tracker.api.facade", "ImportReport"),
+    "OutletUptake": ("tracker.queries.claims", "OutletUptake"),
+    "Registered": ("tracker.api.claims", "Registered"),
+    "Repeat": ("tracker.queries.claims", "Repeat"),
+    "Repeaters": ("tracker.queries.links", "Repeaters"),
+    "RunReport": ("tracker.pipeline.crawl", "RunReport"),
+    "SourceChain": ("tracker.queries.links", "SourceChain"),
+    "Status": ("tracker.api.facade", "Status"),
+    "StorySummary": ("tracker.export.graph", "StorySummary"),
+    "Suggestion": ("tracker.claims.suggest", "Suggestion"),
+    "TimelineEvent": ("tracker.queries.claims", "TimelineEvent"),
+    "Tracker": ("tracker.api.facade", "Tracker"),
+    "WhoRepeated": ("tracker.queries.claims", "WhoRepeated"),
+    "database_revision": ("tracker.api.facade", "database_revision"),
+    "duration_text": ("tracker.export.timeline", "duration_text"),
+    "readable_errors": ("tracker.api.errors", "readable_errors"),
+    "upgrade_database": ("tracker.api.facade", "upgrade_database"),
+    "write_csv_rows": ("tracker.export.csv_rows", "write_csv"),
+}
+_SUBMODULES = ("alerts", "claim_sets", "claims", "errors", "facade")
 
 __all__ = [
     "MAX_FREE_CANDIDATES",
@@ -64,3 +107,18 @@ __all__ = [
     "upgrade_database",
     "write_csv_rows",
 ]
+
+
+def __getattr__(name: str) -> _Any:
+    if name in _SUBMODULES:  # `import tracker.api; tracker.api.facade...` as before
+        return _importlib.import_module(f"tracker.api.{name}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'tracker.api' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(home[0]), home[1])
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 import threading
@@ -10,36 +9,35 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-
-import httpx
+from typing import TYPE_CHECKING
 
 from tracker.api.alerts import Alerts, dispatcher_for
-from tracker.api.claims import Claims
 from tracker.clock import Clock, SystemClock
 from tracker.config import ALLOW_PRIVATE_HINT, Settings
-from tracker.domain import Discovery, FoundFeed, OpmlFeed, ParsedFeed
+from tracker.domain import Discovery, FoundFeed, OpmlFeed
 from tracker.domain.alerts import DestinationHealth
 from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
-from tracker.domain.story import ClaimStory
+from tracker.domain.formats import GraphFormat
 from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, UnsafeURL
-from tracker.export.files import GraphFormat, write_graph, write_report, write_story_files
-from tracker.export.graph import StorySummary, build_claim_graph, build_outlet_graph, summarise
-from tracker.export.report import render_report
-from tracker.pipeline.crawl import Crawler, Progress, RunReport, sitemap_limits
-from tracker.pipeline.extraction_pool import ExtractionPool
-from tracker.pipeline.linking_stage import LinkingStage
-from tracker.pipeline.stages import Stage, default_stages
-from tracker.queries.links import Repeaters, SourceChain, copies_of, sources_of
-from tracker.queries.story import story_for
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
 from tracker.store.db import readable_errors
 from tracker.store.lock import crawl_lock, crawl_lock_waiting
-from tracker.store.queue_repo import Quarantined, QuarantineStore
-from tracker.urls import outlet_domain, parse_http_url
-from tracker.web.discover import discover_outlet
-from tracker.web.feed_documents import read_feed_document
-from tracker.web.feeds import parse_opml, write_opml
-from tracker.web.http import Fetcher, Resolver, SharedTurns
+
+# What only some methods need is imported in those methods: a command imports only what it runs
+# (`tracker status` no extraction, graphs or linking; issue 14). These names are for the types.
+if TYPE_CHECKING:
+    import httpx
+
+    from tracker.api.claims import Claims
+    from tracker.domain import ParsedFeed
+    from tracker.domain.story import ClaimStory
+    from tracker.export.graph import StorySummary
+    from tracker.pipeline.crawl import Crawler, Progress, RunReport
+    from tracker.pipeline.extraction_pool import ExtractionPool
+    from tracker.pipeline.stages import Stage
+    from tracker.queries.links import Repeaters, SourceChain
+    from tracker.store.queue_repo import Quarantined
+    from tracker.web.http import Fetcher, Resolver, SharedTurns
 
 __all__ = [
     "GraphFile",
@@ -96,8 +94,8 @@ class Tracker:
         stages: Sequence[Stage] | None = None,
     ) -> None:
         self.settings = settings
-        # The post-crawl stages (linking, claims); None = the default ones.
-        self.stages = tuple(default_stages(settings) if stages is None else stages)
+        # The post-crawl stages (linking, claims); None = the default ones, made on first use.
+        self._stages = None if stages is None else tuple(stages)
         self.clock: Clock = clock or SystemClock()
         self._resolver = resolver
         self._transport = transport
@@ -111,6 +109,13 @@ class Tracker:
         self._pool: ExtractionPool | None = None
         # Sends the alerts outbox on a thread of its own, after the commits that filled it.
         self.dispatcher = dispatcher_for(self.store, self.clock, settings.alerts)
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The post-crawl stages every crawl pass runs."""
+        if self._stages is None:
+            self._stages = tuple(default_stages(self.settings))
+        return self._stages
 
     def close(self) -> None:
         """Stop the extraction workers and release the database connections.
@@ -131,6 +136,8 @@ class Tracker:
     def _extraction_pool(self) -> ExtractionPool:
         # Started once and kept: worker processes take a second to start and import.
         if self._pool is None:
+            from tracker.pipeline.extraction_pool import ExtractionPool
+
             self._pool = ExtractionPool(self.settings.extract, self.settings.crawl.extract_workers)
         return self._pool
 
@@ -154,6 +161,8 @@ class Tracker:
 
         `outlet` names the feed's outlet; renaming an outlet that has another name needs `rename`.
         """
+        from tracker.urls import parse_http_url
+
         checked = parse_http_url(url)
         if check:
             self.check_feed(checked)
@@ -161,6 +170,10 @@ class Tracker:
 
     def check_feed(self, url: str) -> ParsedFeed:
         """Fetch and parse a feed once; raises BadInput (or NotAFeed) when it is not one."""
+        import asyncio
+
+        from tracker.pipeline.crawl import sitemap_limits
+        from tracker.web.feed_documents import read_feed_document
 
         async def run() -> ParsedFeed:
             async with self._fetcher() as fetcher:
@@ -212,6 +225,8 @@ class Tracker:
             data = path.read_bytes()
         except OSError as exc:
             raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        from tracker.web.feeds import parse_opml
+
         added: list[str] = []
         already: list[str] = []
         refused: list[tuple[str, str]] = []
@@ -230,11 +245,15 @@ class Tracker:
 
     def export_opml(self) -> bytes:
         """The subscribed feeds as an OPML document."""
+        from tracker.web.feeds import write_opml
+
         items = [OpmlFeed(url=f.url, title=f.title or (f.outlet or "")) for f in self.feeds()]
         return write_opml(items)
 
     def add_outlet(self, name: str, domain_or_url: str, aliases: Sequence[str] = ()) -> OutletInfo:
         """Name an outlet and the aliases it is credited under ("the Ledger")."""
+        from tracker.urls import outlet_domain
+
         value = domain_or_url.strip()
         domain = outlet_domain(value if "://" in value else f"https://{value}/")
         return self.store.ensure_outlet(domain, name=name, now=self.clock.now(), aliases=aliases)
@@ -245,6 +264,11 @@ class Tracker:
 
     def discover(self, url: str) -> Discovery:
         """The feeds an outlet's home page announces and the sitemaps its robots.txt lists."""
+        import asyncio
+
+        from tracker.urls import parse_http_url
+        from tracker.web.discover import discover_outlet
+
         value = url.strip()
         checked = parse_http_url(value if "://" in value else f"https://{value}/")
 
@@ -276,6 +300,8 @@ class Tracker:
     def _crawler(
         self, fetcher: Fetcher, pool: ExtractionPool, progress: Progress | None
     ) -> Crawler:
+        from tracker.pipeline.crawl import Crawler
+
         return Crawler(
             self.store,
             self.settings,
@@ -287,6 +313,8 @@ class Tracker:
         )
 
     def _fetcher(self, shared_turns: SharedTurns | None = None) -> Fetcher:
+        from tracker.web.http import Fetcher
+
         return Fetcher(
             self.settings.http,
             resolver=self._resolver,
@@ -302,6 +330,7 @@ class Tracker:
 
     def crawl(self, *, progress: Progress | None = None, send: bool = True) -> RunReport:
         """One crawl pass; then its alerts are sent in the background (unless not `send`)."""
+        import asyncio  # here: `tracker status` and the like never need it
 
         async def run() -> RunReport:
             async with self._fetcher() as fetcher:
@@ -327,6 +356,8 @@ class Tracker:
         reports: list[RunReport] | None = None,
     ) -> int:
         """Crawl every `interval` seconds until SIGINT/SIGTERM or `stop`; returns passes made."""
+        import asyncio
+
         stop = stop or threading.Event()
         passes = 0
 
@@ -372,6 +403,10 @@ class Tracker:
         on_wait: Callable[[str], None] | None = None,
     ) -> RunReport:
         """Fetch and store single article URLs (waiting up to `wait` s for a running crawl)."""
+        import asyncio
+
+        from tracker.urls import parse_http_url
+
         checked = [parse_http_url(u) for u in urls]
         if not checked:
             raise BadInput("no URL given")
@@ -406,15 +441,21 @@ class Tracker:
 
     def article(self, url: str) -> tuple[ArticleInfo, list[VersionInfo]]:
         """An article and all its versions."""
+        from tracker.urls import parse_http_url
+
         info = self.store.get_article(parse_http_url(url))
         return info, self.store.versions(info.id)
 
     def quarantined(self) -> list[Quarantined]:
         """Job items that failed too often and are kept out of the queue."""
+        from tracker.store.queue_repo import QuarantineStore
+
         return QuarantineStore(self.engine).list()
 
     def release(self, kind: str, item: str) -> bool:
         """Let a quarantined item back into the queue; False when it was not quarantined."""
+        from tracker.store.queue_repo import QuarantineStore
+
         return QuarantineStore(self.engine).release(kind, item)
 
     # ------------------------------------------------------------ claims and provenance
@@ -430,6 +471,8 @@ class Tracker:
             from tracker.claims.semantic import SemanticMatcher
 
             matcher = SemanticMatcher()
+        from tracker.api.claims import Claims
+
         return Claims(
             self.store,
             self.clock,
@@ -450,6 +493,8 @@ class Tracker:
         Waits up to `wait` seconds for a running crawl, which holds the same lock.
         """
         # Linking writes what a crawl would: one at a time.
+        from tracker.pipeline.linking_stage import LinkingStage
+
         with crawl_lock_waiting(self.engine, wait, on_wait=on_wait):
             stage = LinkingStage(self.settings.link)
             now = self.clock.now()
@@ -459,16 +504,22 @@ class Tracker:
 
     def sources(self, url: str) -> SourceChain:
         """The chain from an article back to the original, each hop with its evidence."""
+        from tracker.queries.links import sources_of
+
         return sources_of(self.store, url)
 
     def copies(self, url: str) -> Repeaters:
         """Everyone who repeated an article, directly or through a chain."""
+        from tracker.queries.links import copies_of
+
         return copies_of(self.store, url)
 
     # ------------------------------------------------------------ stories, graphs, reports
 
     def story(self, slug: str) -> ClaimStory:
         """The story of a claim as of the last crawl: its articles, edges and corrections."""
+        from tracker.queries.story import story_for
+
         return story_for(self.store, self.clock, slug)
 
     def write_graph(
@@ -481,6 +532,9 @@ class Tracker:
         root: Path = Path("."),
     ) -> GraphFile:
         """Write a claim's graph (of articles, or of `outlets`) as `fmt` inside `root`."""
+        from tracker.export.files import write_graph
+        from tracker.export.graph import build_claim_graph, build_outlet_graph
+
         fmt = GraphFormat(fmt)
         story = self.story(slug)
         built = build_outlet_graph(story) if outlets else build_claim_graph(story)
@@ -492,12 +546,18 @@ class Tracker:
         self, slug: str, output: Path | None = None, *, root: Path = Path(".")
     ) -> tuple[Path, StorySummary]:
         """Write a claim's self-contained HTML report inside `root`; the file and its figures."""
+        from tracker.export.files import write_report
+        from tracker.export.graph import summarise
+        from tracker.export.report import render_report
+
         story = self.story(slug)
         path = write_report(render_report(story), output or Path(f"{slug}.html"), root=root)
         return path, summarise(story)
 
     def write_story_files(self, slug: str, folder: Path) -> dict[str, Path]:
         """A claim's report and every graph file, written into `folder`; name -> path."""
+        from tracker.export.files import write_story_files
+
         return write_story_files(self.story(slug), folder)
 
 
@@ -520,8 +580,17 @@ def database_revision(database_url: str) -> tuple[str | None, str]:
         engine.dispose()
 
 
+def default_stages(settings: Settings) -> Sequence[Stage]:
+    """The post-crawl stages of a crawl (linking, claims), imported when a crawl needs them."""
+    from tracker.pipeline.stages import default_stages as make
+
+    return make(settings)
+
+
 async def _wait(stop: threading.Event, seconds: float) -> None:
     """Sleep up to `seconds`, waking early when `stop` is set."""
+    import asyncio
+
     deadline = asyncio.get_running_loop().time() + seconds
     while not stop.is_set():
         remaining = deadline - asyncio.get_running_loop().time()

@@ -8,19 +8,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import tracker.api as api
 from tracker import __version__
-from tracker.api import RunReport, Tracker, database_revision, upgrade_database
 from tracker.clock import Clock, ManualClock, SystemClock
 from tracker.config import Settings, load_settings
-from tracker.domain import FoundKind
-from tracker.domain.crawl import ArticleInfo, FeedInfo, RunInfo
+from tracker.domain import FoundKind  # an option's type: typer needs it to build --help
 from tracker.errors import BadInput
 
 from .render import echo, err, print_json, print_table, progress_bar
+
+if TYPE_CHECKING:  # the API loads when a command runs, not for --help (tracker/api/__init__.py)
+    from tracker.api import RunReport, Tracker
+    from tracker.domain.crawl import ArticleInfo, FeedInfo, RunInfo
 
 app = typer.Typer(
     name="tracker",
@@ -63,7 +66,7 @@ def _state(ctx: typer.Context) -> AppState:
 
 def open_tracker(ctx: typer.Context, clock: Clock | None = None) -> Tracker:
     """The tracker for the configured database."""
-    return Tracker(_state(ctx).settings, clock=clock)
+    return api.Tracker(_state(ctx).settings, clock=clock)
 
 
 def parse_duration(text: str) -> float:
@@ -471,12 +474,12 @@ def articles_show(
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Bring the schema to the newest revision."""
-    revision = upgrade_database(_state(ctx).settings.database_url)
+    revision = api.upgrade_database(_state(ctx).settings.database_url)
     echo(f"database at revision {revision}")
 
 
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the schema revision of the database."""
-    current, head = database_revision(_state(ctx).settings.database_url)
+    current, head = api.database_revision(_state(ctx).settings.database_url)
     echo(f"{current or 'empty'} (code: {head})")

@@ -6,25 +6,19 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tracker.api import (
-    MAX_FREE_CANDIDATES,
-    Claims,
-    OutletUptake,
-    Repeat,
-    Suggestion,
-    TimelineEvent,
-    WhoRepeated,
-    write_csv_rows,
-)
+import tracker.api as api
 from tracker.cli.render import echo, err, print_json, print_table
 from tracker.domain import CorrectionKind
 from tracker.errors import BadInput
 
 from .app import JsonOpt, app, open_tracker, parse_moment
+
+if TYPE_CHECKING:  # the API loads when a command runs, not for --help (tracker/api/__init__.py)
+    from tracker.api import Claims, OutletUptake, Repeat, Suggestion, TimelineEvent, WhoRepeated
 
 __all__ = ["claims_app", "repeat_table", "write_csv"]
 
@@ -65,7 +59,7 @@ def _window(since: str | None, until: str | None) -> tuple[datetime | None, date
 
 def write_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
     """Rows as CSV on stdout, one header line first, in the dialect of every CSV the tool writes."""
-    write_csv_rows(sys.stdout, rows, columns)  # the dialect of tracker/export/csv_rows.py
+    api.write_csv_rows(sys.stdout, rows, columns)  # the dialect of tracker/export/csv_rows.py
 
 
 def _hours(seconds: float | None) -> str:
@@ -253,7 +247,7 @@ def who_repeated(
             err("not a registered claim: matched the text on the fly (no corrections known)")
         if not answer.complete:
             err(
-                f"only the {MAX_FREE_CANDIDATES} versions that cover the text best were read;"
+                f"only the {api.MAX_FREE_CANDIDATES} versions that cover the text best were read;"
                 " register the claim (tracker claims add) for a complete answer"
             )
         repeat_table(answer)

@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from tracker.api import Tracker
+import tracker.api as api
 from tracker.cli.claims import repeat_table
 from tracker.cli.render import echo, err, print_json, print_table
-from tracker.demo.run import crawl_demo_week, demo_settings
 
 from .app import JsonOpt, _state, app
 
@@ -27,6 +26,9 @@ def demo(
     json: JsonOpt = False,
 ) -> None:
     """Serve a fictional week of news on 127.0.0.1, crawl it, and show what was found."""
+    # Imported here: the demo pulls in the whole pipeline, which other commands do not need.
+    from tracker.demo.run import crawl_demo_week, demo_settings
+
     settings = _state(ctx).settings
     database = (output or Path(settings.data_dir) / "demo.db").resolve()
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +75,7 @@ def demo(
     for answer in summary.claims:
         echo(f"          tracker --db {summary.database} uptake {answer.slug}  (or: timeline)")
     folder = summary.database.parent / "demo-report"
-    with Tracker(demo_settings(summary.database, settings)) as tracker:
+    with api.Tracker(demo_settings(summary.database, settings)) as tracker:
         for answer in summary.claims:
             files = tracker.write_story_files(answer.slug, folder)
             echo(f"report:   {files['report']}  (graph files beside it: gexf, graphml, json, csv)")

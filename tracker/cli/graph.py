@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from tracker.api import NO_CORRECTION, GraphFormat, duration_text
+import tracker.api as api
+from tracker.api import GraphFormat  # an enum of the domain: cheap, and typer needs it
 from tracker.cli.render import echo
 
 from .app import app, open_tracker
@@ -71,10 +72,10 @@ def report(
     with open_tracker(ctx) as tracker:
         path, summary = tracker.write_report(slug, output, root=out_dir)
     share = f"{summary.picked_up_share:.0%}" if summary.picked_up_share is not None else "-"
-    uptake = f"{share} picked up the correction" if summary.corrections else NO_CORRECTION
+    uptake = f"{share} picked up the correction" if summary.corrections else api.NO_CORRECTION
     echo(f"wrote {path}")
     echo(
         f"{summary.repeaters} repeats, {uptake}, "
-        f"median lag {duration_text(summary.median_lag_seconds) or '-'}, "
+        f"median lag {api.duration_text(summary.median_lag_seconds) or '-'}, "
         f"{summary.late} late, {summary.reach_now} outlets still carry it"
     )

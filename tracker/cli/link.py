@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.api import Hop
 from tracker.cli.render import echo, print_json, print_table
 
 from .app import JsonOpt, WaitOpt, app, open_tracker, parse_wait, waiting_note
+
+if TYPE_CHECKING:  # the API loads when a command runs, not for --help (tracker/api/__init__.py)
+    from tracker.api import Hop
 
 UrlArg = Annotated[str, typer.Argument(help="Any URL of a stored article.")]
 

@@ -13,7 +13,6 @@ from pathlib import PurePath
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 __all__ = ["echo", "err", "print_json", "print_table", "progress_bar", "to_plain"]
@@ -87,6 +86,9 @@ def progress_bar(enabled: bool | None = None) -> Iterator[Callable[[str, int, in
     if not enabled:
         yield None
         return
+    # Imported here: only commands that draw a bar on a terminal pay for it.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -27,13 +27,14 @@ import re
 import tempfile
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from enum import Enum, StrEnum
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
 
+from tracker.domain.formats import GraphFormat
 from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput
 from tracker.export.csv_rows import write_csv
@@ -51,23 +52,6 @@ __all__ = [
     "write_report",
     "write_story_files",
 ]
-
-
-class GraphFormat(StrEnum):
-    """The file formats a graph can be written in."""
-
-    GEXF = "gexf"
-    GRAPHML = "graphml"
-    CYTOSCAPE = "cytoscape"
-    JSON = "json"
-    D3 = "d3"
-    CSV = "csv"
-    JSONL = "jsonl"
-
-    @property
-    def suffix(self) -> str:
-        """The usual file name ending."""
-        return {"cytoscape": ".cyjs", "d3": ".d3.json"}.get(self.value, f".{self.value}")
 
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.resources
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from tracker.errors import BadInput, DatabaseProblem, StoreBusy
+
+# Alembic is imported only where the schema changes: loading it (and every migration script) costs
+# a third of a second that `tracker status` and every other command would otherwise pay.
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 __all__ = [
     "current_revision",
@@ -177,6 +180,8 @@ def migrations_path() -> Path:
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(migrations_path()))
     config.attributes["engine"] = engine
@@ -185,6 +190,8 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to `revision` (idempotent)."""
+    from alembic import command
+
     try:
         command.upgrade(_alembic_config(engine), revision)
     except OperationalError as exc:
@@ -195,18 +202,56 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Take the schema down to `revision`."""
+    from alembic import command
+
     command.downgrade(_alembic_config(engine), revision)
+
+
+_VERSION_TABLE = "alembic_version"  # Alembic's default; migrations/env.py keeps it
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(.+)$", re.MULTILINE)
 
 
 def head_revision() -> str:
     """The newest revision the code knows."""
-    script = ScriptDirectory(str(migrations_path()))
-    head = script.get_current_head()
+    # Read from the scripts' text, not through Alembic, which imports itself and every script
+    # (every command checks the schema when it opens the database). Anything but one plain chain
+    # of literals is left to Alembic; a test checks both agree.
+    heads = _heads_from_text(migrations_path() / "versions")
+    if heads is not None and len(heads) == 1:
+        return heads[0]
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(migrations_path())).get_current_head()
     assert head is not None, "no migrations found"
     return head
 
 
+def _heads_from_text(folder: Path) -> list[str] | None:
+    """The revisions no script revises, read from `revision = "..."` lines; None if unsure."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for script in folder.glob("*.py"):
+        found = dict(_ASSIGNMENT.findall(script.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(found["revision"])
+            down = ast.literal_eval(found.get("down_revision", "None"))
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str) or not (down is None or isinstance(down, str)):
+            return None
+        revisions.add(revision)
+        if down is not None:
+            revised.add(down)
+    return sorted(revisions - revised) or None
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
+    # What Alembic's MigrationContext.get_current_revision reads, without importing Alembic.
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table(_VERSION_TABLE):
+            return None
+        versions = conn.execute(text("select version_num from alembic_version")).scalars().all()
+    if len(versions) > 1:
+        raise DatabaseProblem(f"the database is at several schema heads: {', '.join(versions)}")
+    return versions[0] if versions else None

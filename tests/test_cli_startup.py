@@ -1,0 +1,96 @@
+"""A command imports only what it runs: `--help` and `status` leave the heavy libraries unloaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import tracker.api
+
+# Run the command in this process, then list which of the given top-level modules got loaded.
+_WRAPPER = """
+import json, sys
+watched = sys.argv[1].split(",")
+sys.argv = ["tracker", *sys.argv[2:]]
+from tracker.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps({"code": code, "loaded": sorted(m for m in watched if m in sys.modules)}))
+"""
+# Libraries a command must not import unless it uses them.
+HEAVY = [
+    "alembic",
+    "datasketch",
+    "feedparser",
+    "httpx",
+    "jinja2",
+    "lxml",
+    "networkx",
+    "numpy",
+    "scipy",
+    "sqlalchemy",
+    "tldextract",
+    "trafilatura",
+]
+
+
+def _loaded(tmp_path: Path, *args: str) -> tuple[list[str], str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["TRACKER_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, ",".join(HEAVY), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    *shown, last = done.stdout.strip().splitlines()
+    answer = json.loads(last)
+    assert answer["code"] in (0, None), done.stderr
+    return answer["loaded"], "\n".join(shown)
+
+
+def test_help_imports_no_database_extraction_or_graph_library(tmp_path: Path) -> None:
+    loaded, shown = _loaded(tmp_path, "--help")
+    assert "who-repeated" in shown  # the help was really printed
+    assert loaded == []
+
+
+def test_a_command_help_imports_none_either(tmp_path: Path) -> None:
+    loaded, shown = _loaded(tmp_path, "graph", "--help")
+    assert "gexf" in shown.lower()
+    assert loaded == []
+
+
+def test_status_on_an_empty_database_reads_it_with_sqlalchemy_only(tmp_path: Path) -> None:
+    database = str(tmp_path / "empty.db")
+    loaded, _ = _loaded(tmp_path, "--db", database, "status")  # a new file: migrated first
+    assert "sqlalchemy" in loaded and "alembic" in loaded
+    assert not {"trafilatura", "networkx", "numpy", "lxml", "httpx", "feedparser"} & set(loaded)
+    loaded, shown = _loaded(tmp_path, "--db", database, "status")  # at head: no migration tool
+    assert "articles: 0" in shown
+    assert loaded == ["sqlalchemy"]
+
+
+@pytest.mark.parametrize("name", tracker.api.__all__)
+def test_every_api_name_loads_from_its_home(name: str) -> None:
+    value = getattr(tracker.api, name)
+    if not isinstance(value, (int, str)):
+        assert value.__module__.startswith("tracker."), name
+    assert name in dir(tracker.api)
+
+
+def test_unknown_api_names_are_attribute_errors() -> None:
+    with pytest.raises(AttributeError, match="NoSuchThing"):
+        tracker.api.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
