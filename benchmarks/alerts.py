@@ -13,7 +13,6 @@ Last line: one JSON object with the figures.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import threading
 import time
@@ -22,6 +21,8 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from _report import emit
 
 from tracker.api import Tracker
 from tracker.config import load_settings
@@ -96,7 +97,7 @@ def main() -> None:
             f"(slowest pass {row['slowest_pass_seconds']} s), "
             f"{row['webhooks_answered']} webhooks answered"
         )
-    print(json.dumps({"benchmark": "alerts", "send_timeout": args.timeout, "weeks": rows}))
+    emit("alerts", {"send_timeout": args.timeout, "weeks": rows})
 
 
 if __name__ == "__main__":

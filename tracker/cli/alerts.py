@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.api import ShownSubscription
 from tracker.cli.render import echo, err, print_json, print_table
 from tracker.errors import BadInput
 
 from .app import JsonOpt, app, open_tracker
+
+if TYPE_CHECKING:  # the API's names load on use: `tracker --help` imports no httpx or database
+    from tracker.api import ShownSubscription
 
 __all__ = ["alerts_app"]
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.api import ClaimMatch, TextMatches
+from tracker import api
 from tracker.cli.render import echo, err, print_json, print_table
 from tracker.errors import BadInput
 
 from .app import JsonOpt, open_tracker
 from .claims import claims_app
+
+if TYPE_CHECKING:
+    from tracker.api import ClaimMatch
 
 __all__ = ["claims_import", "claims_match"]
 
@@ -70,7 +73,7 @@ def claims_match(
         found = (
             claims.match_file(file, top=top)
             if file is not None
-            else [TextMatches("", tuple(claims.match(text or "", top=top)))]
+            else [api.TextMatches("", tuple(claims.match(text or "", top=top)))]
         )
     if json:
         print_json(found if file is not None else found[0].matches)

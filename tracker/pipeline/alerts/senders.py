@@ -14,15 +14,18 @@ import json
 import smtplib
 import ssl
 from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
-
-import apprise
-import httpx
 
 from tracker.config import VERSION, AlertSettings
 from tracker.domain.alerts import SendResult
 from tracker.errors import BadInput
 from tracker.pipeline.alerts.digest import Message
+
+# httpx and apprise load when a message is sent or an Apprise URL read, not with the module:
+# every command opens a Tracker, whose dispatcher holds the senders (`tracker status` stays light).
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["SIGNATURE_HEADER", "Senders", "check_destination", "redact", "sign"]
 
@@ -45,6 +48,13 @@ def _kind(destination: str) -> str:
     return "apprise"
 
 
+def _apprise_module() -> Any:
+    """Apprise, imported on first use (it loads its many plugins)."""
+    import apprise
+
+    return apprise
+
+
 def check_destination(destination: str) -> str:
     """The destination, checked: BadInput when it is no webhook, address or Apprise URL."""
     destination = destination.strip()
@@ -54,7 +64,7 @@ def check_destination(destination: str) -> str:
         raise BadInput(f"not a webhook URL: {redact(destination)}")
     if kind == "email" and "@" not in parts.path:
         raise BadInput("a mailto: destination needs an address, e.g. mailto:desk@example.org")
-    if kind == "apprise" and apprise.Apprise.instantiate(destination) is None:
+    if kind == "apprise" and _apprise_module().Apprise.instantiate(destination) is None:
         raise BadInput(f"neither a webhook, mailto: nor an Apprise URL: {redact(destination)}")
     return destination
 
@@ -72,10 +82,10 @@ def redact(destination: str) -> str:
         rest = parts.path.strip("/") or parts.query
         tag = hashlib.sha256(destination.encode()).hexdigest()[:8] if rest else ""
         return f"{parts.scheme}://{host}{port}/" + (f"...#{tag}" if tag else "")
-    plugin = apprise.Apprise.instantiate(destination)
+    plugin = _apprise_module().Apprise.instantiate(destination)
     if plugin is None:
         return f"{parts.scheme}://..."
-    return str(plugin.url(privacy=True))  # type: ignore[no-untyped-call]
+    return str(plugin.url(privacy=True))
 
 
 class Senders:
@@ -106,6 +116,8 @@ class Senders:
         }
         if self.settings.webhook_secret:
             headers[SIGNATURE_HEADER] = sign(self.settings.webhook_secret, body)
+        import httpx
+
         timeout = httpx.Timeout(self.settings.timeout)
         try:
             with httpx.Client(
@@ -150,7 +162,7 @@ class Senders:
         return SendResult(True, f"SMTP accepted for {len(to)} recipient(s) ({code})")
 
     def _apprise(self, url: str, message: Message) -> SendResult:
-        notifier = apprise.Apprise()
+        notifier = _apprise_module().Apprise()
         if not notifier.add(url):
             return SendResult(False, "not a URL Apprise understands", retryable=False)
         try:
