@@ -18,7 +18,7 @@ from tracker.export.csv_rows import write_csv as write_csv_rows
 from tracker.export.files import GraphFormat
 from tracker.export.graph import NO_CORRECTION, StorySummary
 from tracker.export.timeline import duration_text
-from tracker.pipeline.crawl import RunReport
+from tracker.pipeline.crawl import AddReport, RunReport
 from tracker.queries.claims import (
     MAX_FREE_CANDIDATES,
     OutletUptake,
@@ -32,6 +32,7 @@ from tracker.store.db import readable_errors
 __all__ = [
     "MAX_FREE_CANDIDATES",
     "NO_CORRECTION",
+    "AddReport",
     "ClaimSummary",
     "Claims",
     "GraphFile",

@@ -23,7 +23,7 @@ from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, Unsafe
 from tracker.export.files import GraphFormat, write_graph, write_report, write_story_files
 from tracker.export.graph import StorySummary, build_claim_graph, build_outlet_graph, summarise
 from tracker.export.report import render_report
-from tracker.pipeline.crawl import Crawler, Progress, RunReport
+from tracker.pipeline.crawl import AddReport, Crawler, Progress, RunReport
 from tracker.pipeline.extraction_pool import ExtractionPool
 from tracker.pipeline.linking_stage import LinkingStage
 from tracker.pipeline.stages import Stage, default_stages
@@ -33,7 +33,7 @@ from tracker.store import Store, current_revision, head_revision, make_engine, u
 from tracker.store.db import readable_errors
 from tracker.store.lock import crawl_lock, crawl_lock_waiting
 from tracker.store.queue_repo import Quarantined, QuarantineStore
-from tracker.urls import outlet_domain, parse_http_url
+from tracker.urls import canonical_url, outlet_domain, parse_http_url
 from tracker.web.feeds import parse_feed, parse_opml, write_opml
 from tracker.web.http import Fetcher, Resolver, SharedTurns
 
@@ -321,13 +321,26 @@ class Tracker:
         progress: Progress | None = None,
         wait: float = 0.0,
         on_wait: Callable[[str], None] | None = None,
-    ) -> RunReport:
-        """Fetch and store single article URLs (waiting up to `wait` s for a running crawl)."""
-        checked = [parse_http_url(u) for u in urls]
-        if not checked:
-            raise BadInput("no URL given")
+    ) -> AddReport:
+        """Fetch and store single article URLs (waiting up to `wait` s for a running crawl).
 
-        async def run() -> RunReport:
+        Every URL ends stored or with its reason in `failed`; a URL that is not a valid http(s)
+        URL is not fetched at all.
+        """
+        given = list(urls)
+        if not given:
+            raise BadInput("no URL given")
+        checked, invalid = [], []
+        for url in given:
+            try:
+                canonical_url(url)  # what cannot be stored is refused before any fetch
+                checked.append(parse_http_url(url))
+            except TrackerError as exc:
+                invalid.append((url, str(exc)))
+        if not checked:
+            return AddReport(None, (), tuple(invalid))
+
+        async def run() -> AddReport:
             async with self._fetcher() as fetcher:
                 crawler = self._crawler(fetcher, self._extraction_pool(), progress)
                 try:
@@ -336,7 +349,14 @@ class Tracker:
                     crawler.close()
 
         with crawl_lock_waiting(self.engine, wait, on_wait=on_wait):  # one crawl at a time
-            return asyncio.run(run())
+            report = asyncio.run(run())
+        if not invalid:
+            return report
+        # In the order given: the invalid ones were never fetched.
+        failed = dict(report.failed) | dict(invalid)
+        return AddReport(
+            report.run, report.stored, tuple((u, failed[u]) for u in given if u in failed)
+        )
 
     # ------------------------------------------------------------ reading
 

@@ -291,11 +291,23 @@ def add(
     wait: WaitOpt = "10m",
     json: JsonOpt = False,
 ) -> None:
-    """Fetch and store single articles."""
+    """Fetch and store single articles.
+
+    Exit code 0 when every URL was stored (or already was), 1 when only some were, 2 when none
+    was; each URL not stored gets one line on stderr with the reason (refused, unreachable, not
+    an article, ...).
+    """
     seconds = parse_wait(wait)
     with open_tracker(ctx) as tracker, progress_bar() as progress:
         report = tracker.add_urls(urls, progress=progress, wait=seconds, on_wait=waiting_note(wait))
-    print_json(report) if json else echo(_report_line(report))
+    if json:
+        print_json(report)
+    elif report.run is not None:
+        echo(_report_line(report.run))
+    for url, reason in report.failed:
+        err(f"error: not stored: {url}: {reason}")
+    if report.failed:
+        raise typer.Exit(2 if not report.stored else 1)
 
 
 @app.command("status")
