@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 import httpx
 
@@ -20,8 +21,9 @@ from tracker.domain import OpmlFeed, ParsedFeed
 from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, UnsafeURL
-from tracker.export.files import GraphFormat, write_graph, write_report, write_story_files
+from tracker.export.files import GraphFormat, graph_writer, report_writer, write_story_files
 from tracker.export.graph import StorySummary, build_claim_graph, build_outlet_graph, summarise
+from tracker.export.output import STDOUT, Writer, write_output
 from tracker.export.report import render_report
 from tracker.pipeline.crawl import AddReport, Crawler, Progress, RunReport
 from tracker.pipeline.extraction_pool import ExtractionPool
@@ -70,9 +72,9 @@ class Status:
 
 @dataclass(frozen=True, slots=True)
 class GraphFile:
-    """A graph written to a file: where, and how large."""
+    """A graph written to a file: where (None: standard output), and how large."""
 
-    path: Path
+    path: Path | None
     nodes: int
     edges: int
 
@@ -434,27 +436,57 @@ class Tracker:
         output: Path | None = None,
         *,
         outlets: bool = False,
-        root: Path = Path("."),
+        root: Path | None = None,
+        stdout: IO[bytes] | None = None,
     ) -> GraphFile:
-        """Write a claim's graph (of articles, or of `outlets`) as `fmt` inside `root`."""
+        """Write a claim's graph (of articles, or of `outlets`) as `fmt`.
+
+        `output` is written exactly where it points (`-`: standard output) unless `root` is
+        given, which confines it; without `output` the file is SLUG.FORMAT in `root` (or here).
+        """
         fmt = GraphFormat(fmt)
         story = self.story(slug)
         built = build_outlet_graph(story) if outlets else build_claim_graph(story)
         default = Path(f"{slug}{'.outlets' if outlets else ''}{fmt.suffix}")
-        path = write_graph(built, fmt, output or default, root=root)
+        path = _write(graph_writer(built, fmt), output, default, root, stdout)
         return GraphFile(path, built.number_of_nodes(), built.number_of_edges())
 
     def write_report(
-        self, slug: str, output: Path | None = None, *, root: Path = Path(".")
-    ) -> tuple[Path, StorySummary]:
-        """Write a claim's self-contained HTML report inside `root`; the file and its figures."""
+        self,
+        slug: str,
+        output: Path | None = None,
+        *,
+        root: Path | None = None,
+        stdout: IO[bytes] | None = None,
+    ) -> tuple[Path | None, StorySummary]:
+        """Write a claim's self-contained HTML report (paths as `write_graph`); file and figures."""
         story = self.story(slug)
-        path = write_report(render_report(story), output or Path(f"{slug}.html"), root=root)
-        return path, summarise(story)
+        writer = report_writer(render_report(story))
+        return _write(writer, output, Path(f"{slug}.html"), root, stdout), summarise(story)
+
+    def write_opml(
+        self, output: Path | None = None, *, stdout: IO[bytes] | None = None
+    ) -> Path | None:
+        """Write the subscriptions as OPML to `output` exactly (None or `-`: standard output)."""
+        data = self.export_opml()
+        return write_output(output or STDOUT, lambda stream: stream.write(data), stdout=stdout)
 
     def write_story_files(self, slug: str, folder: Path) -> dict[str, Path]:
         """A claim's report and every graph file, written into `folder`; name -> path."""
         return write_story_files(self.story(slug), folder)
+
+
+def _write(
+    writer: Writer,
+    output: Path | None,
+    default: Path,
+    root: Path | None,
+    stdout: IO[bytes] | None,
+) -> Path | None:
+    """A named output exactly (or confined to `root` when given); the default name in `root`."""
+    if output is None:
+        return write_output(default, writer, root=root or Path("."))
+    return write_output(output, writer, root=root, stdout=stdout)
 
 
 def upgrade_database(database_url: str) -> str | None:

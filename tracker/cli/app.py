@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -194,19 +193,20 @@ def feeds_import(
 @feeds_app.command("export")
 def feeds_export(
     ctx: typer.Context,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write exactly here ('-' or none: standard output); the folder must exist.",
+        ),
+    ] = None,
 ) -> None:
     """Write the subscriptions as OPML (to stdout by default)."""
     with open_tracker(ctx) as tracker:
-        data = tracker.export_opml()
-    if output is None:
-        sys.stdout.buffer.write(data)
-        return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
-    echo(f"wrote {output}")
+        written = tracker.write_opml(output)
+    if written is not None:
+        err(f"wrote {written}")
 
 
 # ---------------------------------------------------------------- outlets

@@ -10,7 +10,7 @@ import typer
 from tracker.api import Tracker
 from tracker.cli.claims import repeat_table
 from tracker.cli.render import echo, err, print_json, print_table
-from tracker.demo.run import crawl_demo_week, demo_settings
+from tracker.demo.run import crawl_demo_week, demo_database, demo_settings
 
 from .app import JsonOpt, _state, app
 
@@ -21,15 +21,17 @@ def demo(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="The demo database (default: demo.db in the data folder)."
+            "--output",
+            "-o",
+            help="The demo database, exactly here (its folder must exist; an old file there is "
+            "replaced). Default: demo.db in the data folder.",
         ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Serve a fictional week of news on 127.0.0.1, crawl it, and show what was found."""
     settings = _state(ctx).settings
-    database = (output or Path(settings.data_dir) / "demo.db").resolve()
-    database.parent.mkdir(parents=True, exist_ok=True)
+    database = demo_database(output, Path(settings.data_dir))
 
     def on_pass(hours: float, report) -> None:  # type: ignore[no-untyped-def]
         new = report.counts.get("article_new", 0)
