@@ -18,7 +18,7 @@ from tracker.config import Settings, load_settings
 from tracker.domain.crawl import ArticleInfo, FeedInfo, RunInfo
 from tracker.errors import BadInput
 
-from .render import echo, err, print_json, print_table, progress_bar
+from .render import echo, err, print_json, print_table, progress_bar, start
 
 app = typer.Typer(
     name="tracker",
@@ -117,6 +117,7 @@ def main_options(
     ] = False,
 ) -> None:
     """Track who repeated a news claim, from whom, and who picked up the correction."""
+    start()
     overrides: dict[str, str] = {}
     if db:
         overrides["database_url"] = db if "://" in db else f"sqlite:///{Path(db).resolve()}"

@@ -70,12 +70,13 @@ def demo(
         f"{summary.versions} versions, {summary.taken_down} taken down."
     )
     echo(f"database: {summary.database}")
-    echo(f"explore:  tracker --db {summary.database} articles list")
-    echo(f"          tracker --db {summary.database} sources URL  (or: copies URL)")
+    # Hints and the files written are messages: stderr, like every command's "wrote ...".
+    err(f"explore:  tracker --db {summary.database} articles list")
+    err(f"          tracker --db {summary.database} sources URL  (or: copies URL)")
     for answer in summary.claims:
-        echo(f"          tracker --db {summary.database} uptake {answer.slug}  (or: timeline)")
+        err(f"          tracker --db {summary.database} uptake {answer.slug}  (or: timeline)")
     folder = summary.database.parent / "demo-report"
     with Tracker(demo_settings(summary.database, settings)) as tracker:
         for answer in summary.claims:
             files = tracker.write_story_files(answer.slug, folder)
-            echo(f"report:   {files['report']}  (graph files beside it: gexf, graphml, json, csv)")
+            err(f"report:   {files['report']}  (graph files beside it: gexf, graphml, json, csv)")
