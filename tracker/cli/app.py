@@ -14,7 +14,7 @@ import typer
 from tracker import __version__
 from tracker.api import RunReport, Tracker, database_revision, upgrade_database
 from tracker.clock import Clock, ManualClock, SystemClock
-from tracker.config import Settings, load_settings
+from tracker.config import LoadedSettings, Settings, load_traced
 from tracker.domain.crawl import ArticleInfo, FeedInfo, RunInfo
 from tracker.errors import BadInput
 
@@ -24,7 +24,7 @@ app = typer.Typer(
     name="tracker",
     help="Track who repeated a news claim, from whom, and who picked up the correction.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # `tracker --install-completion`, `--show-completion SHELL`
     pretty_exceptions_enable=False,
 )
 feeds_app = typer.Typer(
@@ -49,7 +49,12 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 class AppState:
     """What the global options decided, handed to every command."""
 
-    settings: Settings
+    loaded: LoadedSettings  # the settings and where each came from
+
+    @property
+    def settings(self) -> Settings:
+        """The effective settings."""
+        return self.loaded.settings
 
 
 def _state(ctx: typer.Context) -> AppState:
@@ -105,10 +110,22 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="A tracker.toml file.", dir_okay=False)
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="The project's settings file (default: $TRACKER_CONFIG, else ./tracker.toml); "
+            "read after the user's ~/.config/propagation-tracker/tracker.toml.",
+            dir_okay=False,
+        ),
     ] = None,
     db: Annotated[
-        str | None, typer.Option("--db", help="Database URL or SQLite file path.", envvar=None)
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL or SQLite file path (its folder must exist).",
+            envvar=None,
+        ),
     ] = None,
     version: Annotated[
         bool,
@@ -116,12 +133,18 @@ def main_options(
         typer.Option("--version", help="Print the version.", is_eager=True, callback=_version),
     ] = False,
 ) -> None:
-    """Track who repeated a news claim, from whom, and who picked up the correction."""
+    """Track who repeated a news claim, from whom, and who picked up the correction.
+
+    Settings, later winning: defaults, ~/.config/propagation-tracker/tracker.toml, --config FILE
+    (or ./tracker.toml), TRACKER_* variables, flags; `tracker config` shows them. Data goes to
+    stdout (tables tab-separated when it is not a terminal), messages to stderr; bad input ends
+    with one line and exit code 2.
+    """
     start()
     overrides: dict[str, str] = {}
     if db:
         overrides["database_url"] = db if "://" in db else f"sqlite:///{Path(db).resolve()}"
-    ctx.obj = AppState(load_settings(config, overrides=overrides))
+    ctx.obj = AppState(load_traced(config, overrides=overrides, flags={"database_url": "--db"}))
 
 
 # ---------------------------------------------------------------- feeds
