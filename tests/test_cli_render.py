@@ -68,6 +68,16 @@ def test_cells_keep_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
     assert out == "x\ty\tz\na b\tline break\t\n"
 
 
+def test_lines_are_printed_as_given(capsys: pytest.CaptureFixture[str]) -> None:
+    from tracker.cli.render import echo, err
+
+    echo("a title with :thumbs_up: and [bold]brackets[/bold]")
+    err("a note with :smile:")
+    out, note = capsys.readouterr()
+    assert out == "a title with :thumbs_up: and [bold]brackets[/bold]\n"
+    assert note == "a note with :smile:\n"
+
+
 def test_data_on_stdout_and_messages_on_stderr(db: str, tmp_path: Path) -> None:
     runner = CliRunner()
     exported = runner.invoke(app, ["--db", db, "feeds", "export", "-o", "f.opml"])

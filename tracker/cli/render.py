@@ -138,13 +138,13 @@ def _print_tsv(
 
 def echo(message: str) -> None:
     """A line for the user on stdout."""
-    _out.print(message, highlight=False, markup=False)
+    _out.print(message, highlight=False, markup=False, emoji=False)
     _written.anything = True
 
 
 def err(message: str) -> None:
     """A line for the user on stderr."""
-    _err.print(message, highlight=False, markup=False)
+    _err.print(message, highlight=False, markup=False, emoji=False)
 
 
 @contextmanager
