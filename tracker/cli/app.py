@@ -23,6 +23,12 @@ from .render import echo, err, print_json, print_table, progress_bar, start
 app = typer.Typer(
     name="tracker",
     help="Track who repeated a news claim, from whom, and who picked up the correction.",
+    epilog=(
+        "Settings, later winning: defaults, ~/.config/propagation-tracker/tracker.toml, "
+        "--config FILE (or ./tracker.toml), TRACKER_* variables, flags; `tracker config` shows "
+        "them. Data goes to stdout (tables tab-separated when it is not a terminal), messages to "
+        "stderr; -o - writes to stdout. Bad input: one line on stderr and exit code 2."
+    ),
     no_args_is_help=True,
     add_completion=True,  # `tracker --install-completion`, `--show-completion SHELL`
     pretty_exceptions_enable=False,
@@ -133,13 +139,7 @@ def main_options(
         typer.Option("--version", help="Print the version.", is_eager=True, callback=_version),
     ] = False,
 ) -> None:
-    """Track who repeated a news claim, from whom, and who picked up the correction.
-
-    Settings, later winning: defaults, ~/.config/propagation-tracker/tracker.toml, --config FILE
-    (or ./tracker.toml), TRACKER_* variables, flags; `tracker config` shows them. Data goes to
-    stdout (tables tab-separated when it is not a terminal), messages to stderr; bad input ends
-    with one line and exit code 2.
-    """
+    """Track who repeated a news claim, from whom, and who picked up the correction."""
     start()
     overrides: dict[str, str] = {}
     if db:
