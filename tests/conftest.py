@@ -37,6 +37,14 @@ def _postgres_available() -> str | None:
     return None
 
 
+@pytest.fixture(autouse=True)
+def _no_user_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Settings files in the tester's own ~/.config never reach a test."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The admin URL of the PostgreSQL server; skipped locally, required in CI."""

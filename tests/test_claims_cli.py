@@ -71,8 +71,10 @@ def test_add_list_show_and_who_repeated(db: str, capsys: pytest.CaptureFixture[s
     code, out, _ = run(["--db", db, "claims", "list", "--json"], capsys)
     (listed,) = json.loads(out)
     assert code == 0 and listed["slug"] == "ai-code" and listed["repeaters"] == 3
-    code, out, _ = run(["--db", db, "claims", "show", "ai-code"], capsys)
-    assert code == 0 and "who repeated ai-code" in out
+    code, out, err = run(["--db", db, "claims", "show", "ai-code"], capsys)
+    # Not a terminal: the table is tab-separated on stdout, its title a message on stderr.
+    assert code == 0 and "who repeated ai-code" in err
+    assert "first seen\toutlet\tstance" in out and "https://blog.test/paraphrase" in out
     code, out, _ = run(["--db", db, "who-repeated", "ai-code", "--json"], capsys)
     answer = json.loads(out)
     assert code == 0 and answer["registered"] is True

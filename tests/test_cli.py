@@ -107,7 +107,20 @@ def test_bad_options_exit_2(db: str, capsys: pytest.CaptureFixture[str]) -> None
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["feeds"], ["feeds", "add"], ["crawl"], ["status"], ["add"], ["articles", "show"], ["db"]],
+    [
+        [],
+        ["feeds"],
+        ["feeds", "add"],
+        ["crawl"],
+        ["status"],
+        ["add"],
+        ["articles", "show"],
+        ["db"],
+        ["config"],
+        ["graph"],
+        ["report"],
+        ["feeds", "export"],
+    ],
 )
 def test_help_everywhere(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run([*args, "--help"], capsys)

@@ -151,6 +151,7 @@ def test_the_crawl_lock_is_exclusive_and_names_its_holder(database_url: str) -> 
 
 
 def test_the_sqlite_lock_file_lies_beside_the_database(tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()  # a database's folder must exist
     engine = make_engine(f"sqlite:///{tmp_path / 'x' / 'tracker.db'}")
     assert lock_file_path(engine) == tmp_path / "x" / "tracker.db.crawl-lock"
     assert lock_file_path(make_engine("sqlite://")) is None
@@ -377,6 +378,11 @@ def test_the_daemon_holds_the_lock_only_during_a_pass(
     database_url: str, tmp_path: Path, held_web: tuple[LocalServer, threading.Event]
 ) -> None:
     server, release = held_web
+    # A page no feed lists, for `add` between passes (a 404 would now exit 2).
+    server.route(
+        "/a/extra.html",
+        lambda request: send(request, 200, _page(99), {"Content-Type": "text/html"}),
+    )
     env = _cli_env(tmp_path)
     with Tracker(make_settings(database_url, tmp_path)) as tracker:
         tracker.add_feed(server.url("/feed.xml"))
@@ -399,7 +405,7 @@ def test_the_daemon_holds_the_lock_only_during_a_pass(
         _wait_for(lambda: server.hits("/feed.xml") >= 1)  # the first pass is running
         during = cli(*claim)
         assert during.returncode == 0, during.stderr
-        assert "matching deferred: a crawl pass is running" in during.stdout
+        assert "matching deferred: a crawl pass is running" in during.stderr  # a note
         assert "0 stored articles carry it" not in during.stdout
         refused = cli("add", "--wait", "0", server.url("/a/0.html"))
         assert refused.returncode == 2 and "another crawl is running" in refused.stderr

@@ -407,13 +407,15 @@ def test_the_graph_command_writes_each_format(
     code, out, err = run_cli(["--db", "t.db", "graph", "ai-code", "--format", fmt.value], capsys)
     assert code == 0, err
     written = tmp_path / f"ai-code{fmt.suffix}"
-    assert f"wrote {written.resolve()}" in out and written.stat().st_size > 0
+    assert f"wrote {written.resolve()}" in err and written.stat().st_size > 0
+    assert out == ""  # data on stdout, messages on stderr
+    (tmp_path / "o").mkdir()
     code, out, err = run_cli(
         ["--db", "t.db", "graph", "ai-code", "-f", fmt.value, "--level", "outlet", "-o", "o/x"],
         capsys,
     )
     assert code == 0, err
-    assert "outlet level" in out
+    assert "outlet level" in err
     assert (tmp_path / "o/x").stat().st_size > 0
 
 
@@ -423,13 +425,14 @@ def test_the_report_command_writes_the_page_and_its_figures(
     code, out, err = run_cli(["--db", "t.db", "report", "ai-code", "-o", "r.html"], capsys)
     assert code == 0, err
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert "16 repeats, 50% picked up the correction" in out
+    assert "16 repeats, 50% picked up the correction" in err and out == ""
 
 
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["graph", "ai-code", "-o", "../out.gexf"], "outside the output folder"),
+        (["graph", "ai-code", "--out-dir", "s", "-o", "../out.gexf"], "outside the output folder"),
+        (["graph", "ai-code", "-o", "missing/out.gexf"], "folder"),
         (
             ["report", "ai-code", "-o", "/tmp/elsewhere.html", "--out-dir", "s"],
             "outside the output",
@@ -495,6 +498,6 @@ def test_the_report_command_says_when_no_correction_is_registered(
     monkeypatch.chdir(tmp_path)
     story = replace(demo_like_story(), corrections=())
     monkeypatch.setattr(Tracker, "story", lambda tracker, slug: story)
-    code, out, err = run_cli(["--db", "t.db", "report", "ai-code", "-o", "r.html"], capsys)
+    code, _out, err = run_cli(["--db", "t.db", "report", "ai-code", "-o", "r.html"], capsys)
     assert code == 0, err
-    assert "no correction registered" in out and "picked up" not in out
+    assert "no correction registered" in err and "picked up" not in err

@@ -1,8 +1,16 @@
-"""Settings: packaged defaults <- tracker.toml <- TRACKER_* environment <- flags, frozen once.
+"""Settings, frozen once, each from the last of these that sets it (later wins):
 
-Every setting lives in a section (`[http]`, `[crawl]`, ...). The environment overrides one with
-`TRACKER_<SECTION>_<NAME>`, e.g. `TRACKER_HTTP_ALLOW_PRIVATE=1`; `TRACKER_DATABASE_URL` sets the
-top-level `database_url`. The loaded `Settings` is passed explicitly; nothing reads it globally.
+1. the packaged defaults;
+2. the user's file, `$XDG_CONFIG_HOME/propagation-tracker/tracker.toml`
+   (`~/.config/propagation-tracker/tracker.toml` when XDG_CONFIG_HOME is not set);
+3. the project's file: `--config FILE`, else `$TRACKER_CONFIG`, else `./tracker.toml`;
+4. the environment, `TRACKER_<SECTION>_<NAME>` (`TRACKER_HTTP_ALLOW_PRIVATE=1`;
+   `TRACKER_DATABASE_URL` and `TRACKER_DATA_DIR` for the two top-level settings);
+5. command-line flags (`--db`).
+
+Every setting lives in a section (`[http]`, `[crawl]`, ...). `load_traced` also says where each
+value came from (`tracker config` shows it). The loaded `Settings` is passed explicitly;
+nothing reads it globally.
 """
 
 from __future__ import annotations
@@ -14,25 +22,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from tracker.errors import BadInput
 
 __all__ = [
     "ALLOW_PRIVATE_HINT",
     "AlertSettings",
+    "ConfigFile",
     "CrawlSettings",
     "ExtractSettings",
     "HttpSettings",
     "LinkSettings",
+    "LoadedSettings",
+    "Origin",
     "QueueSettings",
+    "Setting",
     "Settings",
+    "database_location",
     "default_database_url",
     "load_settings",
+    "load_traced",
+    "user_config_file",
 ]
 
 APP_NAME = "propagation-tracker"
 VERSION = "0.1.0"  # the package's version (`tracker.__version__`, pyproject.toml)
 CONFIG_FILE_NAME = "tracker.toml"
+HIDDEN = "***"  # what is shown instead of a secret
+_SECRET_WORDS = ("password", "secret", "token")
 # The two ways to allow non-public addresses, named where they are refused.
 ALLOW_PRIVATE_HINT = (
     f"TRACKER_HTTP_ALLOW_PRIVATE=1, or allow_private = true under [http] in {CONFIG_FILE_NAME}"
@@ -227,7 +245,71 @@ def _coerce(value: Any, current: Any, where: str) -> Any:
     raise BadInput(f"setting {where}: unsupported type")
 
 
-def _apply(section: Any, values: Mapping[str, Any], where: str) -> Any:
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a setting's value came from: its kind and, for files, variables and flags, which."""
+
+    kind: str  # "default", "user file", "project file", "environment", "flag"
+    where: str = ""  # the file's path, the variable's name or the flag
+
+    def describe(self) -> str:
+        """E.g. "environment TRACKER_HTTP_ALLOW_PRIVATE", "user file /home/me/.config/..."."""
+        return f"{self.kind} {self.where}" if self.where else self.kind
+
+
+DEFAULT = Origin("default")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    """A settings file that is looked for: its role, where, and whether it was there."""
+
+    role: str  # "user file" or "project file"
+    path: Path
+    found: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One effective setting as shown to people: dotted name, value (secrets hidden), origin."""
+
+    name: str
+    value: str
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSettings:
+    """Settings together with where each value came from and which files were looked for."""
+
+    settings: Settings
+    origins: Mapping[str, Origin]  # dotted name -> origin; a name not here is a default
+    files: tuple[ConfigFile, ...]
+
+    def origin(self, name: str) -> Origin:
+        """Where the setting `name` ("http.allow_private", "database_url") came from."""
+        return self.origins.get(name, DEFAULT)
+
+    def effective(self) -> tuple[Setting, ...]:
+        """Every setting with its value and origin; secrets shown as "***"."""
+        return tuple(
+            Setting(name, _shown(name, value), self.origin(name).describe())
+            for name, value in _leaves(self.settings, "")
+        )
+
+    @property
+    def database(self) -> str:
+        """The database: a SQLite file's path, or the URL with any password hidden."""
+        return database_location(self.settings.database_url)
+
+
+def _apply(
+    section: Any,
+    values: Mapping[str, Any],
+    where: str,
+    origin: Origin = DEFAULT,
+    origins: dict[str, Origin] | None = None,
+) -> Any:
     """Return `section` with `values` applied; unknown keys are an error, not silently ignored."""
     known = {f.name: f for f in fields(section)}
     changes: dict[str, Any] = {}
@@ -238,26 +320,104 @@ def _apply(section: Any, values: Mapping[str, Any], where: str) -> Any:
         if dataclasses.is_dataclass(current):
             if not isinstance(value, Mapping):
                 raise BadInput(f"setting {where}{key} must be a table")
-            changes[key] = _apply(current, value, f"{where}{key}.")
+            changes[key] = _apply(current, value, f"{where}{key}.", origin, origins)
         else:
             changes[key] = _coerce(value, current, f"{where}{key}")
+            if origins is not None:
+                origins[f"{where}{key}"] = origin
     return replace(section, **changes)
 
 
-def _from_environment(environ: Mapping[str, str], base: Settings) -> dict[str, Any]:
-    """Collect TRACKER_* variables into a nested mapping shaped like the TOML file."""
-    out: dict[str, Any] = {}
+def _from_environment(
+    environ: Mapping[str, str], base: Settings
+) -> list[tuple[str, dict[str, Any]]]:
+    """TRACKER_* variables, each as (its name, a mapping shaped like the TOML file)."""
+    out: list[tuple[str, dict[str, Any]]] = []
     sections = {f.name for f in fields(base) if dataclasses.is_dataclass(getattr(base, f.name))}
-    for name, value in environ.items():
+    for name, value in sorted(environ.items()):
         if not name.startswith("TRACKER_"):
             continue
         key = name.removeprefix("TRACKER_").lower()
         section, _, rest = key.partition("_")
         if section in sections and rest:
-            out.setdefault(section, {})[rest] = value
+            out.append((name, {section: {rest: value}}))
         elif key in {"database_url", "data_dir"}:
-            out[key] = value
+            out.append((name, {key: value}))
     return out
+
+
+def user_config_file(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's settings file: $XDG_CONFIG_HOME (or the platform's folder)/APP/tracker.toml."""
+    env = os.environ if environ is None else environ
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    if xdg and Path(xdg).is_absolute():  # the XDG rule: a relative value is ignored
+        return Path(xdg) / APP_NAME / CONFIG_FILE_NAME
+    import platformdirs  # here: loading it costs 10-30 ms that most commands do not need
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / CONFIG_FILE_NAME
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read config file {path}: {exc.strerror or exc}") from None
+
+
+def load_traced(
+    config_path: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    flags: Mapping[str, str] | None = None,
+    user_file: bool = True,
+) -> LoadedSettings:
+    """Load settings (see the module's docstring for the order) and where each came from.
+
+    `flags` names the command-line flag of an override ({"database_url": "--db"}); overrides
+    without one are shown as "flag". `user_file=False` skips the user's file.
+    """
+    env = os.environ if environ is None else environ
+    settings = Settings()
+    origins: dict[str, Origin] = {}
+    files: list[ConfigFile] = []
+    if user_file:
+        user = user_config_file(env)
+        files.append(ConfigFile("user file", user, user.is_file()))
+        if user.is_file():
+            settings = _apply(
+                settings, _read_toml(user), "", Origin("user file", str(user)), origins
+            )
+    path = config_path
+    if path is None and env.get("TRACKER_CONFIG"):
+        path = Path(env["TRACKER_CONFIG"])
+    if path is None:
+        candidate = Path(CONFIG_FILE_NAME)
+        files.append(ConfigFile("project file", candidate.absolute(), candidate.is_file()))
+        if candidate.is_file():
+            path = candidate
+    else:
+        files.append(ConfigFile("project file", path.absolute(), path.is_file()))
+    if path is not None:
+        origin = Origin("project file", str(path.absolute()))
+        settings = _apply(settings, _read_toml(path), "", origin, origins)
+    for name, values in _from_environment(env, settings):
+        settings = _apply(settings, values, "", Origin("environment", name), origins)
+    for key, value in (overrides or {}).items():
+        flag = (flags or {}).get(key, "")
+        settings = _apply(settings, {key: value}, "", Origin("flag", flag), origins)
+    if not settings.data_dir:
+        settings = replace(settings, data_dir=str(default_data_dir()))
+    if not settings.database_url:
+        settings = replace(settings, database_url=default_database_url(Path(settings.data_dir)))
+        if "data_dir" in origins:  # the default file, in a folder set elsewhere
+            origins["database_url"] = Origin("default", "(tracker.db in data_dir)")
+    assert isinstance(settings, Settings)
+    return LoadedSettings(settings, dict(origins), tuple(files))
 
 
 def load_settings(
@@ -266,30 +426,58 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Load settings from defaults, a TOML file, the environment and explicit overrides."""
-    env = os.environ if environ is None else environ
-    settings = Settings()
-    path = config_path
-    if path is None and env.get("TRACKER_CONFIG"):
-        path = Path(env["TRACKER_CONFIG"])
-    if path is None:
-        candidate = Path(CONFIG_FILE_NAME)
-        if candidate.is_file():
-            path = candidate
-    if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise BadInput(f"config file not found: {path}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise BadInput(f"config file {path} is not valid TOML: {exc}") from None
-        settings = _apply(settings, data, "")
-    settings = _apply(settings, _from_environment(env, settings), "")
-    if overrides:
-        settings = _apply(settings, overrides, "")
-    if not settings.data_dir:
-        settings = replace(settings, data_dir=str(default_data_dir()))
-    if not settings.database_url:
-        settings = replace(settings, database_url=default_database_url(Path(settings.data_dir)))
-    assert isinstance(settings, Settings)
-    return settings
+    """Load settings from defaults, the settings files, the environment and explicit overrides."""
+    return load_traced(config_path, environ=environ, overrides=overrides).settings
+
+
+# ---------------------------------------------------------------- showing settings
+
+
+def _leaves(section: Any, where: str) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for f in fields(section):
+        value = getattr(section, f.name)
+        if dataclasses.is_dataclass(value):
+            out.extend(_leaves(value, f"{where}{f.name}."))
+        else:
+            out.append((f"{where}{f.name}", value))
+    return out
+
+
+def _shown(name: str, value: Any) -> str:
+    """A setting's value as TOML would spell it, with secrets hidden."""
+    if isinstance(value, str) and value and any(w in name.lower() for w in _SECRET_WORDS):
+        return HIDDEN
+    if name == "database_url":
+        return _hide_password(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _hide_password(url: str) -> str:
+    """`url` with the password of its user part, and secret query values, replaced by "***"."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        credentials, _, host = netloc.rpartition("@")
+        user, colon, _password = credentials.partition(":")
+        netloc = f"{user}:{HIDDEN}@{host}" if colon else netloc
+    query = "&".join(
+        f"{key}={HIDDEN}" if any(w in key.lower() for w in _SECRET_WORDS) else f"{key}{eq}{value}"
+        for key, eq, value in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # untouched: urlunsplit would drop the empty host of sqlite:////path
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def database_location(url: str) -> str:
+    """A SQLite file's path, or the database URL with any password hidden."""
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///").split("?", 1)[0] or ":memory:"
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        return ":memory:"
+    return _hide_password(url)

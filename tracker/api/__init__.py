@@ -30,7 +30,7 @@ if _TYPE_CHECKING:
     from tracker.export.csv_rows import write_csv as write_csv_rows
     from tracker.export.graph import NO_CORRECTION, StorySummary
     from tracker.export.timeline import duration_text
-    from tracker.pipeline.crawl import RunReport
+    from tracker.pipeline.crawl import AddReport, RunReport
     from tracker.queries.claims import (
         MAX_FREE_CANDIDATES,
         OutletUptake,
@@ -44,6 +44,7 @@ if _TYPE_CHECKING:
 _HOMES = {
     "MAX_FREE_CANDIDATES": ("tracker.queries.claims", "MAX_FREE_CANDIDATES"),
     "NO_CORRECTION": ("tracker.export.graph", "NO_CORRECTION"),
+    "AddReport": ("tracker.pipeline.crawl", "AddReport"),
     "Alerts": ("tracker.api.alerts", "Alerts"),
     "ClaimMatch": ("tracker.domain.claim_sets", "ClaimMatch"),
     "ImportSummary": ("tracker.domain.claim_sets", "ImportSummary"),
@@ -78,6 +79,7 @@ _SUBMODULES = ("alerts", "claim_sets", "claims", "errors", "facade")
 __all__ = [
     "MAX_FREE_CANDIDATES",
     "NO_CORRECTION",
+    "AddReport",
     "Alerts",
     "ClaimMatch",
     "ClaimSummary",

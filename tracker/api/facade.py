@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from tracker.api.alerts import Alerts, dispatcher_for
 from tracker.clock import Clock, SystemClock
@@ -19,6 +19,7 @@ from tracker.domain.alerts import DestinationHealth
 from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.domain.formats import GraphFormat
 from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, UnsafeURL
+from tracker.export.output import STDOUT, Writer, write_output
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
 from tracker.store.db import readable_errors
 from tracker.store.lock import crawl_lock, crawl_lock_waiting
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from tracker.domain import ParsedFeed
     from tracker.domain.story import ClaimStory
     from tracker.export.graph import StorySummary
-    from tracker.pipeline.crawl import Crawler, Progress, RunReport
+    from tracker.pipeline.crawl import AddReport, Crawler, Progress, RunReport
     from tracker.pipeline.extraction_pool import ExtractionPool
     from tracker.pipeline.stages import Stage
     from tracker.queries.links import Repeaters, SourceChain
@@ -73,9 +74,9 @@ class Status:
 
 @dataclass(frozen=True, slots=True)
 class GraphFile:
-    """A graph written to a file: where, and how large."""
+    """A graph written to a file: where (None: standard output), and how large."""
 
-    path: Path
+    path: Path | None
     nodes: int
     edges: int
 
@@ -401,17 +402,31 @@ class Tracker:
         progress: Progress | None = None,
         wait: float = 0.0,
         on_wait: Callable[[str], None] | None = None,
-    ) -> RunReport:
-        """Fetch and store single article URLs (waiting up to `wait` s for a running crawl)."""
+    ) -> AddReport:
+        """Fetch and store single article URLs (waiting up to `wait` s for a running crawl).
+
+        Every URL ends stored or with its reason in `failed`; a URL that is not a valid http(s)
+        URL is not fetched at all.
+        """
         import asyncio
 
-        from tracker.urls import parse_http_url
+        from tracker.pipeline.crawl import AddReport
+        from tracker.urls import canonical_url, parse_http_url
 
-        checked = [parse_http_url(u) for u in urls]
-        if not checked:
+        given = list(urls)
+        if not given:
             raise BadInput("no URL given")
+        checked, invalid = [], []
+        for url in given:
+            try:
+                canonical_url(url)  # what cannot be stored is refused before any fetch
+                checked.append(parse_http_url(url))
+            except TrackerError as exc:
+                invalid.append((url, str(exc)))
+        if not checked:
+            return AddReport(None, (), tuple(invalid))
 
-        async def run() -> RunReport:
+        async def run() -> AddReport:
             async with self._fetcher() as fetcher:
                 crawler = self._crawler(fetcher, self._extraction_pool(), progress)
                 try:
@@ -422,7 +437,13 @@ class Tracker:
         with crawl_lock_waiting(self.engine, wait, on_wait=on_wait):  # one crawl at a time
             report = asyncio.run(run())
         self.dispatcher.start()
-        return report
+        if not invalid:
+            return report
+        # In the order given: the invalid ones were never fetched.
+        failed = dict(report.failed) | dict(invalid)
+        return AddReport(
+            report.run, report.stored, tuple((u, failed[u]) for u in given if u in failed)
+        )
 
     # ------------------------------------------------------------ reading
 
@@ -529,36 +550,66 @@ class Tracker:
         output: Path | None = None,
         *,
         outlets: bool = False,
-        root: Path = Path("."),
+        root: Path | None = None,
+        stdout: IO[bytes] | None = None,
     ) -> GraphFile:
-        """Write a claim's graph (of articles, or of `outlets`) as `fmt` inside `root`."""
-        from tracker.export.files import write_graph
+        """Write a claim's graph (of articles, or of `outlets`) as `fmt`.
+
+        `output` is written exactly where it points (`-`: standard output) unless `root` is
+        given, which confines it; without `output` the file is SLUG.FORMAT in `root` (or here).
+        """
+        from tracker.export.files import graph_writer
         from tracker.export.graph import build_claim_graph, build_outlet_graph
 
         fmt = GraphFormat(fmt)
         story = self.story(slug)
         built = build_outlet_graph(story) if outlets else build_claim_graph(story)
         default = Path(f"{slug}{'.outlets' if outlets else ''}{fmt.suffix}")
-        path = write_graph(built, fmt, output or default, root=root)
+        path = _write(graph_writer(built, fmt), output, default, root, stdout)
         return GraphFile(path, built.number_of_nodes(), built.number_of_edges())
 
     def write_report(
-        self, slug: str, output: Path | None = None, *, root: Path = Path(".")
-    ) -> tuple[Path, StorySummary]:
-        """Write a claim's self-contained HTML report inside `root`; the file and its figures."""
-        from tracker.export.files import write_report
+        self,
+        slug: str,
+        output: Path | None = None,
+        *,
+        root: Path | None = None,
+        stdout: IO[bytes] | None = None,
+    ) -> tuple[Path | None, StorySummary]:
+        """Write a claim's self-contained HTML report (paths as `write_graph`); file and figures."""
+        from tracker.export.files import report_writer
         from tracker.export.graph import summarise
         from tracker.export.report import render_report
 
         story = self.story(slug)
-        path = write_report(render_report(story), output or Path(f"{slug}.html"), root=root)
-        return path, summarise(story)
+        writer = report_writer(render_report(story))
+        return _write(writer, output, Path(f"{slug}.html"), root, stdout), summarise(story)
+
+    def write_opml(
+        self, output: Path | None = None, *, stdout: IO[bytes] | None = None
+    ) -> Path | None:
+        """Write the subscriptions as OPML to `output` exactly (None or `-`: standard output)."""
+        data = self.export_opml()
+        return write_output(output or STDOUT, lambda stream: stream.write(data), stdout=stdout)
 
     def write_story_files(self, slug: str, folder: Path) -> dict[str, Path]:
         """A claim's report and every graph file, written into `folder`; name -> path."""
         from tracker.export.files import write_story_files
 
         return write_story_files(self.story(slug), folder)
+
+
+def _write(
+    writer: Writer,
+    output: Path | None,
+    default: Path,
+    root: Path | None,
+    stdout: IO[bytes] | None,
+) -> Path | None:
+    """A named output exactly (or confined to `root` when given); the default name in `root`."""
+    if output is None:
+        return write_output(default, writer, root=root or Path("."))
+    return write_output(output, writer, root=root, stdout=stdout)
 
 
 def upgrade_database(database_url: str) -> str | None:

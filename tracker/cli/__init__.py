@@ -12,6 +12,7 @@ from tracker.cli import demo as _demo  # noqa: F401  (registers the command)
 from tracker.cli import graph as _graph  # noqa: F401  (registers the commands)
 from tracker.cli import link as _link  # noqa: F401  (registers the commands)
 from tracker.cli import queue as _queue  # noqa: F401  (registers the commands)
+from tracker.cli import settings as _settings  # noqa: F401  (registers the command)
 from tracker.cli.app import app
 from tracker.errors import BadInput, TrackerError
 
@@ -24,7 +25,7 @@ def main() -> None:
         _check_arguments(sys.argv[1:])
         # Usage errors, --help and Ctrl-C are handled by typer itself (exit 2, 0 and 1).
         with readable_errors():  # a database failure anywhere: one line, not a traceback
-            app()
+            app(prog_name="tracker")  # the same name (and completion) under python -m
     except TrackerError as exc:
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +14,11 @@ import typer
 import tracker.api as api
 from tracker import __version__
 from tracker.clock import Clock, ManualClock, SystemClock
-from tracker.config import Settings, load_settings
+from tracker.config import LoadedSettings, Settings, load_traced
 from tracker.domain import FoundKind  # an option's type: typer needs it to build --help
 from tracker.errors import BadInput
 
-from .render import echo, err, print_json, print_table, progress_bar
+from .render import echo, err, print_json, print_table, progress_bar, start
 
 if TYPE_CHECKING:  # the API loads when a command runs, not for --help (tracker/api/__init__.py)
     from tracker.api import RunReport, Tracker
@@ -28,8 +27,14 @@ if TYPE_CHECKING:  # the API loads when a command runs, not for --help (tracker/
 app = typer.Typer(
     name="tracker",
     help="Track who repeated a news claim, from whom, and who picked up the correction.",
+    epilog=(
+        "Settings, later winning: defaults, ~/.config/propagation-tracker/tracker.toml, "
+        "--config FILE (or ./tracker.toml), TRACKER_* variables, flags; `tracker config` shows "
+        "them. Data goes to stdout (tables tab-separated when it is not a terminal), messages to "
+        "stderr; -o - writes to stdout. Bad input: one line on stderr and exit code 2."
+    ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # `tracker --install-completion`, `--show-completion SHELL`
     pretty_exceptions_enable=False,
 )
 feeds_app = typer.Typer(
@@ -55,7 +60,12 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 class AppState:
     """What the global options decided, handed to every command."""
 
-    settings: Settings
+    loaded: LoadedSettings  # the settings and where each came from
+
+    @property
+    def settings(self) -> Settings:
+        """The effective settings."""
+        return self.loaded.settings
 
 
 def _state(ctx: typer.Context) -> AppState:
@@ -111,10 +121,22 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="A tracker.toml file.", dir_okay=False)
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="The project's settings file (default: $TRACKER_CONFIG, else ./tracker.toml); "
+            "read after the user's ~/.config/propagation-tracker/tracker.toml.",
+            dir_okay=False,
+        ),
     ] = None,
     db: Annotated[
-        str | None, typer.Option("--db", help="Database URL or SQLite file path.", envvar=None)
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL or SQLite file path (its folder must exist).",
+            envvar=None,
+        ),
     ] = None,
     version: Annotated[
         bool,
@@ -123,10 +145,11 @@ def main_options(
     ] = False,
 ) -> None:
     """Track who repeated a news claim, from whom, and who picked up the correction."""
+    start()
     overrides: dict[str, str] = {}
     if db:
         overrides["database_url"] = db if "://" in db else f"sqlite:///{Path(db).resolve()}"
-    ctx.obj = AppState(load_settings(config, overrides=overrides))
+    ctx.obj = AppState(load_traced(config, overrides=overrides, flags={"database_url": "--db"}))
 
 
 # ---------------------------------------------------------------- feeds
@@ -199,19 +222,20 @@ def feeds_import(
 @feeds_app.command("export")
 def feeds_export(
     ctx: typer.Context,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write exactly here ('-' or none: standard output); the folder must exist.",
+        ),
+    ] = None,
 ) -> None:
     """Write the subscriptions as OPML (to stdout by default)."""
     with open_tracker(ctx) as tracker:
-        data = tracker.export_opml()
-    if output is None:
-        sys.stdout.buffer.write(data)
-        return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
-    echo(f"wrote {output}")
+        written = tracker.write_opml(output)
+    if written is not None:
+        err(f"wrote {written}")
 
 
 # ---------------------------------------------------------------- outlets
@@ -277,7 +301,7 @@ def outlets_discover(
     for problem in discovery.problems:
         err(f"could not read {problem}")
     if not chosen:
-        echo(f"nothing found at {discovery.url}")
+        err(f"nothing found at {discovery.url}")  # a note: stdout stays data only
     else:
         print_table(
             chosen,
@@ -340,11 +364,23 @@ def add(
     wait: WaitOpt = "10m",
     json: JsonOpt = False,
 ) -> None:
-    """Fetch and store single articles."""
+    """Fetch and store single articles.
+
+    Exit code 0 when every URL was stored (or already was), 1 when only some were, 2 when none
+    was; each URL not stored gets one line on stderr with the reason (refused, unreachable, not
+    an article, ...).
+    """
     seconds = parse_wait(wait)
     with open_tracker(ctx) as tracker, progress_bar() as progress:
         report = tracker.add_urls(urls, progress=progress, wait=seconds, on_wait=waiting_note(wait))
-    print_json(report) if json else echo(_report_line(report))
+    if json:
+        print_json(report)
+    elif report.run is not None:
+        echo(_report_line(report.run))
+    for url, reason in report.failed:
+        err(f"error: not stored: {url}: {reason}")
+    if report.failed:
+        raise typer.Exit(2 if not report.stored else 1)
 
 
 @app.command("status")

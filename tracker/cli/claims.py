@@ -107,7 +107,7 @@ def claims_add(
         return
     echo(f"added {claim.slug}: {claim.text}")
     if not matched:
-        echo(
+        err(
             "matching deferred: a crawl pass is running and matches it when the pass ends "
             f"(then: tracker who-repeated {claim.slug})"
         )

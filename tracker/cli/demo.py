@@ -20,18 +20,20 @@ def demo(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="The demo database (default: demo.db in the data folder)."
+            "--output",
+            "-o",
+            help="The demo database, exactly here (its folder must exist; an old file there is "
+            "replaced). Default: demo.db in the data folder.",
         ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Serve a fictional week of news on 127.0.0.1, crawl it, and show what was found."""
     # Imported here: the demo pulls in the whole pipeline, which other commands do not need.
-    from tracker.demo.run import crawl_demo_week, demo_settings
+    from tracker.demo.run import crawl_demo_week, demo_database, demo_settings
 
     settings = _state(ctx).settings
-    database = (output or Path(settings.data_dir) / "demo.db").resolve()
-    database.parent.mkdir(parents=True, exist_ok=True)
+    database = demo_database(output, Path(settings.data_dir))
 
     def on_pass(hours: float, report) -> None:  # type: ignore[no-untyped-def]
         new = report.counts.get("article_new", 0)
@@ -70,12 +72,13 @@ def demo(
         f"{summary.versions} versions, {summary.taken_down} taken down."
     )
     echo(f"database: {summary.database}")
-    echo(f"explore:  tracker --db {summary.database} articles list")
-    echo(f"          tracker --db {summary.database} sources URL  (or: copies URL)")
+    # Hints and the files written are messages: stderr, like every command's "wrote ...".
+    err(f"explore:  tracker --db {summary.database} articles list")
+    err(f"          tracker --db {summary.database} sources URL  (or: copies URL)")
     for answer in summary.claims:
-        echo(f"          tracker --db {summary.database} uptake {answer.slug}  (or: timeline)")
+        err(f"          tracker --db {summary.database} uptake {answer.slug}  (or: timeline)")
     folder = summary.database.parent / "demo-report"
     with api.Tracker(demo_settings(summary.database, settings)) as tracker:
         for answer in summary.claims:
             files = tracker.write_story_files(answer.slug, folder)
-            echo(f"report:   {files['report']}  (graph files beside it: gexf, graphml, json, csv)")
+            err(f"report:   {files['report']}  (graph files beside it: gexf, graphml, json, csv)")

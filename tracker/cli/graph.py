@@ -10,7 +10,7 @@ import typer
 
 import tracker.api as api
 from tracker.api import GraphFormat  # an enum of the domain: cheap, and typer needs it
-from tracker.cli.render import echo
+from tracker.cli.render import err
 
 from .app import app, open_tracker
 
@@ -24,13 +24,18 @@ class Level(StrEnum):
 
 SlugArg = Annotated[str, typer.Argument(help="The claim's slug.")]
 OutDirOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--out-dir",
-        help="The folder files may be written in; a relative -o is taken inside it.",
+        help="Write inside this folder only (made if missing): the default file name, or a "
+        "relative -o, goes inside it; a path leading out of it is refused.",
         file_okay=False,
     ),
 ]
+
+
+def _where(path: Path | None) -> str:
+    return "standard output" if path is None else str(path)
 
 
 @app.command("graph")
@@ -42,18 +47,26 @@ def graph(
     ] = GraphFormat.GEXF,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="The file to write (default: SLUG.FORMAT)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write exactly here, relative to the current folder ('-': standard output); "
+            "the folder must exist. Default: SLUG.FORMAT.",
+        ),
     ] = None,
     level: Annotated[Level, typer.Option(help="Articles, or outlets.")] = Level.CLAIM,
-    out_dir: OutDirOpt = Path("."),
+    out_dir: OutDirOpt = None,
 ) -> None:
-    """Write the provenance graph of a claim (GEXF, GraphML, Cytoscape, JSON, D3, CSV, JSONL)."""
+    """Write the provenance graph of a claim (GEXF, GraphML, Cytoscape, JSON, D3, CSV, JSONL).
+
+    Files get the permissions your umask leaves; where it went is said on stderr.
+    """
     with open_tracker(ctx) as tracker:
         written = tracker.write_graph(
             slug, fmt, output, outlets=level is Level.OUTLET, root=out_dir
         )
-    echo(
-        f"wrote {written.path} ({written.nodes} nodes, {written.edges} edges, "
+    err(
+        f"wrote {_where(written.path)} ({written.nodes} nodes, {written.edges} edges, "
         f"{level.value} level, {fmt.value})"
     )
 
@@ -64,17 +77,25 @@ def report(
     slug: SlugArg,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="The HTML file to write (default: SLUG.html)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write exactly here, relative to the current folder ('-': standard output); "
+            "the folder must exist. Default: SLUG.html.",
+        ),
     ] = None,
-    out_dir: OutDirOpt = Path("."),
+    out_dir: OutDirOpt = None,
 ) -> None:
-    """Write one self-contained HTML report of a claim: timeline, uptake, evidence."""
+    """Write one self-contained HTML report of a claim: timeline, uptake, evidence.
+
+    Where it went and the claim's figures are said on stderr.
+    """
     with open_tracker(ctx) as tracker:
         path, summary = tracker.write_report(slug, output, root=out_dir)
     share = f"{summary.picked_up_share:.0%}" if summary.picked_up_share is not None else "-"
     uptake = f"{share} picked up the correction" if summary.corrections else api.NO_CORRECTION
-    echo(f"wrote {path}")
-    echo(
+    err(f"wrote {_where(path)}")
+    err(
         f"{summary.repeaters} repeats, {uptake}, "
         f"median lag {api.duration_text(summary.median_lag_seconds) or '-'}, "
         f"{summary.late} late, {summary.reach_now} outlets still carry it"

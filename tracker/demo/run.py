@@ -15,11 +15,12 @@ from tracker.demo.claims import answers, register_claims, register_corrections_d
 from tracker.demo.corpus import Corpus, load_corpus
 from tracker.demo.web import demo_resolver, serve_demo
 from tracker.domain.crawl import ArticleInfo
+from tracker.export.output import named_path
 from tracker.pipeline.crawl import RunReport
 from tracker.queries.claims import WhoRepeated
 from tracker.queries.links import Take, takes
 
-__all__ = ["DemoSummary", "crawl_demo_week", "demo_settings"]
+__all__ = ["DemoSummary", "crawl_demo_week", "demo_database", "demo_settings"]
 
 # The demo crawls every six hours of story time, and two days past the story's end so that the
 # 7-day re-checks of the later repeats happen too.
@@ -52,6 +53,15 @@ class DemoSummary:
     counts: dict[str, int]
     takes: tuple[Take, ...] = ()  # who took the story from whom (primary provenance edges)
     claims: tuple[WhoRepeated, ...] = ()  # who repeated each claim, stance, uptake, lag, late
+
+
+def demo_database(output: Path | None, data_dir: Path) -> Path:
+    """The demo's database file: exactly `output` (its folder must exist), or demo.db in the
+    data folder (made if missing)."""
+    if output is not None:
+        return named_path(output)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return (data_dir / "demo.db").resolve()
 
 
 def demo_settings(

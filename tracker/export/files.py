@@ -12,24 +12,22 @@ values with an ISO date-with-optional-time parser (hours are kept) and networkx 
 file (source->target:kind), since Gephi keeps only the first edge of each id. GEXF edges carry
 a `weight` (the score, or the outlet-level count) and the file validates against the GEXF 1.2
 schema (networkx's `<graph name="">` is left out).
-Every path is confined to a chosen folder (no `..`, no symlink out); characters XML cannot
+Paths follow export/output.py: a named path exactly, `-` for standard output, default names
+confined to a chosen folder (no `..`, no symlink out). Characters XML cannot
 carry are removed and NaN/infinity never reach a file; CSV is written in the tool's one dialect
 (export/csv_rows.py), where cells that would start a formula get a leading apostrophe.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import os
 import re
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
@@ -39,6 +37,7 @@ from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput
 from tracker.export.csv_rows import write_csv
 from tracker.export.graph import build_claim_graph, build_outlet_graph, iso
+from tracker.export.output import Writer, confine, text_writer, write_file
 from tracker.export.report import render_report
 from tracker.text.cleaning import remove_control_chars
 
@@ -46,8 +45,10 @@ __all__ = [
     "GraphFormat",
     "clean_value",
     "confine",
+    "graph_writer",
     "mention_rows",
     "projection",
+    "report_writer",
     "write_graph",
     "write_report",
     "write_story_files",
@@ -80,39 +81,6 @@ _FIRST_COLUMNS = (
     "sources",
     "source_kinds",
 )
-
-
-# ---------------------------------------------------------------- paths
-
-
-def confine(path: Path, root: Path) -> Path:
-    """`path` (relative to `root` unless absolute) resolved, refused unless inside `root`."""
-    base = root.resolve()
-    target = (path if path.is_absolute() else base / path).resolve()
-    if target == base or not target.is_relative_to(base):
-        raise BadInput(f"refusing to write {path}: outside the output folder {base}")
-    if target.is_dir():
-        raise BadInput(f"refusing to write {path}: it is a folder")
-    return target
-
-
-def _write_atomically(path: Path, root: Path, write: Callable[[io.TextIOBase], None]) -> Path:
-    """Write a text file inside `root` through a temporary file, so no half file is left."""
-    target = confine(path, root)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target = confine(target, root)  # a folder just made might be a symlink's target
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                write(stream)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise BadInput(f"cannot write {target}: {exc.strerror or exc}") from None
-    return target
 
 
 # ---------------------------------------------------------------- values
@@ -248,8 +216,8 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
 # ---------------------------------------------------------------- writers
 
 
-def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Path) -> Path:
-    """Write `graph` as `fmt` to `path` inside `root`; returns the file written."""
+def graph_writer(graph: nx.Graph, fmt: GraphFormat | str) -> Writer:
+    """How to write `graph` as `fmt` into a stream (a file, or standard output)."""
     try:
         fmt = GraphFormat(fmt)
     except ValueError:
@@ -257,7 +225,7 @@ def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Pa
         raise BadInput(f"unknown graph format {fmt!r} (use one of {names})") from None
     ready = projection(graph, fmt)
 
-    def write(stream: io.TextIOBase) -> None:
+    def write(stream: IO[str]) -> None:
         if fmt is GraphFormat.GEXF:
             stream.write(_XML_DECLARATION + _gexf_text(ready) + "\n")
         elif fmt is GraphFormat.GRAPHML:
@@ -279,7 +247,14 @@ def write_graph(graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Pa
             rows = mention_rows(ready)
             write_csv(stream, rows, _columns(rows))
 
-    return _write_atomically(path, root, write)
+    return text_writer(write)
+
+
+def write_graph(
+    graph: nx.Graph, fmt: GraphFormat | str, path: Path, *, root: Path | None = None
+) -> Path:
+    """Write `graph` as `fmt` to `path` (inside `root` when given); returns the file written."""
+    return write_file(path, graph_writer(graph, fmt), root=root)
 
 
 def _gexf_text(graph: nx.Graph) -> str:
@@ -295,13 +270,14 @@ def _json_text_pretty(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
 
 
-def write_report(html: str, path: Path, *, root: Path) -> Path:
-    """Write a rendered HTML report to `path` inside `root`; returns the file written."""
+def report_writer(html: str) -> Writer:
+    """How to write a rendered HTML report into a stream."""
+    return text_writer(lambda stream: stream.write(html))
 
-    def write(stream: io.TextIOBase) -> None:
-        stream.write(html)
 
-    return _write_atomically(path, root, write)
+def write_report(html: str, path: Path, *, root: Path | None = None) -> Path:
+    """Write a rendered HTML report to `path` (inside `root` when given); the file written."""
+    return write_file(path, report_writer(html), root=root)
 
 
 def write_story_files(story: ClaimStory, folder: Path) -> dict[str, Path]:

@@ -48,7 +48,7 @@ from tracker.urls import canonical_url
 from tracker.web.feed_documents import SitemapLimits, read_feed_document
 from tracker.web.http import Fetcher
 
-__all__ = ["Crawler", "Progress", "RunReport", "feed_backoff", "sitemap_limits"]
+__all__ = ["AddReport", "Crawler", "Progress", "RunReport", "feed_backoff", "sitemap_limits"]
 
 # How often a pending article URL is tried before it is given up on (transient errors only).
 MAX_ARTICLE_ATTEMPTS = 5
@@ -77,6 +77,20 @@ class RunReport:
     def total(self) -> int:
         """How many outcomes were counted."""
         return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class AddReport:
+    """What `add URL...` did with each URL: stored (new or already there), or why not."""
+
+    run: RunReport | None  # None when no URL was even valid enough to fetch
+    stored: tuple[str, ...]  # the URLs as given
+    failed: tuple[tuple[str, str], ...]  # (URL as given, why it was not stored)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The run's outcome counts (none when nothing was fetched)."""
+        return self.run.counts if self.run else {}
 
 
 def feed_backoff(consecutive_errors: int, base: float, cap: float) -> float:
@@ -161,6 +175,9 @@ class Crawler:
         self._unsaved: list[tuple[NewArticle, asyncio.Future[tuple[int, bool]]]] = []
         # canonical URL -> why its article could not be stored (raised again by queue jobs)
         self._store_failures: dict[str, TrackerError] = {}
+        # canonical URL -> why its article was not stored in this run (what `add` reports)
+        self._failures: dict[str, str] = {}
+        self._stored: set[str] = set()
         self._flusher: asyncio.Task[None] | None = None
 
     def close(self) -> None:
@@ -194,6 +211,8 @@ class Crawler:
         run_id = await self._db(self.store.start_run, started)
         self._counts = Counter()
         self._store_failures.clear()
+        self._failures.clear()
+        self._stored.clear()
         status = "finished"
         try:
             await work(started)
@@ -263,15 +282,25 @@ class Crawler:
             if self._progress:
                 self._progress(stage.name, 1, 1)
 
-    async def add_urls(self, urls: Iterable[str]) -> RunReport:
-        """Fetch and store single article URLs that no feed lists."""
+    async def add_urls(self, urls: Iterable[str]) -> AddReport:
+        """Fetch and store single article URLs that no feed lists; each URL stored or why not."""
+        given = list(urls)
+        canonical = {url: canonical_url(url) for url in given}
 
         async def fetch(started: datetime) -> None:
-            items = [PendingArticle(canonical_url(u), u, None, 0) for u in urls]
+            first = {c: u for u, c in reversed(canonical.items())}  # one fetch per article
+            items = [PendingArticle(c, u, None, 0) for c, u in first.items()]
             await self._each("articles", items, self._fetch_article)
             await self._run_stages()
 
-        return await self._recorded_run(fetch)
+        report = await self._recorded_run(fetch)
+        stored, failed = [], []
+        for url in given:
+            if canonical[url] in self._stored:
+                stored.append(url)
+            else:
+                failed.append((url, self._failures.get(canonical[url], "not stored")))
+        return AddReport(report, tuple(stored), tuple(failed))
 
     async def _each(self, stage: str, items: list[T], work: Callable[[T], Awaitable[None]]) -> None:
         total = len(items)
@@ -346,6 +375,7 @@ class Crawler:
 
     async def _entry_failed(self, canonical: str, error: str, *, permanent: bool) -> None:
         """Count a failed article fetch; transient ones are retried later with backoff."""
+        self._failures[canonical] = error
         crawl = self.settings.crawl
         await self._db(
             self.store.entry_failed,
@@ -476,6 +506,7 @@ class Crawler:
             )
             return
         self._count(Outcome.ARTICLE_NEW if new else Outcome.ARTICLE_UNCHANGED)
+        self._stored.add(item.canonical_url)
 
     async def _fetch_page(
         self,

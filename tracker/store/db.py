@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from tracker.config import default_data_dir
 from tracker.errors import BadInput, DatabaseProblem, StoreBusy
 
 # Alembic is imported only where the schema changes: loading it (and every migration script) costs
@@ -110,6 +111,20 @@ def readable_errors() -> Iterator[None]:
         raise DatabaseProblem(f"database problem: {reason}") from None
 
 
+def _database_folder(path: Path) -> None:
+    """The folder of a SQLite file must exist; only the user's default data folder is made."""
+    folder = path.parent
+    if folder.is_dir():
+        return
+    # A path the user typed with a missing folder is more likely a typo than a wish.
+    if folder.absolute() != default_data_dir().absolute():
+        raise BadInput(f"the database folder {folder} does not exist")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot create the folder of {path}: {exc.strerror}") from None
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
     """An engine for SQLite (a file, created with its folder) or PostgreSQL."""
     try:
@@ -124,10 +139,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -
             path = Path(database).expanduser()
             if path.is_dir():
                 raise BadInput(f"{path} is a folder, not a database file")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise BadInput(f"cannot create the folder of {path}: {exc.strerror}") from None
+            _database_folder(path)
             # A file we may read but not write is opened read-only: reading commands work.
             read_only = path.exists() and not os.access(path, os.W_OK)
             if read_only:
