@@ -10,6 +10,7 @@ from tracker.api.facade import (
     ImportReport,
     Status,
     Tracker,
+    WarcImport,
     database_revision,
     upgrade_database,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "Suggestion",
     "TimelineEvent",
     "Tracker",
+    "WarcImport",
     "WhoRepeated",
     "database_revision",
     "duration_text",

@@ -104,6 +104,9 @@ class StoredPage:
     etag: str | None
     last_modified: str | None
     redirects: tuple[str, ...] = ()
+    # Read from a WARC archive instead of fetched: the record's id and the file, as evidence.
+    warc_record_id: str | None = None
+    warc_file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

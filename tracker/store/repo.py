@@ -731,6 +731,8 @@ def _version_values(article_id: int, seq: int, page: StoredPage) -> dict[str, ob
         corrections=list(e.corrections),
         raw_html=zlib.compress(page.raw_html, 6),
         raw_size=len(page.raw_html),
+        warc_record_id=page.warc_record_id,
+        warc_file=page.warc_file,
     )
 
 
