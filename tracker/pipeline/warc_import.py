@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 from tracker.domain import FetchResult
 from tracker.domain.crawl import NewArticle, StoredPage
 from tracker.errors import BadInput, TrackerError
-from tracker.pipeline.crawl import Crawler, Progress, RunReport
+from tracker.pipeline.crawl import Crawler, Progress, RunReport, _is_home_page
 from tracker.store.captures import CaptureStore, Saved
 from tracker.urls import canonical_url
 from tracker.web.warc import Capture, WarcProblem, read_warc
@@ -32,6 +33,7 @@ __all__ = ["WarcImport", "WarcImporter"]
 BATCH = 64  # captures stored in one transaction
 STAGES_EVERY = 2000  # stored versions between two runs of the stages, on a long import
 GONE = (404, 410)
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +142,8 @@ class WarcImporter:
             self.crawler.add_count(Saved.DUPLICATE.value)
             self._tally.usable += 1
             return
-        if capture.status in GONE:
+        moved_home = capture.status in REDIRECTS and _moved_home(capture)
+        if capture.status in GONE or moved_home:
             # A take-down is judged against what is stored before it: store what came first.
             while pending:
                 await self._ready(path, pending.popleft(), batch)
@@ -148,6 +151,7 @@ class WarcImporter:
             gone = await self.crawler.on_store_thread(
                 self.captures.take_down, canonical, capture.captured_at
             )
+            # As a re-check judges it: a 404, a 410 or a redirect to the home page.
             self.crawler.add_count("article_taken_down" if gone else "warc_gone_unknown")
             self._tally.usable += gone
             return
@@ -220,3 +224,14 @@ class WarcImporter:
         if tally.since_stages >= STAGES_EVERY:
             tally.since_stages = 0
             await self.crawler.run_stages()
+
+
+def _moved_home(capture: Capture) -> bool:
+    """A redirect to the site's home page: how an outlet often takes an article down."""
+    if not capture.location:
+        return False
+    try:
+        target = canonical_url(urljoin(capture.url, capture.location))
+    except BadInput:
+        return False
+    return _is_home_page(target)

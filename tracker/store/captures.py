@@ -105,6 +105,9 @@ class CaptureStore:
         _add_aliases(s, [a for a in aliases if a not in by_url], article_id)
         _attach(s, aliases, article_id)
         article = s.get_one(m.Article, article_id)
+        # The archive looked at the page then: that is the article's latest check, if latest.
+        if article.last_checked_at is None or article.last_checked_at < at:
+            article.last_checked_at = at
         rows = s.execute(
             select(m.Version.id, m.Version.seq, m.Version.fetched_at, m.Version.content_hash)
             .where(m.Version.article_id == article_id)
@@ -155,6 +158,7 @@ class CaptureStore:
                 return False  # already known gone from then
             article.state = ArticleState.TAKEN_DOWN
             article.taken_down_at = at
+            article.last_checked_at = max(at, article.last_checked_at or at)
             article.next_check_at = None
             return True
 

@@ -9,6 +9,7 @@ the next record boundary, and goes on from there.
 from __future__ import annotations
 
 import io
+import os
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,14 @@ __all__ = ["ArchivedPage", "Capture", "WarcProblem", "read_warc", "write_warc"]
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _WARC_MAGIC = b"WARC/1."
 _SCAN = 1024 * 1024  # bytes read at once while looking for the next record after damage
+_SLACK = 4  # trailing bytes (CRLFs) after the last record that are not damage
+
+
+class _Stopped(Exception):
+    """The reader stopped before the end of the file."""
+
+    def __str__(self) -> str:
+        return "the file ends inside a record, or a record cannot be parsed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,7 @@ class ArchivedPage:
     status: int
     body: bytes
     content_type: str = "text/html"
+    location: str | None = None  # a redirect's target
 
 
 def read_warc(path: Path, *, max_body: int) -> Iterator[Capture | WarcProblem]:
@@ -78,6 +88,7 @@ def read_warc(path: Path, *, max_body: int) -> Iterator[Capture | WarcProblem]:
         yield WarcProblem(0, f"cannot read the file: {exc.strerror or exc}")
         return
     with handle:
+        size = os.fstat(handle.fileno()).st_size
         gzipped = handle.read(3) == _GZIP_MAGIC
         start: int | None = 0
         read_any = False
@@ -92,13 +103,20 @@ def read_warc(path: Path, *, max_body: int) -> Iterator[Capture | WarcProblem]:
                     read_any = True
                     if item is not None:
                         yield item
-                return
-            # warcio meeting a damaged file raises what its parsers raise (its own errors, zlib,
-            # EOF, ValueError, ...): any of them ends this stretch of the file, not the import.
             except Exception as exc:
+                # warcio meeting a damaged file raises what its parsers raise (its own errors,
+                # zlib, EOF, ValueError, ...): any of them ends this stretch, not the import.
                 where = offset if read_any else start
                 yield WarcProblem(where, _damage(exc, read_any or start > 0))
                 start = _next_boundary(handle, where + 1, gzipped)
+                continue
+            # warcio also stops quietly where a record is cut short or unreadable: what is left
+            # after the last record it read is damage too (a few blank bytes are not).
+            stopped = records.offset
+            if size - stopped <= _SLACK:
+                return
+            yield WarcProblem(stopped, _damage(_Stopped(), read_any or start > 0))
+            start = _next_boundary(handle, stopped + 1, gzipped)
 
 
 def _damage(exc: Exception, started: bool) -> str:
@@ -129,13 +147,15 @@ def _next_boundary(handle: BinaryIO, position: int, gzipped: bool) -> int | None
 
 def _capture(record: Any, offset: int, max_body: int) -> Capture | WarcProblem | None:
     """The capture a record holds, a problem, or None for records that are not responses."""
-    if record.rec_type != "response" or record.http_headers is None:
+    if record.rec_type != "response":
         return None
     headers = record.rec_headers
     url = remove_control_chars(headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
     record_id = (headers.get_header("WARC-Record-ID") or "").strip()
     if not url.lower().startswith(("http://", "https://")):
         return WarcProblem(offset, f"record for {url[:200]!r} skipped: not an http(s) URL")
+    if record.http_headers is None:
+        return WarcProblem(offset, f"record for {url[:200]} skipped: no HTTP response in it")
     if not record_id:
         return WarcProblem(offset, f"record for {url[:200]} skipped: no WARC-Record-ID")
     captured = _warc_date(headers.get_header("WARC-Date") or "")
@@ -167,7 +187,8 @@ def _capture(record: Any, offset: int, max_body: int) -> Capture | WarcProblem |
 def _body(record: Any, http: Any, max_body: int) -> bytes:
     """The response body with chunking and Content-Encoding undone, refused past `max_body`."""
     stream: IO[bytes] = record.raw_stream
-    if (http.get_header("Transfer-Encoding") or "").lower() == "chunked":
+    is_chunked = (http.get_header("Transfer-Encoding") or "").lower() == "chunked"
+    if is_chunked:
         stream = ChunkedDataReader(stream, decomp_type=None)
     encodings = (http.get_header("Content-Encoding") or "").split(",")
     decoder = BodyDecoder([e for e in encodings if e.strip()])
@@ -186,6 +207,9 @@ def _body(record: Any, http: Any, max_body: int) -> bytes:
             break
         take(decoder.feed(raw))
     take(decoder.finish())
+    if not is_chunked and getattr(record.raw_stream, "limit", 0) > 0:
+        # Fewer bytes than the record's Content-Length: the file was cut inside this body.
+        raise TrackerError("the record is cut short (truncated file?)")
     return bytes(out)
 
 
@@ -215,14 +239,10 @@ def write_warc(
     written = 0
     for page in pages:
         reason = _REASONS.get(page.status, "")
-        http = StatusAndHeaders(
-            f"{page.status} {reason}".strip(),
-            [
-                ("Content-Type", page.content_type),
-                ("Content-Length", str(len(page.body))),
-            ],
-            protocol="HTTP/1.1",
-        )
+        fields = [("Content-Type", page.content_type), ("Content-Length", str(len(page.body)))]
+        if page.location:
+            fields.append(("Location", page.location))
+        http = StatusAndHeaders(f"{page.status} {reason}".strip(), fields, protocol="HTTP/1.1")
         record = writer.create_warc_record(
             page.url,
             "response",
@@ -239,4 +259,4 @@ def write_warc(
     return written
 
 
-_REASONS = {200: "OK", 301: "Moved Permanently", 404: "Not Found", 410: "Gone"}
+_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 404: "Not Found", 410: "Gone"}
