@@ -115,7 +115,7 @@ def test_a_file_that_is_no_warc_is_one_problem(tmp_path: Path) -> None:
         path.write_bytes(data)
         captures, problems = _read(path)
         assert captures == [], name
-        assert len(problems) == 1 and "not a readable WARC file" in problems[0].message, name
+        assert len(problems) == 1 and "not a WARC file" in problems[0].message, name
 
 
 def test_written_files_read_back(tmp_path: Path) -> None:

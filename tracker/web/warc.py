@@ -8,9 +8,11 @@ the next record boundary, and goes on from there.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +34,22 @@ _GZIP_MAGIC = b"\x1f\x8b\x08"
 _WARC_MAGIC = b"WARC/1."
 _SCAN = 1024 * 1024  # bytes read at once while looking for the next record after damage
 _SLACK = 4  # trailing bytes (CRLFs) after the last record that are not damage
+
+
+class _QuietIterator(ArchiveIterator):  # type: ignore[misc]
+    """warcio's iterator, with its warnings about mis-sized records counted, not printed."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        super().__init__(handle)
+        self.missized = 0
+
+    def _consume_blanklines(self) -> Any:
+        # warcio writes this warning straight to sys.stderr; here it becomes a problem line.
+        with contextlib.redirect_stderr(io.StringIO()) as sink:
+            result = super()._consume_blanklines()
+        if sink.getvalue():
+            self.missized += 1
+        return result
 
 
 class _Stopped(Exception):
@@ -89,20 +107,30 @@ def read_warc(path: Path, *, max_body: int) -> Iterator[Capture | WarcProblem]:
         return
     with handle:
         size = os.fstat(handle.fileno()).st_size
-        gzipped = handle.read(3) == _GZIP_MAGIC
+        head = handle.read(_SCAN)
+        gzipped = head.startswith(_GZIP_MAGIC)
         start: int | None = 0
         read_any = False
+        if not _starts_a_record(head, gzipped):
+            # Not a WARC file (warcio would also try it as the old ARC format, which this is
+            # not either); a file whose start is damaged may still hold records further on.
+            yield WarcProblem(0, "not a WARC file: it does not start with a WARC/1.x record")
+            start = _next_boundary(handle, 1, gzipped)
+            read_any = start is not None
         while start is not None:
             handle.seek(start)
-            records = ArchiveIterator(handle)
+            records = _QuietIterator(handle)
             offset = start
             try:
                 for record in records:
                     offset = records.offset  # the current record's start (no read-ahead)
+                    missized = records.missized
                     item = _capture(record, offset, max_body)
                     read_any = True
                     if item is not None:
                         yield item
+                    if records.missized > missized:
+                        yield WarcProblem(offset, "a record's Content-Length does not fit it")
             except Exception as exc:
                 # warcio meeting a damaged file raises what its parsers raise (its own errors,
                 # zlib, EOF, ValueError, ...): any of them ends this stretch, not the import.
@@ -117,6 +145,16 @@ def read_warc(path: Path, *, max_body: int) -> Iterator[Capture | WarcProblem]:
                 return
             yield WarcProblem(stopped, _damage(_Stopped(), read_any or start > 0))
             start = _next_boundary(handle, stopped + 1, gzipped)
+
+
+def _starts_a_record(head: bytes, gzipped: bool) -> bool:
+    """True when the file's first bytes (decompressed if gzipped) are a WARC record header."""
+    if gzipped:
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.startswith(_WARC_MAGIC)
 
 
 def _damage(exc: Exception, started: bool) -> str:
