@@ -564,6 +564,7 @@ class Crawler:
             extracted=text.extracted,
             content_hash=text.content_hash,
             raw_html=fetched.body,
+            raw_packed=text.raw_packed,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             redirects=fetched.redirects,

@@ -65,21 +65,23 @@ def write_demo_warc(
         return write_warc(out, pages, info={"description": "the demo web"}, filename=path.name)
 
 
-_WORDS = (
-    "outage cloud service company report engineers customers systems statement data "
-    "network update review users storage incident hours region morning evening official "
-    "spokesperson announced analysts market shares investors quarter results growth"
-).split()
+_SYLLABLES = "ka lo mi ne ru sa to vi ba de fo gu ha ji ko lu ma ni po re si tu".split()
 
 
 def generated_pages(count: int, *, seed: int = 7, paragraphs: int = 12) -> list[bytes]:
-    """`count` distinct news-like HTML pages of generated words."""
+    """`count` distinct news-like HTML pages of generated words.
+
+    A vocabulary of a few thousand made-up words, so that two pages share words about as
+    often as two unrelated news articles do (a small vocabulary would make every page a
+    candidate source of every other for linking).
+    """
     rng = random.Random(seed)
+    words = sorted({"".join(rng.choices(_SYLLABLES, k=rng.randint(2, 4))) for _ in range(6000)})
     pages = []
     for n in range(count):
-        title = " ".join(rng.choices(_WORDS, k=7)).capitalize()
+        title = " ".join(rng.choices(words, k=7)).capitalize()
         body = "".join(
-            "<p>" + " ".join(rng.choices(_WORDS, k=rng.randint(25, 60))).capitalize() + ".</p>"
+            "<p>" + " ".join(rng.choices(words, k=rng.randint(25, 60))).capitalize() + ".</p>"
             for _ in range(paragraphs)
         )
         pages.append(
