@@ -210,8 +210,9 @@ def bench_memory(size: int, filler: int, folder: Path, keep: bool) -> dict[str, 
     }
     print(
         f"memory: imported {figures['pages']} pages from {figures['archive_mib']} MiB in "
-        f"{figures['import_s']} s; RSS peak in the first tenth {figures['rss_mib_peak_first_tenth']}"
-        f" MiB, after it {figures['rss_mib_peak_rest']} MiB; by tenth of the file: "
+        f"{figures['import_s']} s; RSS peak in the first tenth "
+        f"{figures['rss_mib_peak_first_tenth']} MiB, after it {figures['rss_mib_peak_rest']} MiB;"
+        f" by tenth of the file: "
         f"{figures['rss_mib_by_tenth']}"
     )
     return figures
