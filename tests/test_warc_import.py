@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.store import models as m
+from tracker.testing.warcs import generated_pages, write_generated_warc
 
 from .conftest import make_settings
 from .support.cli_run import run_cli
@@ -138,8 +145,6 @@ def test_hostile_files_give_one_line_each_and_the_rest_is_imported(
 ) -> None:
     monkeypatch.setenv("TRACKER_HTTP_MAX_BODY_BYTES", str(1024 * 1024))
     monkeypatch.setenv("TRACKER_CRAWL_EXTRACT_WORKERS", "1")
-    import gzip
-
     bomb = gzip.compress(b"<p>" + b"a" * (40 * 1024 * 1024))
     mixed = tmp_path / "mixed.warc.gz"
     whole = gz(
@@ -167,3 +172,45 @@ def test_hostile_files_give_one_line_each_and_the_rest_is_imported(
     assert len([line for line in err.splitlines() if line.strip()]) == 1
     code, out, err = run_cli(["--db", db, "import", str(tmp_path / "missing.warc")], capsys)
     assert code == 2 and "cannot read the file" in err
+
+
+def test_an_import_killed_half_way_is_finished_by_running_it_again(tmp_path: Path) -> None:
+    archive = tmp_path / "many.warc.gz"
+    write_generated_warc(archive, generated_pages(120, paragraphs=4))
+    killed = tmp_path / "killed.db"
+    env = {
+        **os.environ,
+        "TRACKER_CRAWL_EXTRACT_WORKERS": "1",
+        "TRACKER_DATA_DIR": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "tracker", "--db", str(killed), "import", str(archive)]
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stored = 0
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and child.poll() is None:
+            try:
+                engine = create_engine(f"sqlite:///{killed}")
+                with engine.connect() as conn:
+                    stored = conn.execute(text("select count(*) from versions")).scalar_one()
+                engine.dispose()
+            except Exception:  # the schema is not there yet
+                stored = 0
+            if stored >= 10:
+                break
+            time.sleep(0.05)
+        assert child.poll() is None, child.stderr.read() if child.stderr else ""
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    assert 10 <= stored < 120
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    with _tracker(f"sqlite:///{killed}", tmp_path / "k") as tracker:
+        resumed = _versions(tracker)
+        assert tracker.status().runs[1].status == "interrupted"
+    with _tracker(f"sqlite:///{tmp_path / 'clean.db'}", tmp_path / "c") as tracker:
+        tracker.import_warc([archive])
+        clean = _versions(tracker)
+    assert len(clean) == 120
+    assert [(r[0], r[1], r[2], r[4]) for r in resumed] == [(r[0], r[1], r[2], r[4]) for r in clean]
