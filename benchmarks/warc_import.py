@@ -171,9 +171,11 @@ def bench_speed(pages: list[bytes], folder: Path, source: str) -> dict[str, obje
     return figures
 
 
-def bench_memory(size: int, filler: int, folder: Path, keep: bool) -> dict[str, object]:
+def bench_memory(
+    size: int, filler: int, folder: Path, keep: bool, *, stages: bool = True
+) -> dict[str, object]:
     # Outside the run's scratch folder, so that --keep can keep it.
-    archive = Path(tempfile.gettempdir()) / "warc_import_bench.warc.gz"
+    archive = Path(tempfile.gettempdir()) / f"warc_import_bench_{size}.warc.gz"
     started = time.perf_counter()
     write_generated_warc(archive, generated_pages(2000, seed=11), size=size, filler=filler)
     written = archive.stat().st_size
@@ -188,7 +190,7 @@ def bench_memory(size: int, filler: int, folder: Path, keep: bool) -> dict[str, 
             samples.append((share, _rss_kib()))
 
     try:
-        wall, _, counts = tracked_import(archive, folder / "large.db", progress)
+        wall, _, counts = tracked_import(archive, folder / "large.db", progress, stages=stages)
     finally:
         if not keep:
             archive.unlink(missing_ok=True)
@@ -203,6 +205,7 @@ def bench_memory(size: int, filler: int, folder: Path, keep: bool) -> dict[str, 
         "archive_mib": round(written / 2**20),
         "pages": counts.get("warc_article_new", 0),
         "import_s": round(wall, 1),
+        "stages": stages,
         "rss_mib_peak_first_tenth": round(early / 1024),
         "rss_mib_peak_rest": round(late / 1024),
         "rss_mib_by_tenth": {k / 10: round(v / 1024) for k, v in sorted(by_tenth.items())},
@@ -233,6 +236,10 @@ def main() -> None:
     parser.add_argument("--filler", default="200K", help="image record after each page (--size)")
     parser.add_argument("--pages", type=int, default=300, help="generated pages for speed")
     parser.add_argument("--keep", action="store_true", help="keep the generated archive")
+    parser.add_argument(
+        "--no-stages", action="store_true", help="memory run without linking and claims"
+    )
+    parser.add_argument("--no-speed", action="store_true", help="skip the speed comparison")
     args = parser.parse_args()
     figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="warc-bench-") as tmp:
@@ -247,10 +254,15 @@ def main() -> None:
                 print(f"real pages: skipped: {args.data} has none; using generated pages")
         if not pages:
             pages = generated_pages(args.pages)
-        figures["speed"] = bench_speed(pages, folder, source)
+        if not args.no_speed:
+            figures["speed"] = bench_speed(pages, folder, source)
         if args.size:
             figures["memory"] = bench_memory(
-                _size(args.size), _size(args.filler), folder, args.keep
+                _size(args.size),
+                _size(args.filler),
+                folder,
+                args.keep,
+                stages=not args.no_stages,
             )
     sys.stdout.flush()
     print(json.dumps(figures))
