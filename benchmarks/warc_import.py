@@ -185,7 +185,7 @@ def bench_memory(
 
     def progress(stage: str, done: int, total: int) -> None:
         share = done / total if total else 1.0
-        if share - last[0] >= 0.01:
+        if share - last[0] >= 0.01 or done == total:
             last[0] = share
             samples.append((share, _rss_kib()))
 
