@@ -72,6 +72,10 @@ class CrawlSettings:
     redirect_confirmations: int = 3
     extract_workers: int = 0  # processes for extraction; 0 = one per CPU core
     max_articles_per_run: int = 0  # 0 = no limit
+    # Sitemaps subscribed as feeds: the newest URLs kept of one sitemap (a plain sitemap may
+    # list a whole site), and how many of a sitemap index's newest children (by lastmod) are read.
+    sitemap_max_urls: int = 1000
+    sitemap_index_children: int = 3
 
 
 @dataclass(frozen=True, slots=True)

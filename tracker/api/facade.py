@@ -16,7 +16,7 @@ import httpx
 from tracker.api.claims import Claims
 from tracker.clock import Clock, SystemClock
 from tracker.config import ALLOW_PRIVATE_HINT, Settings
-from tracker.domain import OpmlFeed, ParsedFeed
+from tracker.domain import Discovery, FoundFeed, OpmlFeed, ParsedFeed
 from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
 from tracker.domain.story import ClaimStory
 from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, UnsafeURL
@@ -24,7 +24,7 @@ from tracker.export.files import GraphFormat, write_graph, write_report, write_s
 from tracker.export.graph import StorySummary, build_claim_graph, build_outlet_graph, summarise
 from tracker.export.report import render_report
 from tracker.export.warc import write_story_warc
-from tracker.pipeline.crawl import Crawler, Progress, RunReport
+from tracker.pipeline.crawl import Crawler, Progress, RunReport, sitemap_limits
 from tracker.pipeline.extraction_pool import ExtractionPool
 from tracker.pipeline.linking_stage import LinkingStage
 from tracker.pipeline.stages import Stage, default_stages
@@ -37,7 +37,9 @@ from tracker.store.db import readable_errors
 from tracker.store.lock import crawl_lock, crawl_lock_waiting
 from tracker.store.queue_repo import Quarantined, QuarantineStore
 from tracker.urls import canonical_url, outlet_domain, parse_http_url
-from tracker.web.feeds import parse_feed, parse_opml, write_opml
+from tracker.web.discover import discover_outlet
+from tracker.web.feed_documents import read_feed_document
+from tracker.web.feeds import parse_opml, write_opml
 from tracker.web.http import Fetcher, Resolver, SharedTurns
 
 __all__ = [
@@ -56,7 +58,7 @@ LOCK_RETRY_SECONDS = 1.0  # how often a daemon's pass tries again for a lock ano
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What an OPML import did."""
+    """What an OPML import (or a subscription to discovered feeds) did."""
 
     added: tuple[str, ...]
     already: tuple[str, ...]
@@ -171,12 +173,17 @@ class Tracker:
                     raise BadInput(
                         f"cannot fetch {url}: {exc} (use --no-check to add anyway)"
                     ) from None
-            if result.status >= 400:
-                raise BadInput(f"cannot fetch {url}: HTTP {result.status}")
-            try:
-                parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
-            except NotAFeed as exc:
-                raise NotAFeed(f"{url}: {exc}") from None
+                if result.status >= 400:
+                    raise BadInput(f"cannot fetch {url}: HTTP {result.status}")
+                try:
+                    # A sitemap index is checked by reading its newest children too.
+                    parsed = await read_feed_document(
+                        fetcher, result, sitemap_limits(self.settings)
+                    )
+                except NotAFeed as exc:
+                    raise NotAFeed(f"{url}: {exc}") from None
+                except TrackerError as exc:
+                    raise BadInput(f"cannot read the sitemap index {url}: {exc}") from None
             if parsed.warning and not any(entry.link for entry in parsed.entries):
                 raise NotAFeed(f"{url}: malformed feed with no usable entry: {parsed.warning}")
             return parsed
@@ -229,6 +236,34 @@ class Tracker:
     def outlets(self) -> list[OutletInfo]:
         """Every known outlet."""
         return self.store.list_outlets()
+
+    def discover(self, url: str) -> Discovery:
+        """The feeds an outlet's home page announces and the sitemaps its robots.txt lists."""
+        value = url.strip()
+        checked = parse_http_url(value if "://" in value else f"https://{value}/")
+
+        async def run() -> Discovery:
+            async with self._fetcher() as fetcher:
+                return await discover_outlet(fetcher, checked)
+
+        found = asyncio.run(run())
+        if not found.found and found.problems:
+            raise BadInput(f"found nothing at {checked}: {'; '.join(found.problems)}")
+        return found
+
+    def subscribe(self, found: Iterable[FoundFeed], *, check: bool = True) -> ImportReport:
+        """Subscribe to discovered feeds and sitemaps; with `check`, each is fetched first."""
+        added: list[str] = []
+        already: list[str] = []
+        refused: list[tuple[str, str]] = []
+        for item in found:
+            try:
+                _, new = self.add_feed(item.url, check=check)
+            except TrackerError as exc:
+                refused.append((item.url, str(exc)))
+                continue
+            (added if new else already).append(item.url)
+        return ImportReport(tuple(added), tuple(already), tuple(refused))
 
     # ------------------------------------------------------------ crawling
 

@@ -16,6 +16,7 @@ from tracker import __version__
 from tracker.api import RunReport, Tracker, database_revision, upgrade_database
 from tracker.clock import Clock, ManualClock, SystemClock
 from tracker.config import Settings, load_settings
+from tracker.domain import FoundKind
 from tracker.domain.crawl import ArticleInfo, FeedInfo, RunInfo
 from tracker.errors import BadInput
 
@@ -29,10 +30,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 feeds_app = typer.Typer(
-    help="Subscribe to feeds (RSS, Atom, JSON Feed, OPML lists).", no_args_is_help=True
+    help="Subscribe to feeds (RSS, Atom, JSON Feed, sitemaps, OPML lists).", no_args_is_help=True
 )
 outlets_app = typer.Typer(
-    help="Name outlets and the aliases they are credited under.", no_args_is_help=True
+    help="Name outlets and the aliases they are credited under; discover their feeds.",
+    no_args_is_help=True,
 )
 articles_app = typer.Typer(help="Look at stored articles and their versions.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -140,7 +142,7 @@ FEED_COLUMNS = [
 @feeds_app.command("add")
 def feeds_add(
     ctx: typer.Context,
-    url: Annotated[str, typer.Argument(help="The feed's URL.")],
+    url: Annotated[str, typer.Argument(help="The feed's or sitemap's URL.")],
     outlet: Annotated[str | None, typer.Option(help="The outlet's display name.")] = None,
     check: Annotated[
         bool, typer.Option("--check/--no-check", help="Fetch it first and refuse non-feeds.")
@@ -243,6 +245,50 @@ def outlets_list(ctx: typer.Context, json: JsonOpt = False) -> None:
                 ("aliases", lambda o: ", ".join(o.aliases)),
             ],
         )
+
+
+@outlets_app.command("discover")
+def outlets_discover(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The outlet's home page (or its domain).")],
+    add: Annotated[
+        bool, typer.Option("--add", help="Subscribe to what was found (each is checked first).")
+    ] = False,
+    kind: Annotated[
+        list[FoundKind] | None,
+        typer.Option("--kind", "-k", help="Only this kind (repeatable): rss, atom, json, sitemap."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """List the feeds a home page announces and the sitemaps its robots.txt lists."""
+    with open_tracker(ctx) as tracker:
+        discovery = tracker.discover(url)
+        chosen = [found for found in discovery.found if not kind or found.kind in kind]
+        report = tracker.subscribe(chosen) if add else None
+    if json:
+        print_json(
+            {"url": discovery.url, "found": chosen, "problems": discovery.problems}
+            | ({"subscribed": report} if report is not None else {})
+        )
+        return
+    for problem in discovery.problems:
+        err(f"could not read {problem}")
+    if not chosen:
+        echo(f"nothing found at {discovery.url}")
+    else:
+        print_table(
+            chosen,
+            [
+                ("kind", lambda f: f.kind),
+                ("url", lambda f: f.url),
+                ("title", lambda f: f.title),
+                ("found in", lambda f: f.source),
+            ],
+        )
+    if report is not None:
+        echo(f"added {len(report.added)}, already subscribed {len(report.already)}")
+        for found_url, reason in report.refused:
+            err(f"refused {found_url}: {reason}")
 
 
 # ---------------------------------------------------------------- crawling

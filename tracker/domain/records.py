@@ -158,6 +158,34 @@ class ParsedFeed:
     warning: str | None = None  # feedparser's bozo reason when it still found entries
 
 
+class FoundKind(StrEnum):
+    """What kind of subscription outlet discovery found."""
+
+    RSS = "rss"
+    ATOM = "atom"
+    JSON = "json"
+    SITEMAP = "sitemap"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFeed:
+    """A feed or sitemap an outlet announces: in its home page's <head>, or in robots.txt."""
+
+    url: str
+    kind: FoundKind
+    title: str = ""
+    source: str = ""  # "home page" or "robots.txt"
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """What an outlet's home page and robots.txt announce, and what could not be read."""
+
+    url: str  # the page that was read (after redirects)
+    found: tuple[FoundFeed, ...]
+    problems: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class OpmlFeed:
     """One feed listed in an OPML file."""

@@ -45,10 +45,10 @@ from tracker.pipeline.stages import Stage
 from tracker.store import FeedPoll, Store, next_check_time
 from tracker.store.models import MAX_URL
 from tracker.urls import canonical_url
-from tracker.web.feeds import parse_feed
+from tracker.web.feed_documents import SitemapLimits, read_feed_document
 from tracker.web.http import Fetcher
 
-__all__ = ["Crawler", "Progress", "RunReport", "feed_backoff"]
+__all__ = ["Crawler", "Progress", "RunReport", "feed_backoff", "sitemap_limits"]
 
 # How often a pending article URL is tried before it is given up on (transient errors only).
 MAX_ARTICLE_ATTEMPTS = 5
@@ -82,6 +82,15 @@ class RunReport:
 def feed_backoff(consecutive_errors: int, base: float, cap: float) -> float:
     """Seconds before the next poll after the n-th consecutive failure (exponential, capped)."""
     return float(min(cap, base * (2 ** max(0, consecutive_errors))))
+
+
+def sitemap_limits(settings: Settings) -> SitemapLimits:
+    """How much of a sitemap (or sitemap index) subscribed as a feed is read."""
+    return SitemapLimits(
+        max_bytes=settings.http.max_body_bytes,
+        max_urls=settings.crawl.sitemap_max_urls,
+        index_children=settings.crawl.sitemap_index_children,
+    )
 
 
 def _is_home_page(url: str) -> bool:
@@ -411,7 +420,11 @@ class Crawler:
             self._count(Outcome.FEED_NOT_MODIFIED)
             return
         try:
-            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+            # RSS, Atom, JSON Feed or a sitemap; a sitemap index fetches its newest children.
+            parsed = await read_feed_document(self.fetcher, result, sitemap_limits(self.settings))
+        except RetryableError as exc:  # every child of a sitemap index failed for now
+            await self._feed_failed(feed, exc)
+            return
         except TrackerError as exc:
             await self._feed_failed(feed, exc, outcome=Outcome.FEED_INVALID)
             return

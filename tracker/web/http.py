@@ -204,6 +204,12 @@ class Fetcher:
         policy = await self._robots.policy(_origin(checked))
         return policy.allows(checked, self._settings.user_agent)
 
+    async def robots_sitemaps(self, url: str) -> tuple[str, ...]:
+        """The `Sitemap:` URLs of the robots.txt of `url`'s site (read through the cache)."""
+        checked = check_url(url, allow_private=self._settings.allow_private)
+        policy = await self._robots.policy(_origin(checked))
+        return policy.sitemaps()
+
     # ------------------------------------------------------------------ internals
 
     async def _fetch_robots_file(self, url: str) -> FetchResult:

@@ -37,6 +37,12 @@ class RobotsPolicy:
     # True when nothing is allowed only because robots.txt could not be read right now.
     unreachable: bool = False
 
+    def sitemaps(self) -> tuple[str, ...]:
+        """The URLs of its `Sitemap:` lines, in order."""
+        if self.rules is None:
+            return ()
+        return tuple(dict.fromkeys(str(url).strip() for url in self.rules.sitemaps))
+
     def allows(self, url: str, user_agent: str) -> bool:
         """True when `user_agent` may fetch `url`."""
         if self.rules is not None:
