@@ -31,6 +31,7 @@ if _TYPE_CHECKING:
     from tracker.export.graph import NO_CORRECTION, StorySummary
     from tracker.export.timeline import duration_text
     from tracker.pipeline.crawl import AddReport, RunReport
+    from tracker.pipeline.warc_import import WarcImport
     from tracker.queries.claims import (
         MAX_FREE_CANDIDATES,
         OutletUptake,
@@ -67,6 +68,7 @@ _HOMES = {
     "Suggestion": ("tracker.claims.suggest", "Suggestion"),
     "TimelineEvent": ("tracker.queries.claims", "TimelineEvent"),
     "Tracker": ("tracker.api.facade", "Tracker"),
+    "WarcImport": ("tracker.pipeline.warc_import", "WarcImport"),
     "WhoRepeated": ("tracker.queries.claims", "WhoRepeated"),
     "database_revision": ("tracker.api.facade", "database_revision"),
     "duration_text": ("tracker.export.timeline", "duration_text"),
@@ -102,6 +104,7 @@ __all__ = [
     "TextMatches",
     "TimelineEvent",
     "Tracker",
+    "WarcImport",
     "WhoRepeated",
     "database_revision",
     "duration_text",

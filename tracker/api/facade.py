@@ -21,6 +21,7 @@ from tracker.domain.formats import GraphFormat
 from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, UnsafeURL
 from tracker.export.output import STDOUT, Writer, write_output
 from tracker.store import Store, current_revision, head_revision, make_engine, upgrade
+from tracker.store.captures import CaptureStore
 from tracker.store.db import readable_errors
 from tracker.store.lock import crawl_lock, crawl_lock_waiting
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from tracker.pipeline.crawl import AddReport, Crawler, Progress, RunReport
     from tracker.pipeline.extraction_pool import ExtractionPool
     from tracker.pipeline.stages import Stage
+    from tracker.pipeline.warc_import import WarcImport
     from tracker.queries.links import Repeaters, SourceChain
     from tracker.store.queue_repo import Quarantined
     from tracker.web.http import Fetcher, Resolver, SharedTurns
@@ -443,6 +445,69 @@ class Tracker:
         failed = dict(report.failed) | dict(invalid)
         return AddReport(
             report.run, report.stored, tuple((u, failed[u]) for u in given if u in failed)
+        )
+
+    def import_warc(
+        self,
+        paths: Sequence[Path],
+        *,
+        progress: Progress | None = None,
+        on_problem: Callable[[str], None] | None = None,
+        wait: float = 0.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> WarcImport:
+        """Store every HTML response of these WARC files as article versions, by capture time.
+
+        Runs the crawl's extraction, linking and claims stages; records already imported are
+        skipped. Each unreadable record (or stretch of a damaged file) is one line handed to
+        `on_problem` as it is met, and the import goes on. Waits up to `wait` s for a crawl.
+        """
+        import asyncio
+
+        from tracker.pipeline.warc_import import WarcImporter
+
+        files = [Path(p) for p in paths]
+        if not files:
+            raise BadInput("no WARC file given")
+
+        async def run() -> WarcImport:
+            async with self._fetcher() as fetcher:  # never used: archived pages are not fetched
+                pool = self._extraction_pool()
+                crawler = self._crawler(fetcher, pool, None)
+                importer = WarcImporter(
+                    crawler,
+                    max_body=self.settings.http.max_body_bytes,
+                    window=4 * pool.workers,
+                    on_problem=on_problem,
+                    progress=progress,
+                )
+                try:
+                    return await importer.run(files)
+                finally:
+                    crawler.close()
+
+        with crawl_lock_waiting(self.engine, wait, on_wait=on_wait):  # one writer at a time
+            return asyncio.run(run())
+
+    def export_warc(self, slug: str, output: Path, *, root: Path = Path(".")) -> tuple[Path, int]:
+        """Write every stored page of a claim's story as a WARC file inside `root`.
+
+        The story's articles (origin and repeaters) and its corrections' articles, each version
+        with the URL and time it was fetched. Returns the file and how many pages it holds.
+        """
+        from tracker.export.warc import write_story_warc
+        from tracker.urls import canonical_url
+
+        story = self.story(slug)
+        corrections: list[int] = []
+        for correction in story.corrections:
+            if correction.url:
+                with contextlib.suppress(BadInput):
+                    found = self.store.article_for_url(canonical_url(correction.url))
+                    if found is not None:
+                        corrections.append(found)
+        return write_story_warc(
+            story, CaptureStore(self.store), output, root=root, also=corrections
         )
 
     # ------------------------------------------------------------ reading

@@ -13,6 +13,7 @@ from tracker.cli import graph as _graph  # noqa: F401  (registers the commands)
 from tracker.cli import link as _link  # noqa: F401  (registers the commands)
 from tracker.cli import queue as _queue  # noqa: F401  (registers the commands)
 from tracker.cli import settings as _settings  # noqa: F401  (registers the command)
+from tracker.cli import warc as _warc  # noqa: F401  (registers the commands)
 from tracker.cli.app import app
 from tracker.errors import BadInput, TrackerError
 

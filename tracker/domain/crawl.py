@@ -9,6 +9,7 @@ from tracker.clock import at_offset
 from tracker.domain import Extracted, Link
 
 __all__ = [
+    "RAW_LEVEL",
     "ArticleInfo",
     "FeedInfo",
     "NewArticle",
@@ -90,6 +91,9 @@ class RecheckItem:
     content_hash: str | None
 
 
+RAW_LEVEL = 6  # the zlib level raw pages are stored at
+
+
 @dataclass(frozen=True, slots=True)
 class StoredPage:
     """A fetched and extracted page, ready to be stored as an article's version."""
@@ -104,6 +108,10 @@ class StoredPage:
     etag: str | None
     last_modified: str | None
     redirects: tuple[str, ...] = ()
+    raw_packed: bytes | None = None  # raw_html already zlib-compressed (RAW_LEVEL), if it was
+    # Read from a WARC archive instead of fetched: the record's id and the file, as evidence.
+    warc_record_id: str | None = None
+    warc_file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

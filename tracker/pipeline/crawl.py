@@ -302,6 +302,32 @@ class Crawler:
                 failed.append((url, self._failures.get(canonical[url], "not stored")))
         return AddReport(report, tuple(stored), tuple(failed))
 
+    # ------------------------------------------------------------ pages from elsewhere (archives)
+
+    async def recorded_run(self, work: Callable[[datetime], Awaitable[None]]) -> RunReport:
+        """Do `work` as one recorded run, its outcomes counted like a pass's (WARC imports)."""
+        return await self._recorded_run(work)
+
+    async def on_store_thread(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a store call on the crawler's store thread, where the stages run too."""
+        return await self._db(call, *args, **kwargs)
+
+    async def page_from(self, fetched: FetchResult) -> StoredPage | None:
+        """Extract a page this crawler did not fetch (an archived capture), as fetched ones are.
+
+        Failures are counted as for a re-check (no entry to mark); None when there is no page.
+        """
+        return await self._extract(fetched, None, canonical=fetched.url, recheck=True)
+
+    def plausible(self, published: datetime | None, seen: datetime) -> datetime | None:
+        """A page's publication date, or None when it cannot be right for a page seen at `seen`."""
+        return self._plausible(published, seen)
+
+    def add_count(self, name: str, n: int = 1) -> None:
+        """Count an outcome of work done outside the pass (an import) in the current run."""
+        if n:
+            self._counts[name] += n
+
     async def _each(self, stage: str, items: list[T], work: Callable[[T], Awaitable[None]]) -> None:
         total = len(items)
         if not total:
@@ -582,6 +608,7 @@ class Crawler:
             extracted=text.extracted,
             content_hash=text.content_hash,
             raw_html=fetched.body,
+            raw_packed=text.raw_packed,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             redirects=fetched.redirects,

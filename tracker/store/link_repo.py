@@ -136,6 +136,10 @@ class LinkRepo:
             if state is not None and state.version_id >= version_id:
                 return None
             previous = s.get(m.Version, state.version_id) if state is not None else None
+            if previous is not None and previous.seq > version.seq:
+                # An older text backfilled from an archive: the later text stays the linked one
+                # (the import flags the article for a relink, which weighs its earlier sighting).
+                return None
             return _target(s, version, previous.text if previous else None, frozenset())
 
     def relink_target(self, article_id: int) -> LinkTarget | None:
@@ -207,7 +211,8 @@ class LinkRepo:
             query = (
                 select(m.Version.article_id, m.Version.id, m.Version.fetched_at)
                 .where(m.Version.article_id.in_(wanted))
-                .order_by(m.Version.article_id, m.Version.id)
+                # By seq, not id: a text backfilled from an archive has a later id.
+                .order_by(m.Version.article_id, m.Version.seq)
             )
             out: dict[int, list[tuple[int, datetime]]] = {}
             for article, version, fetched in s.execute(query):

@@ -163,6 +163,9 @@ class Version(Base):
     corrections: Mapped[list[str]] = mapped_column(JSON, default=list)
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed page bytes
     raw_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A version read from a WARC archive: the record it came from and the file, as evidence.
+    warc_record_id: Mapped[str | None] = mapped_column(String(200))
+    warc_file: Mapped[str | None] = mapped_column(String(1000))
 
 
 class CrawlRun(Base):
@@ -180,6 +183,7 @@ class CrawlRun(Base):
 
 Index("ix_articles_outlet_first_seen", Article.outlet_id, Article.first_seen)
 Index("ix_versions_article_fetched", Version.article_id, Version.fetched_at)
+Index("ix_versions_warc_record_id", Version.warc_record_id, unique=True)
 
 
 # Tables of later stages live in their own modules; importing them here registers them on

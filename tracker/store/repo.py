@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.domain import ArticleState, FeedState, Link
 from tracker.domain.crawl import (
+    RAW_LEVEL,
     ArticleInfo,
     FeedInfo,
     NewArticle,
@@ -729,8 +730,12 @@ def _version_values(article_id: int, seq: int, page: StoredPage) -> dict[str, ob
         modified=e.modified,
         links=[{"url": ln.url, "text": ln.text} for ln in e.links],
         corrections=list(e.corrections),
-        raw_html=zlib.compress(page.raw_html, 6),
+        raw_html=page.raw_packed
+        if page.raw_packed is not None
+        else zlib.compress(page.raw_html, RAW_LEVEL),
         raw_size=len(page.raw_html),
+        warc_record_id=page.warc_record_id,
+        warc_file=page.warc_file,
     )
 
 
