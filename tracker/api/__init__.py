@@ -20,7 +20,6 @@ from tracker.export.graph import NO_CORRECTION, StorySummary
 from tracker.export.timeline import duration_text
 from tracker.pipeline.crawl import RunReport
 from tracker.queries.claims import (
-    MAX_FREE_CANDIDATES,
     OutletUptake,
     Repeat,
     TimelineEvent,
@@ -30,7 +29,6 @@ from tracker.queries.links import Hop, Repeaters, SourceChain
 from tracker.store.db import readable_errors
 
 __all__ = [
-    "MAX_FREE_CANDIDATES",
     "NO_CORRECTION",
     "ClaimSummary",
     "Claims",
