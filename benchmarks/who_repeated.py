@@ -13,7 +13,7 @@ paraphrased forms and stances, and as many near misses (the same topic words wit
   sentence matching of the candidates, uptakes);
 - found: articles listed by who-repeated against those generated with the claim (and extras);
 - who-repeated p50/p95 for the registered slug (read from stored mentions and uptakes), and for
-  the same claim as free text (matched on the fly, up to 2,000 candidate versions).
+  the same claim as free text (matched on the fly, every candidate version read).
 
 No data folder is needed: everything is generated from a fixed seed.
 """

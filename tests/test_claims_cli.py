@@ -164,6 +164,18 @@ def test_free_text_works_as_well_as_a_slug(db: str, capsys: pytest.CaptureFixtur
     assert code == 0, err
     answer = json.loads(out)
     assert answer["registered"] is False and len(answer["rows"]) == 4
+    assert answer["complete"] is True and "were read" not in err
+
+
+def test_a_free_text_limit_cuts_the_answer_and_says_so(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "code written by AI caused the Parcelwise outages"
+    code, out, err = run(["--db", db, "who-repeated", text, "--limit", "1", "--json"], capsys)
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["complete"] is False and len(answer["rows"]) < 4
+    assert "only the 1 candidate versions" in err and "only the" not in out
 
 
 @pytest.mark.parametrize(
@@ -173,6 +185,7 @@ def test_free_text_works_as_well_as_a_slug(db: str, capsys: pytest.CaptureFixtur
         (["who-repeated", "the of and"], "nothing to search"),
         (["who-repeated", "ai-code", "--json", "--csv"], "--json"),
         (["who-repeated", "ai", "--since", "yesterday"], "ISO 8601"),
+        (["who-repeated", "ai", "--limit", "0"], "--limit"),
         (["uptake", "no-such-claim"], "no claim named"),
         (["timeline", "'; DROP TABLE claims; --"], "no claim named"),
         (["claims", "correct", "no-such", "--kind", "correction", "--text", "x"], "no claim"),

@@ -20,8 +20,8 @@ from tracker.claims.events import (
 )
 from tracker.clock import ManualClock
 from tracker.domain import CorrectionKind
+from tracker.errors import BadInput
 from tracker.pipeline.claims_stage import ClaimsStage
-from tracker.queries import claims as queries
 from tracker.store import Store, make_engine, upgrade
 from tracker.store.claim_repo import ClaimRepo
 from tracker.store.claim_tables import MentionRow, StageMarkRow, TermDfRow
@@ -252,10 +252,15 @@ def test_document_frequencies_follow_the_store(store: Store, clock: ManualClock)
 
 
 def test_a_cut_free_text_answer_says_so_and_keeps_the_best_covered(
-    store: Store, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+    store: Store, clock: ManualClock
 ) -> None:
     ids = fill(store, clock)
-    monkeypatch.setattr(queries, "MAX_FREE_CANDIDATES", 2)
-    answer = Claims(store, clock).who_repeated(CLAIM)
+    claims = Claims(store, clock)
+    whole = claims.who_repeated(CLAIM)
+    assert whole.complete
+    answer = claims.who_repeated(CLAIM, limit=2)
     assert not answer.complete
     assert ids["seed.test/rehab"] in {r.article_id for r in answer.rows}
+    assert {r.article_id for r in answer.rows} < {r.article_id for r in whole.rows}
+    with pytest.raises(BadInput):
+        claims.who_repeated(CLAIM, limit=0)

@@ -33,7 +33,6 @@ if _TYPE_CHECKING:
     from tracker.pipeline.crawl import AddReport, RunReport
     from tracker.pipeline.warc_import import WarcImport
     from tracker.queries.claims import (
-        MAX_FREE_CANDIDATES,
         OutletUptake,
         Repeat,
         TimelineEvent,
@@ -43,7 +42,6 @@ if _TYPE_CHECKING:
 
 # Public name -> (the module that defines it, its name there).
 _HOMES = {
-    "MAX_FREE_CANDIDATES": ("tracker.queries.claims", "MAX_FREE_CANDIDATES"),
     "NO_CORRECTION": ("tracker.export.graph", "NO_CORRECTION"),
     "AddReport": ("tracker.pipeline.crawl", "AddReport"),
     "Alerts": ("tracker.api.alerts", "Alerts"),
@@ -79,7 +77,6 @@ _HOMES = {
 _SUBMODULES = ("alerts", "claim_sets", "claims", "errors", "facade")
 
 __all__ = [
-    "MAX_FREE_CANDIDATES",
     "NO_CORRECTION",
     "AddReport",
     "Alerts",

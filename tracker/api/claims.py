@@ -238,8 +238,9 @@ class Claims:
         since: datetime | None = None,
         until: datetime | None = None,
         outlet: str | None = None,
+        limit: int | None = None,
     ) -> WhoRepeated:
-        """Who repeated a registered claim, or free text matched on the fly."""
+        """Who repeated a claim, or free text matched on the fly (at most `limit` candidates)."""
         if not claim.strip():
             raise BadInput("give a claim slug or the text of a claim")
         return who_repeated(
@@ -250,6 +251,7 @@ class Claims:
             outlet=outlet,
             matcher=self.matcher,
             now=self.clock.now(),
+            limit=limit,
         )
 
     def uptake(

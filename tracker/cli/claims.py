@@ -234,6 +234,14 @@ def who_repeated(
             help="Free text: also score sentences by embedding similarity (the semantic extra).",
         ),
     ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            help="Free text: read at most this many candidate versions, the best covered first"
+            " (default: all of them; the answer says when the limit cut any).",
+        ),
+    ] = None,
     json: JsonOpt = False,
     as_csv: CsvOpt = False,
 ) -> None:
@@ -241,15 +249,15 @@ def who_repeated(
     fmt = _format(json, as_csv)
     start, end = _window(since, until)
     with _claims(ctx, semantic=semantic) as claims:
-        answer = claims.who_repeated(claim, since=start, until=end, outlet=outlet)
+        answer = claims.who_repeated(claim, since=start, until=end, outlet=outlet, limit=limit)
+    if not answer.complete:  # on stderr whatever the format: a cut answer must not pass silently
+        err(
+            f"only the {limit} candidate versions that cover the text best were read;"
+            " drop --limit (or register the claim: tracker claims add) for a complete answer"
+        )
     if fmt == "table":
         if not answer.registered:
             err("not a registered claim: matched the text on the fly (no corrections known)")
-        if not answer.complete:
-            err(
-                f"only the {api.MAX_FREE_CANDIDATES} versions that cover the text best were read;"
-                " register the claim (tracker claims add) for a complete answer"
-            )
         repeat_table(answer)
         return
     _emit(fmt, answer, answer.rows, (), _flat_repeat)

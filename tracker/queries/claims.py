@@ -34,7 +34,6 @@ from tracker.store.fulltext import Concept
 from tracker.text.cleaning import plain_text
 
 __all__ = [
-    "MAX_FREE_CANDIDATES",
     "CorrectionLag",
     "OutletUptake",
     "Repeat",
@@ -46,7 +45,6 @@ __all__ = [
     "who_repeated",
 ]
 
-MAX_FREE_CANDIDATES = 2000  # versions read for free text, best covered first
 FREE_TEXT_SLUG = "free-text"
 _SHOWN_ROLES = (Role.ORIGIN.value, Role.REPEATER.value)
 # The order in which an outlet's uptakes are summarised: the most thorough first.
@@ -156,11 +154,16 @@ def who_repeated(
     outlet: str | None = None,
     matcher: Matcher | None = None,
     now: datetime | None = None,
+    limit: int | None = None,
 ) -> WhoRepeated:
-    """Who repeated a registered claim (by slug), or free text matched on the fly."""
+    """Who repeated a registered claim (by slug), or free text matched on the fly.
+
+    Free text reads every candidate version unless `limit` caps them (the best covered first);
+    the answer's `complete` says whether the cap cut any.
+    """
     registered = repo.find_claim(claim.strip())
     if registered is None:
-        return _free_text(repo, claim, since, until, outlet, matcher, now)
+        return _free_text(repo, claim, since, until, outlet, matcher, now, limit)
     stored = repo.stored_uptakes(
         registered.id, roles=_SHOWN_ROLES, since=since, until=until, outlet=outlet
     )
@@ -303,8 +306,11 @@ def _free_text(
     outlet: str | None,
     matcher: Matcher | None,
     now: datetime | None,
+    limit: int | None = None,
 ) -> WhoRepeated:
     """Match free text against the stored versions on the fly; store nothing."""
+    if limit is not None and limit < 1:
+        raise BadInput(f"--limit must be at least 1, not {limit}")
     text = plain_text(text)
     if len(text) > MAX_CLAIM_CHARS:
         raise BadInput(f"a claim is one statement: at most {MAX_CLAIM_CHARS} characters")
@@ -313,9 +319,9 @@ def _free_text(
     if not concepts:
         raise BadInput("nothing to search for: the text has no content words")
     repo.sync_full_text(repo.max_version_id())  # versions stored since the last stage run
-    ids = repo.candidate_versions(concepts, min_share=CANDIDATE_SHARE, limit=MAX_FREE_CANDIDATES)
+    ids = repo.candidate_versions(concepts, min_share=CANDIDATE_SHARE, limit=limit)
     # The wider net for same-event expansion, ranked too (best covered first).
-    wider = repo.candidate_versions(concepts, min_share=EXPANSION_SHARE, limit=MAX_FREE_CANDIDATES)
+    wider = repo.candidate_versions(concepts, min_share=EXPANSION_SHARE, limit=limit)
     direct_articles = {v.article_id for v in repo.versions_by_id(ids)}
     articles = direct_articles | {v.article_id for v in repo.versions_by_id(wider)}
     claim = Claim(FREE_TEXT_SLUG, text)
@@ -406,5 +412,5 @@ def _free_text(
             )
         )
     rows.sort(key=lambda r: (r.first_seen, r.article_id))
-    complete = len(ids) < MAX_FREE_CANDIDATES and len(wider) < MAX_FREE_CANDIDATES
+    complete = limit is None or (len(ids) < limit and len(wider) < limit)
     return WhoRepeated(FREE_TEXT_SLUG, text, False, (), tuple(rows), complete)
