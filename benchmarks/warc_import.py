@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
 import resource
 import sys
@@ -32,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import trafilatura
+from _report import emit
 
 from tracker.api import Tracker
 from tracker.clock import ManualClock
@@ -265,7 +265,7 @@ def main() -> None:
                 stages=not args.no_stages,
             )
     sys.stdout.flush()
-    print(json.dumps(figures))
+    emit("warc_import", figures)
 
 
 if __name__ == "__main__":

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.api import WarcImport
 from tracker.cli.render import echo, err, print_json, progress_bar
 
 from .app import JsonOpt, WaitOpt, app, open_tracker, parse_wait, waiting_note
+
+if TYPE_CHECKING:  # the API's names load on use: `tracker --help` imports no database
+    from tracker.api import WarcImport
 
 
 @app.command("import")
