@@ -119,8 +119,20 @@ def test_secrets_are_never_printed(layers: Path, monkeypatch: pytest.MonkeyPatch
         assert "postgresql://me:***@db.test/t?password=***&sslmode=x" in result.stdout
 
 
+def test_the_alert_secrets_are_never_printed(layers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_ALERTS_WEBHOOK_SECRET", "whsec-hunter4")
+    monkeypatch.setenv("TRACKER_ALERTS_SMTP_PASSWORD", "smtp-hunter5")
+    for args in (["config"], ["config", "--json"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert "hunter4" not in result.output and "hunter5" not in result.output
+    shown = {row["name"]: row for row in json.loads(result.stdout)["settings"]}
+    assert shown["alerts.webhook_secret"]["value"] == "***"
+    assert shown["alerts.smtp_password"]["value"] == "***"
+
+
 def test_a_setting_named_like_a_secret_is_hidden() -> None:
-    # No setting is secret today; the rule holds for any whose name says it is.
+    # The rule holds for any setting whose name says it is secret.
     loaded = load_traced(environ={})
     assert isinstance(loaded, LoadedSettings)
     from tracker.config import _shown
