@@ -9,6 +9,11 @@ articles carry each paragraph hash, and updates it incrementally:
     clean = strip_boilerplate(text, recurring(counts, settings.boilerplate_min_pages))
     store.add_paragraphs(outlet, hashes - hashes_of_previous_version)   # count an article once
 
+Counts need a few pages, so an outlet's first pages are covered by `shared_template`: two
+different articles of one outlet that open or end with the same paragraphs (a subscription
+footer, a standfirst of the site) share its template there, not a story; the linker blanks
+those paragraphs whenever it compares an article with another of its own outlet.
+
 Blanking (replacing with spaces, newlines kept) instead of cutting keeps every character offset
 of the clean text valid in the stored text, so alignment evidence points into the real article.
 """
@@ -26,6 +31,7 @@ __all__ = [
     "paragraph_hash",
     "paragraph_hashes",
     "recurring",
+    "shared_template",
     "strip_boilerplate",
 ]
 
@@ -79,3 +85,27 @@ def strip_boilerplate(text: str, boilerplate: Collection[int]) -> str:
             position = end
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def shared_template(text: str, other: str) -> frozenset[int]:
+    """Paragraph hashes two articles of one outlet share at their top or bottom: its template.
+
+    The common leading and trailing paragraphs count only when each text has paragraphs outside
+    them and no such paragraph is in the other text: otherwise the two may tell one story (a
+    republished or updated article), and what they share is the story, not the site's frame.
+    """
+    mine = [digest for _, _, digest in _paragraphs(text)]
+    theirs = [digest for _, _, digest in _paragraphs(other)]
+    shortest = min(len(mine), len(theirs))
+    lead = 0
+    while lead < shortest and mine[lead] == theirs[lead]:
+        lead += 1
+    trail = 0
+    while trail < shortest - lead and mine[-1 - trail] == theirs[-1 - trail]:
+        trail += 1
+    frame = frozenset(mine[:lead] + mine[len(mine) - trail :])
+    rest = set(mine[lead : len(mine) - trail]) - frame
+    rest_other = set(theirs[lead : len(theirs) - trail]) - frame
+    if not frame or not rest or not rest_other or rest & rest_other:
+        return frozenset()
+    return frame
