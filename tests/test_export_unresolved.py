@@ -15,7 +15,7 @@ from lxml import etree
 
 from tracker.domain.story import ClaimStory, OutletCredit
 from tracker.export.files import GraphFormat, write_graph, write_story_files
-from tracker.export.graph import article_node, build_claim_graph, outlet_node
+from tracker.export.graph import article_node, build_claim_graph, build_outlet_graph, outlet_node
 from tracker.export.report import render_report
 from tracker.testing.stories import demo_like_story
 
@@ -23,6 +23,7 @@ from .test_export import GEXF_SCHEMA, decode_cell, in_schema_namespace, read_bac
 
 PHRASE = "according to the Quarry Valley Sentinel"
 NODE = outlet_node("sentinel.example")
+NODE_NAME = "Quarry Valley Sentinel"
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +156,22 @@ def test_the_report_lists_the_unresolved_credit(story: ClaimStory, tmp_path: Pat
     assert "Credits with no stored source" not in render_report(replace(story, unresolved=()))
     files = write_story_files(story, tmp_path)
     assert NODE in files["gexf"].read_text(encoding="utf-8")
+
+
+def test_the_outlet_graph_has_the_credited_outlet_as_a_source(
+    story: ClaimStory, tmp_path: Path
+) -> None:
+    graph = build_outlet_graph(story)
+    crediting = story.article(story.unresolved[0].article_id)
+    assert crediting is not None
+    edge = graph.edges["Quarry Valley Sentinel", crediting.outlet]
+    assert edge["unresolved"] == 1 and edge["kinds"] == {"credits": 1} and edge["count"] == 1
+    assert graph.nodes["Quarry Valley Sentinel"]["articles"] == 0
+    assert all(d["unresolved"] == 0 for u, _, d in graph.edges(data=True) if u != NODE_NAME)
+    gexf = write_graph(graph, "gexf", Path("o.gexf"), root=tmp_path)
+    schema = etree.XMLSchema(etree.parse(str(GEXF_SCHEMA)))
+    assert schema.validate(in_schema_namespace(gexf)), [str(e) for e in schema.error_log]
+    for fmt in (GraphFormat.GRAPHML, GraphFormat.JSON):
+        path = write_graph(graph, fmt, Path(f"o{fmt.suffix}"), root=tmp_path)
+        again = read_back(fmt, path, multigraph=False)
+        assert again.has_edge("Quarry Valley Sentinel", crediting.outlet)

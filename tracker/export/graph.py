@@ -16,7 +16,8 @@ Claim graph (MultiDiGraph, keys are the edge kinds):
     outlet:DOMAIN -> article, key "credits": the unresolved credit, resolved=false, evidence
                    {"credit": {"cue", "phrase"}}; primary when the article has no other source
     correction -> origin, key "corrects"; first correction -> repeater, key "picked_up"
-Outlet graph (DiGraph): outlet -> outlet it repeated, with how often and how fast.
+Outlet graph (DiGraph): outlet -> outlet it repeated, with how often and how fast; `unresolved`
+counts the repeats that credit the source outlet with no stored article of it (no delay known).
 """
 
 from __future__ import annotations
@@ -388,8 +389,48 @@ def build_outlet_graph(story: ClaimStory) -> nx.DiGraph:
             median_delay_seconds=float(statistics.median(seconds)),
             min_delay_seconds=float(min(seconds)),
             start=iso(firsts[pair]),
+            unresolved=0,
         )
+    _add_unresolved_outlet_credits(graph, story)
     return graph
+
+
+def _add_unresolved_outlet_credits(graph: nx.DiGraph, story: ClaimStory) -> None:
+    """Credited outlet -> crediting outlet for credits no stored article resolves (`unresolved`)."""
+    by_id = {a.id: a for a in story.articles}
+    pairs: dict[tuple[str, str], set[int]] = defaultdict(set)
+    domains: dict[str, str] = {}
+    for credit in story.unresolved:
+        article = by_id.get(credit.article_id)
+        name = credit.outlet or credit.domain
+        if article is None or not name or name == article.outlet:
+            continue
+        pairs[(name, article.outlet)].add(article.id)
+        domains[name] = credit.domain
+    for (source, target), ids in sorted(pairs.items()):
+        first = min(by_id[i].first_seen for i in ids)
+        if source not in graph:
+            # An outlet the story knows only as credited: none of its articles is stored.
+            data: dict[str, object] = {"label": source, "articles": 0, "repeats": 0}
+            if domains[source]:
+                data["outlet_domain"] = domains[source]
+            graph.add_node(source, **data)
+        if graph.has_edge(source, target):
+            edge = graph.edges[source, target]
+            edge["count"] += len(ids)
+            edge["unresolved"] = len(ids)
+            kinds = Counter(edge["kinds"]) + Counter({EdgeKind.CREDITS.value: len(ids)})
+            edge["kinds"] = dict(sorted(kinds.items()))
+            edge["start"] = min(edge["start"], iso(first))
+            continue
+        graph.add_edge(
+            source,
+            target,
+            count=len(ids),
+            kinds={EdgeKind.CREDITS.value: len(ids)},
+            start=iso(first),
+            unresolved=len(ids),
+        )
 
 
 def longest_chain(story: ClaimStory) -> tuple[int, ...]:
