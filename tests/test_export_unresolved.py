@@ -13,12 +13,19 @@ import pytest
 from defusedxml import ElementTree
 from lxml import etree
 
+from tracker.api.claims import Claims
+from tracker.clock import ManualClock
+from tracker.config import LinkSettings
 from tracker.domain.story import ClaimStory, OutletCredit
 from tracker.export.files import GraphFormat, write_graph, write_story_files
 from tracker.export.graph import article_node, build_claim_graph, build_outlet_graph, outlet_node
 from tracker.export.report import render_report
+from tracker.pipeline.linking_stage import LinkingStage
+from tracker.queries.story import story_for
+from tracker.store import Store, make_engine, upgrade
 from tracker.testing.stories import demo_like_story
 
+from .support.stored import store_texts
 from .test_export import GEXF_SCHEMA, decode_cell, in_schema_namespace, read_back
 
 PHRASE = "according to the Quarry Valley Sentinel"
@@ -175,3 +182,30 @@ def test_the_outlet_graph_has_the_credited_outlet_as_a_source(
         path = write_graph(graph, fmt, Path(f"o{fmt.suffix}"), root=tmp_path)
         again = read_back(fmt, path, multigraph=False)
         assert again.has_edge("Quarry Valley Sentinel", crediting.outlet)
+
+
+def test_the_stored_story_carries_the_credit_the_linker_left_unresolved(
+    database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
+    store = Store(make_engine(database_url))
+    upgrade(store.engine)
+    store.ensure_outlet("sentinel.example", name="Quarry Valley Sentinel", now=clock.now())
+    lead = "Shoppers could not pay at the Parcelwise checkout for hours on Monday."
+    texts = {
+        "copy.test/story": f"{lead}\nAccording to the Quarry Valley Sentinel, AI-written code "
+        "caused the Parcelwise checkout outages.",
+        "sentinel.example/library": "The library opens late on weekdays from next month.",
+    }
+    ids = store_texts(store, clock, texts)
+    LinkingStage(LinkSettings()).run(store, clock.now())
+    Claims(store, clock).add("ai-code", "AI-written code caused the Parcelwise checkout outages.")
+    story = story_for(store, clock, "ai-code")
+    article = ids["copy.test/story"]
+    assert [(c.article_id, c.domain, c.cue) for c in story.unresolved] == [
+        (article, "sentinel.example", "according_to")
+    ]
+    graph = build_claim_graph(story)
+    assert graph.edges[NODE, article_node(article), "credits"]["resolved"] is False
+    path = write_graph(graph, "json", Path("s.json"), root=tmp_path)
+    again = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")))
+    assert again.has_edge(NODE, article_node(article))
