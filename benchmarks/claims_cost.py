@@ -1,0 +1,135 @@
+"""What the claims stage costs a crawl: the dev scenario crawled with and without registered claims.
+
+Usage: .venv/bin/python benchmarks/claims_cost.py [SCENARIO_DIR] [--claims 20] [--pairs 1]
+
+Each run gets a fresh tracker home, serves the scenario's web (`serve.py` beside the scenario
+folder) on a free port, subscribes to every outlet's feed, registers N claims (the scenario's
+claim texts, cycled when N is larger) *before* crawling, so the claims stage of every crawl pass
+matches every new version against all of them, and crawls the three phases of the web. The runs
+alternate, without claims then with, `--pairs` times; the CPU seconds of the crawl commands (user
+plus system, from the children's resource usage) are compared pair by pair. Printed: each run,
+then one JSON line with the median CPU ratio (with / without), wall times and the machine's load.
+Skips cleanly when the scenario folder is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = ROOT.parent / "shared" / "scenario" / "dev"
+# What the scenario's README says the tracker needs to crawl loopback hosts quickly.
+ENV = {
+    "TRACKER_HTTP_ALLOW_PRIVATE": "1",
+    "TRACKER_HTTP_PER_HOST_INTERVAL": "0.05",
+    "TRACKER_CRAWL_FEED_INTERVAL": "1",
+}
+PHASES = (0, 1, 2)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(folder: Path, claims: list[str]) -> dict[str, float]:
+    """One crawl of the scenario's phases with `claims` registered first; CPU and wall seconds."""
+    site = json.loads((folder / "site.json").read_text())
+    tracker = str(Path(sys.executable).with_name("tracker"))
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(
+            os.environ,
+            HOME=home,
+            XDG_DATA_HOME=f"{home}/data",
+            XDG_CONFIG_HOME=f"{home}/config",
+            **ENV,
+        )
+        phase = Path(home) / "phase"
+        phase.write_text("0")
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, str(folder.parent / "serve.py"), str(folder), str(port), str(phase)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(1.5)
+
+            def call(*args: str) -> None:
+                subprocess.run(
+                    [tracker, *args], env=env, cwd=home, check=True, capture_output=True, text=True
+                )
+
+            for outlet in site["outlets"]:
+                call("feeds", "add", f"http://{outlet['host']}:{port}/feed.xml")
+            for number, text in enumerate(claims):
+                call("claims", "add", f"claim-{number}", text)
+            cpu_before, started = _cpu(), time.monotonic()
+            for value in PHASES:
+                phase.write_text(str(value))
+                call("crawl")
+            return {"cpu_s": _cpu() - cpu_before, "wall_s": time.monotonic() - started}
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def main() -> None:
+    """Alternate crawls without and with claims; print each, then the paired CPU ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--claims", type=int, default=20)
+    parser.add_argument("--pairs", type=int, default=1)
+    args = parser.parse_args()
+    folder: Path = args.folder
+    if not (folder / "site.json").is_file() or not (folder.parent / "serve.py").is_file():
+        print(f"skipped: scenario {folder} missing")
+        print(json.dumps({"name": "claims_cost", "skipped": True}))
+        return
+    texts = [c["text"] for c in json.loads((folder / "truth.json").read_text())["claims"]]
+    claims = [texts[i % len(texts)] for i in range(args.claims)]
+    load = os.getloadavg()[0]
+    ratios, runs = [], []
+    for pair in range(1, args.pairs + 1):
+        bare = run_once(folder, [])
+        print(f"pair {pair} without claims: {json.dumps(bare)}", flush=True)
+        with_claims = run_once(folder, claims)
+        print(f"pair {pair} with {len(claims)} claims: {json.dumps(with_claims)}", flush=True)
+        ratios.append(with_claims["cpu_s"] / bare["cpu_s"])
+        runs.append((bare, with_claims))
+    print(
+        json.dumps(
+            {
+                "name": "claims_cost",
+                "claims": len(claims),
+                "pairs": len(ratios),
+                "cpu_ratio_with_claims": round(statistics.median(ratios), 3),
+                "cpu_s_without": round(statistics.median(r[0]["cpu_s"] for r in runs), 1),
+                "cpu_s_with": round(statistics.median(r[1]["cpu_s"] for r in runs), 1),
+                "wall_s_without": round(statistics.median(r[0]["wall_s"] for r in runs), 1),
+                "wall_s_with": round(statistics.median(r[1]["wall_s"] for r in runs), 1),
+                "load_1min_at_start": round(load, 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
