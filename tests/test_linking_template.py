@@ -87,8 +87,23 @@ def test_a_copy_across_outlets_is_still_linked_and_a_republished_page_too(store:
     add(store, copy, f"{ORIGINAL}\nFollow the Valley Courier for more.", START + timedelta(hours=1))
     again = "https://ledger.example/news/bridge-again"
     add(store, again, f"{ORIGINAL}\n{TAIL}", START + timedelta(hours=2))
+    # A partial copy of its own story: the original's top and a line of its own.
+    short = "https://ledger.example/news/bridge-short"
+    own_line = "Local officials said they were monitoring the situation closely."
+    add(store, short, "\n".join([*BRIDGE[:4], own_line]), START + timedelta(hours=3))
     LinkingStage(SETTINGS).run(store, START + timedelta(days=1))
     found = edges(store.engine)
     assert (ledger, copy, EdgeKind.COPIES.value, True) in found
     assert (ledger, again, EdgeKind.COPIES.value, True) in found
-    assert {target for _, target, _, _ in found} == {copy, again}
+    assert (ledger, short, EdgeKind.COPIES.value, True) in found
+    assert {target for _, target, _, _ in found} == {copy, again, short}
+
+
+def test_a_partial_copy_or_an_update_of_the_outlets_own_story_is_no_template() -> None:
+    # A partial copy: the original's first paragraphs and a line of its own.
+    partial = "\n".join([*BRIDGE[:4], "Local officials said they were monitoring the situation."])
+    assert shared_template(partial, ORIGINAL) == frozenset()
+    assert shared_template(ORIGINAL, partial) == frozenset()
+    # An update: a new lead in place of the old one, the rest kept.
+    update = "\n".join(["The bridge will now reopen on Friday, the department said.", *BRIDGE[1:]])
+    assert shared_template(update, ORIGINAL) == frozenset()

@@ -87,25 +87,38 @@ def strip_boilerplate(text: str, boilerplate: Collection[int]) -> str:
     return "".join(pieces)
 
 
+def _words_per_paragraph(text: str) -> list[tuple[int, int]]:
+    """(hash, word count) of each paragraph of `text` that has words, in order."""
+    return [
+        (digest, len(word_sequence(text[start:end]).words))
+        for start, end, digest in _paragraphs(text)
+    ]
+
+
 def shared_template(text: str, other: str) -> frozenset[int]:
     """Paragraph hashes two articles of one outlet share at their top or bottom: its template.
 
-    The common leading and trailing paragraphs count only when each text has paragraphs outside
-    them and no such paragraph is in the other text: otherwise the two may tell one story (a
-    republished or updated article), and what they share is the story, not the site's frame.
+    The common leading and trailing paragraphs count only when, in each text, the paragraphs
+    outside them hold more words than they do and none of those is in the other text. Otherwise
+    the two may tell one story: a partial copy keeps the original's top and adds a line, an
+    update swaps its lead and keeps the rest, and what they share is the story, not the frame.
     """
-    mine = [digest for _, _, digest in _paragraphs(text)]
-    theirs = [digest for _, _, digest in _paragraphs(other)]
+    mine, theirs = _words_per_paragraph(text), _words_per_paragraph(other)
     shortest = min(len(mine), len(theirs))
     lead = 0
-    while lead < shortest and mine[lead] == theirs[lead]:
+    while lead < shortest and mine[lead][0] == theirs[lead][0]:
         lead += 1
     trail = 0
-    while trail < shortest - lead and mine[-1 - trail] == theirs[-1 - trail]:
+    while trail < shortest - lead and mine[-1 - trail][0] == theirs[-1 - trail][0]:
         trail += 1
-    frame = frozenset(mine[:lead] + mine[len(mine) - trail :])
-    rest = set(mine[lead : len(mine) - trail]) - frame
-    rest_other = set(theirs[lead : len(theirs) - trail]) - frame
-    if not frame or not rest or not rest_other or rest & rest_other:
+    frame = frozenset(digest for digest, _ in mine[:lead] + mine[len(mine) - trail :])
+    rests = []
+    for paragraphs in (mine, theirs):
+        rest = [(d, n) for d, n in paragraphs[lead : len(paragraphs) - trail] if d not in frame]
+        framed = sum(n for d, n in paragraphs if d in frame)
+        if sum(n for _, n in rest) <= framed:
+            return frozenset()  # the shared part is most of this text: a story, not a frame
+        rests.append({d for d, _ in rest})
+    if not frame or rests[0] & rests[1]:
         return frozenset()
     return frame
