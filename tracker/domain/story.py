@@ -16,6 +16,7 @@ from tracker.domain import Claim, Correction, Edge, Stance, UptakeKind
 __all__ = [
     "CARRYING",
     "ClaimStory",
+    "OutletCredit",
     "StanceAt",
     "StoryArticle",
     "main_stance",
@@ -114,6 +115,20 @@ class StoryArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class OutletCredit:
+    """An article credits an outlet none of whose stored articles matches it (an unresolved credit).
+
+    The provenance edge then goes from the outlet itself to the article.
+    """
+
+    article_id: int
+    outlet: str  # the credited outlet's display name
+    domain: str  # the credited outlet's domain
+    cue: str  # how it was credited, e.g. "according_to", "dateline"
+    phrase: str  # the crediting words
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimStory:
     """Everything known about one claim, as of one moment.
 
@@ -125,6 +140,8 @@ class ClaimStory:
     as_of        when the story was assembled (the end of the timeline; "now" for reach)
     origin_id    the article that first made the claim, when known (else the earliest article
                  whose URL is the claim's origin URL, else the earliest carrying article)
+    unresolved   credits of outlets that no stored article of theirs resolves (edges from the
+                 outlet, not from an article)
     """
 
     claim: Claim
@@ -133,6 +150,7 @@ class ClaimStory:
     corrections: tuple[Correction, ...]
     as_of: datetime
     origin_id: int | None = None
+    unresolved: tuple[OutletCredit, ...] = ()
 
     def article(self, article_id: int) -> StoryArticle | None:
         """The article with `article_id`, if it is part of the story."""

@@ -80,7 +80,10 @@ _FIRST_COLUMNS = (
     "taken_down_at",
     "sources",
     "source_kinds",
+    "source_resolved",
 )
+# Nodes a row's sources may be: a stored article, or an outlet credited without one (unresolved).
+_SOURCE_KINDS = ("article", "outlet")
 
 
 # ---------------------------------------------------------------- values
@@ -192,17 +195,19 @@ def mention_rows(graph: nx.Graph) -> list[dict[str, Any]]:
             continue
         row: dict[str, Any] = {"claim": graph.graph.get("claim"), "id": node}
         row.update({k: v for k, v in data.items() if k not in _HINTS})
-        sources, kinds = [], []
+        sources, kinds, resolved = [], [], []
         if graph.is_multigraph():
-            for source, _, key in graph.in_edges(node, keys=True):
-                if graph.nodes[source].get("kind") == "article":
+            for source, _, key, edge in graph.in_edges(node, keys=True, data=True):
+                if graph.nodes[source].get("kind") in _SOURCE_KINDS:
                     sources.append(source)
                     kinds.append(key)
+                    resolved.append(edge.get("resolved", True))
         else:
             sources = list(graph.predecessors(node))
         row["sources"] = sources
         if graph.is_multigraph():
             row["source_kinds"] = kinds
+            row["source_resolved"] = resolved
         rows.append({k: v for k, v in row.items() if v is not None})
     return rows
 

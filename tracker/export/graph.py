@@ -9,10 +9,15 @@ Claim graph (MultiDiGraph, keys are the edge kinds):
     article-ID     an article: outlet, url, title, first_seen, published, role, stance,
                    stance_now, uptake, uptake_at, lag_seconds, late, taken_down_at
     correction-N   a correction, rebuttal or retraction (kind says which)
+    outlet:DOMAIN  an outlet credited by an article with no stored article of it that matches
+                   (kind "outlet"): label, outlet, outlet_domain
     source -> target, key = provenance kind (links_to, credits, copies, paraphrases,
-                   common_source): score, evidence, primary, delay_seconds
+                   common_source): score, evidence, primary, delay_seconds, resolved=true
+    outlet:DOMAIN -> article, key "credits": the unresolved credit, resolved=false, evidence
+                   {"credit": {"cue", "phrase"}}; primary when the article has no other source
     correction -> origin, key "corrects"; first correction -> repeater, key "picked_up"
-Outlet graph (DiGraph): outlet -> outlet it repeated, with how often and how fast.
+Outlet graph (DiGraph): outlet -> outlet it repeated, with how often and how fast; `unresolved`
+counts the repeats that credit the source outlet with no stored article of it (no delay known).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import networkx as nx
 
 from tracker.claims.roles import Role
 from tracker.clock import utc
-from tracker.domain import Correction, UptakeKind
+from tracker.domain import Correction, EdgeKind, UptakeKind
 from tracker.domain.story import CARRYING, ClaimStory, StoryArticle
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "correction_node",
     "iso",
     "longest_chain",
+    "outlet_node",
     "outlet_rows",
     "story_end",
     "summarise",
@@ -62,6 +68,11 @@ def iso(moment: datetime) -> str:
 def article_node(article_id: int) -> str:
     """The node id of an article."""
     return f"article-{article_id}"
+
+
+def outlet_node(domain: str) -> str:
+    """The node id of an outlet credited without a stored article (never an article's id)."""
+    return f"outlet:{domain}"
 
 
 def correction_node(index: int) -> str:
@@ -194,7 +205,9 @@ def build_claim_graph(story: ClaimStory) -> nx.MultiDiGraph:
             primary=primary,
             delay_seconds=(target.first_seen - source.first_seen).total_seconds(),
             start=iso(target.first_seen),
+            resolved=True,
         )
+    _add_unresolved_credits(graph, story, primaries)
     origin = story.origin()
     corrections = _sorted_corrections(story)
     for index, correction in enumerate(corrections):
@@ -234,6 +247,42 @@ def build_claim_graph(story: ClaimStory) -> nx.MultiDiGraph:
                 start=iso(max(picked, article.first_seen)),
             )
     return graph
+
+
+def _add_unresolved_credits(graph: nx.MultiDiGraph, story: ClaimStory, primaries: set[int]) -> None:
+    """An edge from each credited outlet that no stored article resolves to the crediting one."""
+    by_id = {a.id: a for a in story.articles}
+    credits = [c for c in story.unresolved if c.article_id in by_id and (c.domain or c.outlet)]
+    credits.sort(key=lambda c: (by_id[c.article_id].first_seen, c.article_id, c.domain))
+    for credit in credits:
+        target = by_id[credit.article_id]
+        node = outlet_node(credit.domain or credit.outlet)
+        if node not in graph:
+            data: dict[str, object] = {
+                "kind": "outlet",
+                "label": credit.outlet or credit.domain,
+                "outlet": credit.outlet or credit.domain,
+                "start": iso(target.first_seen),  # when the story first credits it
+            }
+            if credit.domain:
+                data["outlet_domain"] = credit.domain
+            graph.add_node(node, **data)
+        repeat = article_node(target.id)
+        if graph.has_edge(node, repeat, key=EdgeKind.CREDITS.value):
+            continue  # one article crediting one outlet twice is one edge
+        graph.add_edge(
+            node,
+            repeat,
+            key=EdgeKind.CREDITS.value,
+            kind=EdgeKind.CREDITS.value,
+            label=EdgeKind.CREDITS.value,
+            evidence={"credit": {"cue": credit.cue, "phrase": credit.phrase}},
+            # The credited outlet is the article's immediate source when no stored one is known.
+            primary=target.id not in primaries,
+            start=iso(target.first_seen),
+            resolved=False,
+        )
+        primaries.add(target.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,8 +389,48 @@ def build_outlet_graph(story: ClaimStory) -> nx.DiGraph:
             median_delay_seconds=float(statistics.median(seconds)),
             min_delay_seconds=float(min(seconds)),
             start=iso(firsts[pair]),
+            unresolved=0,
         )
+    _add_unresolved_outlet_credits(graph, story)
     return graph
+
+
+def _add_unresolved_outlet_credits(graph: nx.DiGraph, story: ClaimStory) -> None:
+    """Credited outlet -> crediting outlet for credits no stored article resolves (`unresolved`)."""
+    by_id = {a.id: a for a in story.articles}
+    pairs: dict[tuple[str, str], set[int]] = defaultdict(set)
+    domains: dict[str, str] = {}
+    for credit in story.unresolved:
+        article = by_id.get(credit.article_id)
+        name = credit.outlet or credit.domain
+        if article is None or not name or name == article.outlet:
+            continue
+        pairs[(name, article.outlet)].add(article.id)
+        domains[name] = credit.domain
+    for (source, target), ids in sorted(pairs.items()):
+        first = min(by_id[i].first_seen for i in ids)
+        if source not in graph:
+            # An outlet the story knows only as credited: none of its articles is stored.
+            data: dict[str, object] = {"label": source, "articles": 0, "repeats": 0}
+            if domains[source]:
+                data["outlet_domain"] = domains[source]
+            graph.add_node(source, **data)
+        if graph.has_edge(source, target):
+            edge = graph.edges[source, target]
+            edge["count"] += len(ids)
+            edge["unresolved"] = len(ids)
+            kinds = Counter(edge["kinds"]) + Counter({EdgeKind.CREDITS.value: len(ids)})
+            edge["kinds"] = dict(sorted(kinds.items()))
+            edge["start"] = min(edge["start"], iso(first))
+            continue
+        graph.add_edge(
+            source,
+            target,
+            count=len(ids),
+            kinds={EdgeKind.CREDITS.value: len(ids)},
+            start=iso(first),
+            unresolved=len(ids),
+        )
 
 
 def longest_chain(story: ClaimStory) -> tuple[int, ...]:

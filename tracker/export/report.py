@@ -275,6 +275,27 @@ def _evidence(story: ClaimStory) -> list[dict[str, Any]]:
     return [view for _, _, view in views]
 
 
+def _unresolved(story: ClaimStory) -> list[dict[str, Any]]:
+    """Credits of outlets with no stored matching article: the edge goes to the outlet itself."""
+    by_id = {a.id: a for a in story.articles}
+    views = []
+    for credit in story.unresolved:
+        target = by_id.get(credit.article_id)
+        if target is None:
+            continue
+        view = {
+            "outlet": credit.outlet or credit.domain,
+            "domain": credit.domain,
+            "target_outlet": target.outlet,
+            "target_title": target.title,
+            "target_url": target.url,
+            "phrase": credit.phrase,
+        }
+        views.append((target.first_seen, target.id, view))
+    views.sort(key=lambda item: (item[0], item[1]))
+    return [view for _, _, view in views]
+
+
 # ---------------------------------------------------------------- page parts
 
 
@@ -458,6 +479,7 @@ def render_report(story: ClaimStory) -> str:
             outlets=[_outlet_view(row) for row in outlet_rows(story)],
             late=_late_repeats(story),
             evidence=_evidence(story),
+            unresolved=_unresolved(story),
             evidence_open=len(story.edges) <= OPEN_EVIDENCE,
         )
     )

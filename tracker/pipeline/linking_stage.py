@@ -3,7 +3,9 @@
 For each version not yet linked, oldest first, one unit of work:
 
 1. blank the outlet's boilerplate (paragraphs already seen on `boilerplate_min_pages` of its
-   other articles, counted in the store as articles are linked);
+   other articles, counted in the store as articles are linked), and, once the candidates are
+   known, the paragraphs it shares at its top or bottom with a different article of its own
+   outlet (`shared_template`: a footer before the counts know it is one);
 2. fingerprint the clean text and look its band hashes up in the store's band table;
 3. gather candidates: the articles sharing most bands (the newest members of each bucket only,
    and at most `TOPIC_SLOTS` topic-only matches, from the last `TOPIC_WINDOW`), the stored
@@ -27,13 +29,19 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Edge, Outlet
 from tracker.domain.links import LinkedArticle, LinkTarget, LinkWrite
-from tracker.linking.boilerplate import paragraph_hashes, recurring, strip_boilerplate
+from tracker.linking.boilerplate import (
+    paragraph_hashes,
+    recurring,
+    shared_template,
+    strip_boilerplate,
+)
 from tracker.linking.choose import ResolvedLink, link_article, to_relink
 from tracker.linking.compare import Candidate, Prepared
 from tracker.linking.credits import find_credits
@@ -196,6 +204,21 @@ class LinkingStage:
             if link.url in resolved and resolved[link.url] != ref.id
         ]
         candidates, versions = self._candidates(repo, ref, clean, prints, links, outlets)
+        template = _own_template(ref, clean, candidates)
+        if template:
+            # Blanked like counted boilerplate: kept with the link state (so a relink blanks the
+            # same) and left out of the stored bands.
+            boilerplate = boilerplate | template
+            clean = strip_boilerplate(target.text, boilerplate)
+            prints = fingerprint(clean, settings)
+        if boilerplate:
+            # The outlet's own earlier pages may have been linked before it was known.
+            candidates = [
+                replace(c, text=strip_boilerplate(c.text, boilerplate))
+                if c.ref.outlet == ref.outlet
+                else c
+                for c in candidates
+            ]
         decision = link_article(
             ref,
             clean,
@@ -320,6 +343,15 @@ class LinkingStage:
             self._clean[(version, item.version_id)] = clean
             out[version] = clean
         return out
+
+
+def _own_template(ref: ArticleRef, clean: str, candidates: Sequence[Candidate]) -> frozenset[int]:
+    """Paragraphs the text shares at its top or bottom with other stories of its own outlet."""
+    found: set[int] = set()
+    for candidate in candidates:
+        if ref.outlet and candidate.ref.outlet == ref.outlet and candidate.ref.id != ref.id:
+            found |= shared_template(clean, candidate.text)
+    return frozenset(found)
 
 
 def _versions_at(

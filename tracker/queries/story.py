@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from tracker.clock import Clock
 from tracker.domain import Claim, Correction, Edge, EdgeKind, Stance, UptakeKind
-from tracker.domain.story import ClaimStory, StoryArticle
+from tracker.domain.story import ClaimStory, OutletCredit, StoryArticle
 from tracker.queries.claims import who_repeated
 from tracker.store import Store
 from tracker.store.claim_repo import ClaimRepo
-from tracker.store.link_tables import EdgeRow
+from tracker.store.link_tables import EdgeRow, LinkStateRow
 from tracker.store.models import Article
 
 __all__ = ["story_for"]
@@ -42,6 +42,23 @@ def story_for(store: Store, clock: Clock, slug: str) -> ClaimStory:
         edges = tuple(
             Edge(e.source_id, e.target_id, EdgeKind(e.kind), e.score, dict(e.evidence or {}))
             for e in edge_rows
+        )
+        states = session.execute(
+            select(LinkStateRow.article_id, LinkStateRow.unresolved)
+            .where(LinkStateRow.article_id.in_(ids))
+            .order_by(LinkStateRow.article_id)
+        ).all()
+        unresolved = tuple(
+            OutletCredit(
+                article_id=article_id,
+                outlet=str(item.get("name") or item.get("outlet") or ""),
+                domain=str(item.get("outlet") or ""),
+                cue=str(item.get("cue") or ""),
+                phrase=str(item.get("phrase") or ""),
+            )
+            for article_id, items in states
+            for item in items or ()
+            if isinstance(item, dict)
         )
     articles = tuple(
         StoryArticle(
@@ -75,4 +92,5 @@ def story_for(store: Store, clock: Clock, slug: str) -> ClaimStory:
         corrections=corrections,
         as_of=as_of,
         origin_id=origin,
+        unresolved=unresolved,
     )
