@@ -11,7 +11,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
-from tracker.api.alerts import Alerts, dispatcher_for
 from tracker.clock import Clock, SystemClock
 from tracker.config import ALLOW_PRIVATE_HINT, Settings
 from tracker.domain import Discovery, FoundFeed, OpmlFeed
@@ -30,10 +29,12 @@ from tracker.store.lock import crawl_lock, crawl_lock_waiting
 if TYPE_CHECKING:
     import httpx
 
+    from tracker.api.alerts import Alerts
     from tracker.api.claims import Claims
     from tracker.domain import ParsedFeed
     from tracker.domain.story import ClaimStory
     from tracker.export.graph import StorySummary
+    from tracker.pipeline.alerts.outbox import Dispatcher
     from tracker.pipeline.crawl import AddReport, Crawler, Progress, RunReport
     from tracker.pipeline.extraction_pool import ExtractionPool
     from tracker.pipeline.stages import Stage
@@ -110,8 +111,16 @@ class Tracker:
             self.engine, redirect_confirmations=settings.crawl.redirect_confirmations
         )
         self._pool: ExtractionPool | None = None
-        # Sends the alerts outbox on a thread of its own, after the commits that filled it.
-        self.dispatcher = dispatcher_for(self.store, self.clock, settings.alerts)
+        self._dispatcher: Dispatcher | None = None
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """Sends the alerts outbox on a thread of its own, after the commits that filled it."""
+        if self._dispatcher is None:  # made on first use: most commands send nothing
+            from tracker.api.alerts import dispatcher_for
+
+            self._dispatcher = dispatcher_for(self.store, self.clock, self.settings.alerts)
+        return self._dispatcher
 
     @property
     def stages(self) -> tuple[Stage, ...]:
@@ -126,7 +135,8 @@ class Tracker:
         Alerts still being sent get up to `[alerts] send_deadline` seconds; what is left
         stays in the outbox for the next run.
         """
-        self.dispatcher.wait(self.settings.alerts.send_deadline)
+        if self._dispatcher is not None:
+            self._dispatcher.wait(self.settings.alerts.send_deadline)
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -548,6 +558,8 @@ class Tracker:
 
     def alerts(self) -> Alerts:
         """Alert subscriptions, the outbox and its destinations."""
+        from tracker.api.alerts import Alerts
+
         return Alerts(self.store, self.clock, self.settings.alerts, self.dispatcher)
 
     def claims(self, *, semantic: bool = False) -> Claims:

@@ -16,13 +16,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.claims.roles import Role
-from tracker.claims.suggest import Suggestion
 from tracker.domain import UptakeKind
 from tracker.domain.alerts import AlertEvent, EventKind, UptakeChange, UptakeState
 from tracker.domain.claims import ClaimInfo
+
+if TYPE_CHECKING:  # a type only: the suggestion finder is not needed to read events
+    from tracker.claims.suggest import Suggestion
 
 __all__ = ["event_key", "events_of_changes", "report_link", "suggestion_events"]
 
