@@ -12,6 +12,7 @@ from datetime import datetime
 from tracker.claims.events import is_event_level
 from tracker.claims.match import Matcher
 from tracker.claims.roles import Role, first_stances, role_of, shown_stance
+from tracker.claims.stored_match import StoredSentences
 from tracker.claims.uptake import FollowUp, decide_uptake
 from tracker.domain import Claim, Correction, Stance
 from tracker.domain.claims import ArticleFacts, ClaimInfo, CorrectionInfo, UptakeRecord
@@ -55,6 +56,7 @@ def decide_record(
     origin_id: int | None,
     follow_ups: Sequence[FollowUp],
     matcher: Matcher,
+    stored: StoredSentences | None = None,
 ) -> UptakeRecord:
     """The role, first stance and uptake of one article for one claim."""
     order = [v.id for v in facts.versions]
@@ -112,6 +114,7 @@ def decide_record(
         follow_ups=follow_ups,
         matcher=matcher,
         anchor=anchor,
+        stored=stored,
     )
     if decision is None:  # only a notice or the stance rules disagree: keep the stored stance
         return base

@@ -166,14 +166,18 @@ def expand(
         if claim_coverage(claim, stats, df) < CLAIM_BAG_MIN:
             continue
         profile = event_profile(stats, df)
-        best = max((same_event(seed, profile) for seed in profiles), key=_order)
-        if best.holds:
+        best: EventMatch | None = None
+        for seed in profiles:
+            # The names' cosine first: it is short, and below its minimum no match holds.
+            names = _cosine(seed.names, profile.names)
+            if names < NAME_MIN:
+                continue
+            match = EventMatch(_cosine(seed.stems, profile.stems), names)
+            if match.holds and (best is None or match.score > best.score):
+                best = match  # the first of equal scores, as max() would keep
+        if best is not None:
             out[key] = best
     return out
-
-
-def _order(match: EventMatch) -> tuple[bool, float]:
-    return (match.holds, match.score)
 
 
 def count_documents(texts: Iterable[TermStats]) -> dict[str, int]:

@@ -43,9 +43,12 @@ __all__ = [
     "LexicalMatcher",
     "MatchDetail",
     "Matcher",
+    "default_analyzer",
     "fts_concepts",
     "fts_terms",
     "overlap",
+    "related_groups",
+    "similarity",
 ]
 
 DEFAULT_THRESHOLD = MENTION_THRESHOLD  # a sentence at or above this score carries the claim
@@ -185,6 +188,11 @@ class CorpusStats:
         return math.log(1.0 + (self.documents - frequency + 0.5) / (frequency + 0.5))
 
 
+def default_analyzer() -> Analyzer:
+    """The analyzer with the packaged lexicon (the one stored analyses were made with)."""
+    return _default_analyzer()
+
+
 @lru_cache(maxsize=1)
 def _default_analyzer() -> Analyzer:
     """The analyzer with the packaged lexicon, built once."""
@@ -257,10 +265,18 @@ class LexicalMatcher:
         With a `context`, concepts the sentence leaves out may be filled in from its article.
         """
         analysis = self.analyzer.analyse(sentence) if isinstance(sentence, str) else sentence
-        concepts = self.concepts(claim)
-        if not concepts:
+        return self.finish(self.hits(claim, analysis), analysis, context)
+
+    def hits(self, claim: str, analysis: Analysis) -> tuple[ConceptHit, ...]:
+        """How far an analysed sentence covers each of the claim's concepts (no context)."""
+        return tuple(_cover(concept, analysis) for concept in self.concepts(claim))
+
+    def finish(
+        self, hits: tuple[ConceptHit, ...], analysis: Analysis, context: ClaimContext | None
+    ) -> MatchDetail:
+        """The score of a sentence from its `hits`, filled in from `context` (see `detail`)."""
+        if not hits:
             return MatchDetail(0.0, 0.0, ())
-        hits = tuple(_cover(concept, analysis) for concept in concepts)
         total = sum(hit.concept.weight for hit in hits)
         if total <= 0.0:
             return MatchDetail(0.0, 0.0, hits)
@@ -319,6 +335,16 @@ def _fill_from_context(
         ConceptHit(h.concept, CONTEXT_CREDIT, (), from_context=True) if id(h) in filled else h
         for h in hits
     )
+
+
+def similarity(a: str, b: str) -> float:
+    """Fuzzy similarity of two stems as `_cover` uses it (0.0: no match at all)."""
+    return _similarity(a, b)
+
+
+def related_groups(concept: str) -> tuple[str, ...]:
+    """The lexicon groups that stand in for a concept (`RELATED`), in `_cover`'s order."""
+    return tuple(other for (mine, other) in RELATED if mine == concept)
 
 
 def _cover(concept: ClaimConcept, analysis: Analysis) -> ConceptHit:

@@ -23,6 +23,7 @@ from enum import StrEnum
 
 from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, Matcher, overlap
 from tracker.claims.mentions import FoundSentence, find_in_sentences
+from tracker.claims.stored_match import StoredSentences, find_in_stored
 from tracker.domain import Claim, Correction, Stance, Uptake, UptakeKind, VersionRef
 from tracker.text.sentences import Sentence, paragraphs, split_sentences
 from tracker.text.words import STOP_WORDS, tokenize
@@ -163,17 +164,20 @@ def decide_uptake(
     matcher: Matcher | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     anchor: str | None = None,
+    stored: StoredSentences | None = None,
 ) -> UptakeDecision | None:
     """Decide the uptake of `claim` by one article from its versions (oldest first).
 
     `anchor` is, for an article that reports the claim's event in its own words (an event-level
     mention), its own sentence standing for the claim: it is followed across versions as the
     claim's sentence is, so removing or negating it is an edit too.
+    `stored` gives versions' sentences as analysed at ingest, with the cache to score them
+    (same answers, no re-analysis); versions it lacks are read from their text.
     Returns None when no version of the article repeats the claim (asserts or attributes it).
     """
     lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
     states = [
-        _state(claim.text, v, matcher, lexical, threshold, anchor)
+        _state(claim.text, v, matcher, lexical, threshold, anchor, stored)
         for v in versions
         if v.text.strip()
     ]
@@ -231,11 +235,30 @@ def _state(
     lexical: LexicalMatcher,
     threshold: float,
     anchor: str | None = None,
+    stored: StoredSentences | None = None,
 ) -> _State:
     """Read one version: its claim sentences (and the anchor's) outside notices, its notices."""
     notices = {_normal(n) for n in version.corrections if n.strip()}
     notice_spans = [p for p in paragraphs(version.text) if _NOTICE.match(p.text)]
     notices.update(_normal(p.text) for p in notice_spans)
+    kept = stored.texts.get(version.id) if stored is not None else None
+    if stored is not None and kept is not None:
+        own = tuple(
+            s
+            for s in kept.sentences
+            if not any(p.start <= s.start < p.end for p in notice_spans)
+            and not any(s.text in n for n in version.corrections)
+        )
+        found = find_in_stored(claim, own, None, stored.cache, matcher=matcher, threshold=threshold)
+        if anchor:
+            starts = {f.sentence.start for f in found}
+            extra = find_in_stored(anchor, own, None, stored.cache, threshold=threshold)
+            found = sorted(
+                [*found, *(f for f in extra if f.sentence.start not in starts)],
+                key=lambda f: f.sentence.start,
+            )
+        body_of = tuple(s.sentence for s in own)
+        return _State(version, tuple(found), body_of, frozenset(notices))
     body = tuple(
         s
         for s in split_sentences(version.text)

@@ -7,6 +7,7 @@ is stored; it has no corrections, so its uptakes are what the articles did on th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -16,12 +17,26 @@ from tracker.claims.decide import (
     decide_record,
     follow_ups_by_outlet,
 )
-from tracker.claims.events import MAX_SEEDS, is_event_level
-from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
+from tracker.claims.events import (
+    CLAIM_BAG_MIN,
+    MAX_SEEDS,
+    DocumentFrequencies,
+    claim_coverage,
+    expand,
+    is_event_level,
+)
+from tracker.claims.match import LexicalMatcher, Matcher, default_analyzer, fts_concepts
 from tracker.claims.mentions import event_mentions, mentions_in_version
 from tracker.claims.roles import Role
+from tracker.claims.stored_match import (
+    SentenceCache,
+    StoredSentences,
+    best_stored,
+    mentions_in_stored,
+)
 from tracker.domain import Claim, Mention, Stance, UptakeKind
 from tracker.domain.claims import (
+    ArticleFacts,
     ClaimInfo,
     CorrectionInfo,
     IncomingEdge,
@@ -32,6 +47,14 @@ from tracker.errors import BadInput
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.text.cleaning import plain_text
+from tracker.text.stored import (
+    StoredText,
+    analyse_version,
+    decode_sentences,
+    decode_terms,
+    has_stem,
+)
+from tracker.text.terms import TermStats, term_stats
 
 __all__ = [
     "CorrectionLag",
@@ -322,25 +345,13 @@ def _free_text(
     ids = repo.candidate_versions(concepts, min_share=CANDIDATE_SHARE, limit=limit)
     # The wider net for same-event expansion, ranked too (best covered first).
     wider = repo.candidate_versions(concepts, min_share=EXPANSION_SHARE, limit=limit)
-    direct_articles = {v.article_id for v in repo.versions_by_id(ids)}
-    articles = direct_articles | {v.article_id for v in repo.versions_by_id(wider)}
     claim = Claim(FREE_TEXT_SLUG, text)
-    found: dict[int, list[Mention]] = {}
-    items = repo.article_facts(None, sorted(articles))
-    for item in items:
-        if item.article_id in direct_articles:
-            found[item.article_id] = [
-                m
-                for version in item.versions
-                for m in mentions_in_version(claim, version, matcher=matcher, lexical=lexical)
-            ]
-    versions = {v.id: v for item in items for v in item.versions}
-    seeds = sorted({min(m.version_id for m in ms) for ms in found.values() if ms})[:MAX_SEEDS]
-    pool = [v for item in items if not found.get(item.article_id) for v in item.versions]
-    for m in event_mentions(
-        claim, [versions[i] for i in seeds], pool, repo.document_frequencies, lexical=lexical
-    ):
-        found.setdefault(versions[m.version_id].article_id, []).append(m)
+    if lexical.analyzer is default_analyzer():  # what the stored analyses were made with
+        found, stored = _found_stored(repo, claim, ids, wider, matcher, lexical)
+        facts = repo.article_facts(None, sorted(a for a, ms in found.items() if ms))
+    else:
+        found, facts = _found_on_the_fly(repo, claim, ids, wider, matcher, lexical)
+        stored = None
     facts = [
         replace(
             item,
@@ -349,7 +360,7 @@ def _free_text(
                 for m in found[item.article_id]
             ),
         )
-        for item in items
+        for item in facts
         if found.get(item.article_id)
     ]
     mentions = [
@@ -370,6 +381,7 @@ def _free_text(
             None,
             follow.get(f.outlet_id, ()) if f.outlet_id is not None else (),
             matcher or lexical,
+            stored,
         )
         for f in facts
     }
@@ -414,3 +426,142 @@ def _free_text(
     rows.sort(key=lambda r: (r.first_seen, r.article_id))
     complete = limit is None or (len(ids) < limit and len(wider) < limit)
     return WhoRepeated(FREE_TEXT_SLUG, text, False, (), tuple(rows), complete)
+
+
+def _found_on_the_fly(
+    repo: ClaimRepo,
+    claim: Claim,
+    ids: Sequence[int],
+    wider: Sequence[int],
+    matcher: Matcher | None,
+    lexical: LexicalMatcher,
+) -> tuple[dict[int, list[Mention]], list[ArticleFacts]]:
+    """Mentions per candidate article, every version's text analysed now (another analyzer)."""
+    direct_articles = {v.article_id for v in repo.versions_by_id(ids)}
+    articles = direct_articles | {v.article_id for v in repo.versions_by_id(wider)}
+    found: dict[int, list[Mention]] = {}
+    items = repo.article_facts(None, sorted(articles))
+    for item in items:
+        if item.article_id in direct_articles:
+            found[item.article_id] = [
+                m
+                for version in item.versions
+                for m in mentions_in_version(claim, version, matcher=matcher, lexical=lexical)
+            ]
+    versions = {v.id: v for item in items for v in item.versions}
+    seeds = sorted({min(m.version_id for m in ms) for ms in found.values() if ms})[:MAX_SEEDS]
+    pool = [v for item in items if not found.get(item.article_id) for v in item.versions]
+    for m in event_mentions(
+        claim, [versions[i] for i in seeds], pool, repo.document_frequencies, lexical=lexical
+    ):
+        found.setdefault(versions[m.version_id].article_id, []).append(m)
+    return found, items
+
+
+def _found_stored(
+    repo: ClaimRepo,
+    claim: Claim,
+    ids: Sequence[int],
+    wider: Sequence[int],
+    matcher: Matcher | None,
+    lexical: LexicalMatcher,
+) -> tuple[dict[int, list[Mention]], StoredSentences]:
+    """Mentions per candidate article from the analyses stored at ingest (same answers).
+
+    Versions not analysed yet (a row missing) are analysed now, in memory.
+    """
+    owner = repo.version_articles([*ids, *wider])
+    direct_articles = {owner[i] for i in ids if i in owner}
+    articles = direct_articles | {owner[i] for i in wider if i in owner}
+    # Every version of every candidate article, in version-id order, with its stored terms.
+    listed = repo.stored_terms(sorted(articles))
+    by_article: dict[int, list[int]] = {}
+    for version_id, article_id, _ in listed:
+        by_article.setdefault(article_id, []).append(version_id)
+    cache = SentenceCache(lexical)
+    texts: dict[int, StoredText] = {}
+
+    def load(version_ids: Sequence[int]) -> None:
+        rows = repo.analysed_rows([i for i in version_ids if i not in texts])
+        for row in rows.values():
+            payload = row.sentences
+            if payload is None:
+                payload = analyse_version(row.title, row.text, lexical.analyzer)[1]
+            texts[row.version_id] = decode_sentences(payload, row.text)
+
+    direct_versions = [v for a in sorted(direct_articles) for v in by_article.get(a, ())]
+    load(direct_versions)
+    found: dict[int, list[Mention]] = {}
+    for article_id in sorted(direct_articles):
+        found[article_id] = [
+            m
+            for version_id in by_article.get(article_id, ())
+            if version_id in texts
+            for m in mentions_in_stored(
+                claim, version_id, texts[version_id], cache, matcher=matcher
+            )
+        ]
+    seeds = sorted({min(m.version_id for m in ms) for ms in found.values() if ms})[:MAX_SEEDS]
+    pool = [
+        (version_id, terms) for version_id, article_id, terms in listed if not found.get(article_id)
+    ]
+    article_of = {version_id: article_id for version_id, article_id, _ in listed}
+    terms_of = {version_id: terms for version_id, _, terms in listed}
+    seed_terms = [(i, terms_of.get(i)) for i in seeds]
+    for m in _events_stored(repo, claim, seed_terms, pool, texts, load, cache):
+        found.setdefault(article_of[m.version_id], []).append(m)
+    return found, StoredSentences(texts, cache)
+
+
+def _events_stored(
+    repo: ClaimRepo,
+    claim: Claim,
+    seeds: Sequence[tuple[int, str | None]],
+    pool: Sequence[tuple[int, str | None]],
+    texts: dict[int, StoredText],
+    load: Callable[[Sequence[int]], None],
+    cache: SentenceCache,
+) -> list[Mention]:
+    """`mentions.event_mentions` over stored terms and sentences (same answers).
+
+    A pool version whose stored terms cannot cover `CLAIM_BAG_MIN` of the claim is dropped
+    before its terms are decoded: `expand` would drop it for the same reason.
+    """
+    if not seeds or not pool:
+        return []
+    claim_stats = term_stats(claim.text)
+    docs, total = repo.document_frequencies(sorted(claim_stats.counts))
+    claim_df = DocumentFrequencies(docs, total)
+    missing = [i for i, terms in [*seeds, *pool] if terms is None]
+    computed = {
+        row.version_id: term_stats(f"{row.title}\n{row.text}")
+        for row in repo.analysed_rows(missing).values()
+    }
+
+    def stats_of(version_id: int, terms: str | None) -> TermStats | None:
+        return decode_terms(terms) if terms is not None else computed.get(version_id)
+
+    candidates: dict[int, TermStats] = {}
+    for version_id, terms in pool:
+        if terms is not None:
+            present = {s: 1 for s in claim_stats.counts if has_stem(terms, s)}
+            if claim_coverage(claim_stats, TermStats(present, frozenset()), claim_df) < (
+                CLAIM_BAG_MIN
+            ):
+                continue
+        stats = stats_of(version_id, terms)
+        if stats is not None:
+            candidates[version_id] = stats
+    seed_stats = [x for i, terms in seeds if (x := stats_of(i, terms)) is not None]
+    stems = set(claim_stats.counts)
+    for item in (*seed_stats, *candidates.values()):
+        stems.update(item.counts)
+    docs, total = repo.document_frequencies(sorted(stems))
+    found = expand(claim_stats, seed_stats, candidates, DocumentFrequencies(docs, total))
+    load(sorted(found))
+    out: list[Mention] = []
+    for version_id in sorted(found):
+        mention = best_stored(claim, version_id, texts[version_id], cache)
+        if mention is not None:
+            out.append(mention)
+    return out

@@ -38,6 +38,7 @@ from tracker.domain.claims import (
 from tracker.errors import BadInput, NotFound
 from tracker.store import models as m
 from tracker.store.alert_repo import record_events
+from tracker.store.analyses import StoredRow, analysed_rows, stored_terms, sync_analyses
 from tracker.store.claim_tables import (
     ClaimRow,
     CorrectionRow,
@@ -50,6 +51,7 @@ from tracker.store.fulltext import Concept, full_text_for
 from tracker.store.link_tables import EdgeRow
 from tracker.store.term_df import count_new_versions, document_frequencies
 from tracker.text.cleaning import plain_text
+from tracker.text.words import Analyzer
 from tracker.urls import canonical_url
 
 __all__ = ["LINKED_MARK", "MAX_CLAIM_CHARS", "ClaimRepo"]
@@ -67,6 +69,7 @@ class ClaimRepo:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.full_text = full_text_for(engine.dialect.name)
+        self._analyzer: Analyzer | None = None
 
     def _tx(self) -> AbstractContextManager[Session]:
         return transaction(self.engine)
@@ -198,14 +201,26 @@ class ClaimRepo:
             return int(s.scalar(select(func.max(m.Version.id))) or 0)
 
     def sync_full_text(self, upto: int) -> int:
-        """Index versions up to `upto`: full-text search (SQLite) and the stems' frequencies.
+        """Index versions up to `upto`: full-text search (SQLite), the stems' frequencies, and
+        each version's stored analysis (`version_analyses`).
 
         Returns how many versions the full-text index took in (PostgreSQL's needs nothing).
         """
         with self._tx() as s:
             added = self.full_text.sync(s, upto)
         count_new_versions(self.engine, upto)
+        if self._analyzer is None:
+            self._analyzer = Analyzer()
+        sync_analyses(self.engine, upto, self._analyzer)
         return added
+
+    def stored_terms(self, article_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
+        """(version id, article id, stored terms or None) of every version of these articles."""
+        return stored_terms(self.engine, article_ids)
+
+    def analysed_rows(self, version_ids: Sequence[int]) -> dict[int, StoredRow]:
+        """These versions' texts and titles with their stored sentences, by version id."""
+        return analysed_rows(self.engine, version_ids)
 
     def document_frequencies(self, stems: Sequence[str]) -> tuple[dict[str, int], int]:
         """How many stored articles carry each of `stems` (absent: none), and how many there are."""
@@ -225,6 +240,15 @@ class ClaimRepo:
             return self.full_text.candidates(
                 s, concepts, min_share=min_share, after=after, upto=upto, limit=limit
             )
+
+    def version_articles(self, ids: Sequence[int]) -> dict[int, int]:
+        """The article of each of these versions, by version id."""
+        out: dict[int, int] = {}
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(ids))):
+                query = select(m.Version.id, m.Version.article_id).where(m.Version.id.in_(chunk))
+                out.update((int(v), int(a)) for v, a in s.execute(query))
+        return out
 
     def versions_by_id(self, ids: Sequence[int]) -> list[VersionRef]:
         """The versions with these ids, in id order."""
@@ -386,12 +410,32 @@ class ClaimRepo:
         out: list[ArticleFacts] = []
         with self._tx() as s:
             for chunk in _chunks(sorted(set(article_ids))):
+                # Core rows, not ORM objects: thousands of articles per free-text question.
                 articles = {
-                    a.id: a for a in s.scalars(select(m.Article).where(m.Article.id.in_(chunk)))
+                    a.id: a
+                    for a in s.execute(
+                        select(
+                            m.Article.id,
+                            m.Article.url,
+                            m.Article.outlet_id,
+                            m.Article.first_seen,
+                            m.Article.state,
+                            m.Article.taken_down_at,
+                            m.Article.last_checked_at,
+                        ).where(m.Article.id.in_(chunk))
+                    )
                 }
                 versions: dict[int, list[VersionRef]] = {}
-                for v in s.scalars(
-                    select(m.Version)
+                for v in s.execute(
+                    select(
+                        m.Version.id,
+                        m.Version.article_id,
+                        m.Version.text,
+                        m.Version.fetched_at,
+                        m.Version.title,
+                        m.Version.links,
+                        m.Version.corrections,
+                    )
                     .where(m.Version.article_id.in_(chunk))
                     .order_by(m.Version.article_id, m.Version.seq)
                 ):
@@ -791,7 +835,8 @@ def _correction_info(row: CorrectionRow, slug: str) -> CorrectionInfo:
     )
 
 
-def _version_ref(v: m.Version) -> VersionRef:
+def _version_ref(v: Any) -> VersionRef:
+    """A version (ORM object or Core row with the same attribute names) as a VersionRef."""
     return VersionRef(
         id=v.id,
         article_id=v.article_id,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -33,6 +34,7 @@ __all__ = [
     "StageMarkRow",
     "TermDfRow",
     "UptakeRow",
+    "VersionAnalysisRow",
 ]
 
 
@@ -150,6 +152,19 @@ class ClaimTermRow(Base):
         ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     count: Mapped[int] = mapped_column(Integer)
+
+
+class VersionAnalysisRow(Base):
+    """A version's text as analysed at ingest: content stems and sentences (`text.stored`)."""
+
+    __tablename__ = "version_analyses"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    format: Mapped[int] = mapped_column(Integer)
+    terms: Mapped[str] = mapped_column(Text)
+    sentences: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 Index("ix_mentions_claim_article", MentionRow.claim_id, MentionRow.article_id)

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from tracker.text.lexicon import LEXICON, ConceptGroup
 
-__all__ = ["STOP_WORDS", "Analysis", "Analyzer", "Token", "stem", "tokenize"]
+__all__ = ["STOP_WORDS", "Analysis", "Analyzer", "Token", "normalise", "stem", "tokenize"]
 
 # Function words that carry no concept of their own. Written out rather than imported because the
 # libraries that ship such lists (NLTK, scikit-learn) are far too heavy for one frozenset; negations
@@ -87,6 +87,11 @@ def _normalise(raw: str) -> str:
     if word.endswith("'s"):
         return word[:-2]
     return word
+
+
+def normalise(raw: str) -> str:
+    """The word a raw token stands for (what `tokenize` gives a plain, non-hashtag token)."""
+    return _normalise(raw)
 
 
 def tokenize(text: str) -> list[Token]:

@@ -1,0 +1,234 @@
+"""Claim matching over sentences analysed at ingest (`tracker.text.stored`), without re-analysis.
+
+Gives the same answers as `mentions.find_in_sentences` and `mentions.best_sentence` over the same
+sentences, for the analyzer the stored rows were made with (`match.default_analyzer`). What makes
+it cheap: a sentence whose concepts and joined stems share nothing with the claim (no exact,
+related or fuzzy hit of a weighted concept) has recall 0, so it is only read for its keys (the
+article's context); its tokens are rebuilt and scored only when one of its keys is a hit. Whether
+a key is a hit is decided once per claim and key (`ClaimProbe`), and a sentence's concept hits,
+which do not depend on the context, once per sentence (`SentenceCache`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tracker.claims.match import (
+    DEFAULT_THRESHOLD,
+    LEAD_WORDS,
+    ClaimContext,
+    ConceptHit,
+    LexicalMatcher,
+    MatchDetail,
+    Matcher,
+    related_groups,
+    similarity,
+)
+from tracker.claims.mentions import FoundSentence
+from tracker.claims.stance import stance_of
+from tracker.domain import Claim, Mention
+from tracker.text.stored import StoredSentence, StoredText
+from tracker.text.words import Analysis
+
+__all__ = [
+    "ClaimProbe",
+    "SentenceCache",
+    "StoredSentences",
+    "best_stored",
+    "context_of",
+    "find_in_stored",
+    "mentions_in_stored",
+]
+
+
+class ClaimProbe:
+    """Which sentence keys give a claim's weighted concepts any coverage (memoised per key)."""
+
+    def __init__(self, claim: str, lexical: LexicalMatcher) -> None:
+        concepts = [c for c in lexical.concepts(claim) if c.weight > 0.0]
+        self._exact = {c.concept for c in concepts}
+        for concept in concepts:
+            self._exact.update(related_groups(concept.concept))
+        self._single = {c.stems[0] for c in concepts if len(c.stems) == 1}
+        self._stems = tuple(dict.fromkeys(stem for c in concepts for stem in c.stems))
+        self._concept_keys: dict[str, bool] = {}
+        self._joined_keys: dict[str, bool] = {}
+
+    def _fuzzy(self, key: str) -> bool:
+        return any(similarity(stem, key) > 0.0 for stem in self._stems)
+
+    def touches(self, sentence: StoredSentence) -> bool:
+        """True when the sentence covers some weighted concept at all (its recall is above 0)."""
+        seen = self._concept_keys
+        for key in sentence.concepts:
+            hit = seen.get(key)
+            if hit is None:
+                hit = key in self._exact or (not key.startswith("=") and self._fuzzy(key))
+                seen[key] = hit
+            if hit:
+                return True
+        joined = self._joined_keys
+        for key in sentence.joined:
+            hit = joined.get(key)
+            if hit is None:
+                hit = key in self._single or self._fuzzy(key)
+                joined[key] = hit
+            if hit:
+                return True
+        return False
+
+
+class SentenceCache:
+    """Per question: each stored sentence's rebuilt analysis and its hits for each claim text."""
+
+    def __init__(self, lexical: LexicalMatcher) -> None:
+        self.lexical = lexical
+        self._analyses: dict[int, tuple[StoredSentence, Analysis]] = {}
+        self._hits: dict[tuple[str, int], tuple[ConceptHit, ...]] = {}
+        self._probes: dict[str, ClaimProbe] = {}
+
+    def probe(self, claim: str) -> ClaimProbe:
+        """The claim's probe, made once."""
+        found = self._probes.get(claim)
+        if found is None:
+            found = self._probes[claim] = ClaimProbe(claim, self.lexical)
+        return found
+
+    def analysis(self, sentence: StoredSentence) -> Analysis:
+        """The sentence's analysis, rebuilt once (the sentence object is kept alive with it)."""
+        kept = self._analyses.get(id(sentence))
+        if kept is None:
+            kept = self._analyses[id(sentence)] = (sentence, sentence.analysis())
+        return kept[1]
+
+    def detail(self, claim: str, sentence: StoredSentence, context: ClaimContext) -> MatchDetail:
+        """`LexicalMatcher.detail` of the sentence, its hits computed once per claim."""
+        analysis = self.analysis(sentence)
+        key = (claim, id(sentence))
+        hits = self._hits.get(key)
+        if hits is None:
+            hits = self._hits[key] = self.lexical.hits(claim, analysis)
+        return self.lexical.finish(hits, analysis, context)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSentences:
+    """Versions' stored sentences by version id, and the cache that scores them."""
+
+    texts: Mapping[int, StoredText]
+    cache: SentenceCache
+
+
+def _keys(sentence: StoredSentence) -> set[str]:
+    return set(sentence.concepts) | set(sentence.joined)
+
+
+def context_of(
+    sentences: Sequence[StoredSentence], title_keys: frozenset[str] | None
+) -> ClaimContext:
+    """`ClaimContext.of` for stored sentences (in order) and the title's keys (None: no title)."""
+    setting: set[str] = set(title_keys or ())
+    words = 0
+    for sentence in sentences:
+        if words >= LEAD_WORDS:
+            break
+        setting.update(_keys(sentence))
+        words += sentence.token_count
+    article = set(setting)
+    for sentence in sentences:
+        article.update(sentence.concepts)
+        article.update(sentence.joined)
+    return ClaimContext(frozenset(setting), frozenset(article))
+
+
+def find_in_stored(
+    claim: str,
+    sentences: Sequence[StoredSentence],
+    title_keys: frozenset[str] | None,
+    cache: SentenceCache,
+    *,
+    matcher: Matcher | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[FoundSentence]:
+    """`mentions.find_in_sentences` over stored sentences (read together as one article)."""
+    lexical = cache.lexical
+    probe = cache.probe(claim)
+    touched = [i for i, s in enumerate(sentences) if probe.touches(s)]
+    if not touched:
+        return []
+    context = context_of(sentences, title_keys)
+    details = {i: cache.detail(claim, sentences[i], context) for i in touched}
+    candidates = [i for i in touched if details[i].recall > 0.0]
+    scores = {i: details[i].score for i in candidates}
+    if matcher is not None and matcher is not lexical and candidates:
+        texts = [sentences[i].text for i in candidates]
+        for i, value in zip(candidates, matcher.scores(claim, texts), strict=True):
+            scores[i] = max(scores[i], value)
+    found: list[FoundSentence] = []
+    for i in candidates:
+        if scores[i] < threshold:
+            continue
+        following = sentences[i + 1].text if i + 1 < len(sentences) else ""
+        stance = stance_of(sentences[i].text, details[i].spans, following)
+        found.append(FoundSentence(sentences[i].sentence, scores[i], stance))
+    return found
+
+
+def mentions_in_stored(
+    claim: Claim,
+    version_id: int,
+    stored: StoredText,
+    cache: SentenceCache,
+    *,
+    matcher: Matcher | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> tuple[Mention, ...]:
+    """`mentions.mentions_in_version` over a version's stored sentences."""
+    found = find_in_stored(
+        claim.text, stored.sentences, stored.title_keys, cache, matcher=matcher, threshold=threshold
+    )
+    return tuple(
+        Mention(
+            claim_slug=claim.slug,
+            version_id=version_id,
+            sentence=item.sentence.text,
+            start=item.sentence.start,
+            end=item.sentence.end,
+            stance=item.stance.stance,
+            score=round(item.score, 4),
+        )
+        for item in found
+    )
+
+
+def best_stored(
+    claim: Claim, version_id: int, stored: StoredText, cache: SentenceCache
+) -> Mention | None:
+    """`mentions.best_sentence` over a version's stored sentences."""
+    sentences = stored.sentences
+    if not sentences:
+        return None
+    probe = cache.probe(claim.text)
+    context = context_of(sentences, stored.title_keys)
+    details = {
+        i: cache.detail(claim.text, s, context) for i, s in enumerate(sentences) if probe.touches(s)
+    }
+    if not details:  # every score is 0: the first sentence, as max() picks it
+        details[0] = cache.detail(claim.text, sentences[0], context)
+    # A touched sentence scores above 0, an untouched one 0: the best is among the touched.
+    i = max(details, key=lambda k: (details[k].score, -k))
+    following = sentences[i + 1].text if i + 1 < len(sentences) else ""
+    stance = stance_of(sentences[i].text, details[i].spans, following)
+    # Rounded down: a score just under the threshold must not round up to it.
+    score = min(math.floor(details[i].score * 10_000) / 10_000, DEFAULT_THRESHOLD - 0.0001)
+    return Mention(
+        claim_slug=claim.slug,
+        version_id=version_id,
+        sentence=sentences[i].text,
+        start=sentences[i].start,
+        end=sentences[i].end,
+        stance=stance.stance,
+        score=score,
+    )

@@ -1,0 +1,151 @@
+"""Versions analysed once, at ingest: write and read `version_analyses` (see `text.stored`).
+
+`sync_analyses` analyses the versions stored since its stage mark, in batches, each batch and
+the mark's move in one transaction; it runs with the full-text sync of the claims stage (after
+every crawl pass, `claims add`, and before a free-text question), so an existing database is
+backfilled by the first such run. Rows of another `ANALYSIS_FORMAT` are ignored by the readers,
+which then analyse the version on the fly as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from tracker.store import models as m
+from tracker.store.claim_tables import StageMarkRow, VersionAnalysisRow
+from tracker.store.db import transaction
+from tracker.text.stored import ANALYSIS_FORMAT, analyse_version
+from tracker.text.words import Analyzer
+
+__all__ = ["ANALYSED_MARK", "StoredRow", "analysed_rows", "stored_terms", "sync_analyses"]
+
+ANALYSED_MARK = "claims.analysed_through"
+BATCH = 1_000  # versions analysed per transaction
+_IN_CHUNK = 900  # ids per IN (...) list (SQLite's bound-parameter limit)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """A version's text and title with its stored analysis (`sentences` None: not analysed)."""
+
+    version_id: int
+    article_id: int
+    text: str
+    title: str
+    sentences: bytes | None
+
+
+def _insert(s: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:
+    return postgresql.Insert if s.get_bind().dialect.name == "postgresql" else sqlite.Insert
+
+
+class _Raced(Exception):
+    """Another run moved the mark first: this batch is rolled back and the mark read again."""
+
+
+def sync_analyses(engine: Engine, upto: int, analyzer: Analyzer) -> int:
+    """Analyse and store the versions (mark, upto]; return how many were analysed."""
+    done = 0
+    while True:
+        with transaction(engine) as s:
+            s.execute(
+                _insert(s)(StageMarkRow)
+                .values(name=ANALYSED_MARK, value=0)
+                .on_conflict_do_nothing()
+            )
+            start = int(
+                s.scalar(select(StageMarkRow.value).where(StageMarkRow.name == ANALYSED_MARK)) or 0
+            )
+        if start >= upto:
+            return done
+        end = min(upto, start + BATCH)
+        try:
+            with transaction(engine) as s:
+                done += _analyse_batch(s, start, end, analyzer)
+        except _Raced:
+            continue
+
+
+def _analyse_batch(s: Session, start: int, end: int, analyzer: Analyzer) -> int:
+    """Analyse versions (start, end] and move the mark from `start` to `end` (or raise _Raced)."""
+    moved = s.execute(
+        text("UPDATE stage_marks SET value = :end WHERE name = :name AND value = :start"),
+        {"end": end, "name": ANALYSED_MARK, "start": start},
+    )
+    if getattr(moved, "rowcount", 0) != 1:
+        raise _Raced
+    rows = s.execute(
+        select(m.Version.id, m.Version.title, m.Version.text).where(
+            m.Version.id > start, m.Version.id <= end
+        )
+    ).all()
+    values = []
+    for version_id, title, body in rows:
+        terms, sentences = analyse_version(title or "", body or "", analyzer)
+        values.append(
+            {
+                "version_id": version_id,
+                "format": ANALYSIS_FORMAT,
+                "terms": terms,
+                "sentences": sentences,
+            }
+        )
+    if values:
+        s.execute(_insert(s)(VersionAnalysisRow).on_conflict_do_nothing(), values)
+    return len(values)
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for i in range(0, len(ordered), _IN_CHUNK):
+        yield ordered[i : i + _IN_CHUNK]
+
+
+def stored_terms(engine: Engine, article_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
+    """(version id, article id, stored terms or None) of every version of these articles."""
+    out: list[tuple[int, int, str | None]] = []
+    with transaction(engine, write=False) as s:
+        for chunk in _chunks(article_ids):
+            query = (
+                select(m.Version.id, m.Version.article_id, VersionAnalysisRow.terms)
+                .outerjoin(
+                    VersionAnalysisRow,
+                    (VersionAnalysisRow.version_id == m.Version.id)
+                    & (VersionAnalysisRow.format == ANALYSIS_FORMAT),
+                )
+                .where(m.Version.article_id.in_(chunk))
+            )
+            out.extend((int(v), int(a), t) for v, a, t in s.execute(query))
+    return sorted(out)
+
+
+def analysed_rows(engine: Engine, version_ids: Sequence[int]) -> dict[int, StoredRow]:
+    """These versions' texts and titles with their stored sentences, by version id."""
+    out: dict[int, StoredRow] = {}
+    with transaction(engine, write=False) as s:
+        for chunk in _chunks(version_ids):
+            query = (
+                select(
+                    m.Version.id,
+                    m.Version.article_id,
+                    m.Version.text,
+                    m.Version.title,
+                    VersionAnalysisRow.sentences,
+                )
+                .outerjoin(
+                    VersionAnalysisRow,
+                    (VersionAnalysisRow.version_id == m.Version.id)
+                    & (VersionAnalysisRow.format == ANALYSIS_FORMAT),
+                )
+                .where(m.Version.id.in_(chunk))
+            )
+            for version_id, article_id, body, title, sentences in s.execute(query):
+                out[int(version_id)] = StoredRow(
+                    int(version_id), int(article_id), body or "", title or "", sentences
+                )
+    return out
