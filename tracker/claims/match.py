@@ -74,6 +74,10 @@ _ORGANISATION_NOUNS = frozenset(
     government department council university hospital club""".split()
 )
 _FTS_WORD = re.compile(r"[a-z0-9]+")
+# The groups standing in for each concept (`RELATED`), in its order: looked up per sentence.
+_RELATED_OF: dict[str, tuple[str, ...]] = {
+    mine: tuple(other for (m, other) in RELATED if m == mine) for (mine, _) in RELATED
+}
 
 
 class Matcher(Protocol):
@@ -156,7 +160,7 @@ class ClaimContext:
         keys = self.setting if setting else self.article
         if concept.concept in keys:
             return True
-        return any(other in keys for (mine, other) in RELATED if mine == concept.concept)
+        return any(other in keys for other in _RELATED_OF.get(concept.concept, ()))
 
 
 def _keys(analysis: Analysis) -> set[str]:
@@ -344,7 +348,7 @@ def similarity(a: str, b: str) -> float:
 
 def related_groups(concept: str) -> tuple[str, ...]:
     """The lexicon groups that stand in for a concept (`RELATED`), in `_cover`'s order."""
-    return tuple(other for (mine, other) in RELATED if mine == concept)
+    return _RELATED_OF.get(concept, ())
 
 
 def _cover(concept: ClaimConcept, analysis: Analysis) -> ConceptHit:

@@ -6,7 +6,7 @@ it cheap: a sentence whose concepts and joined stems share nothing with the clai
 related or fuzzy hit of a weighted concept) has recall 0, so it is only read for its keys (the
 article's context); its tokens are rebuilt and scored only when one of its keys is a hit. Whether
 a key is a hit is decided once per claim and key (`ClaimProbe`), and a sentence's concept hits,
-which do not depend on the context, once per sentence (`SentenceCache`).
+which do not depend on the context, once per sentence text (`SentenceCache`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tracker.claims.match import (
     similarity,
 )
 from tracker.claims.mentions import FoundSentence
-from tracker.claims.stance import stance_of
+from tracker.claims.stance import StanceResult, stance_of
 from tracker.domain import Claim, Mention
 from tracker.text.stored import StoredSentence, StoredText
 from tracker.text.words import Analysis
@@ -81,12 +81,17 @@ class ClaimProbe:
 
 
 class SentenceCache:
-    """Per question: each stored sentence's rebuilt analysis and its hits for each claim text."""
+    """Per question: analyses, concept hits and stances, each computed once per sentence text.
+
+    Keyed by the text, not the version: a sentence's analysis depends on its text alone, and
+    copies of one story (a wire text and its reprints) repeat their sentences word for word.
+    """
 
     def __init__(self, lexical: LexicalMatcher) -> None:
         self.lexical = lexical
-        self._analyses: dict[int, tuple[StoredSentence, Analysis]] = {}
-        self._hits: dict[tuple[str, int], tuple[ConceptHit, ...]] = {}
+        self._analyses: dict[str, Analysis] = {}
+        self._hits: dict[tuple[str, str], tuple[ConceptHit, ...]] = {}
+        self._stances: dict[tuple[str, tuple[tuple[int, int], ...], str], StanceResult] = {}
         self._probes: dict[str, ClaimProbe] = {}
 
     def probe(self, claim: str) -> ClaimProbe:
@@ -97,20 +102,30 @@ class SentenceCache:
         return found
 
     def analysis(self, sentence: StoredSentence) -> Analysis:
-        """The sentence's analysis, rebuilt once (the sentence object is kept alive with it)."""
-        kept = self._analyses.get(id(sentence))
+        """The sentence's analysis, rebuilt once per text."""
+        kept = self._analyses.get(sentence.text)
         if kept is None:
-            kept = self._analyses[id(sentence)] = (sentence, sentence.analysis())
-        return kept[1]
+            kept = self._analyses[sentence.text] = sentence.analysis()
+        return kept
 
     def detail(self, claim: str, sentence: StoredSentence, context: ClaimContext) -> MatchDetail:
-        """`LexicalMatcher.detail` of the sentence, its hits computed once per claim."""
+        """`LexicalMatcher.detail` of the sentence, its hits computed once per claim and text."""
         analysis = self.analysis(sentence)
-        key = (claim, id(sentence))
+        key = (claim, sentence.text)
         hits = self._hits.get(key)
         if hits is None:
             hits = self._hits[key] = self.lexical.hits(claim, analysis)
         return self.lexical.finish(hits, analysis, context)
+
+    def stance(
+        self, sentence: str, spans: tuple[tuple[int, int], ...], following: str
+    ) -> StanceResult:
+        """`stance_of`, once per sentence, claim spans and following sentence."""
+        key = (sentence, spans, following)
+        found = self._stances.get(key)
+        if found is None:
+            found = self._stances[key] = stance_of(sentence, spans, following)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +186,7 @@ def find_in_stored(
         if scores[i] < threshold:
             continue
         following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-        stance = stance_of(sentences[i].text, details[i].spans, following)
+        stance = cache.stance(sentences[i].text, details[i].spans, following)
         found.append(FoundSentence(sentences[i].sentence, scores[i], stance))
     return found
 
@@ -220,7 +235,7 @@ def best_stored(
     # A touched sentence scores above 0, an untouched one 0: the best is among the touched.
     i = max(details, key=lambda k: (details[k].score, -k))
     following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-    stance = stance_of(sentences[i].text, details[i].spans, following)
+    stance = cache.stance(sentences[i].text, details[i].spans, following)
     # Rounded down: a score just under the threshold must not round up to it.
     score = min(math.floor(details[i].score * 10_000) / 10_000, DEFAULT_THRESHOLD - 0.0001)
     return Mention(

@@ -11,18 +11,19 @@ Two payloads per version:
 - `terms`: JSON `[{stem: count}, [name stems]]`, the `TermStats` of title and text. A stem is
   letters, digits and apostrophes only, so `'"stem":'` occurs in the JSON exactly when the text
   carries the stem (`has_stem`): a cheap test before decoding.
-- `sentences`: zlib-compressed JSON `[title keys or null, [[start, end, token offsets, concepts,
-  joined, words], ...]]`: each sentence's span in the text, its tokens' offsets relative to the
-  sentence, its concepts and joined stems with token indices, and the tokens whose word is not
+- `sentences`: zlib-compressed JSON `[title keys or null, [[start, end, tokens, concept keys,
+  joined keys, detail], ...]]`: each sentence's span in the text, its token count, its concept
+  keys and joined stems (space-separated strings, in the analyzer's order), and `detail`, a JSON
+  string decoded only for a sentence a claim is scored against: token offsets relative to the
+  sentence, the token indices of each concept and joined stem, and the tokens whose word is not
   what the text's characters normalise to (hashtag parts). Token words and stems are rebuilt
-  from the text only for the sentences a claim is actually scored against.
+  from the text only for those sentences.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tracker.text.sentences import Sentence, split_sentences
@@ -39,25 +40,20 @@ __all__ = [
     "has_stem",
 ]
 
-ANALYSIS_FORMAT = 1  # bump when the payloads change; rows of another format are analysed again
+ANALYSIS_FORMAT = 2  # bump when the payloads change; rows of another format are analysed again
 
 
 @dataclass(frozen=True, slots=True)
 class StoredSentence:
-    """One analysed sentence: its span in the version's text and its concepts, without tokens."""
+    """One analysed sentence: its span in the version's text, its keys, and its packed detail."""
 
     text: str
     start: int
     end: int
-    offsets: tuple[int, ...]  # token (start, end) pairs, flat, relative to the sentence
-    concepts: Mapping[str, Sequence[int]]
-    joined: Mapping[str, Sequence[int]]
-    words: Mapping[int, str]  # tokens whose word differs from their characters normalised
-
-    @property
-    def token_count(self) -> int:
-        """How many word tokens the sentence has."""
-        return len(self.offsets) // 2
+    token_count: int
+    concepts: tuple[str, ...]  # concept keys, in the analyzer's order
+    joined: tuple[str, ...]  # joined stems, in the analyzer's order
+    detail: str  # JSON: token offsets, indices per concept and joined stem, odd words
 
     @property
     def sentence(self) -> Sentence:
@@ -66,16 +62,16 @@ class StoredSentence:
 
     def analysis(self) -> Analysis:
         """The sentence's `Analysis`, as `Analyzer.analyse(self.text)` returns it."""
+        offsets, concept_indices, joined_indices, words = json.loads(self.detail)
         tokens: list[Token] = []
-        offsets = self.offsets
         for i in range(0, len(offsets), 2):
             begin, finish = offsets[i], offsets[i + 1]
-            word = self.words.get(i // 2) or normalise(self.text[begin:finish])
+            word = words.get(str(i // 2)) or normalise(self.text[begin:finish])
             tokens.append(Token(word, stem(word), begin, finish))
         return Analysis(
             tuple(tokens),
-            {key: tuple(value) for key, value in self.concepts.items()},
-            {key: tuple(value) for key, value in self.joined.items()},
+            {k: tuple(v) for k, v in zip(self.concepts, concept_indices, strict=True)},
+            {k: tuple(v) for k, v in zip(self.joined, joined_indices, strict=True)},
         )
 
 
@@ -98,13 +94,19 @@ def _encode_sentence(sentence: Sentence, analysis: Analysis) -> list[object]:
         offsets.extend((token.start, token.end))
         if normalise(sentence.text[token.start : token.end]) != token.word:
             words[str(i)] = token.word
+    detail = [
+        offsets,
+        [list(v) for v in analysis.concepts.values()],
+        [list(v) for v in analysis.joined.values()],
+        words,
+    ]
     return [
         sentence.start,
         sentence.end,
-        offsets,
-        {k: list(v) for k, v in analysis.concepts.items()},
-        {k: list(v) for k, v in analysis.joined.items()},
-        words,
+        len(analysis.tokens),
+        " ".join(analysis.concepts),
+        " ".join(analysis.joined),
+        json.dumps(detail, ensure_ascii=False, separators=(",", ":")),
     ]
 
 
@@ -139,11 +141,11 @@ def decode_sentences(payload: bytes, text: str) -> StoredText:
             text[start:end],
             start,
             end,
-            tuple(offsets),
-            concepts,
-            joined,
-            {int(k): v for k, v in words.items()} if words else {},
+            count,
+            tuple(concepts.split()),
+            tuple(joined.split()),
+            detail,
         )
-        for start, end, offsets, concepts, joined, words in rows
+        for start, end, count, concepts, joined, detail in rows
     )
     return StoredText(frozenset(title_keys) if title_keys is not None else None, sentences)
