@@ -28,8 +28,8 @@ same-topic hard negatives, half of them reached through seeds that were hard neg
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from tracker.domain import MENTION_THRESHOLD
@@ -45,6 +45,7 @@ __all__ = [
     "EventProfile",
     "claim_coverage",
     "count_documents",
+    "coverage_of",
     "event_profile",
     "expand",
     "is_event_level",
@@ -83,11 +84,18 @@ class DocumentFrequencies:
     docs: Mapping[str, int]
     total: int
 
+    # Computed idfs by stem: a question compares thousands of texts sharing their stems.
+    _idf: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
     def idf(self, stem: str) -> float:
         """BM25's inverse document frequency (never negative; an unseen stem is the rarest)."""
+        known = self._idf.get(stem)
+        if known is not None:
+            return known
         seen = self.docs.get(stem, 0)
         total = max(self.total, seen)
-        return math.log(1.0 + (total - seen + 0.5) / (seen + 0.5))
+        value = self._idf[stem] = math.log(1.0 + (total - seen + 0.5) / (seen + 0.5))
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +148,20 @@ def same_event(seed: EventProfile, candidate: EventProfile) -> EventMatch:
 
 def claim_coverage(claim: TermStats, text: TermStats, df: DocumentFrequencies) -> float:
     """The share of the claim's stems (weighted by idf) that occur anywhere in `text`."""
+    return coverage_of(claim, df)(text)
+
+
+def coverage_of(claim: TermStats, df: DocumentFrequencies) -> Callable[[TermStats], float]:
+    """`claim_coverage` of the claim for any text, its weights computed once."""
     weights = {s: df.idf(s) for s in claim.counts}
     total = sum(weights.values())
-    if total <= 0.0:
-        return 0.0
-    return sum(w for s, w in weights.items() if s in text.counts) / total
+
+    def covers(text: TermStats) -> float:
+        if total <= 0.0:
+            return 0.0
+        return sum(w for s, w in weights.items() if s in text.counts) / total
+
+    return covers
 
 
 def expand(
@@ -161,9 +178,10 @@ def expand(
     profiles = [event_profile(seed, df) for seed in seeds[:MAX_SEEDS]]
     if not profiles:
         return {}
+    covers = coverage_of(claim, df)
     out: dict[_K, EventMatch] = {}
     for key, stats in candidates.items():
-        if claim_coverage(claim, stats, df) < CLAIM_BAG_MIN:
+        if covers(stats) < CLAIM_BAG_MIN:
             continue
         profile = event_profile(stats, df)
         best: EventMatch | None = None

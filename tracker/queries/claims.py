@@ -21,7 +21,7 @@ from tracker.claims.events import (
     CLAIM_BAG_MIN,
     MAX_SEEDS,
     DocumentFrequencies,
-    claim_coverage,
+    coverage_of,
     expand,
     is_event_level,
 )
@@ -541,13 +541,12 @@ def _events_stored(
     def stats_of(version_id: int, terms: str | None) -> TermStats | None:
         return decode_terms(terms) if terms is not None else computed.get(version_id)
 
+    covers = coverage_of(claim_stats, claim_df)
     candidates: dict[int, TermStats] = {}
     for version_id, terms in pool:
         if terms is not None:
             present = {s: 1 for s in claim_stats.counts if has_stem(terms, s)}
-            if claim_coverage(claim_stats, TermStats(present, frozenset()), claim_df) < (
-                CLAIM_BAG_MIN
-            ):
+            if covers(TermStats(present, frozenset())) < CLAIM_BAG_MIN:
                 continue
         stats = stats_of(version_id, terms)
         if stats is not None:

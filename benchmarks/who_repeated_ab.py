@@ -1,0 +1,87 @@
+"""Free-text who-repeated, this checkout against another (e.g. main), side by side on one database.
+
+    python benchmarks/who_repeated_ab.py --db FILE --baseline /path/to/other/checkout [--rounds 2]
+
+FILE is a SQLite database kept by `who_repeated.py --sqlite-db FILE` (built and analysed by this
+checkout). Each round runs, one after the other, a process importing the baseline's `tracker`
+and one importing this checkout's (A B A B ...); each process asks the benchmark's free-text
+claim twice and reports the second answer's wall and CPU seconds, and its rows, which must be
+equal between the two. The database is only read (the index sync finds nothing to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from _report import emit, load
+
+HERE = Path(__file__).resolve().parent
+_CHILD = """
+import json, sys, time
+from datetime import UTC, datetime
+sys.path.insert(0, {bench!r})
+from synth import CLAIMS
+from tracker.api.claims import Claims
+from tracker.clock import ManualClock
+from tracker.store import Store, make_engine
+claims = Claims(Store(make_engine({url!r})), ManualClock(datetime(2026, 6, 1, tzinfo=UTC)))
+claims.who_repeated(CLAIMS[0].free_text)
+wall, cpu = time.perf_counter(), time.process_time()
+answer = claims.who_repeated(CLAIMS[0].free_text)
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+rows = sorted((r.article_id, r.stance, r.sentence, r.uptake, r.match) for r in answer.rows)
+print(json.dumps({{"wall": wall, "cpu": cpu, "rows": len(rows), "digest": hash(str(rows))}}))
+"""
+
+
+def _run(checkout: Path, db: Path) -> dict[str, float]:
+    """One process importing `checkout`'s tracker: the second query's figures."""
+    code = _CHILD.format(bench=str(HERE), url=f"sqlite:///{db}")
+    env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    """Interleave the two checkouts and print wall and CPU medians and their ratio."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--baseline", type=Path, required=True)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    load_before = load()
+    this = HERE.parent
+    runs: dict[str, list[dict[str, float]]] = {"baseline": [], "this": []}
+    for _ in range(args.rounds):
+        runs["baseline"].append(_run(args.baseline, args.db))
+        runs["this"].append(_run(this, args.db))
+    figures: dict[str, object] = {}
+    for name, items in runs.items():
+        figures[name] = {
+            "wall_p50_s": round(statistics.median(i["wall"] for i in items), 3),
+            "cpu_p50_s": round(statistics.median(i["cpu"] for i in items), 3),
+            "rows": items[0]["rows"],
+        }
+        print(f"{name:9} {figures[name]}")
+    digests = {i["digest"] for items in runs.values() for i in items}
+    figures["same_rows"] = len(digests) == 1
+    base, new = figures["baseline"], figures["this"]
+    assert isinstance(base, dict) and isinstance(new, dict)
+    figures["cpu_ratio"] = round(base["cpu_p50_s"] / max(new["cpu_p50_s"], 1e-9), 1)
+    figures["wall_ratio"] = round(base["wall_p50_s"] / max(new["wall_p50_s"], 1e-9), 1)
+    emit("who_repeated_ab", figures, load_before=load_before)
+
+
+if __name__ == "__main__":
+    main()
