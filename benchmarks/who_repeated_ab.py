@@ -44,8 +44,14 @@ def _run(checkout: Path, db: Path) -> dict[str, float]:
     """One process importing `checkout`'s tracker: the second query's figures."""
     code = _CHILD.format(bench=str(HERE), url=f"sqlite:///{db}")
     env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0"}
+    # Run from the checkout: `python -c` puts the working directory first on sys.path.
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
