@@ -44,6 +44,11 @@ def credited(text: str, own: str | None = None) -> list[tuple[str, str, str]]:
             "citing a report in the Harbor Ledger",
         ),
         ("Bridge closed for weeks (h/t Valley Courier).", "hat_tip", "h/t Valley Courier"),
+        (  # a tokenised text writes its quotation marks as two apostrophes
+            "According to ''The Harbor Ledger'' , the bridge will close.",
+            "according_to",
+            "According to ''The Harbor Ledger'",  # the closing mark reads as a possessive
+        ),
         ("Bridge closed for weeks, via CPW.", "via", "via CPW"),
         (
             "The Ledger first reported the closure on Tuesday.",

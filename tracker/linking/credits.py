@@ -39,7 +39,7 @@ _CONTEXT = 80  # characters looked at on each side of an outlet mention
 
 # Phrases that end right before the outlet's name.
 _BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (cue, re.compile(pattern + r"\s*[\"“‘']?\s*$", re.IGNORECASE))
+    (cue, re.compile(pattern + r"\s*(?:''|[\"“‘'])?\s*$", re.IGNORECASE))
     for cue, pattern in (
         ("first_reported_by", r"\b(?:first|originally|initially)\s+reported\s+by"),
         ("first_reported_by", r"\breported\s+first\s+by"),
