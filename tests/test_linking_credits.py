@@ -56,6 +56,7 @@ def credited(text: str, own: str | None = None) -> list[tuple[str, str, str]]:
             "The Ledger first reported",
         ),
         ("Valley Courier reported that the ferry was full.", "reported", "Valley Courier reported"),
+        ("Dana Roe of Valley Courier reported the closure.", "reported", "Valley Courier reported"),
         ("The Ledger's report said two beams had cracked.", "report_of", "The Ledger's report"),
         (
             "The story first appeared in the Harbor Ledger.",
@@ -146,6 +147,8 @@ def test_each_cue_credits_the_named_outlet(text: str, cue: str, phrase: str) -> 
         "Commuters wait for the ferry. (Marlow Port via CPW, File)",
         "Marlow Port Authority via CPW",
         "Photo: Valley Courier",
+        # A name after a preposition is not who reported.
+        "Readers who shop on Valley Courier reported problems with their orders.",
     ],
 )
 def test_interviews_abbreviations_and_photo_credits_are_not_credits(text: str) -> None:

@@ -72,6 +72,12 @@ _AFTER_VERB = re.compile(
     reported|reports|revealed|said\s+in\s+a\s+report|wrote|writes)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A name right after a preposition is not the subject of the verb that follows it: "shoppers on
+# Parcelwise reported problems" names the site they used, not a report by it. "of", "at" and
+# "from" stay out: "Ken Rosenthal of Fox Sports reports" is the outlet's reporter reporting.
+_OBJECT_OF = re.compile(
+    r"\b(?:on|for|with|to|in|into|about|over|against|through)\s*$", re.IGNORECASE
+)
 _AFTER_CONTRIBUTED = re.compile(
     r"^\s*(?:staff\s+)?contributed\s+(?:to\s+)?(?:this\s+)?(?:report|story|article)", re.IGNORECASE
 )
@@ -234,7 +240,7 @@ def _cue(text: str, start: int, end: int, possessive: bool) -> tuple[str, int, i
     if found_after:
         return "report_of", start, end + found_after.end()
     found_after = _AFTER_VERB.match(after) or _AFTER_CONTRIBUTED.match(after)
-    if found_after:
+    if found_after and not _OBJECT_OF.search(before):
         cue = "contributed" if "contributed" in found_after.group().lower() else "reported"
         return cue, start, end + found_after.end()
     return None
