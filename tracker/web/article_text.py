@@ -251,8 +251,11 @@ def article_text(
     a layout label go. A line right after a dropped headline that repeats the page's description
     and that the page sets as header material (`in_page_header`: a subheading, a block inside
     <header>) is the standfirst: it goes and is returned apart. Many pages' descriptions copy the
-    first paragraph instead, set as body text; that stays. Layout labels go anywhere as whole
-    lines. Nothing is dropped when less than `min_chars` would remain.
+    first paragraph instead, set as body text; that stays, and so does a headline line the page
+    also sets as a paragraph (`in_page_body`, when the text carries it once: the lede written as
+    the headline). Layout labels, calls to action, notices and blocks of the site's own header,
+    navigation or footer (`in_site_chrome`) go anywhere as whole lines. Nothing is dropped when
+    less than `min_chars` would remain.
     """
     title_words = _originals(titles)
     description_words = _originals(descriptions)
