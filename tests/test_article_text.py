@@ -43,3 +43,35 @@ def test_text_only_loses_whole_lines(lines: list[str], title: str) -> None:
     kept = found.text.split("\n") if found.text else []
     assert all(line in lines for line in kept)
     assert found.standfirst == "" or found.standfirst in lines
+
+
+LEDE = "Microsoft released an emergency patch on Wednesday for a flaw in its web browser."
+BODY = "The flaw let attackers install malware on computers without any action by their users."
+
+
+@pytest.mark.parametrize(("set_as_paragraph", "expect"), [(True, [LEDE, BODY]), (False, [BODY])])
+def test_a_headline_the_page_also_sets_as_its_first_paragraph_is_the_lede(
+    set_as_paragraph: bool, expect: list[str]
+) -> None:
+    found = article_text(
+        f"{LEDE}\n{BODY}",
+        titles=[LEDE],
+        descriptions=[],
+        in_page_header=lambda _: False,
+        in_page_body=lambda line: set_as_paragraph and line == LEDE,
+        min_chars=0,
+    )
+    assert found.text.split("\n") == expect
+
+
+def test_lines_of_the_site_chrome_go_anywhere() -> None:
+    promo = "Subscribe to the Ledger for unlimited access."
+    found = article_text(
+        f"{LEDE}\n{promo}\n{BODY}",
+        titles=[],
+        descriptions=[],
+        in_page_header=lambda _: False,
+        in_site_chrome={promo}.__contains__,
+        min_chars=0,
+    )
+    assert found.text.split("\n") == [LEDE, BODY]

@@ -103,6 +103,55 @@ def test_nav_footer_and_sidebar_links_are_not_body_links() -> None:
         assert f"https://ledger.example.com{chrome}" not in urls
 
 
+def _short_story(site: str, story: str) -> bytes:
+    """A short article in a site's header and footer (text extractors take their lines in)."""
+    return (
+        f"<html><head><title>{story[:40]} | {site}</title></head><body>"
+        f"<header><div class='logo'>{site}</div><div class='promo'>Subscribe to {site} for"
+        " unlimited access. Get the weekly edition delivered.</div></header>"
+        f"<main><article><h1>{story[:40]}</h1><p>{story}</p><p>Read the full report.</p>"
+        "</article></main><footer><p>Contact the newsroom. Privacy policy. Terms of use.</p>"
+        "<p>Sign up for our morning newsletter and never miss a story.</p></footer></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "The council voted on Tuesday to close the central library at the end of the year.",
+        "Water rates will rise by four percent in April, the utility board decided on Monday.",
+    ],
+)
+def test_site_header_and_footer_lines_are_not_article_text(story: str) -> None:
+    page = _short_story("Valley Courier", story)
+    extracted = extract_page(page, "https://courier.example/a", settings=SETTINGS, now=NOW)
+    assert extracted is not None
+    assert extracted.text.split("\n") == [story, "Read the full report."]
+    kept = extract_page(
+        page,
+        "https://courier.example/a",
+        settings=replace(SETTINGS, strip_page_header=False),
+        now=NOW,
+    )
+    assert kept is not None and "Subscribe to Valley Courier" in kept.text  # what is taken off
+
+
+def test_a_headline_set_again_as_the_first_paragraph_stays_in_the_text() -> None:
+    lede = "Microsoft Releases Critical Patch For Browser Flaw Used In Attacks"
+    rest = (
+        "The company issued an emergency update on Wednesday for a flaw that let attackers "
+        "install malware on computers without any action by their users."
+    )
+    page = (
+        f"<html><head><title>{lede}</title></head><body><article><h1>{lede}</h1>"
+        f"<p>{lede}</p><p>{rest}</p></article></body></html>"
+    ).encode()
+    extracted = extract_page(page, "https://courier.example/a", settings=SETTINGS, now=NOW)
+    assert extracted is not None
+    assert extracted.text.split("\n") == [lede, rest]
+    assert extracted.title == lede
+
+
 def test_html_past_the_cap_is_cut_off() -> None:
     html = (PAGES / "future-date.html").read_bytes()
     cap = html.index(b"Customers affected")

@@ -299,6 +299,21 @@ def test_a_credit_with_no_stored_article_on_the_story_stays_unresolved() -> None
     assert [c.outlet for c in decision.unresolved] == [COURIER]
 
 
+def test_a_short_credit_resolves_by_the_titles_when_the_texts_share_little() -> None:
+    # Titles are fields apart from the texts: a two-line credit shares its headline only.
+    headline = "Harbor bridge to close for three weeks after cracks found in steel beams"
+    original = replace(A, title=headline)
+    text = "According to the Harbor Ledger, repairs begin soon.\nThe report was not confirmed."
+    credit = replace(ref(4, NORTHSIDE, 60), title=f"{headline}, report says")
+    decision = link(credit, text, (original, A_TEXT))
+    assert kinds(decision) == {A.id: EdgeKind.CREDITS}
+    assert decision.source_id == A.id
+    untitled = link(ref(4, NORTHSIDE, 60), text, (A, A_TEXT))
+    assert untitled.edges == () and [c.outlet for c in untitled.unresolved] == [LEDGER]
+    other = replace(A, title="Library extends its opening hours on weekdays")
+    assert link(credit, text, (other, A_TEXT)).edges == ()  # another story's title: no edge
+
+
 def test_a_body_link_to_a_stored_article_is_a_links_to_edge() -> None:
     link_to_a = ResolvedLink("https://ledger.example/story/1?utm_source=x", A.id, "reported")
     decision = link(ref(2, NORTHSIDE, 60), INDEPENDENT, (A, A_TEXT), links=(link_to_a,))

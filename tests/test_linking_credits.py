@@ -44,6 +44,11 @@ def credited(text: str, own: str | None = None) -> list[tuple[str, str, str]]:
             "citing a report in the Harbor Ledger",
         ),
         ("Bridge closed for weeks (h/t Valley Courier).", "hat_tip", "h/t Valley Courier"),
+        (  # a tokenised text writes its quotation marks as two apostrophes
+            "According to ''The Harbor Ledger'' , the bridge will close.",
+            "according_to",
+            "According to ''The Harbor Ledger'",  # the closing mark reads as a possessive
+        ),
         ("Bridge closed for weeks, via CPW.", "via", "via CPW"),
         (
             "The Ledger first reported the closure on Tuesday.",
@@ -51,6 +56,7 @@ def credited(text: str, own: str | None = None) -> list[tuple[str, str, str]]:
             "The Ledger first reported",
         ),
         ("Valley Courier reported that the ferry was full.", "reported", "Valley Courier reported"),
+        ("Dana Roe of Valley Courier reported the closure.", "reported", "Valley Courier reported"),
         ("The Ledger's report said two beams had cracked.", "report_of", "The Ledger's report"),
         (
             "The story first appeared in the Harbor Ledger.",
@@ -141,6 +147,8 @@ def test_each_cue_credits_the_named_outlet(text: str, cue: str, phrase: str) -> 
         "Commuters wait for the ferry. (Marlow Port via CPW, File)",
         "Marlow Port Authority via CPW",
         "Photo: Valley Courier",
+        # A name after a preposition is not who reported.
+        "Readers who shop on Valley Courier reported problems with their orders.",
     ],
 )
 def test_interviews_abbreviations_and_photo_credits_are_not_credits(text: str) -> None:

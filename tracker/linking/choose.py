@@ -7,7 +7,9 @@ Rules, in order:
    earlier article counts only when it is on the same story, since "related" links are not
    sources) and a credit of an outlet (`credits`), resolved to that outlet's earliest article
    on the same story (among those whose text the new one copies, if any); a credit with no
-   such stored article is returned as unresolved.
+   such stored article is returned as unresolved. For these explicit edges the story is judged
+   with each article's title read with its text (`_titled_story`): the title is a field apart
+   from the text, and a credit in a line or two may share little more than the headline.
 3. Copies: candidates whose shared passages (quotations left out) cover at least
    `copy_min_share` of the new text. They are taken greedily by how many not yet explained
    words they explain; candidates within `copy_min_passage_words` of the best count as tied
@@ -43,7 +45,7 @@ common_source > copies > paraphrases) and its evidence holds everything found fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from tracker.config import LinkSettings
@@ -51,7 +53,7 @@ from tracker.domain import ArticleRef, Edge, EdgeKind, Outlet
 from tracker.linking.compare import Candidate, Comparison, Prepared, compare, prepare
 from tracker.linking.credits import Credit, find_credits, mentions
 from tracker.linking.order import earliest, order_key, order_known, precedes
-from tracker.linking.paraphrase import Matcher, evidence_of, matcher_for
+from tracker.linking.paraphrase import Matcher, evidence_of, matcher_for, story_similarity
 
 __all__ = ["Decision", "ResolvedLink", "decide", "link_article", "to_relink"]
 
@@ -110,6 +112,28 @@ def _same_story(c: Comparison, settings: LinkSettings) -> bool:
         or c.copy_share >= settings.copy_min_share
         or c.paraphrase.passes
     )
+
+
+def _titled_story(
+    article: ArticleRef, target: Prepared, c: Comparison, settings: LinkSettings
+) -> bool:
+    """True when the two tell one story, counting their titles as well as their texts.
+
+    Titles are fields apart from the texts (a shared headline makes no copy), but a credit or a
+    link that retells a story in a line or two often shares little more than its headline with
+    the article it names: for those explicit edges, each title is read with its own text, and
+    two titles that say the same as a paraphrased sentence would (`paraphrase_min_score`) tell
+    one story too.
+    """
+    if _same_story(c, settings):
+        return True
+    title, other = article.title, c.candidate.ref.title
+    if not (title and other):
+        return False
+    if story_similarity(title, other) >= settings.paraphrase_min_score:
+        return True
+    titled = story_similarity(f"{title}\n{target.text}", f"{other}\n{c.candidate.text}")
+    return titled >= settings.story_min_score
 
 
 def _earliest(
@@ -271,6 +295,13 @@ def decide(
         c.candidate.ref.id: c for c in comparisons if precedes(c.candidate.ref, article, settings)
     }
     found: dict[int, _Found] = {}
+    told: dict[int, bool] = {}
+
+    def on_story(c: Comparison) -> bool:
+        key = c.candidate.ref.id
+        if key not in told:
+            told[key] = _titled_story(article, target, c, settings)
+        return told[key]
 
     def add(c: Comparison, kind: EdgeKind, **evidence: object) -> None:
         entry = found.setdefault(c.candidate.ref.id, _Found(c))
@@ -282,7 +313,7 @@ def decide(
         c = eligible.get(link.article_id)
         if c is None:
             continue
-        if c.candidate.ref.outlet == article.outlet and not _same_story(c, settings):
+        if c.candidate.ref.outlet == article.outlet and not on_story(c):
             continue
         add(c, EdgeKind.LINKS_TO, href=link.href, anchor=link.anchor)
 
@@ -293,7 +324,7 @@ def decide(
         options = [
             c
             for c in eligible.values()
-            if c.candidate.ref.outlet == credit.outlet.domain and _same_story(c, settings)
+            if c.candidate.ref.outlet == credit.outlet.domain and on_story(c)
         ]
         if not options:
             unresolved.append(credit)
@@ -349,7 +380,7 @@ def decide(
             paraphrase_source = _up_the_chain(_earliest(tied, settings), paraphrasers)
             add(paraphrase_source, EdgeKind.PARAPHRASES)
 
-    primary = _primary(found, copy_sources, paraphrase_source, settings)
+    primary = _primary(found, copy_sources, paraphrase_source, settings, on_story)
     edges = [_edge(entry, article, settings) for entry in found.values()]
     edges.sort(
         key=lambda e: (
@@ -366,12 +397,13 @@ def _primary(
     copy_sources: Sequence[Comparison],
     paraphrase_source: Comparison | None,
     settings: LinkSettings,
+    on_story: Callable[[Comparison], bool],
 ) -> int | None:
     """The one source the article is said to come from (see the module's rule 6)."""
     explicit = [
         entry.comparison
         for entry in found.values()
-        if entry.kinds & _EXPLICIT and _same_story(entry.comparison, settings)
+        if entry.kinds & _EXPLICIT and on_story(entry.comparison)
     ]
     if explicit:
         best = max(_content_rank(c, settings) for c in explicit)

@@ -39,7 +39,7 @@ _CONTEXT = 80  # characters looked at on each side of an outlet mention
 
 # Phrases that end right before the outlet's name.
 _BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (cue, re.compile(pattern + r"\s*[\"“‘']?\s*$", re.IGNORECASE))
+    (cue, re.compile(pattern + r"\s*(?:''|[\"“‘'])?\s*$", re.IGNORECASE))
     for cue, pattern in (
         ("first_reported_by", r"\b(?:first|originally|initially)\s+reported\s+by"),
         ("first_reported_by", r"\breported\s+first\s+by"),
@@ -71,6 +71,12 @@ _AFTER_VERB = re.compile(
     (?:is|are|was|were)\s+(?:now\s+|also\s+)?reporting|(?:exclusively|first)\s+reported|
     reported|reports|revealed|said\s+in\s+a\s+report|wrote|writes)\b""",
     re.IGNORECASE | re.VERBOSE,
+)
+# A name right after a preposition is not the subject of the verb that follows it: "shoppers on
+# Parcelwise reported problems" names the site they used, not a report by it. "of", "at" and
+# "from" stay out: "Ken Rosenthal of Fox Sports reports" is the outlet's reporter reporting.
+_OBJECT_OF = re.compile(
+    r"\b(?:on|for|with|to|in|into|about|over|against|through)\s*$", re.IGNORECASE
 )
 _AFTER_CONTRIBUTED = re.compile(
     r"^\s*(?:staff\s+)?contributed\s+(?:to\s+)?(?:this\s+)?(?:report|story|article)", re.IGNORECASE
@@ -234,7 +240,7 @@ def _cue(text: str, start: int, end: int, possessive: bool) -> tuple[str, int, i
     if found_after:
         return "report_of", start, end + found_after.end()
     found_after = _AFTER_VERB.match(after) or _AFTER_CONTRIBUTED.match(after)
-    if found_after:
+    if found_after and not _OBJECT_OF.search(before):
         cue = "contributed" if "contributed" in found_after.group().lower() else "reported"
         return cue, start, end + found_after.end()
     return None

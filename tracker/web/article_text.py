@@ -98,6 +98,26 @@ _NOTICE = re.compile(
 )
 _NOTICE_WORDS = 45
 _URL = re.compile(r"https?://\S+")
+# A template's calls to action, each matched as a whole short line (at most `_CALL_WORDS` words):
+# "Click here to get the app", "Sign up for our newsletter", "Follow us on Twitter and
+# Facebook", "Write to Jane Roe at jane@example.com", "Most read in world news".
+_CALL_WORDS = 40
+_CALLS = (
+    re.compile(r"^(?:click|tap)\s+here\b", re.IGNORECASE),
+    # A sentence that opens with the imperative, on a line about a newsletter or an inbox.
+    re.compile(
+        r"^(?=.*\b(?:newsletters?|inbox)\b).*?(?:^|[.!?:]\s+)(?:sign\s*up|subscribe)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^follow\b.{0,120}\bon\s+(?:twitter|facebook|instagram|youtube)\b", re.IGNORECASE),
+    re.compile(r"^(?:write\s+to|e-?mail|contact|reach)\b.{0,120}@\w", re.IGNORECASE),
+)
+# A list's label above links to other stories ("Most read in world news", "Popular on X").
+_LIST_LABEL = re.compile(
+    r"^(?:most\s+(?:read|popular|viewed|shared)|popular\s+on|trending\s+on|more\s+from)\b",
+    re.IGNORECASE,
+)
+_LIST_LABEL_WORDS = 6
 # A section label above a headline ("Politics", "EXCLUSIVE", "Opinion | Columns") is this short.
 _KICKER_WORDS = 4
 # "Published 18 November 2019", "Updated: Nov. 19, 2019 at 5:30 p.m. ET", "Posted on 5 May".
@@ -143,9 +163,16 @@ def _repeats(line: str, originals: Sequence[str]) -> bool:
 
 
 def _is_layout(line: str) -> bool:
-    """True for an interface label or a bare "Published <date>" stamp."""
+    """True for an interface label, a call to action, a notice or a bare "Published <date>"."""
     bare = _BULLET.sub("", line).strip().rstrip(":").casefold()
     if bare in _LAYOUT_LABELS:
+        return True
+    words = len(bare.split())
+    if words <= _CALL_WORDS and any(call.match(bare) for call in _CALLS):
+        return True
+    if words <= _LIST_LABEL_WORDS and _LIST_LABEL.match(bare):
+        return True
+    if _is_notice(bare):
         return True
     if _PROMOTION.match(bare) and len(bare.split()) <= _PROMOTION_WORDS:
         return True
@@ -214,6 +241,8 @@ def article_text(
     titles: Iterable[str],
     descriptions: Iterable[str],
     in_page_header: Callable[[str], bool],
+    in_site_chrome: Callable[[str], bool] = lambda _: False,
+    in_page_body: Callable[[str], bool] = lambda _: False,
     min_chars: int,
 ) -> ArticleText:
     """`text` without the header block repeating the page's titles and description.
@@ -222,8 +251,11 @@ def article_text(
     a layout label go. A line right after a dropped headline that repeats the page's description
     and that the page sets as header material (`in_page_header`: a subheading, a block inside
     <header>) is the standfirst: it goes and is returned apart. Many pages' descriptions copy the
-    first paragraph instead, set as body text; that stays. Layout labels go anywhere as whole
-    lines. Nothing is dropped when less than `min_chars` would remain.
+    first paragraph instead, set as body text; that stays, and so does a headline line the page
+    also sets as a paragraph (`in_page_body`, when the text carries it once: the lede written as
+    the headline). Layout labels, calls to action, notices and blocks of the site's own header,
+    navigation or footer (`in_site_chrome`) go anywhere as whole lines. Nothing is dropped when
+    less than `min_chars` would remain.
     """
     title_words = _originals(titles)
     description_words = _originals(descriptions)
@@ -236,13 +268,15 @@ def article_text(
         if _repeats(line, title_words):
             if headline:
                 break  # a second line like the headline is the lede the headline was cut from
+            if in_page_body(line) and lines.count(line) == 1:
+                break  # the page sets it as a paragraph too: the lede, written as the headline
             headline = True
         elif not standfirst and _repeats(line, description_words) and in_page_header(line):
             standfirst = line
         elif not (_is_layout(line) or _is_dateline(line) or _is_header_furniture(line)):
             break
         start += 1
-    kept = [line for line in lines[start:] if not _is_layout(line)]
+    kept = [line for line in lines[start:] if not (_is_layout(line) or in_site_chrome(line))]
     cleaned = "\n".join(kept)
     if len(cleaned) < min_chars:
         return ArticleText(text)

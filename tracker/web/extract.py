@@ -369,14 +369,65 @@ def _header_strings(
 
 
 def _stripped(tree: Any, document: Any, text: str, meta: dict[str, list[str]]) -> ArticleText:
-    """The text without its headline, standfirst, datelines and layout labels."""
+    """The text without its headline, standfirst, datelines, layout labels and site chrome."""
+    chrome = _SiteChrome(tree)
     return article_text(
         text,
         titles=_header_strings(tree, document.title, meta, _TITLE_META, "h1"),
         descriptions=_header_strings(tree, document.description, meta, _DESCRIPTION_META, None),
         in_page_header=lambda line: _in_page_header(tree, line),
+        in_site_chrome=chrome.holds,
+        in_page_body=lambda line: _in_page_body(tree, line),
         min_chars=_MIN_TEXT_CHARS,
     )
+
+
+def _in_page_body(tree: Any, line: str) -> bool:
+    """True when the page sets `line` as a paragraph of the article, not as its headline."""
+    wanted = _squeeze(line)
+    return any(_squeeze(element.text_content()) == wanted for element in tree.xpath(_BODY_BLOCKS))
+
+
+# Paragraphs outside any header, except those a class names a title ("title", "titulo",
+# "headline"): some templates set the headline as a <p>.
+_LOWER = "translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_TITLE_CLASSES = ("title", "titul", "titol", "titre", "titel", "headline", "heading")
+_BODY_BLOCKS = "//p[not(ancestor::header)][not({})]".format(
+    " or ".join(f"contains({_LOWER}, '{name}')" for name in _TITLE_CLASSES)
+)
+
+
+# The site's own header, navigation and footer: outside the article, holding no article. Text
+# extractors read their logo, promotion and newsletter lines into short articles' text.
+_SITE_CHROME = (
+    "//*[self::header or self::footer or self::nav]"
+    "[not(ancestor::article or ancestor::main or .//article or .//main or .//h1)]"
+)
+_CHROME_BLOCKS = (
+    ".//*[self::p or self::div or self::li or self::span or self::a or self::h2 or self::h3]"
+)
+
+
+class _SiteChrome:
+    """The blocks of the site's header, navigation and footer, read only when a line may be one."""
+
+    def __init__(self, tree: Any) -> None:
+        self._parts = tree.xpath(_SITE_CHROME)
+        self._whole = [_squeeze(part.text_content()) for part in self._parts]
+        self._blocks: frozenset[str] | None = None
+
+    def holds(self, line: str) -> bool:
+        """True when `line` is the whole text of one block of the site's chrome."""
+        wanted = _squeeze(line)
+        if not wanted or not any(wanted in whole for whole in self._whole):
+            return False  # the common case: a line of the article, in no chrome at all
+        if self._blocks is None:
+            self._blocks = frozenset(
+                _squeeze(block.text_content())
+                for part in self._parts
+                for block in part.xpath(_CHROME_BLOCKS)
+            )
+        return wanted in self._blocks
 
 
 def _in_page_header(tree: Any, line: str) -> bool:
