@@ -10,6 +10,7 @@ import pytest
 
 from tracker.api import Tracker
 from tracker.clock import ManualClock
+from tracker.config import load_settings
 from tracker.testing.synthweb import SynthSpec, build_pages, resolver, serve_synth
 
 from .conftest import make_settings
@@ -61,6 +62,51 @@ def test_a_changed_page_becomes_a_new_version_and_the_old_stays_readable(
         assert "Correction" not in versions[0].text
         assert "Correction: an earlier version" in versions[1].text
         assert info.version_count == 2
+
+
+def test_an_extraction_change_alone_makes_no_new_version(
+    database_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    # Stored by a release that kept the headline in the text; re-checked by one that strips it.
+    before = make_settings(database_url, tmp_path)
+    kept = load_settings(
+        environ={},
+        overrides={
+            "database_url": before.database_url,
+            "data_dir": str(tmp_path),
+            "http": {"allow_private": True, "per_host_interval": 0.0},
+            "crawl": {"extract_workers": 1},
+            "extract": {"strip_page_header": False},
+        },
+    )
+    path = "/news/0/0.html"
+    with serve_synth(SPEC) as web:
+        url = f"http://site0.test:{web.port}{path}"
+        with Tracker(kept, clock=clock, resolver=resolver()) as tracker:
+            tracker.add_feed(web.feed_urls[0])
+            tracker.crawl()
+            _, stored = tracker.article(url)
+        original, _ = build_pages(SPEC, web.port)
+        page = original[("site0.test", path)]
+        # The same article, re-served with other bytes outside its text (no 304 possible).
+        web.put("site0.test", path, page.replace(b"</body>", b"<!-- served again --></body>"))
+        clock.advance(timedelta(hours=1, minutes=1))
+        with _tracker(database_url, tmp_path, clock) as tracker:
+            report = tracker.crawl()
+            _, versions = tracker.article(url)
+            assert report.counts.get("article_unchanged") == 1
+            assert "article_new_version" not in report.counts
+            assert [v.text for v in versions] == [stored[0].text]
+            # A real edit after the upgrade is still a new version.
+            web.put(
+                "site0.test", path, page.replace(b"</article>", b"<p>Update: more.</p></article>")
+            )
+            clock.advance(timedelta(days=2))  # past the next re-check slot
+            assert tracker.crawl().counts.get("article_new_version") == 1
+            _, versions = tracker.article(url)
+            assert len(versions) == 2 and "Update: more." in versions[1].text
+            assert stored[0].text.startswith("site0.test story 0-0")  # the old text had it
+            assert not versions[1].text.startswith("site0.test story 0-0")
 
 
 def test_a_page_that_disappears_is_recorded_as_taken_down(

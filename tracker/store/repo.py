@@ -453,6 +453,19 @@ class Store:
                 for a, h in s.execute(query)
             ]
 
+    def latest_raw_page(self, article_id: int) -> tuple[bytes, str, datetime] | None:
+        """The raw page of an article's latest version (bytes, final URL, fetch time), if kept."""
+        with self._tx(write=False) as s:
+            row = s.execute(
+                select(m.Version.raw_html, m.Version.final_url, m.Version.fetched_at)
+                .where(m.Version.article_id == article_id)
+                .order_by(m.Version.seq.desc())
+                .limit(1)
+            ).first()
+        if row is None or not row.raw_html:
+            return None
+        return zlib.decompress(row.raw_html), row.final_url, row.fetched_at
+
     def save_recheck(
         self,
         article_id: int,
