@@ -1,10 +1,17 @@
 """Ingest throughput: the whole path (fetch, extract, store) beside bare extraction.
 
     python benchmarks/ingest.py [DATA_DIR] [--only aeb|synth|demo] [--feeds 500] [--latency 0.1]
+                                [--stages] [--scenario SCENARIO_DIR] [--claims 20] [--rounds 1]
 
 1. aeb: the 102 pages of DATA_DIR/extraction-aeb served on 127.0.0.1 (one host per page), ingested
    with `Tracker.add_urls` into a fresh SQLite file, beside bare `trafilatura.extract` over the same
    bytes in the same run, single process. Goal: ingest pages/s >= 0.8x bare pages/s.
+   With --stages the pass also runs linking and claims as a user's crawl does, with --claims
+   claims registered first (the first sentences of every k-th page); and the same is measured on
+   the dev scenario's short news pages (the first version of every article in
+   SCENARIO_DIR/site.json, its truth's claims cycled to --claims). Bare and tracker alternate
+   (--rounds times, best kept), wall beside CPU (the tracker's CPU includes its extraction
+   workers). Keys `ratio_stages` (aeb, goal >= 0.8) and `dev_ratio_stages` (goal >= 0.5).
 2. synth: a generated web of N feeds (one site each, 4 articles per feed) served with an artificial
    latency; one crawl pass, beside the ideal requests x latency / concurrency. Goal: within 1.5x.
 3. demo: one pass over the demo story's web at its last day (needs no data folder).
@@ -14,8 +21,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
+import os
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from _report import emit, load
@@ -26,6 +36,7 @@ from tracker.config import load_settings
 from tracker.testing.synthweb import SynthSpec, resolver, serve_synth_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _settings(db: Path, **http: object):  # type: ignore[no-untyped-def]
@@ -42,22 +53,58 @@ def _settings(db: Path, **http: object):  # type: ignore[no-untyped-def]
 Figures = dict[str, object]
 
 
-def bench_aeb(data: Path) -> Figures:
-    folder = data / "extraction-aeb"
-    if not folder.is_dir():
-        print(f"aeb: skipped: {folder} missing")
-        return {"aeb_skipped": True}
+def _cpu_ticks(pids: Sequence[int]) -> float:
+    """CPU seconds (user + system) of these processes so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / _TICKS
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below `root` (the extraction workers sit under a forkserver)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def _bare(pages: Sequence[bytes]) -> tuple[float, float]:
+    """Wall and CPU seconds of bare trafilatura.extract over the pages, in this process."""
     import trafilatura
 
-    pages = {
-        p.name.split(".")[0]: gzip.decompress(p.read_bytes())
-        for p in sorted((folder / "html").glob("*.html.gz"))
-    }
-    start = time.perf_counter()
-    for body in pages.values():
+    wall, cpu = time.perf_counter(), time.process_time()
+    for body in pages:
         trafilatura.extract(body)
-    bare = len(pages) / (time.perf_counter() - start)
+    return time.perf_counter() - wall, time.process_time() - cpu
 
+
+def _ingest(
+    pages: Mapping[str, bytes], claims: Sequence[str], stages: bool
+) -> tuple[float, float, float, dict[str, int], int]:
+    """Wall, CPU and worker CPU seconds of `Tracker.add_urls` over the pages served locally.
+
+    CPU includes the workers' (their share given apart: the rest is the crawler's own process,
+    whose store thread runs the stages).
+
+    With `stages`, the claims are registered first and the pass runs linking and claims as a
+    user's crawl does; the counts of the run and the number of articles stored come back too.
+    """
     spec = SynthSpec(sites=0)
     extra: dict[tuple[str, str], bytes] = {}
     for key, body in pages.items():
@@ -65,25 +112,120 @@ def bench_aeb(data: Path) -> Figures:
         extra[(f"p{key}.test", "/article.html")] = body
     with serve_synth_in_process(spec, extra) as web, tempfile.TemporaryDirectory() as tmp:
         urls = [f"http://p{key}.test:{web.port}/article.html" for key in pages]
-        settings = _settings(Path(tmp) / "aeb.db")
+        serving = set(_descendants(os.getpid()))  # the web's process: not the tracker's CPU
+        settings = _settings(Path(tmp) / "ingest.db")
         clock = ManualClock(spec.start)
-        with Tracker(settings, clock=clock, resolver=resolver(), stages=()) as tracker:
+        with Tracker(
+            settings, clock=clock, resolver=resolver(), stages=None if stages else ()
+        ) as tracker:
+            if stages:
+                registry = tracker.claims()
+                for number, text in enumerate(claims):
+                    registry.add(f"claim-{number}", text)
             tracker.warm_up()  # start the extraction workers before the clock runs
-            start = time.perf_counter()
+            workers = [p for p in _descendants(os.getpid()) if p not in serving]
+            cpu_workers = _cpu_ticks(workers)
+            wall, cpu = time.perf_counter(), time.process_time()
             report = tracker.add_urls(urls)
-            elapsed = time.perf_counter() - start
+            wall = time.perf_counter() - wall
+            in_workers = _cpu_ticks(workers) - cpu_workers
+            cpu = time.process_time() - cpu + in_workers
             stored = tracker.status().counts["articles"]
-    ingest = len(pages) / elapsed
-    print(f"aeb: {len(pages)} pages; outcomes {report.counts}; stored {stored}")
-    print(f"aeb: bare trafilatura.extract  {bare:7.1f} pages/s (1 process)")
+    counts = dict(report.run.counts) if report.run else {}
+    return wall, cpu, in_workers, counts, stored
+
+
+def _side_by_side(
+    label: str, pages: Mapping[str, bytes], claims: Sequence[str], stages: bool, rounds: int
+) -> Figures:
+    """Bare extraction and the tracker's ingest, interleaved A B A B; best round of each."""
+    bodies = list(pages.values())
+    bare_w, bare_c, ingest_w, ingest_c, worker_c = [], [], [], [], []
+    counts: dict[str, int] = {}
+    stored = 0
+    for _ in range(rounds):
+        wall, cpu = _bare(bodies)
+        bare_w.append(wall)
+        bare_c.append(cpu)
+        wall, cpu, in_workers, counts, stored = _ingest(pages, claims, stages)
+        ingest_w.append(wall)
+        ingest_c.append(cpu)
+        worker_c.append(in_workers)
+    n = len(bodies)
+    bare, ingest = n / min(bare_w), n / min(ingest_w)
+    bare_cpu, ingest_cpu = n / min(bare_c), n / min(ingest_c)
+    best = ingest_c.index(min(ingest_c))
+    workers_ms = worker_c[best] / n * 1000
+    main_ms = (ingest_c[best] - worker_c[best]) / n * 1000
+    what = "fetch+extract+store" + ("+linking+claims" if stages else "")
+    print(f"{label}: {n} pages; stored {stored}; outcomes {counts}")
+    print(f"{label}: bare trafilatura.extract {bare:7.1f} pages/s wall {bare_cpu:7.1f} CPU")
+    print(f"{label}: tracker ({what}) {ingest:7.1f} pages/s wall {ingest_cpu:7.1f} CPU")
+    print(f"{label}: tracker CPU per page: crawler {main_ms:.1f} ms, workers {workers_ms:.1f} ms")
     print(
-        f"aeb: tracker ingest            {ingest:7.1f} pages/s (fetch+extract+store, "
-        f"{settings.crawl.extract_workers or 'all'} cores)"
+        f"{label}: ratio tracker/bare wall {ingest / bare:.2f}, CPU {ingest_cpu / bare_cpu:.2f} "
+        f"(best of {rounds} interleaved rounds; the tracker uses every core, bare one)"
     )
-    print(f"aeb: ratio ingest/bare         {ingest / bare:7.2f}  (goal >= 0.80)")
-    return {"aeb_pages": len(pages), "aeb_bare_pages_s": round(bare, 1),
-            "aeb_ingest_pages_s": round(ingest, 1),
-            "aeb_ratio": round(ingest / bare, 3)}  # fmt: skip
+    return {f"{label}_pages": n, f"{label}_stored": stored, f"{label}_claims": len(claims),
+            f"{label}_bare_pages_s": round(bare, 1), f"{label}_ingest_pages_s": round(ingest, 1),
+            f"{label}_bare_pages_s_cpu": round(bare_cpu, 1),
+            f"{label}_ingest_pages_s_cpu": round(ingest_cpu, 1),
+            f"{label}_ratio": round(ingest / bare, 3),
+            f"{label}_ratio_cpu": round(ingest_cpu / bare_cpu, 3),
+            f"{label}_crawler_cpu_ms_page": round(main_ms, 1),
+            f"{label}_workers_cpu_ms_page": round(workers_ms, 1)}  # fmt: skip
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a text (up to the first full stop after 40 characters)."""
+    cut = text.find(". ", 40)
+    return (text if cut < 0 else text[: cut + 1]).strip()
+
+
+def aeb_claims(pages: Mapping[str, bytes], n: int) -> list[str]:
+    """N claims: the first sentence of every k-th page's text (as bare trafilatura reads it)."""
+    import trafilatura
+
+    firsts = [_first_sentence(trafilatura.extract(body) or "") for body in pages.values()]
+    firsts = [s for s in firsts if 40 <= len(s) <= 400]  # a one-statement claim
+    step = max(1, len(firsts) // n)
+    return firsts[::step][:n]
+
+
+def bench_aeb(data: Path, stages: bool = False, claims: int = 20, rounds: int = 1) -> Figures:
+    folder = data / "extraction-aeb"
+    if not folder.is_dir():
+        print(f"aeb: skipped: {folder} missing")
+        return {"aeb_skipped": True}
+    pages = {
+        p.name.split(".")[0]: gzip.decompress(p.read_bytes())
+        for p in sorted((folder / "html").glob("*.html.gz"))
+    }
+    chosen = aeb_claims(pages, claims) if stages else []
+    figures = _side_by_side("aeb", pages, chosen, stages, rounds)
+    if stages:
+        figures["ratio_stages"] = figures["aeb_ratio"]
+    return figures
+
+
+def bench_dev(scenario: Path, claims: int = 20, rounds: int = 1) -> Figures:
+    """The dev scenario's short news pages (first versions), with its claims registered."""
+    if not (scenario / "site.json").is_file():
+        print(f"dev: skipped: {scenario}/site.json missing")
+        return {"dev_skipped": True}
+    site = json.loads((scenario / "site.json").read_text())
+    pages: dict[str, bytes] = {}
+    for number, article in enumerate(site["articles"]):
+        first = article["versions"].get("0") or next(
+            (v for v in article["versions"].values() if v), None
+        )
+        if first:
+            pages[f"d{number}"] = first.encode()
+    texts = [c["text"] for c in json.loads((scenario / "truth.json").read_text())["claims"]]
+    chosen = [texts[i % len(texts)] for i in range(claims)]
+    figures = _side_by_side("dev", pages, chosen, True, rounds)
+    figures["dev_ratio_stages"] = figures["dev_ratio"]
+    return figures
 
 
 def bench_synth(feeds: int, latency: float, concurrency: int, stages: bool = False) -> Figures:
@@ -146,6 +288,13 @@ def main() -> None:
     )
     parser.add_argument("data", nargs="?", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--only", choices=["aeb", "synth", "demo"])
+    parser.add_argument(
+        "--scenario",
+        default=str(ROOT.parent / "shared" / "scenario" / "dev"),
+        help="with --stages, the scenario whose pages aeb is also measured on",
+    )
+    parser.add_argument("--claims", type=int, default=20, help="claims registered (--stages)")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds (best kept)")
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -157,7 +306,9 @@ def main() -> None:
     load_before = load()
     figures: Figures = {}
     if args.only in (None, "aeb"):
-        figures |= bench_aeb(data)
+        figures |= bench_aeb(data, args.stages, args.claims, args.rounds)
+        if args.stages:
+            figures |= bench_dev(Path(args.scenario), args.claims, args.rounds)
     if args.only in (None, "synth"):
         figures |= bench_synth(args.feeds, args.latency, args.concurrency, args.stages)
     if args.only in (None, "demo"):
