@@ -347,7 +347,9 @@ def scored(candidate: Candidate, paraphrase: float, target: Prepared) -> Compari
     """A comparison with a given paraphrase score and nothing copied."""
     nothing = align(prepare("").words, target.words, SETTINGS.copy_min_passage_words)
     score = ParaphraseScore(paraphrase, paraphrase, (), SETTINGS.paraphrase_min_score)
-    return Comparison(candidate, nothing, frozenset(), score, story=0.6, wire_outlets=frozenset())
+    return Comparison(
+        candidate, nothing, frozenset(), score, story=0.6, event=0.9, wire_outlets=frozenset()
+    )
 
 
 def test_a_paraphrase_goes_up_the_chain_unless_the_copy_matches_clearly_better() -> None:

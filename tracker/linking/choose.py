@@ -106,9 +106,15 @@ class _Found:
 
 
 def _same_story(c: Comparison, settings: LinkSettings) -> bool:
-    """True when the candidate tells the same story as the new text."""
+    """True when the candidate tells the same story as the new text (for explicit edges).
+
+    A link or a credit is the new text's own word for where it came from, so the story test
+    places it; inferred edges ask more (`Comparison.event`: a paraphrase is only scored on one
+    event, since another event of the same kind shares the story's words but not its source).
+    """
     return (
         c.story >= settings.story_min_score
+        or c.event >= settings.event_min_score
         or c.copy_share >= settings.copy_min_share
         or c.paraphrase.passes
     )
@@ -250,7 +256,7 @@ def _up_the_chain(pick: Comparison, paraphrasers: Sequence[Comparison]) -> Compa
 
 def _content_evidence(c: Comparison, settings: LinkSettings) -> dict[str, object]:
     """Passages side by side, shares and matched sentence pairs of one comparison."""
-    evidence: dict[str, object] = {"story": round(c.story, 4)}
+    evidence: dict[str, object] = {"story": round(c.story, 4), "event": round(c.event, 4)}
     if c.alignment.passages:
         evidence["share"] = round(c.copy_share, 4)
         evidence["source_share"] = round(c.alignment.source_share, 4)

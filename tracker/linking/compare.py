@@ -1,4 +1,4 @@
-"""One new article against one earlier candidate: passages, paraphrase, story, wire marks.
+"""One new article against one earlier candidate: passages, paraphrase, story, event, wire marks.
 
 A text is prepared once (words, sentences, quotations) and compared with every candidate, so the
 cost of linking one article grows with its candidate count, never with the size of the store.
@@ -23,6 +23,7 @@ from tracker.linking.paraphrase import (
     paraphrase_score,
     terms_similarity,
 )
+from tracker.linking.specifics import Specifics, event_score, specifics_of
 from tracker.text.sentences import Sentence
 
 __all__ = ["Candidate", "Comparison", "Prepared", "compare", "prepare"]
@@ -42,6 +43,7 @@ class Prepared:
     terms: Mapping[str, float]  # weighted content stems of the whole text
     quote_starts: tuple[int, ...]  # character spans inside quotation marks, sorted
     quote_ends: tuple[int, ...]
+    specifics: Specifics  # its calendar words and names, for the same-event test
 
     def quoted(self, offset: int) -> bool:
         """True when the character at `offset` lies inside a quotation."""
@@ -60,6 +62,7 @@ def prepare(text: str) -> Prepared:
         terms=terms,
         quote_starts=tuple(start for start, _ in quotes),
         quote_ends=tuple(end for _, end in quotes),
+        specifics=specifics_of(text),
     )
 
 
@@ -81,6 +84,7 @@ class Comparison:
     copied: frozenset[int]  # target word indices in shared passages, quotations left out
     paraphrase: ParaphraseScore
     story: float  # whole-text lexical similarity
+    event: float  # same-event probability: story and agreement on dates, numbers and names
     wire_outlets: frozenset[str]  # domains named in the candidate's own wire datelines/bylines
 
     @property
@@ -113,13 +117,18 @@ def compare(
 
     `wire_outlets` are the outlets whose wire marks matter (those the new text carries as
     datelines or bylines, and the candidate's own outlet); the candidate's text is searched
-    for wire marks of these only, which keeps the search small. The paraphrase score is only
-    computed for texts on the same story, since a lower story similarity rules it out anyway.
+    for wire marks of these only, which keeps the search small. The event score is 0 below
+    `event_min_story` (texts of different topics share a year or a city by chance), and the
+    paraphrase score is only computed for texts on one event: a paraphrase of another event's
+    report (same kind of incident, same people) is not where the new text came from.
     """
     alignment = align(source.words, target.words, settings.copy_min_passage_words)
     story = terms_similarity(target.terms, source.terms)
+    event = 0.0
+    if story >= settings.event_min_story:
+        event = event_score(story, target.specifics, source.specifics)
     paraphrase = _NO_PARAPHRASE
-    if story >= settings.story_min_score:
+    if event >= settings.event_min_score:
         paraphrase = paraphrase_score(target.sentences, source.sentences, matcher)
     marks = frozenset(
         credit.outlet.domain
@@ -132,5 +141,6 @@ def compare(
         copied=_copied(target, alignment),
         paraphrase=paraphrase,
         story=story,
+        event=event,
         wire_outlets=marks,
     )

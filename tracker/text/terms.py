@@ -18,7 +18,15 @@ from dataclasses import dataclass
 
 from tracker.text.words import STOP_WORDS, Token, tokenize
 
-__all__ = ["NAME_WEIGHT", "TermStats", "content_stems", "merge", "term_stats", "weighted_terms"]
+__all__ = [
+    "NAME_WEIGHT",
+    "TermStats",
+    "content_stems",
+    "merge",
+    "name_tokens",
+    "term_stats",
+    "weighted_terms",
+]
 
 NAME_WEIGHT = 3.0
 # What may stand between a sentence's end and its first word (so that word is not a name).
@@ -47,6 +55,11 @@ def _name_like(text: str, token: Token) -> bool:
     while i >= 0 and text[i] in _OPENERS:
         i -= 1
     return i >= 0 and text[i] not in _SENTENCE_ENDS
+
+
+def name_tokens(text: str) -> list[tuple[Token, bool]]:
+    """The content tokens of `text`, each with whether it is a name or a number."""
+    return [(token, _name_like(text, token)) for token in tokenize(text) if _is_content(token)]
 
 
 @dataclass(frozen=True, slots=True)
