@@ -26,7 +26,6 @@ from tracker.config import LinkSettings
 from tracker.domain import EdgeKind, Extracted, Link
 from tracker.domain.crawl import StoredPage
 from tracker.domain.links import LinkTarget
-from tracker.linking import paraphrase
 from tracker.linking.fingerprint import fingerprint
 from tracker.pipeline.linking_stage import LinkingStage
 from tracker.queries.links import copies_of, sources_of
@@ -154,20 +153,6 @@ def test_each_pass_links_only_what_is_new(store: Store) -> None:
     assert edges(store.engine) == EXPECTED
     assert stage.run(store, START + timedelta(hours=7)) == {}
     assert edges(store.engine) == EXPECTED
-
-
-def test_a_pass_keeps_only_its_own_sentences_in_memory(store: Store) -> None:
-    """The sentence caches start empty at every pass: kept, they grew a long import's memory."""
-    stage = LinkingStage(SETTINGS)
-    the_story(store)
-    stage.run(store, START + timedelta(hours=1))
-    assert paraphrase._sentence_stats.cache_info().currsize > 0
-    later_in_the_week(store)
-    stage.run(store, START + timedelta(hours=6))
-    assert paraphrase._sentence_stats.cache_info().currsize > 0
-    stage.run(store, START + timedelta(hours=7))  # nothing new: nothing read, nothing kept
-    assert paraphrase._sentence_stats.cache_info().currsize == 0
-    assert edges(store.engine) == EXPECTED  # the same edges as with caches kept across passes
 
 
 def test_a_rebuild_writes_the_same_edges(store: Store) -> None:

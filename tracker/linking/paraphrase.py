@@ -28,7 +28,6 @@ __all__ = [
     "SentencePair",
     "analyse",
     "evidence_of",
-    "forget_sentences",
     "matcher_for",
     "paraphrase_score",
     "sentences_of",
@@ -82,31 +81,16 @@ class ParaphraseScore:
         return self.score >= self.threshold
 
 
-# Sentences kept by the two caches below, within one run of the linking stage: it empties them
-# when it starts (`forget_sentences`). A cached sentence holds 2-5 KiB (its text, stem counts
-# and weights); kept across runs, they grew a long import by ~100 MiB at every run until they
-# were full (docs/benchmarks.md, "Backfill from WARC"). Fewer entries cost more than they save:
-# at 4,096 a generated import's stem hits fell from 89 % to 26 % (the texts a run compares
-# again span more sentences than that), ~140 us of CPU for each miss.
-SENTENCE_CACHE = 50_000
-
-
-@functools.lru_cache(maxsize=SENTENCE_CACHE)
+@functools.lru_cache(maxsize=50_000)
 def _sentence_stats(sentence: str) -> TermStats:
     """Content stems of one sentence (cached: the new article meets every candidate)."""
     return term_stats(sentence)
 
 
-@functools.lru_cache(maxsize=SENTENCE_CACHE)
+@functools.lru_cache(maxsize=50_000)
 def _sentence_terms(sentence: str) -> tuple[tuple[str, float], ...]:
     """Weighted content stems of one sentence."""
     return tuple(_sentence_stats(sentence).weights.items())
-
-
-def forget_sentences() -> None:
-    """Empty the sentence caches: a stage run starts with none, so memory stays flat over runs."""
-    _sentence_stats.cache_clear()
-    _sentence_terms.cache_clear()
 
 
 def _norm(bag: Mapping[str, float]) -> float:

@@ -46,7 +46,6 @@ from tracker.linking.choose import ResolvedLink, link_article, to_relink
 from tracker.linking.compare import Candidate, Prepared
 from tracker.linking.credits import find_credits
 from tracker.linking.fingerprint import TERM_BAND_BASE, Fingerprint, fingerprint
-from tracker.linking.paraphrase import forget_sentences
 from tracker.pipeline.claim_links import ClaimLinker
 from tracker.store import Store
 from tracker.store.link_repo import LinkConflict, LinkRepo
@@ -118,7 +117,6 @@ class LinkingStage:
 
     def run(self, store: Store, now: datetime) -> Mapping[str, int]:
         """Link every version not linked yet (the crawl's post-fetch stage)."""
-        forget_sentences()  # the last run's sentences: kept, they grow memory run after run
         return self.link(store, now)
 
     def rebuild(self, store: Store, now: datetime) -> Mapping[str, int]:
