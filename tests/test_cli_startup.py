@@ -43,11 +43,11 @@ HEAVY = [
 ]
 
 
-def _loaded(tmp_path: Path, *args: str) -> tuple[list[str], str]:
+def _loaded(tmp_path: Path, *args: str, watched: list[str] = HEAVY) -> tuple[list[str], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env["TRACKER_DATA_DIR"] = str(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, ",".join(HEAVY), *args],
+        [sys.executable, "-c", _WRAPPER, ",".join(watched), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -83,6 +83,26 @@ def test_status_on_an_empty_database_reads_it_with_sqlalchemy_only(tmp_path: Pat
     assert loaded == ["sqlalchemy"]
 
 
+# What a `Tracker` brings and `status` does without: the ORM, the mapped tables and the facade.
+ORM = ["sqlalchemy.orm", "tracker.store.models", "tracker.store.repo", "tracker.api.facade"]
+# typer validates option values with pydantic; options left unset and text need none of it.
+VALIDATION = ["pydantic", "typer._adapters"]
+
+
+def test_status_reads_with_sqlalchemy_core_without_the_orm_or_the_mapped_tables(
+    tmp_path: Path,
+) -> None:
+    database = str(tmp_path / "empty.db")
+    _loaded(tmp_path, "--db", database, "db", "upgrade")
+    watched = ["sqlalchemy", *ORM, *VALIDATION]
+    loaded, shown = _loaded(tmp_path, "--db", database, "status", watched=watched)
+    assert "articles: 0" in shown
+    assert loaded == ["sqlalchemy"]
+    # The watch itself works: a command that opens a Tracker loads all of them.
+    loaded, _ = _loaded(tmp_path, "--db", database, "feeds", "list", watched=ORM)
+    assert loaded == sorted(ORM)
+
+
 @pytest.mark.parametrize("name", tracker.api.__all__)
 def test_every_api_name_loads_from_its_home(name: str) -> None:
     value = getattr(tracker.api, name)
@@ -94,3 +114,18 @@ def test_every_api_name_loads_from_its_home(name: str) -> None:
 def test_unknown_api_names_are_attribute_errors() -> None:
     with pytest.raises(AttributeError, match="NoSuchThing"):
         tracker.api.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_given_values_other_than_text_are_still_validated_by_typer(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["COLUMNS"] = "500"  # the error box must not wrap the message
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "--config", str(tmp_path), "status"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "is a directory" in done.stderr  # the --config path check (dir_okay=False)

@@ -112,11 +112,13 @@ def test_a_sitemap_index_is_followed_to_its_newest_children_only(
         assert _stored(tracker) == {"1.html", "2.html", "3.html"}  # not January's
         (feed,) = tracker.feeds()
         assert feed.title == "Site Zero" and feed.consecutive_errors == 0
-        # The index unchanged: one conditional request, 304, no child fetched.
+        # The index unchanged: fetched again in full with its two newest children, nothing new.
+        assert feed.etag is None and feed.last_modified is None
         requests = web.requests()
         clock.advance(timedelta(minutes=16))
-        assert tracker.crawl().counts == {"feed_not_modified": 1}
-        assert web.requests() == requests + 1
+        unchanged = tracker.crawl().counts
+        assert unchanged == {"feed_unchanged": 1, "entry_seen": 3}
+        assert web.requests() == requests + 3
         # A newer child appears: it and the next newest are read.
         web.put(HOST, "/sm-apr.xml", _news_sitemap(web.port, [0]))
         web.put(
@@ -126,6 +128,29 @@ def test_a_sitemap_index_is_followed_to_its_newest_children_only(
         again = tracker.crawl()
         assert again.counts["entry_new"] == 1 and again.counts["article_new"] == 1
         assert _stored(tracker) == {"0.html", "1.html", "2.html", "3.html"}
+
+
+def test_an_unchanged_sitemap_index_still_brings_what_its_children_added(
+    database_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    """News sitemaps change under a stable URL while the index listing them keeps its bytes."""
+    with serve_synth(SPEC) as web, _tracker(database_url, tmp_path, clock, children=2) as tracker:
+        web.put(HOST, "/sm-news.xml", _news_sitemap(web.port, [2, 3]))
+        web.put(HOST, "/sm-archive.xml", _news_sitemap(web.port, [4, 5]))
+        children = [("/sm-archive.xml", "2026-01-31"), ("/sm-news.xml", "2026-03-01")]
+        index = _index(web.port, children)
+        web.put(HOST, "/sitemap-index.xml", index)
+        tracker.add_feed(f"http://{HOST}:{web.port}/sitemap-index.xml", check=True)
+        assert tracker.crawl().counts["article_new"] == 4
+        # The same index bytes (its server would answer a conditional request with 304), but the
+        # news sitemap it lists now carries two more stories.
+        web.put(HOST, "/sm-news.xml", _news_sitemap(web.port, [0, 1, 2, 3]))
+        web.put(HOST, "/sitemap-index.xml", index)
+        clock.advance(timedelta(minutes=16))
+        again = tracker.crawl()
+        assert again.counts.get("feed_not_modified", 0) == 0
+        assert again.counts["entry_new"] == 2 and again.counts["article_new"] == 2
+        assert _stored(tracker) == {"0.html", "1.html", "2.html", "3.html", "4.html", "5.html"}
 
 
 def _bomb() -> bytes:

@@ -19,11 +19,11 @@ if _TYPE_CHECKING:
     from tracker.api.facade import (
         GraphFile,
         ImportReport,
-        Status,
         Tracker,
         database_revision,
         upgrade_database,
     )
+    from tracker.api.status import Status, read_status
     from tracker.claims.suggest import Suggestion
     from tracker.domain.claim_sets import ClaimMatch, ImportSummary
     from tracker.domain.formats import GraphFormat
@@ -61,7 +61,8 @@ _HOMES = {
     "Repeaters": ("tracker.queries.links", "Repeaters"),
     "RunReport": ("tracker.pipeline.crawl", "RunReport"),
     "SourceChain": ("tracker.queries.links", "SourceChain"),
-    "Status": ("tracker.api.facade", "Status"),
+    "Status": ("tracker.api.status", "Status"),
+    "read_status": ("tracker.api.status", "read_status"),
     "StorySummary": ("tracker.export.graph", "StorySummary"),
     "Suggestion": ("tracker.claims.suggest", "Suggestion"),
     "TimelineEvent": ("tracker.queries.claims", "TimelineEvent"),
@@ -74,7 +75,7 @@ _HOMES = {
     "upgrade_database": ("tracker.api.facade", "upgrade_database"),
     "write_csv_rows": ("tracker.export.csv_rows", "write_csv"),
 }
-_SUBMODULES = ("alerts", "claim_sets", "claims", "errors", "facade")
+_SUBMODULES = ("alerts", "claim_sets", "claims", "errors", "facade", "status")
 
 __all__ = [
     "NO_CORRECTION",
@@ -105,6 +106,7 @@ __all__ = [
     "WhoRepeated",
     "database_revision",
     "duration_text",
+    "read_status",
     "readable_errors",
     "upgrade_database",
     "write_csv_rows",

@@ -11,11 +11,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
+from tracker.api.status import Status, status_of
 from tracker.clock import Clock, SystemClock
 from tracker.config import ALLOW_PRIVATE_HINT, Settings
 from tracker.domain import Discovery, FoundFeed, OpmlFeed
-from tracker.domain.alerts import DestinationHealth
-from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, RunInfo, VersionInfo
+from tracker.domain.crawl import ArticleInfo, FeedInfo, OutletInfo, VersionInfo
 from tracker.domain.formats import GraphFormat
 from tracker.errors import BadInput, CrawlLocked, NotAFeed, TrackerError, UnsafeURL
 from tracker.export.output import STDOUT, Writer, write_output
@@ -63,16 +63,6 @@ class ImportReport:
     added: tuple[str, ...]
     already: tuple[str, ...]
     refused: tuple[tuple[str, str], ...]  # url, reason
-
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    """Feed health and the last runs."""
-
-    feeds: tuple[FeedInfo, ...]
-    runs: tuple[RunInfo, ...]
-    counts: dict[str, int]
-    alerts: tuple[DestinationHealth, ...] = ()  # delivery per alert destination
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,12 +514,7 @@ class Tracker:
 
     def status(self, runs: int = 5) -> Status:
         """Feed health, the last runs, and table sizes."""
-        return Status(
-            tuple(self.store.list_feeds()),
-            tuple(self.store.recent_runs(runs)),
-            self.store.counts(),
-            tuple(self.alerts().health()),
-        )
+        return status_of(self.engine, self.settings, runs)
 
     def articles(self) -> list[ArticleInfo]:
         """Every stored article."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+import typer.main
+
 from tracker.api import readable_errors
 from tracker.cli import alerts as _alerts  # noqa: F401  (registers the commands)
 from tracker.cli import claim_sets as _claim_sets  # noqa: F401  (registers the commands)
@@ -15,6 +17,7 @@ from tracker.cli import queue as _queue  # noqa: F401  (registers the commands)
 from tracker.cli import settings as _settings  # noqa: F401  (registers the command)
 from tracker.cli import warc as _warc  # noqa: F401  (registers the commands)
 from tracker.cli.app import app
+from tracker.cli.plain_options import skip_validation_of_plain_values
 from tracker.errors import BadInput, TrackerError
 
 __all__ = ["app", "main"]
@@ -26,7 +29,9 @@ def main() -> None:
         _check_arguments(sys.argv[1:])
         # Usage errors, --help and Ctrl-C are handled by typer itself (exit 2, 0 and 1).
         with readable_errors():  # a database failure anywhere: one line, not a traceback
-            app(prog_name="tracker")  # the same name (and completion) under python -m
+            command = typer.main.get_command(app)
+            skip_validation_of_plain_values(command)  # no pydantic for unset options (status)
+            command(prog_name="tracker")  # the same name (and completion) under python -m
     except TrackerError as exc:
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(2)

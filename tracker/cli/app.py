@@ -386,8 +386,7 @@ def add(
 @app.command("status")
 def status(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Feed health and the counts of the last runs."""
-    with open_tracker(ctx) as tracker:
-        state = tracker.status()
+    state = api.read_status(_state(ctx).settings)  # no Tracker: the ORM is not needed to read it
     if json:
         print_json(state)
         return

@@ -459,10 +459,13 @@ class Crawler:
             await self._feed_failed(feed, exc, outcome=Outcome.FEED_INVALID)
             return
         entries, skipped, too_long = _new_entries(parsed.entries)
+        # An index's validators vouch for its own bytes only: the news sitemaps it lists change
+        # under the same URLs, so an index is asked for in full each time (a 304 would hide them).
+        index = parsed.format.startswith("sitemap-index")
         poll = FeedPoll(
             status=result.status,
-            etag=result.etag,
-            last_modified=result.last_modified,
+            etag=None if index else result.etag,
+            last_modified=None if index else result.last_modified,
             title=parsed.title,
             entries=entries,
             next_poll_at=healthy_next,

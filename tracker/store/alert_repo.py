@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, delete, func, or_, select, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.domain.alerts import (
@@ -25,13 +25,14 @@ from tracker.domain.alerts import (
     Subscription,
 )
 from tracker.errors import BadInput, NotFound
+from tracker.store import status_read
 from tracker.store.alert_tables import AlertDeliveryRow, AlertEventRow, AlertSubscriptionRow
 from tracker.store.claim_tables import ClaimRow
 from tracker.store.db import transaction
 
 __all__ = ["AlertRepo", "destination_key", "record_events"]
 
-PENDING, SENT = "pending", "sent"
+PENDING, SENT = status_read.PENDING, status_read.SENT
 
 
 def destination_key(destination: str) -> str:
@@ -303,63 +304,7 @@ class AlertRepo:
     def health(self, dead_after: int) -> list[DestinationHealth]:
         """Per destination: pending, failing and sent deliveries, its last error and success."""
         with self._tx() as s:
-            rows = s.execute(
-                select(
-                    AlertDeliveryRow.dest_key,
-                    func.min(AlertDeliveryRow.destination),
-                    func.sum(_when(AlertDeliveryRow.state == PENDING)),
-                    func.sum(
-                        _when(
-                            and_(
-                                AlertDeliveryRow.state == PENDING,
-                                AlertDeliveryRow.last_error.is_not(None),
-                            )
-                        )
-                    ),
-                    func.sum(_when(AlertDeliveryRow.state == SENT)),
-                    func.max(AlertDeliveryRow.sent_at),
-                    func.min(_pending_created(AlertDeliveryRow.state, AlertDeliveryRow.created_at)),
-                    func.max(_pending_attempts(AlertDeliveryRow.state, AlertDeliveryRow.attempts)),
-                ).group_by(AlertDeliveryRow.dest_key)
-            ).all()
-            out: list[DestinationHealth] = []
-            for key, dest, pending, failing, sent, last_sent, oldest, attempts in rows:
-                error = s.scalar(
-                    select(AlertDeliveryRow.last_error)
-                    .where(
-                        AlertDeliveryRow.dest_key == key,
-                        AlertDeliveryRow.state == PENDING,
-                        AlertDeliveryRow.last_error.is_not(None),
-                    )
-                    .order_by(AlertDeliveryRow.last_attempt_at.desc())
-                    .limit(1)
-                )
-                out.append(
-                    DestinationHealth(
-                        destination=dest,
-                        pending=int(pending or 0),
-                        failing=int(failing or 0),
-                        sent=int(sent or 0),
-                        last_error=error,
-                        last_sent_at=last_sent,
-                        oldest_pending_at=oldest,
-                        dead=int(attempts or 0) >= dead_after and bool(failing),
-                    )
-                )
-            return sorted(out, key=lambda h: h.destination)
-
-
-def _when(condition: Any) -> Any:
-    """1 where `condition` holds, else 0 (for sums)."""
-    return case((condition, 1), else_=0)
-
-
-def _pending_created(state: Any, created: Any) -> Any:
-    return case((state == PENDING, created), else_=None)
-
-
-def _pending_attempts(state: Any, attempts: Any) -> Any:
-    return case((state == PENDING, attempts), else_=0)
+            return status_read.destination_health(s.connection(), dead_after)
 
 
 def _rowcount(result: Any) -> int:

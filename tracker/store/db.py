@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from tracker.config import default_data_dir
@@ -26,6 +25,7 @@ from tracker.errors import BadInput, DatabaseProblem, StoreBusy
 # a third of a second that `tracker status` and every other command would otherwise pay.
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "current_revision",
@@ -81,6 +81,8 @@ def _enable_wal(cursor: Any) -> None:
 @contextmanager
 def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """One transaction (committed at the end); a database that stays locked is StoreBusy."""
+    from sqlalchemy.orm import Session  # the ORM only where sessions are used: not `status`
+
     bind = engine if write else engine.execution_options(**{READ_ONLY: True})
     try:
         with Session(bind, expire_on_commit=False) as session, session.begin():

@@ -28,6 +28,7 @@ from tracker.domain.crawl import (
 )
 from tracker.errors import BadInput, NotFound, StoreFailed, StoreRefused
 from tracker.store import models as m
+from tracker.store import status_read
 from tracker.store.db import transaction
 from tracker.urls import canonical_url, outlet_domain, scheme_variant
 
@@ -148,10 +149,7 @@ class Store:
     def list_feeds(self, *, include_removed: bool = False) -> list[FeedInfo]:
         """Every feed with its health, by URL."""
         with self._tx(write=False) as s:
-            query = select(m.Feed).order_by(m.Feed.url)
-            if not include_removed:
-                query = query.where(m.Feed.state != FeedState.REMOVED)
-            return [_feed_info(s, f) for f in s.scalars(query)]
+            return status_read.feeds(s.connection(), include_removed=include_removed)
 
     def due_feeds(self, now: datetime, *, feed_id: int | None = None) -> list[FeedInfo]:
         """Active feeds whose next poll time has come (only `feed_id`, when given)."""
@@ -570,25 +568,12 @@ class Store:
     def recent_runs(self, limit: int = 5) -> list[RunInfo]:
         """The newest crawl runs first."""
         with self._tx(write=False) as s:
-            rows = s.scalars(select(m.CrawlRun).order_by(m.CrawlRun.id.desc()).limit(limit))
-            return [
-                RunInfo(r.id, r.started_at, r.finished_at, r.status, dict(r.counts)) for r in rows
-            ]
+            return status_read.runs(s.connection(), limit)
 
     def counts(self) -> dict[str, int]:
         """How many rows each main table holds."""
-        tables = {
-            "outlets": m.Outlet,
-            "feeds": m.Feed,
-            "entries": m.Entry,
-            "articles": m.Article,
-            "versions": m.Version,
-        }
         with self._tx(write=False) as s:
-            return {
-                name: s.scalar(select(func.count()).select_from(model)) or 0
-                for name, model in tables.items()
-            }
+            return status_read.counts(s.connection())
 
 
 # ---------------------------------------------------------------- helpers
