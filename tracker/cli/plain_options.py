@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from typer._click.core import Command, Context
-from typer.core import TyperGroup, _TyperParameter
-
-try:  # typer's coercion layer (0.2x); absent in other versions, which need nothing here
+# typer's private coercion layer (0.2x). Any other typer lacks some of it, and then nothing is
+# changed here: the CLI must never fail to start because typer moved its internals.
+try:
+    from typer._click.core import Context
     from typer._coercion import RuntimeParam, build_runtime_param
+    from typer.core import TyperGroup, _TyperParameter
 except ImportError:  # pragma: no cover - depends on the installed typer
     RuntimeParam = None  # type: ignore[assignment,misc]
 
@@ -40,7 +41,7 @@ if RuntimeParam is not None:
             return value  # text given to a str option: what the adapter would return
 
 
-def skip_validation_of_plain_values(command: Command) -> None:
+def skip_validation_of_plain_values(command: Any) -> None:
     """Give every single-valued parameter of `command` and its subcommands the plain path."""
     if RuntimeParam is None:  # pragma: no cover - depends on the installed typer
         return
@@ -48,9 +49,11 @@ def skip_validation_of_plain_values(command: Command) -> None:
     context = Context(command, **command.context_settings)
     for param in command.get_params(context):
         single = param.nargs == 1 and not param.multiple
-        if isinstance(param, _TyperParameter) and single and param._runtime_param is None:
+        # getattr: internals that changed shape leave the parameter to typer's own path
+        unset = getattr(param, "_runtime_param", False) is None
+        if isinstance(param, _TyperParameter) and single and unset:
             descriptor = param.type_descriptor
-            if descriptor.file_annotation is None:
+            if getattr(descriptor, "file_annotation", True) is None:
                 param._runtime_param = _PlainFirst(descriptor.parameter_info, descriptor.annotation)
     if isinstance(command, TyperGroup):
         for sub in command.commands.values():
