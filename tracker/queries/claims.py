@@ -44,7 +44,7 @@ from tracker.domain.claims import (
     StoredUptake,
 )
 from tracker.errors import BadInput
-from tracker.linking.paraphrase import story_similarity
+from tracker.linking.paraphrase import terms_similarity
 from tracker.linking.specifics import event_score, specifics_of
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
@@ -56,7 +56,7 @@ from tracker.text.stored import (
     decode_terms,
     has_stem,
 )
-from tracker.text.terms import TermStats, term_stats
+from tracker.text.terms import TermStats, term_stats, weighted_terms
 
 __all__ = [
     "CorrectionLag",
@@ -344,11 +344,12 @@ def _one_event(
     if anchor not in texts:
         return found
     base = specifics_of(texts[anchor])
+    base_terms = weighted_terms(texts[anchor])  # once, not once per article compared
     kept: dict[int, list[Mention]] = {}
     for article, mentions in found.items():
         if article != anchor and mentions and article in texts:
             text = texts[article]
-            story = story_similarity(texts[anchor], text)
+            story = terms_similarity(base_terms, weighted_terms(text))
             if event_score(story, base, specifics_of(text)) < _OTHER_EVENT_BELOW:
                 continue
         kept[article] = mentions
