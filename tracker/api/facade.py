@@ -551,9 +551,9 @@ class Tracker:
         """Claims, corrections and their uptake; `semantic` adds the sentence-embedding matcher."""
         matcher = None
         if semantic:  # imported here: numpy and the model load only when asked for
-            from tracker.claims.semantic import SemanticMatcher
+            from tracker.claims.semantic import SemanticClaimMatcher
 
-            matcher = SemanticMatcher()
+            matcher = SemanticClaimMatcher()
         from tracker.api.claims import Claims
 
         return Claims(

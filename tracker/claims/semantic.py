@@ -14,7 +14,7 @@ import numpy.typing as npt
 from tracker.claims.match import LexicalMatcher
 from tracker.text.minilm import Embedder
 
-__all__ = ["SemanticMatcher", "calibrate"]
+__all__ = ["SemanticClaimMatcher", "calibrate"]
 
 # Cosine of MiniLM embeddings: unrelated news sentences sit near 0.1-0.3, same topic 0.4-0.6,
 # paraphrases 0.7-0.9; this maps [LOW, HIGH] onto [0, 1].
@@ -27,7 +27,7 @@ def calibrate(cosine: float) -> float:
     return min(1.0, max(0.0, (cosine - COSINE_LOW) / (COSINE_HIGH - COSINE_LOW)))
 
 
-class SemanticMatcher:
+class SemanticClaimMatcher:
     """Scores sentences by `lexical + weight * max(0, calibrated cosine - lexical)`.
 
     The embedding similarity only adds: it lifts paraphrases whose words the lexicon does not

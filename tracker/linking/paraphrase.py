@@ -4,7 +4,7 @@ Each sentence of the later text is matched to its most similar sentence of the e
 document score is the mean of those best similarities, weighted by how many content words each
 sentence has (so "Read more." weighs nothing). The default `LexicalMatcher` compares weighted
 bags of stemmed content words (`tracker.text.terms.weighted_terms`, cosine); a `Matcher` with
-the same methods, such as `tracker.linking.semantic.SemanticMatcher`, can replace it.
+the same methods, such as `tracker.linking.semantic.SemanticParaphrase`, can replace it.
 `story_similarity` compares two whole texts the same lexical way: the "same story" test for
 credits, same-outlet links and candidates worth a paraphrase score.
 """
@@ -168,9 +168,9 @@ def matcher_for(settings: LinkSettings) -> Matcher:
 @functools.lru_cache(maxsize=2)
 def _semantic(sentence_threshold: float, document_threshold: float) -> Matcher:
     """One semantic matcher per process and thresholds: the model loads once, not per article."""
-    from tracker.linking.semantic import SemanticMatcher  # numpy only until first use
+    from tracker.linking.semantic import SemanticParaphrase  # numpy only until first use
 
-    return SemanticMatcher(sentence_threshold, document_threshold)
+    return SemanticParaphrase(sentence_threshold, document_threshold)
 
 
 def sentences_of(text: str) -> list[Sentence]:

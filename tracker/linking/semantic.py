@@ -16,10 +16,10 @@ import numpy as np
 
 from tracker.text.minilm import Embedder
 
-__all__ = ["SemanticMatcher"]
+__all__ = ["SemanticParaphrase"]
 
 
-class SemanticMatcher:
+class SemanticParaphrase:
     """Sentence similarity as the cosine of all-MiniLM-L6-v2 embeddings."""
 
     def __init__(
