@@ -21,6 +21,7 @@ of a story about AI-written code does not say anything about a cloud division me
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
@@ -205,14 +206,18 @@ class _Memo(Generic[_K, _T]):
         """The remembered value, now the most recently used; None when not remembered."""
         value = self._items.get(key)
         if value is not None:
-            self._items.move_to_end(key)
+            # A matcher may serve several threads (the API's): a value another one just let go
+            # is still a right answer.
+            with contextlib.suppress(KeyError):
+                self._items.move_to_end(key)
         return value
 
     def put(self, key: _K, value: _T) -> _T:
         """Remember `value` under `key`; return it."""
         self._items[key] = value
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
+        while len(self._items) > self.size:
+            with contextlib.suppress(KeyError):
+                self._items.popitem(last=False)
         return value
 
 
