@@ -6,11 +6,15 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker.claims.match import (
     DEFAULT_THRESHOLD,
     CorpusStats,
     LexicalMatcher,
+    _Keys,
+    _similarity,
     fts_terms,
     overlap,
 )
@@ -162,3 +166,26 @@ def test_free_text_claim_finds_sentences() -> None:
     )
     # "sources said" is the outlet's own sourcing: the outlet asserts it (docs/demo-story.md).
     assert len(found) == 1 and found[0].stance.stance is Stance.ASSERTS
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcdeo", min_size=1, max_size=12), min_size=1, max_size=8),
+    st.text(alphabet="abcdeo", min_size=1, max_size=12),
+)
+def test_the_fuzzy_lookup_never_skips_a_similar_word(words: list[str], stem: str) -> None:
+    """Every key `_similarity` scores above 0 is among those `_Keys.near` proposes."""
+    keys = _Keys.of(Analyzer(()).analyse(" ".join(words)))
+    similar = {n for n, key in enumerate(keys.keys) if _similarity(stem, key) > 0.0}
+    assert similar <= keys.near(stem)
+
+
+def test_remembered_details_are_the_details_of_a_fresh_matcher() -> None:
+    """The matcher remembers analyses and coverages; a second claim or call changes nothing."""
+    text = "Outages at Parcelwise were blamed on code written by AI tools, the company said."
+    claims = [CLAIM, "Parcelwise blamed its cyberattack on outages", "The weather was fine"]
+    warm = LexicalMatcher()
+    for _ in range(2):
+        for claim in claims:
+            assert warm.detail(claim, text) == LexicalMatcher().detail(claim, text)
+    assert warm.analyse(text) is warm.analyse(text)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import make_settings
 from tracker.api import Tracker
-from tracker.claims.rank import ClaimRanker, strip_links
+from tracker.claims.rank import ClaimRanker, query_text, split_handles, strip_links
 from tracker.domain.claim_sets import ClaimCandidate
 from tracker.errors import BadInput
 from tracker.store import make_engine, upgrade
@@ -153,7 +153,8 @@ def _bm25(query: str, claims: list[dict[str, str]], slug: str) -> float:
         df = sum(term in d for d in docs.values())
         idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
         length = sum(doc.values())
-        total += idf * doc[term] * 2.2 / (doc[term] + 1.2 * (0.25 + 0.75 * length / average))
+        k1, b = 1.6, 0.5  # tracker.store.claim_index.BM25_K1, BM25_B
+        total += idf * doc[term] * (k1 + 1) / (doc[term] + k1 * (1 - b + b * length / average))
     return total
 
 
@@ -167,6 +168,26 @@ def test_ranker_keeps_index_order_on_ties_and_cuts_at_top() -> None:
 def test_links_are_not_matched() -> None:
     assert "twitter" not in strip_links("see pic.twitter.com/abc and https://t.co/xyz now")
     assert strip_links("rose 3.5/4 in the U.S. poll") == "rose 3.5/4 in the U.S. poll"
+
+
+def test_handles_are_written_out_as_words() -> None:
+    written_out = "— Donald J. Trump (real Donald Trump)"
+    assert split_handles("— Donald J. Trump (@realDonaldTrump)") == written_out
+    assert split_handles("@AOC and @JoeBiden2020 said") == "AOC and Joe Biden 2020 said"
+    # An e-mail address is not a handle.
+    assert split_handles("write to press@example.org") == "write to press@example.org"
+    assert query_text("@BBCNews https://t.co/x") == "BBC News  "
+
+
+def test_a_handle_finds_the_claim_that_writes_the_name_out(
+    database_url: str, tmp_path: Path
+) -> None:
+    with Tracker(make_settings(database_url, tmp_path)) as tracker:
+        claims = tracker.claims()
+        claims.add("reid-rehab", CLAIMS[0]["text"])
+        claims.add("bridge-sold", CLAIMS[2]["text"])
+        found = claims.match("@TaraReid went to @PromisesTreatmentCenter", top=2)
+    assert found[0].slug == "reid-rehab"
 
 
 def test_index_follows_deleted_claims(sqlite_url: str, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tracker.claims.imports import detect_format, parse_claims
 from tracker.claims.match import LexicalMatcher
-from tracker.claims.rank import CANDIDATES, ClaimRanker, strip_links
+from tracker.claims.rank import CANDIDATES, ClaimRanker, query_text
 from tracker.domain.claim_sets import ClaimMatch, ImportSummary
 from tracker.errors import BadInput
 from tracker.store.claim_index import ClaimIndex
@@ -105,8 +105,8 @@ class ClaimMatcher:
 
     @staticmethod
     def clean(text: str) -> str:
-        """The text as it is matched: links dropped (they name no claim)."""
-        return strip_links(text)
+        """The text as it is matched: links dropped (they name no claim), handles written out."""
+        return query_text(text)
 
     def match_many(self, texts: Sequence[tuple[str, str]], top: int = 5) -> list[TextMatches]:
         """The best claims for each (id, text), in order."""

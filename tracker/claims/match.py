@@ -21,17 +21,19 @@ of a story about AI-written code does not say anything about a cloud division me
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from tracker.domain import MENTION_THRESHOLD
 from tracker.text.lexicon import RELATED
+from tracker.text.terms import TermStats, term_stats
 from tracker.text.words import STOP_WORDS, Analysis, Analyzer, tokenize
 
 __all__ = [
@@ -78,6 +80,14 @@ _FTS_WORD = re.compile(r"[a-z0-9]+")
 _RELATED_OF: dict[str, tuple[str, ...]] = {
     mine: tuple(other for (m, other) in RELATED if m == mine) for (mine, _) in RELATED
 }
+# What a matcher remembers, least recently used out first. The claims stage reads the same
+# sentences again for every claim, for same-event expansion and for every uptake recomputation;
+# analysing a sentence and covering a claim's concepts in it are most of its cost. A few thousand
+# sentences are one crawl pass's new versions; each entry is a few kilobytes.
+MEMO_TEXTS = 4_096  # analysed texts (sentences, titles, whole versions' term counts)
+MEMO_DETAILS = 16_384  # (claim, sentence) concept coverages
+_K = TypeVar("_K")
+_T = TypeVar("_T")
 
 
 class Matcher(Protocol):
@@ -197,6 +207,32 @@ def default_analyzer() -> Analyzer:
     return _default_analyzer()
 
 
+class _Memo(Generic[_K, _T]):
+    """A bounded mapping that forgets the least recently used entry first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[_K, _T] = OrderedDict()
+
+    def get(self, key: _K) -> _T | None:
+        """The remembered value, now the most recently used; None when not remembered."""
+        value = self._items.get(key)
+        if value is not None:
+            # A matcher may serve several threads (the API's): a value another one just let go
+            # is still a right answer.
+            with contextlib.suppress(KeyError):
+                self._items.move_to_end(key)
+        return value
+
+    def put(self, key: _K, value: _T) -> _T:
+        """Remember `value` under `key`; return it."""
+        self._items[key] = value
+        while len(self._items) > self.size:
+            with contextlib.suppress(KeyError):
+                self._items.popitem(last=False)
+        return value
+
+
 @lru_cache(maxsize=1)
 def _default_analyzer() -> Analyzer:
     """The analyzer with the packaged lexicon, built once."""
@@ -225,6 +261,55 @@ def _similarity(a: str, b: str) -> float:
     return dice if dice >= FUZZY_MIN else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """A sentence's concept keys (stems, then compounds) as `_cover` reads them, with lookups
+    that find the few keys a claim stem can be fuzzily similar to without trying them all."""
+
+    keys: tuple[str, ...]
+    first: tuple[int, ...]  # the first token index of each key
+    by_letter: Mapping[str, tuple[int, ...]]
+    by_key: Mapping[str, tuple[int, ...]]
+    blob: str  # the keys joined by newlines: a claim stem in none of them is not in this
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> _Keys:
+        """The keys of an analysed sentence (lexicon groups left out: they match exactly)."""
+        items = [
+            (key, positions[0])
+            for key, positions in itertools.chain(
+                analysis.concepts.items(), analysis.joined.items()
+            )
+            if not key.startswith("=")
+        ]
+        by_letter: dict[str, list[int]] = {}
+        by_key: dict[str, list[int]] = {}
+        for n, (key, _) in enumerate(items):
+            by_letter.setdefault(key[:1], []).append(n)
+            by_key.setdefault(key, []).append(n)
+        return cls(
+            tuple(key for key, _ in items),
+            tuple(first for _, first in items),
+            {letter: tuple(found) for letter, found in by_letter.items()},
+            {key: tuple(found) for key, found in by_key.items()},
+            "\n".join(key for key, _ in items),
+        )
+
+    def near(self, stem: str) -> set[int]:
+        """The keys `_similarity` may score above 0 against `stem` (by its rules: the same first
+        letter, or one of the two inside the other), as indices."""
+        if not stem:
+            return set(range(len(self.keys)))
+        found = set(self.by_letter.get(stem[0], ()))
+        size = len(stem)
+        if size >= 4 and stem in self.blob:  # the stem inside a longer key
+            found.update(n for n, key in enumerate(self.keys) if stem in key)
+        for part in range(max(4, (size + 1) // 2), size):  # a shorter key inside the stem
+            for start in range(size - part + 1):
+                found.update(self.by_key.get(stem[start : start + part], ()))
+        return found
+
+
 class LexicalMatcher:
     """The default matcher: lexicon concepts, stems and character trigrams, with a soft AND."""
 
@@ -233,6 +318,21 @@ class LexicalMatcher:
         self.stats = stats
         self.analyzer = analyzer or _default_analyzer()
         self._patterns: dict[str, tuple[ClaimConcept, ...]] = {}
+        self._analyses: _Memo[str, Analysis] = _Memo(MEMO_TEXTS)
+        self._term_stats: _Memo[str, TermStats] = _Memo(MEMO_TEXTS)
+        # Keyed by the analysis object's id; the value keeps that object, so the id is not reused.
+        self._hits: _Memo[tuple[str, int], tuple[Analysis, tuple[ConceptHit, ...]]] = _Memo(
+            MEMO_DETAILS
+        )
+        self._keys: _Memo[int, tuple[Analysis, _Keys]] = _Memo(MEMO_TEXTS)
+
+    def analyse(self, text: str) -> Analysis:
+        """The analyzer's reading of `text`, remembered (see `MEMO_TEXTS`)."""
+        return self._analyses.get(text) or self._analyses.put(text, self.analyzer.analyse(text))
+
+    def term_stats(self, text: str) -> TermStats:
+        """`tracker.text.terms.term_stats` of `text`, remembered (see `MEMO_TEXTS`)."""
+        return self._term_stats.get(text) or self._term_stats.put(text, term_stats(text))
 
     def concepts(self, claim: str) -> tuple[ClaimConcept, ...]:
         """Return the weighted concepts of a claim (cached per claim text)."""
@@ -268,12 +368,26 @@ class LexicalMatcher:
 
         With a `context`, concepts the sentence leaves out may be filled in from its article.
         """
-        analysis = self.analyzer.analyse(sentence) if isinstance(sentence, str) else sentence
+        analysis = self.analyse(sentence) if isinstance(sentence, str) else sentence
         return self.finish(self.hits(claim, analysis), analysis, context)
 
     def hits(self, claim: str, analysis: Analysis) -> tuple[ConceptHit, ...]:
         """How far an analysed sentence covers each of the claim's concepts (no context)."""
-        return tuple(_cover(concept, analysis) for concept in self.concepts(claim))
+        concepts = self.concepts(claim)
+        if not concepts:
+            return ()
+        key = (claim, id(analysis))
+        known = self._hits.get(key)
+        if known is not None and known[0] is analysis:
+            return known[1]
+        known_keys = self._keys.get(id(analysis))
+        if known_keys is not None and known_keys[0] is analysis:
+            keys = known_keys[1]
+        else:
+            keys = self._keys.put(id(analysis), (analysis, _Keys.of(analysis)))[1]
+        hits = tuple(_cover(concept, analysis, keys) for concept in concepts)
+        self._hits.put(key, (analysis, hits))
+        return hits
 
     def finish(
         self, hits: tuple[ConceptHit, ...], analysis: Analysis, context: ClaimContext | None
@@ -351,7 +465,7 @@ def related_groups(concept: str) -> tuple[str, ...]:
     return _RELATED_OF.get(concept, ())
 
 
-def _cover(concept: ClaimConcept, analysis: Analysis) -> ConceptHit:
+def _cover(concept: ClaimConcept, analysis: Analysis, keys: _Keys) -> ConceptHit:
     """Find how well (and where) an analysed sentence covers one claim concept."""
     tokens = analysis.tokens
     indices = analysis.concepts.get(concept.concept)
@@ -365,18 +479,14 @@ def _cover(concept: ClaimConcept, analysis: Analysis) -> ConceptHit:
             spans = tuple((tokens[i].start, tokens[i].end) for i in related)
             return ConceptHit(concept, credit, spans)
     best, where = 0.0, -1
-    for key, positions in analysis.concepts.items():
-        if key.startswith("="):
-            continue
+    near: set[int] = set()
+    for claim_stem in concept.stems:
+        near |= keys.near(claim_stem)
+    for n in sorted(near):  # in the sentence's order: the first of equal matches wins
         for claim_stem in concept.stems:
-            value = _similarity(claim_stem, key)
+            value = _similarity(claim_stem, keys.keys[n])
             if value > best:
-                best, where = value, positions[0]
-    for key, positions in analysis.joined.items():
-        for claim_stem in concept.stems:
-            value = _similarity(claim_stem, key)
-            if value > best:
-                best, where = value, positions[0]
+                best, where = value, keys.first[n]
     if where < 0:
         return ConceptHit(concept, 0.0, ())
     return ConceptHit(concept, best, ((tokens[where].start, tokens[where].end),))

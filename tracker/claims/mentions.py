@@ -50,8 +50,8 @@ def find_in_sentences(
     `matcher` (the semantic one) may then raise the score of the rest.
     """
     lexical = lexical or LexicalMatcher()
-    analyses = [lexical.analyzer.analyse(s.text) for s in sentences]
-    headline = lexical.analyzer.analyse(title) if title.strip() else None
+    analyses = [lexical.analyse(s.text) for s in sentences]
+    headline = lexical.analyse(title) if title.strip() else None
     context = ClaimContext.of(analyses, headline)
     details = [lexical.detail(claim, analysis, context) for analysis in analyses]
     candidates = [i for i, detail in enumerate(details) if detail.recall > 0.0]
@@ -135,8 +135,8 @@ def best_sentence(
     sentences = split_sentences(version.text)
     if not sentences:
         return None
-    analyses = [lexical.analyzer.analyse(s.text) for s in sentences]
-    title = lexical.analyzer.analyse(version.title) if version.title.strip() else None
+    analyses = [lexical.analyse(s.text) for s in sentences]
+    title = lexical.analyse(version.title) if version.title.strip() else None
     context = ClaimContext.of(analyses, title)
     details = [lexical.detail(claim.text, analysis, context) for analysis in analyses]
     i = max(range(len(sentences)), key=lambda k: (details[k].score, -k))
@@ -155,9 +155,13 @@ def best_sentence(
     )
 
 
-def version_stats(version: VersionRef) -> TermStats:
-    """The content stems of a version's title and text (what document frequencies count)."""
-    return term_stats(f"{version.title}\n{version.text}")
+def version_stats(version: VersionRef, lexical: LexicalMatcher | None = None) -> TermStats:
+    """The content stems of a version's title and text (what document frequencies count).
+
+    With `lexical`, the counts it remembers from an earlier claim are used.
+    """
+    text = f"{version.title}\n{version.text}"
+    return lexical.term_stats(text) if lexical is not None else term_stats(text)
 
 
 def event_mentions(
@@ -175,10 +179,11 @@ def event_mentions(
     """
     if not seeds or not candidates:
         return ()
+    lexical = lexical or LexicalMatcher()
     claim_stats = term_stats(claim.text)
-    seed_stats = [version_stats(v) for v in seeds]
+    seed_stats = [version_stats(v, lexical) for v in seeds]
     by_id = {v.id: v for v in candidates}
-    stats = {v.id: version_stats(v) for v in candidates}
+    stats = {v.id: version_stats(v, lexical) for v in candidates}
     stems = set(claim_stats.counts)
     for item in (*seed_stats, *stats.values()):
         stems.update(item.counts)

@@ -37,6 +37,8 @@ __all__ = [
     "COVERAGE_POOL",
     "COVERAGE_WEIGHT",
     "ClaimRanker",
+    "query_text",
+    "split_handles",
     "strip_links",
 ]
 
@@ -50,9 +52,28 @@ COVERAGE_POOL = 20
 _LINK = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[a-z][\w-]*)+/\S*", re.IGNORECASE)
 
 
+# A social-media handle ("@realDonaldTrump", "@AOC") and the words written together in it.
+_HANDLE = re.compile(r"(?<![\w@])@(\w+)")
+_HANDLE_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
 def strip_links(text: str) -> str:
     """The text without its links (URLs and bare domain/path references)."""
     return _LINK.sub(" ", text)
+
+
+def split_handles(text: str) -> str:
+    """Handles written out as their words ("@realDonaldTrump" -> "real Donald Trump").
+
+    A handle is a name run together; as one token it matches no claim, which writes the name
+    out. The tokenizer splits hashtags the same way.
+    """
+    return _HANDLE.sub(lambda match: " ".join(_HANDLE_WORD.findall(match.group(1))), text)
+
+
+def query_text(text: str) -> str:
+    """A text as it is matched against the claims: no links, handles written out."""
+    return split_handles(strip_links(text))
 
 
 class ClaimRanker:
