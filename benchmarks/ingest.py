@@ -28,6 +28,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from _procs import cpu_seconds, descendants
 from _report import emit, load
 
 from tracker.api import Tracker
@@ -36,7 +37,6 @@ from tracker.config import load_settings
 from tracker.testing.synthweb import SynthSpec, resolver, serve_synth_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
-_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _settings(db: Path, **http: object):  # type: ignore[no-untyped-def]
@@ -51,37 +51,6 @@ def _settings(db: Path, **http: object):  # type: ignore[no-untyped-def]
 
 
 Figures = dict[str, object]
-
-
-def _cpu_ticks(pids: Sequence[int]) -> float:
-    """CPU seconds (user + system) of these processes so far."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / _TICKS
-
-
-def _descendants(root: int) -> list[int]:
-    """Every process below `root` (the extraction workers sit under a forkserver)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-    found, frontier = [], [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
 
 
 def _bare(pages: Sequence[bytes]) -> tuple[float, float]:
@@ -112,7 +81,7 @@ def _ingest(
         extra[(f"p{key}.test", "/article.html")] = body
     with serve_synth_in_process(spec, extra) as web, tempfile.TemporaryDirectory() as tmp:
         urls = [f"http://p{key}.test:{web.port}/article.html" for key in pages]
-        serving = set(_descendants(os.getpid()))  # the web's process: not the tracker's CPU
+        serving = set(descendants(os.getpid()))  # the web's process: not the tracker's CPU
         settings = _settings(Path(tmp) / "ingest.db")
         clock = ManualClock(spec.start)
         with Tracker(
@@ -123,12 +92,12 @@ def _ingest(
                 for number, text in enumerate(claims):
                     registry.add(f"claim-{number}", text)
             tracker.warm_up()  # start the extraction workers before the clock runs
-            workers = [p for p in _descendants(os.getpid()) if p not in serving]
-            cpu_workers = _cpu_ticks(workers)
+            workers = [p for p in descendants(os.getpid()) if p not in serving]
+            cpu_workers = cpu_seconds(workers)
             wall, cpu = time.perf_counter(), time.process_time()
             report = tracker.add_urls(urls)
             wall = time.perf_counter() - wall
-            in_workers = _cpu_ticks(workers) - cpu_workers
+            in_workers = cpu_seconds(workers) - cpu_workers
             cpu = time.process_time() - cpu + in_workers
             stored = tracker.status().counts["articles"]
     counts = dict(report.run.counts) if report.run else {}

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import trafilatura
+from _procs import cpu_seconds, descendants
 from _report import emit
 
 from tracker.api import Tracker
@@ -39,7 +40,6 @@ from tracker.config import load_settings
 from tracker.testing.warcs import generated_pages, write_generated_warc
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _settings(db: Path):  # type: ignore[no-untyped-def]
@@ -67,36 +67,6 @@ def _rss_kib(pid: int | str = "self") -> int:
     return 0
 
 
-def _descendants(root: int) -> list[int]:
-    """Every process below `root` (the extraction workers sit under a forkserver)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-    found, frontier = [], [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / _TICKS
-
-
 def bare(pages: list[bytes]) -> tuple[float, float]:
     """Wall and CPU seconds of bare trafilatura.extract over the pages, one process."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -116,12 +86,12 @@ def tracked_import(
     clock = ManualClock(time_now())
     with Tracker(_settings(db), clock=clock, stages=None if stages else ()) as tracker:
         tracker.warm_up()  # worker start-up is paid once per process, not per import
-        workers = _descendants(os.getpid())
-        before_workers = _cpu_seconds(workers)
+        workers = descendants(os.getpid())
+        before_workers = cpu_seconds(workers)
         wall, cpu = time.perf_counter(), time.process_time()
         done = tracker.import_warc([archive], progress=on_progress)
         wall = time.perf_counter() - wall
-        cpu = time.process_time() - cpu + _cpu_seconds(workers) - before_workers
+        cpu = time.process_time() - cpu + cpu_seconds(workers) - before_workers
     return wall, cpu, dict(done.run.counts)
 
 
