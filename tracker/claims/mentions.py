@@ -15,6 +15,7 @@ from tracker.text.terms import TermStats, term_stats
 
 __all__ = [
     "FoundSentence",
+    "as_mentions",
     "best_sentence",
     "event_mentions",
     "find_in_sentences",
@@ -90,6 +91,24 @@ def find_in_text(
     )
 
 
+def as_mentions(
+    claim: Claim, version_id: int, found: Sequence[FoundSentence]
+) -> tuple[Mention, ...]:
+    """Found sentences of one version as the mentions the store keeps."""
+    return tuple(
+        Mention(
+            claim_slug=claim.slug,
+            version_id=version_id,
+            sentence=item.sentence.text,
+            start=item.sentence.start,
+            end=item.sentence.end,
+            stance=item.stance.stance,
+            score=round(item.score, 4),
+        )
+        for item in found
+    )
+
+
 def mentions_in_version(
     claim: Claim,
     version: VersionRef,
@@ -107,18 +126,7 @@ def mentions_in_version(
         threshold=threshold,
         title=version.title,
     )
-    return tuple(
-        Mention(
-            claim_slug=claim.slug,
-            version_id=version.id,
-            sentence=item.sentence.text,
-            start=item.sentence.start,
-            end=item.sentence.end,
-            stance=item.stance.stance,
-            score=round(item.score, 4),
-        )
-        for item in found
-    )
+    return as_mentions(claim, version.id, found)
 
 
 def best_sentence(

@@ -26,7 +26,7 @@ from tracker.claims.match import (
     related_groups,
     similarity,
 )
-from tracker.claims.mentions import FoundSentence
+from tracker.claims.mentions import FoundSentence, as_mentions
 from tracker.claims.stance import StanceResult, stance_of
 from tracker.domain import Claim, Mention
 from tracker.text.stored import StoredSentence, StoredText
@@ -204,18 +204,7 @@ def mentions_in_stored(
     found = find_in_stored(
         claim.text, stored.sentences, stored.title_keys, cache, matcher=matcher, threshold=threshold
     )
-    return tuple(
-        Mention(
-            claim_slug=claim.slug,
-            version_id=version_id,
-            sentence=item.sentence.text,
-            start=item.sentence.start,
-            end=item.sentence.end,
-            stance=item.stance.stance,
-            score=round(item.score, 4),
-        )
-        for item in found
-    )
+    return as_mentions(claim, version_id, found)
 
 
 def best_stored(
