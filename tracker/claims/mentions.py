@@ -7,7 +7,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tracker.claims.events import DocumentFrequencies, expand
-from tracker.claims.match import DEFAULT_THRESHOLD, ClaimContext, LexicalMatcher, Matcher
+from tracker.claims.match import (
+    DEFAULT_THRESHOLD,
+    ClaimContext,
+    LexicalMatcher,
+    MatchDetail,
+    Matcher,
+)
 from tracker.claims.stance import StanceResult, stance_of
 from tracker.domain import Claim, Mention, VersionRef
 from tracker.text.sentences import Sentence, split_sentences
@@ -17,6 +23,7 @@ __all__ = [
     "FoundSentence",
     "as_mentions",
     "best_sentence",
+    "carrying_sentences",
     "event_mentions",
     "find_in_sentences",
     "find_in_text",
@@ -54,20 +61,37 @@ def find_in_sentences(
     analyses = [lexical.analyse(s.text) for s in sentences]
     headline = lexical.analyse(title) if title.strip() else None
     context = ClaimContext.of(analyses, headline)
-    details = [lexical.detail(claim, analysis, context) for analysis in analyses]
-    candidates = [i for i, detail in enumerate(details) if detail.recall > 0.0]
+    details = dict(enumerate(lexical.detail(claim, a, context) for a in analyses))
+    texts = [s.text for s in sentences]
+    carrying = carrying_sentences(claim, texts, details, matcher, lexical, threshold, stance_of)
+    return [FoundSentence(sentences[i], score, stance) for i, score, stance in carrying]
+
+
+def carrying_sentences(
+    claim: str,
+    texts: Sequence[str],
+    details: Mapping[int, MatchDetail],
+    matcher: Matcher | None,
+    lexical: LexicalMatcher,
+    threshold: float,
+    stance: Callable[[str, tuple[tuple[int, int], ...], str], StanceResult],
+) -> list[tuple[int, float, StanceResult]]:
+    """(index, score, stance) of the sentences that carry the claim, in order.
+
+    `details` holds the lexical scores of the sentences worth scoring; another `matcher` (the
+    semantic one) may raise those that cover some of the claim; the score must reach `threshold`.
+    """
+    candidates = [i for i in sorted(details) if details[i].recall > 0.0]
     scores = {i: details[i].score for i in candidates}
     if matcher is not None and matcher is not lexical and candidates:
-        texts = [sentences[i].text for i in candidates]
-        for i, value in zip(candidates, matcher.scores(claim, texts), strict=True):
+        lifted = matcher.scores(claim, [texts[i] for i in candidates])
+        for i, value in zip(candidates, lifted, strict=True):
             scores[i] = max(scores[i], value)
-    found: list[FoundSentence] = []
+    found: list[tuple[int, float, StanceResult]] = []
     for i in candidates:
-        if scores[i] < threshold:
-            continue
-        following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-        stance = stance_of(sentences[i].text, details[i].spans, following)
-        found.append(FoundSentence(sentences[i], scores[i], stance))
+        if scores[i] >= threshold:
+            following = texts[i + 1] if i + 1 < len(texts) else ""
+            found.append((i, scores[i], stance(texts[i], details[i].spans, following)))
     return found
 
 

@@ -26,7 +26,7 @@ from tracker.claims.match import (
     related_groups,
     similarity,
 )
-from tracker.claims.mentions import FoundSentence, as_mentions
+from tracker.claims.mentions import FoundSentence, as_mentions, carrying_sentences
 from tracker.claims.stance import StanceResult, stance_of
 from tracker.domain import Claim, Mention
 from tracker.text.stored import StoredSentence, StoredText
@@ -175,20 +175,9 @@ def find_in_stored(
         return []
     context = context_of(sentences, title_keys)
     details = {i: cache.detail(claim, sentences[i], context) for i in touched}
-    candidates = [i for i in touched if details[i].recall > 0.0]
-    scores = {i: details[i].score for i in candidates}
-    if matcher is not None and matcher is not lexical and candidates:
-        texts = [sentences[i].text for i in candidates]
-        for i, value in zip(candidates, matcher.scores(claim, texts), strict=True):
-            scores[i] = max(scores[i], value)
-    found: list[FoundSentence] = []
-    for i in candidates:
-        if scores[i] < threshold:
-            continue
-        following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-        stance = cache.stance(sentences[i].text, details[i].spans, following)
-        found.append(FoundSentence(sentences[i].sentence, scores[i], stance))
-    return found
+    texts = [s.text for s in sentences]
+    carrying = carrying_sentences(claim, texts, details, matcher, lexical, threshold, cache.stance)
+    return [FoundSentence(sentences[i].sentence, score, stance) for i, score, stance in carrying]
 
 
 def mentions_in_stored(
