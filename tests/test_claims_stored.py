@@ -92,6 +92,15 @@ def test_free_text_from_stored_analyses_equals_the_analysis_on_the_fly(store: St
     assert rows == len(texts)  # written by the index sync the question ran first
     assert len(answer.rows) == 2
     assert answer == on_the_fly.who_repeated(claim)
+    # A new version and a registered claim (the claims stage runs): the stage leaves the new
+    # version's analysis to the next free-text question, which makes it.
+    store_texts(store, clock, {"e.test/5": "A new bridge opened over the river on Monday."})
+    stored.add("registered", claim)
+    with store.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(VersionAnalysisRow)) == len(texts)
+    assert stored.who_repeated(claim) == answer
+    with store.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(VersionAnalysisRow)) == len(texts) + 1
     # A version whose analysis is missing is analysed on the fly: the same answer.
     with store.engine.begin() as conn:
         conn.execute(delete(VersionAnalysisRow))

@@ -376,12 +376,14 @@ def _free_text(
     concepts = [Concept(w, words) for w, words in fts_concepts(text, lexical)]
     if not concepts:
         raise BadInput("nothing to search for: the text has no content words")
-    repo.sync_full_text(repo.max_version_id())  # versions stored since the last stage run
+    newest = repo.max_version_id()
+    repo.sync_full_text(newest)  # versions stored since the last stage run
     ids = repo.candidate_versions(concepts, min_share=CANDIDATE_SHARE, limit=limit)
     # The wider net for same-event expansion, ranked too (best covered first).
     wider = repo.candidate_versions(concepts, min_share=EXPANSION_SHARE, limit=limit)
     claim = Claim(FREE_TEXT_SLUG, text)
     if lexical.analyzer is default_analyzer():  # what the stored analyses were made with
+        repo.sync_analyses(newest)  # made once, on the first question after new versions
         found, stored = _found_stored(repo, claim, ids, wider, matcher, lexical)
         facts = repo.article_facts(None, sorted(a for a, ms in found.items() if ms))
     else:

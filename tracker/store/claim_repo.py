@@ -201,18 +201,25 @@ class ClaimRepo:
             return int(s.scalar(select(func.max(m.Version.id))) or 0)
 
     def sync_full_text(self, upto: int) -> int:
-        """Index versions up to `upto`: full-text search (SQLite), the stems' frequencies, and
-        each version's stored analysis (`version_analyses`).
+        """Index versions up to `upto`: full-text search (SQLite) and the stems' frequencies.
 
         Returns how many versions the full-text index took in (PostgreSQL's needs nothing).
         """
         with self._tx() as s:
             added = self.full_text.sync(s, upto)
         count_new_versions(self.engine, upto)
+        return added
+
+    def sync_analyses(self, upto: int) -> int:
+        """Store the analysis of every version up to `upto` not analysed yet (free text reads it).
+
+        Only free-text questions read these, so they are made when a question comes, not by the
+        crawl: done in the claims stage they added about a fifth to a crawl's CPU
+        (`benchmarks/claims_cost.py`), more than the whole rest of the stage.
+        """
         if self._analyzer is None:
             self._analyzer = Analyzer()
-        sync_analyses(self.engine, upto, self._analyzer)
-        return added
+        return sync_analyses(self.engine, upto, self._analyzer)
 
     def stored_terms(self, article_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
         """(version id, article id, stored terms or None) of every version of these articles."""
