@@ -7,7 +7,7 @@ alone" line is the linker's former same-story test: story similarity at least
 least `paraphrase_min_score`. Printed: precision, recall and F1 of that prediction, the AUC
 of each score, and (for information only) the story threshold that would maximise F1 here.
 
-The event score (`tracker.linking.specifics.event_score`: story similarity plus agreement on
+The event score (`tracker.text.specifics.event_score`: story similarity plus agreement on
 years, months, weekdays, numbers and names) is reported beside the plain story similarity:
 precision and recall as the linker decides (event score at least `event_min_score` with story
 at least `event_min_story`), precision at recall 0.85 of each score, and the share of a fixed
@@ -37,7 +37,7 @@ from tracker.config import LinkSettings
 from tracker.linking.align import align
 from tracker.linking.compare import prepare
 from tracker.linking.paraphrase import LexicalMatcher, paraphrase_score, terms_similarity
-from tracker.linking.specifics import FEATURES, event_features, event_score
+from tracker.text.specifics import FEATURES, event_features, event_score
 
 
 def _prf(predicted: Sequence[bool], truth: Sequence[bool]) -> tuple[float, float, float]:

@@ -9,7 +9,7 @@ from tracker.config import LinkSettings
 from tracker.domain import ArticleRef
 from tracker.linking.compare import Candidate, compare, prepare
 from tracker.linking.paraphrase import LexicalMatcher, terms_similarity
-from tracker.linking.specifics import FEATURES, event_features, event_score, specifics_of
+from tracker.text.specifics import FEATURES, event_features, event_score, specifics_of
 
 SETTINGS = LinkSettings()
 

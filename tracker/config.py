@@ -134,7 +134,7 @@ class LinkSettings:
     # Document similarity above which two texts tell one story: places links and credits (the
     # text's own word for its source); inferred edges ask for the event score below.
     story_min_score: float = 0.3
-    # Same-event probability (`tracker.linking.specifics.event_score`: story similarity and
+    # Same-event probability (`tracker.text.specifics.event_score`: story similarity and
     # agreement on dates, numbers and names) from which two texts report one event, given at
     # least `event_min_story` story similarity. Set on the ECB+ development half
     # (benchmarks/events.py): precision 0.826 at recall 0.862 where story similarity gave 0.719

@@ -23,8 +23,8 @@ from tracker.linking.paraphrase import (
     paraphrase_score,
     terms_similarity,
 )
-from tracker.linking.specifics import Specifics, event_score, specifics_of
 from tracker.text.sentences import Sentence
+from tracker.text.specifics import Specifics, event_score, specifics_of
 
 __all__ = ["Candidate", "Comparison", "Prepared", "compare", "prepare"]
 

@@ -45,10 +45,10 @@ from tracker.domain.claims import (
 )
 from tracker.errors import BadInput
 from tracker.linking.paraphrase import terms_similarity
-from tracker.linking.specifics import event_score, specifics_of
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.text.cleaning import plain_text
+from tracker.text.specifics import event_score, specifics_of
 from tracker.text.stored import (
     StoredText,
     analyse_version,
