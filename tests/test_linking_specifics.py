@@ -50,6 +50,35 @@ def test_specifics_read_calendar_words_numbers_and_names() -> None:
     assert "wednesday" not in found.names  # calendar words are not names
 
 
+def test_specifics_read_dates_in_the_forms_news_writes_them() -> None:
+    found = specifics_of(
+        "Posted 2 / 3 / 2009. Police said on March 5 and on 7th June that 3 Marines left.\n"
+        "The report of 2009-02-10 and of Sept. 12th, 2008 was filed.\n"
+    )
+    assert found.dates == {(2, 3), (3, 5), (6, 7), (2, 10), (9, 12)}  # "3 Marines" is no date
+
+
+def test_the_opening_holds_its_own_years_weekdays_and_weighted_stems() -> None:
+    found = specifics_of(
+        "Chargers' Jamal Williams arrested.\nFebruary 5, 2009\nWilliams was held on Sunday.\n"
+        "In 2006 he was fined on a Monday.\n"
+    )
+    assert found.lead_years == {"2009"}
+    assert found.years == {"2006", "2009"}
+    assert found.lead_weekdays == {"sunday"}
+    assert found.lead_terms["william"] > found.lead_terms["arrest"] > 0  # names weigh more
+    assert "fine" not in found.lead_terms
+    assert ("jamal", "william") in found.name_pairs
+
+
+def test_shared_phrasing_and_figures_raise_the_score() -> None:
+    base = "Nora Vale checked into Harbor Springs, publicist Dana Cole said.\n"
+    plain = score(base + "She arrived there.\n", base + "Her stay began.\n")
+    phrase = "Vale spent 12 days at the clinic in the desert hills.\n"
+    shared = score(base + phrase, base + phrase.replace("Vale", "She"))
+    assert shared > plain
+
+
 def test_a_sentence_opening_capital_is_not_a_name() -> None:
     found = specifics_of("Firefighters reached Oslo. Police said little.\n")
     assert set(found.names) == {"oslo"}
