@@ -7,16 +7,17 @@ alone" line is the linker's former same-story test: story similarity at least
 least `paraphrase_min_score`. Printed: precision, recall and F1 of that prediction, the AUC
 of each score, and (for information only) the story threshold that would maximise F1 here.
 
-The event score (`tracker.text.specifics.event_score`: story similarity plus agreement on
-years, months, weekdays, numbers and names) is reported beside the plain story similarity:
-precision and recall as the linker decides (event score at least `event_min_score` with story
-at least `event_min_story`), precision at recall 0.85 of each score, and the share of a fixed
+The event score (`tracker.text.specifics.event_score`: agreement of the openings, names,
+dates, numbers and phrasing) is reported beside the plain story similarity: precision and
+recall as the linker decides (event score at least `event_min_score` with story at least
+`event_min_story`), precision at recall 0.85 of each score and of the event score counted from
+the story floor (with the event score it takes), and the share of a fixed
 sample of pairs of different topics (one pair in seven) that the linker would call one event.
 `--fit` refits the event score's logistic weights on this data (the within-topic pairs plus
 that sample, weighted a quarter as much in all) and prints them: on the development half only.
 
 `--halves` fits on the odd-numbered topics and scores the even ones, then the reverse: a check
-that the gain holds on topics the fit never saw.
+that the gain holds on topics the fit never saw (precision at recall 0.85, also from the floor).
 
 Usage: python benchmarks/events.py [DATA_DIR] [--fit] [--halves]   (DATA_DIR: ../shared/data)
 """
