@@ -9,7 +9,13 @@ import pytest
 
 from tests.conftest import make_settings
 from tracker.api import Tracker
-from tracker.claims.rank import ClaimRanker, query_text, split_handles, strip_links
+from tracker.claims.rank import (
+    ClaimRanker,
+    query_text,
+    split_handles,
+    strip_links,
+    trim_bylines,
+)
 from tracker.domain.claim_sets import ClaimCandidate
 from tracker.errors import BadInput
 from tracker.store import make_engine, upgrade
@@ -177,6 +183,17 @@ def test_handles_are_written_out_as_words() -> None:
     # An e-mail address is not a handle.
     assert split_handles("write to press@example.org") == "write to press@example.org"
     assert query_text("@BBCNews https://t.co/x") == "BBC News  "
+
+
+def test_a_tweet_byline_keeps_the_name_month_and_year() -> None:
+    byline = "Wow. \u2014 Ann Lee (@AnnLee) March 3, 2019"
+    assert trim_bylines(byline) == "Wow. \u2014 Ann Lee March 2019"
+    # The name is counted once (not again from the handle), and the day is gone.
+    assert claim_terms(query_text(byline)) == claim_terms("wow Ann Lee March 2019")
+    assert trim_bylines("Sold \u2014 Ann (@ann) Oct 03, 19 then") == "Sold \u2014 Ann Oct 19 then"
+    # Not a byline: no handle, or no date after it.
+    for text in ("He said \u2014 Ann Lee, March 3, 2019", "Ask \u2014 Ann Lee (@AnnLee) today"):
+        assert trim_bylines(text) == text
 
 
 def test_a_handle_finds_the_claim_that_writes_the_name_out(

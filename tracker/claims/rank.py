@@ -40,6 +40,7 @@ __all__ = [
     "query_text",
     "split_handles",
     "strip_links",
+    "trim_bylines",
 ]
 
 CANDIDATES = 100  # BM25 candidates re-scored per text
@@ -57,6 +58,14 @@ _HANDLE = re.compile(r"(?<![\w@])@(\w+)")
 _HANDLE_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
+# The byline of a quoted tweet, as pages that embed tweets write it (and as tweets are exported):
+# "— Display Name (@handle) Month Day, Year".
+_BYLINE = re.compile(
+    r"[\u2014\u2013]\s*([^\u2014\u2013\n]{0,80}?)\s*\(@\w+\)\s*"
+    r"([A-Z][a-z]{2,8}\.?)\s+\d{1,2},\s*(\d{2,4})\b"
+)
+
+
 def strip_links(text: str) -> str:
     """The text without its links (URLs and bare domain/path references)."""
     return _LINK.sub(" ", text)
@@ -71,9 +80,21 @@ def split_handles(text: str) -> str:
     return _HANDLE.sub(lambda match: " ".join(_HANDLE_WORD.findall(match.group(1))), text)
 
 
+def trim_bylines(text: str) -> str:
+    """A quoted tweet's byline as its author's name, month and year ("— Ann (@ann) May 2, 2019").
+
+    The handle spells the name a second time, doubling its weight against the tweet's own words,
+    and the day of the month matches the dates of unrelated claims ("1 January 2017"). The name
+    and the month and year stay: claims about a tweet name who wrote it and when. On CheckThat!
+    2020 task 2 this raised MAP@5 from 0.8750 to 0.8789 on train and 0.8321 to 0.8407 on dev;
+    dropping the whole byline lowered it to 0.850 / 0.805 (BM25 and cosine alone).
+    """
+    return _BYLINE.sub(lambda m: f"\u2014 {m.group(1)} {m.group(2)} {m.group(3)}", text)
+
+
 def query_text(text: str) -> str:
-    """A text as it is matched against the claims: no links, handles written out."""
-    return split_handles(strip_links(text))
+    """A text as it is matched: no links, tweet bylines trimmed, handles written out."""
+    return split_handles(trim_bylines(strip_links(text)))
 
 
 class ClaimRanker:
