@@ -9,7 +9,13 @@ import pytest
 
 from tests.conftest import make_settings
 from tracker.api import Tracker
-from tracker.claims.rank import ClaimRanker, query_text, split_handles, strip_links
+from tracker.claims.rank import (
+    ClaimRanker,
+    query_text,
+    split_handles,
+    strip_links,
+    trim_bylines,
+)
 from tracker.domain.claim_sets import ClaimCandidate
 from tracker.errors import BadInput
 from tracker.store import make_engine, upgrade
@@ -66,7 +72,8 @@ def test_paraphrase_ranks_its_claim_above_the_others(
     best, other = found[0], found[1]
     assert best["score"] > other["score"]
     assert best["cosine"] > other["cosine"] and best["coverage"] > other["coverage"]
-    assert set(best) >= {"slug", "text", "title", "score", "bm25", "cosine", "coverage"}
+    parts = {"slug", "text", "title", "score", "bm25", "cosine", "coverage", "alignment"}
+    assert set(best) >= parts
 
 
 def test_top_and_table(db: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -179,6 +186,17 @@ def test_handles_are_written_out_as_words() -> None:
     assert query_text("@BBCNews https://t.co/x") == "BBC News  "
 
 
+def test_a_tweet_byline_keeps_the_name_month_and_year() -> None:
+    byline = "Wow. \u2014 Ann Lee (@AnnLee) March 3, 2019"
+    assert trim_bylines(byline) == "Wow. \u2014 Ann Lee March 2019"
+    # The name is counted once (not again from the handle), and the day is gone.
+    assert claim_terms(query_text(byline)) == claim_terms("wow Ann Lee March 2019")
+    assert trim_bylines("Sold \u2014 Ann (@ann) Oct 03, 19 then") == "Sold \u2014 Ann Oct 19 then"
+    # Not a byline: no handle, or no date after it.
+    for text in ("He said \u2014 Ann Lee, March 3, 2019", "Ask \u2014 Ann Lee (@AnnLee) today"):
+        assert trim_bylines(text) == text
+
+
 def test_a_handle_finds_the_claim_that_writes_the_name_out(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -203,13 +221,39 @@ def test_index_follows_deleted_claims(sqlite_url: str, tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_coverage_only_for_the_pool() -> None:
+def test_coverage_and_alignment_only_for_the_pool() -> None:
     ranker = ClaimRanker(load_default_encoder())
     candidates = [
         ClaimCandidate(1, "reid-rehab", CLAIMS[0]["text"], CLAIMS[0]["title"], None, 3.0),
         ClaimCandidate(2, "reid-wedding", CLAIMS[1]["text"], "", None, 1.0),
     ]
     full = ranker.features(PARAPHRASE, candidates)
-    assert all(coverage > 0 for _, _, coverage in full)
+    assert all(coverage > 0 and alignment > 0 for _, _, coverage, alignment in full)
     cut = ranker.features(PARAPHRASE, candidates, pool=1)
-    assert cut[0] == full[0] and cut[1][:2] == full[1][:2] and cut[1][2] == 0.0
+    assert cut[0] == full[0] and cut[1][:2] == full[1][:2] and cut[1][2:] == (0.0, 0.0)
+
+
+def test_alignment_prefers_the_claim_whose_words_the_text_carries() -> None:
+    ranker = ClaimRanker(load_default_encoder())
+    text = "Ann says the council sold the old bridge to an investor"
+    sold = ClaimCandidate(1, "sold", CLAIMS[2]["text"], "", None, 1.0)
+    repair = "The council will repair the old bridge."
+    repaired = ClaimCandidate(2, "repaired", repair, "", None, 1.0)
+    same = ClaimCandidate(3, "same", text, "", None, 1.0)
+    empty = ClaimCandidate(4, "empty", "", "", None, 1.0)
+    aligned = ranker.alignments(text, [sold, repaired, same, empty])
+    assert aligned[0] > aligned[1] > 0
+    assert aligned[2] == pytest.approx(1.0, abs=1e-5) and aligned[3] == 0.0
+    assert ranker.alignments("", [sold]) == [0.0]
+
+
+def test_score_adds_the_weighted_parts() -> None:
+    ranker = ClaimRanker(load_default_encoder())
+    candidates = [
+        ClaimCandidate(1, "reid-rehab", CLAIMS[0]["text"], CLAIMS[0]["title"], None, 3.0),
+        ClaimCandidate(2, "reid-wedding", CLAIMS[1]["text"], "", None, 1.5),
+    ]
+    for match in ranker.rank(PARAPHRASE, candidates):
+        parts = match.bm25 / 3.0 + 0.5 * match.cosine + 0.25 * match.coverage
+        assert match.score == pytest.approx(parts + 2.0 * match.alignment, abs=1e-5)
+        assert match.alignment > 0

@@ -106,6 +106,15 @@ def test_deterministic_and_independent_of_batching(encoder: SentenceEncoder) -> 
     assert np.allclose(once, one_by_one, atol=1e-6)
 
 
+def test_token_vectors_are_distinct_unit_rows_per_sentence(encoder: SentenceEncoder) -> None:
+    rows, lengths, counts = encoder.token_vectors(["", "the bridge, the bridge", "bridge"])
+    assert counts.tolist()[0] == 0 and counts[1] == 3 and counts[2] == 1  # the, bridge, ","
+    assert rows.shape == (int(counts.sum()), encoder.dimensions) and lengths.shape == (4,)
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5) and (lengths > 0).all()
+    # The same token gets the same row wherever it is.
+    assert any(np.allclose(rows[-1], row) for row in rows[:3])
+
+
 def test_a_bare_string_is_refused(encoder: SentenceEncoder) -> None:
     with pytest.raises(TypeError):
         encoder.encode("one sentence")  # type: ignore[arg-type]

@@ -56,3 +56,4 @@ class ClaimMatch:
     bm25: float  # the index's BM25 score (raw, unbounded)
     cosine: float  # sentence-embedding cosine of the text with the claim (or its title)
     coverage: float  # the claims matcher's soft-AND coverage of the claim by the text
+    alignment: float  # token-to-token embedding alignment of the text with the claim and title

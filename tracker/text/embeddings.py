@@ -72,6 +72,24 @@ class SentenceEncoder:
         unknown = self._tokenizer.unknown_id
         return [[i for i in self._tokenizer.ids(s) if i != unknown] for s in sentences]
 
+    def token_vectors(
+        self, sentences: Sequence[str]
+    ) -> tuple[Vectors, Vectors, npt.NDArray[np.int64]]:
+        """The unit-length rows of each sentence's distinct known tokens, one block per sentence.
+
+        Returns the rows of all sentences stacked, each row's length (the weight the distillation
+        gave the token: frequent tokens are short, so it says how much the token counts when
+        tokens are aligned one to one) and how many rows each sentence has.
+        """
+        ids = [sorted(set(row)) for row in self.token_ids(sentences)]
+        counts = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
+        flat = np.fromiter((i for row in ids for i in row), dtype=np.int64, count=int(counts.sum()))
+        rows = self._rows[flat].astype(np.float32)
+        rows *= self._scales[flat, None]
+        lengths = np.linalg.norm(rows, axis=1)
+        np.divide(rows, lengths[:, None], out=rows, where=lengths[:, None] > 0)
+        return rows, lengths, counts
+
     def encode(self, sentences: Sequence[str]) -> Vectors:
         """One L2-normalised float32 row per sentence; a sentence with no known token gets zeros."""
         if isinstance(sentences, str):
