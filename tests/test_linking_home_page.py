@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.conftest import START
 from tests.support.httpserver import LocalServer, send
 from tests.support.linking_story import BRIDGE, FOOTER, LIBRARY, ORIGINAL, WATER
 from tracker.api import Tracker
@@ -25,11 +26,13 @@ from tracker.clock import ManualClock
 from tracker.config import load_settings
 from tracker.domain import EdgeKind
 from tracker.linking.boilerplate import common_frame, paragraph_hash, site_template
+from tracker.store import Store, make_engine, upgrade
 from tracker.store.link_tables import OutletTemplateRow
+from tracker.store.outlet_templates import HomePageRead, TemplateRepo
 from tracker.testing.synthweb import resolver
 from tracker.web.home_page import page_blocks
 
-from .test_linking_stage import edges
+from .test_linking_stage import add, edges
 
 PITCH = (
     "Independent local journalism costs money. Subscribe today for unlimited access to every "
@@ -236,3 +239,21 @@ def test_a_home_pages_blocks_are_its_paragraphs_items_and_lines() -> None:
     assert {"Top line bold", "A paragraph.", "after it", "An item"} <= set(blocks)
     assert {"Sign up today", "Sign up", "today"} <= set(blocks)
     assert not any("var x" in block for block in blocks)
+
+
+def test_an_outlet_is_asked_about_again_only_after_a_transient_failure(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    store, repo = Store(engine), TemplateRepo(Store(engine))
+    url = "https://courier.example/news/a"
+    add(store, url, LIBRARY, START)
+    ((outlet, article_url),) = repo.wanted(START, 10)
+    assert article_url == url
+    later = START + timedelta(days=1)
+    repo.save(outlet, HomePageRead("https://courier.example/", START, None, "timeout", (), later))
+    assert repo.wanted(START + timedelta(hours=1), 10) == []
+    assert repo.wanted(later, 10) == [(outlet, url)]
+    repo.save(outlet, HomePageRead("https://courier.example/", later, 200, None, {1, 2}, None))
+    assert repo.wanted(later + timedelta(days=365), 10) == []
