@@ -257,3 +257,9 @@ def test_an_outlet_is_asked_about_again_only_after_a_transient_failure(
     assert repo.wanted(later, 10) == [(outlet, url)]
     repo.save(outlet, HomePageRead("https://courier.example/", later, 200, None, {1, 2}, None))
     assert repo.wanted(later + timedelta(days=365), 10) == []
+
+
+def test_a_short_closing_line_the_home_page_shows_is_kept_as_a_credit() -> None:
+    text = "\n".join([*BRIDGE, *TAIL, "Reuters"])
+    site = {paragraph_hash(p) for p in [*TAIL, "Reuters"]}
+    assert site_template(text, site) == {paragraph_hash(p) for p in TAIL}

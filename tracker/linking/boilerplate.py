@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 _LINE = re.compile(r"[^\n]+")
+_LABEL_WORDS = 2  # a closing line this short is a label or a credit ("Reuters"), not a footer
 
 
 def paragraph_hash(paragraph: str) -> int | None:
@@ -109,17 +110,21 @@ def site_template(text: str, site: Collection[int]) -> frozenset[int]:
 
     Only the closing run counts, and only when a paragraph before it is not on the home page: a
     home page teases stories by their opening lines, and a blog's shows its newest posts whole
-    (every paragraph found), never a story's ending alone.
+    (every paragraph found), never a story's ending alone. A line of a word or two in the run
+    is passed over, not blanked: a wire's name closing a story is a credit, whatever the home
+    page's cards are labelled with.
     """
     if not site:
         return frozenset()
-    paragraphs = [digest for _, _, digest in _paragraphs(text)]
-    run = 0
-    while run < len(paragraphs) and paragraphs[-1 - run] in site:
-        run += 1
-    if run == len(paragraphs):
-        return frozenset()  # the whole text is on the home page: a post shown there, not a frame
-    return frozenset(paragraphs[len(paragraphs) - run :])
+    paragraphs = _words_per_paragraph(text)
+    found: set[int] = set()
+    for index in range(len(paragraphs) - 1, -1, -1):
+        digest, words = paragraphs[index]
+        if digest not in site:
+            return frozenset(found)
+        if words > _LABEL_WORDS:
+            found.add(digest)
+    return frozenset()  # the whole text is on the home page: a post shown there, not a frame
 
 
 def _frame(
