@@ -168,7 +168,7 @@ def test_per_host_politeness_holds_during_a_crawl(
         log = web.log()
     for host in ("site0.test", "site1.test"):
         starts = sorted(t for h, t in log if h == host)
-        assert len(starts) == 5  # feed, robots.txt, three articles
+        assert len(starts) == 6  # feed, robots.txt, three articles, the home page (once)
         gaps = [b - a for a, b in itertools.pairwise(starts)]
         assert min(gaps) >= interval * 0.95, gaps
     # The two hosts were crawled side by side, not one after the other.

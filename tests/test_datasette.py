@@ -13,6 +13,7 @@ from tracker.store.fulltext import is_full_text_object
 
 INTERNAL = {"link_bands", "link_paragraphs", "link_state", "stage_marks", "host_turns", "term_df"}
 INTERNAL |= {"alert_subscriptions", "alert_deliveries"}  # destinations may carry tokens
+INTERNAL |= {"outlet_templates"}  # what the crawl read of each home page, for the linker
 
 
 def metadata() -> dict[str, object]:

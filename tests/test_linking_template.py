@@ -107,3 +107,14 @@ def test_a_partial_copy_or_an_update_of_the_outlets_own_story_is_no_template() -
     # An update: a new lead in place of the old one, the rest kept.
     update = "\n".join(["The bridge will now reopen on Friday, the department said.", *BRIDGE[1:]])
     assert shared_template(update, ORIGINAL) == frozenset()
+
+
+def test_a_footer_longer_than_the_stories_is_template_from_the_third_page_on(store: Store) -> None:
+    # No home page read: two pages alone could be one story retold, three different ones cannot.
+    events = "Join our reporters at the members' evening on the first Thursday of every month."
+    long_tail = f"{TAIL}\n{events}"
+    urls = [f"https://courier.example/short-{i}" for i in range(3)]
+    for i, url in enumerate(urls):
+        add(store, url, f"{STORIES[i].split(chr(10))[0]}\n{long_tail}", START + timedelta(hours=i))
+    LinkingStage(SETTINGS).run(store, START + timedelta(days=1))
+    assert {target for _, target, _, _ in edges(store.engine)} == {urls[1]}

@@ -93,6 +93,9 @@ class CrawlSettings:
     # list a whole site), and how many of a sitemap index's newest children (by lastmod) are read.
     sitemap_max_urls: int = 1000
     sitemap_index_children: int = 3
+    # Read each outlet's home page once, before its first article is linked: the paragraphs an
+    # article ends with that the home page carries too are its footer, never copied text.
+    home_pages: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,17 @@ articles carry each paragraph hash, and updates it incrementally:
     clean = strip_boilerplate(text, recurring(counts, settings.boilerplate_min_pages))
     store.add_paragraphs(outlet, hashes - hashes_of_previous_version)   # count an article once
 
-Counts need a few pages, so an outlet's first pages are covered by `shared_template`: two
-different articles of one outlet that open or end with the same paragraphs (a subscription
-footer, a standfirst of the site) share its template there, not a story; the linker blanks
-those paragraphs whenever it compares an article with another of its own outlet.
+Counts need a few pages, so an outlet's first pages are covered in three more ways:
+
+- `site_template`: the paragraphs that end an article and that its outlet's home page carries
+  too (learned once per outlet before its first article is linked): a footer from the first page.
+- `shared_template`: two different articles of one outlet that open or end with the same
+  paragraphs (a subscription footer, a standfirst of the site) share its template there, not a
+  story, as long as each tells more of its own than they share;
+- `common_frame`: three different articles that open or end alike share a template however long
+  it is (a pitch longer than a short story), where two alone could be one story retold.
+
+The linker blanks those paragraphs whenever it compares an article with another of its own outlet.
 
 Blanking (replacing with spaces, newlines kept) instead of cutting keeps every character offset
 of the clean text valid in the stored text, so alignment evidence points into the real article.
@@ -22,20 +29,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from tracker.linking.fingerprint import stable_hash, word_sequence
 
 __all__ = [
+    "common_frame",
     "count_paragraphs",
     "paragraph_hash",
     "paragraph_hashes",
     "recurring",
     "shared_template",
+    "site_template",
     "strip_boilerplate",
 ]
 
 _LINE = re.compile(r"[^\n]+")
+_LABEL_WORDS = 2  # a closing line this short is a label or a credit ("Reuters"), not a footer
 
 
 def paragraph_hash(paragraph: str) -> int | None:
@@ -95,6 +105,69 @@ def _words_per_paragraph(text: str) -> list[tuple[int, int]]:
     ]
 
 
+def site_template(text: str, site: Collection[int]) -> frozenset[int]:
+    """The paragraphs that end `text` and that its outlet's home page carries too: its footer.
+
+    Only the closing run counts, and only when a paragraph before it is not on the home page: a
+    home page teases stories by their opening lines, and a blog's shows its newest posts whole
+    (every paragraph found), never a story's ending alone. A line of a word or two in the run
+    is passed over, not blanked: a wire's name closing a story is a credit, whatever the home
+    page's cards are labelled with.
+    """
+    if not site:
+        return frozenset()
+    paragraphs = _words_per_paragraph(text)
+    found: set[int] = set()
+    for index in range(len(paragraphs) - 1, -1, -1):
+        digest, words = paragraphs[index]
+        if digest not in site:
+            return frozenset(found)
+        if words > _LABEL_WORDS:
+            found.add(digest)
+    return frozenset()  # the whole text is on the home page: a post shown there, not a frame
+
+
+def _frame(
+    mine: Sequence[tuple[int, int]], theirs: Sequence[tuple[int, int]]
+) -> tuple[frozenset[int], list[list[tuple[int, int]]]]:
+    """The leading and trailing paragraphs two texts share, and what each has besides them."""
+    shortest = min(len(mine), len(theirs))
+    lead = 0
+    while lead < shortest and mine[lead][0] == theirs[lead][0]:
+        lead += 1
+    trail = 0
+    while trail < shortest - lead and mine[-1 - trail][0] == theirs[-1 - trail][0]:
+        trail += 1
+    frame = frozenset(digest for digest, _ in [*mine[:lead], *mine[len(mine) - trail :]])
+    rests = [
+        [(d, n) for d, n in paragraphs[lead : len(paragraphs) - trail] if d not in frame]
+        for paragraphs in (mine, theirs)
+    ]
+    return frame, rests
+
+
+def common_frame(text: str, others: Sequence[str]) -> frozenset[int]:
+    """Leading or trailing paragraphs `text` shares with two other stories of its outlet.
+
+    Counted whatever their length, when the three texts have nothing else in common: one story
+    retold under a new top is one more page that shares it, three different stories that end
+    alike end with their outlet's template (a pitch longer than each short story).
+    """
+    mine = _words_per_paragraph(text)
+    framed: list[tuple[frozenset[int], set[int]]] = []
+    for other in others:
+        frame, (own, theirs) = _frame(mine, _words_per_paragraph(other))
+        own_digests, their_digests = {d for d, _ in own}, {d for d, _ in theirs}
+        if frame and own_digests and their_digests and not own_digests & their_digests:
+            framed.append((frame, their_digests))
+    found: set[int] = set()
+    for i, (frame, rest) in enumerate(framed):
+        for other_frame, other_rest in framed[i + 1 :]:
+            if not rest & other_rest:
+                found |= frame & other_frame
+    return frozenset(found)
+
+
 def shared_template(text: str, other: str) -> frozenset[int]:
     """Paragraph hashes two articles of one outlet share at their top or bottom: its template.
 
@@ -104,21 +177,11 @@ def shared_template(text: str, other: str) -> frozenset[int]:
     update swaps its lead and keeps the rest, and what they share is the story, not the frame.
     """
     mine, theirs = _words_per_paragraph(text), _words_per_paragraph(other)
-    shortest = min(len(mine), len(theirs))
-    lead = 0
-    while lead < shortest and mine[lead][0] == theirs[lead][0]:
-        lead += 1
-    trail = 0
-    while trail < shortest - lead and mine[-1 - trail][0] == theirs[-1 - trail][0]:
-        trail += 1
-    frame = frozenset(digest for digest, _ in mine[:lead] + mine[len(mine) - trail :])
-    rests = []
-    for paragraphs in (mine, theirs):
-        rest = [(d, n) for d, n in paragraphs[lead : len(paragraphs) - trail] if d not in frame]
+    frame, rests = _frame(mine, theirs)
+    for paragraphs, rest in zip((mine, theirs), rests, strict=True):
         framed = sum(n for d, n in paragraphs if d in frame)
         if sum(n for _, n in rest) <= framed:
             return frozenset()  # the shared part is most of this text: a story, not a frame
-        rests.append({d for d, _ in rest})
-    if not frame or rests[0] & rests[1]:
+    if not frame or {d for d, _ in rests[0]} & {d for d, _ in rests[1]}:
         return frozenset()
     return frame

@@ -41,9 +41,11 @@ from tracker.errors import (
     UnsafeURL,
 )
 from tracker.pipeline.extraction_pool import ExtractionCrashed, ExtractionPool
+from tracker.pipeline.home_pages import HomePages
 from tracker.pipeline.stages import Stage
 from tracker.store import FeedPoll, Store, next_check_time
 from tracker.store.models import MAX_URL
+from tracker.store.outlet_templates import TemplateRepo
 from tracker.urls import canonical_url
 from tracker.web.feed_documents import SitemapLimits, read_feed_document
 from tracker.web.http import Fetcher
@@ -179,6 +181,7 @@ class Crawler:
         self._failures: dict[str, str] = {}
         self._stored: set[str] = set()
         self._flusher: asyncio.Task[None] | None = None
+        self._home_pages = HomePages(TemplateRepo(store), settings, fetcher)
 
     def close(self) -> None:
         """Stop the store thread."""
@@ -269,11 +272,19 @@ class Crawler:
             await self._recheck(item)
         return bool(items)
 
-    async def run_stages(self) -> None:
-        """Run the post-fetch stages (linking, claims) over whatever is pending."""
-        await self._run_stages()
+    async def run_stages(self, *, home_pages: bool = True) -> None:
+        """Run the post-fetch stages (linking, claims) over whatever is pending.
 
-    async def _run_stages(self) -> None:
+        `home_pages` False links without first reading the new outlets' home pages (an archive
+        import reads nothing from the live web).
+        """
+        await self._run_stages(home_pages=home_pages)
+
+    async def _run_stages(self, *, home_pages: bool = True) -> None:
+        if home_pages and self.stages:
+            # Before linking: an outlet's first articles are linked knowing its footer.
+            learned = await self._home_pages.learn(self.clock.now(), self._db)
+            self._counts.update(learned)
         for stage in self.stages:
             counts = await self._db(stage.run, self.store, self.clock.now())
             for name, value in counts.items():

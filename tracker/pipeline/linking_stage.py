@@ -3,9 +3,11 @@
 For each version not yet linked, oldest first, one unit of work:
 
 1. blank the outlet's boilerplate (paragraphs already seen on `boilerplate_min_pages` of its
-   other articles, counted in the store as articles are linked), and, once the candidates are
-   known, the paragraphs it shares at its top or bottom with a different article of its own
-   outlet (`shared_template`: a footer before the counts know it is one);
+   other articles, counted in the store as articles are linked, and the closing paragraphs its
+   home page carries too, `site_template`, read by the crawl before the outlet's first article
+   is linked), and, once the candidates are known, the paragraphs it shares at its top or
+   bottom with different articles of its own outlet (`shared_template`, `common_frame`: a
+   footer before the counts know it is one);
 2. fingerprint the clean text and look its band hashes up in the store's band table;
 3. gather candidates: the articles sharing most bands (the newest members of each bucket only,
    and at most `TOPIC_SLOTS` topic-only matches, from the last `TOPIC_WINDOW`), the stored
@@ -37,9 +39,11 @@ from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Edge, Outlet
 from tracker.domain.links import LinkedArticle, LinkTarget, LinkWrite
 from tracker.linking.boilerplate import (
+    common_frame,
     paragraph_hashes,
     recurring,
     shared_template,
+    site_template,
     strip_boilerplate,
 )
 from tracker.linking.choose import ResolvedLink, link_article, to_relink
@@ -194,6 +198,10 @@ class LinkingStage:
             # The counts include this article's earlier version: only other pages count.
             others = {digest: pages - (digest in before) for digest, pages in stored.items()}
             boilerplate = recurring(others, settings.boilerplate_min_pages)
+            if target.outlet_id is not None:
+                # The outlet's footer as its home page shows it: known from its first article on.
+                site = repo.outlet_template(target.outlet_id)
+                boilerplate = boilerplate | site_template(target.text, site)
             counted = hashes - before
         clean = strip_boilerplate(target.text, boilerplate)
         prints = fingerprint(clean, settings)
@@ -347,10 +355,14 @@ class LinkingStage:
 
 def _own_template(ref: ArticleRef, clean: str, candidates: Sequence[Candidate]) -> frozenset[int]:
     """Paragraphs the text shares at its top or bottom with other stories of its own outlet."""
-    found: set[int] = set()
-    for candidate in candidates:
-        if ref.outlet and candidate.ref.outlet == ref.outlet and candidate.ref.id != ref.id:
-            found |= shared_template(clean, candidate.text)
+    own = [
+        candidate.text
+        for candidate in candidates
+        if ref.outlet and candidate.ref.outlet == ref.outlet and candidate.ref.id != ref.id
+    ]
+    found: set[int] = set(common_frame(clean, own))
+    for text in own:
+        found |= shared_template(clean, text)
     return frozenset(found)
 
 

@@ -84,7 +84,7 @@ class WarcImporter:
         async def work(started: datetime) -> None:
             for path in paths:
                 await self._file(path)
-            await self.crawler.run_stages()
+            await self.crawler.run_stages(home_pages=False)
 
         report = await self.crawler.recorded_run(work)
         tally = self._tally
@@ -223,7 +223,7 @@ class WarcImporter:
                 tally.since_stages += 1
         if tally.since_stages >= STAGES_EVERY:
             tally.since_stages = 0
-            await self.crawler.run_stages()
+            await self.crawler.run_stages(home_pages=False)
 
 
 def _moved_home(capture: Capture) -> bool:

@@ -44,7 +44,13 @@ from tracker.errors import BadInput
 from tracker.store import models as m
 from tracker.store.claim_tables import ClaimRow, MentionRow
 from tracker.store.db import transaction
-from tracker.store.link_tables import BandRow, EdgeRow, LinkStateRow, ParagraphCountRow
+from tracker.store.link_tables import (
+    BandRow,
+    EdgeRow,
+    LinkStateRow,
+    OutletTemplateRow,
+    ParagraphCountRow,
+)
 from tracker.store.repo import Store
 from tracker.urls import canonical_url, outlet_domain
 
@@ -166,6 +172,12 @@ class LinkRepo:
                 ParagraphCountRow.outlet_id == outlet_id, ParagraphCountRow.hash.in_(hashes)
             )
             return {digest: pages for digest, pages in s.execute(query)}
+
+    def outlet_template(self, outlet_id: int) -> frozenset[int]:
+        """The paragraph hashes of the outlet's home page (none when it was not read)."""
+        with self._tx() as s:
+            query = select(OutletTemplateRow.hashes).where(OutletTemplateRow.outlet_id == outlet_id)
+            return frozenset(s.scalar(query) or ())
 
     def band_hits(self, bands: Sequence[tuple[int, int]], per_bucket: int) -> list[tuple[int, int]]:
         """(article id, band) of the newest `per_bucket` articles in each of these buckets."""

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.store.base import Base
 
-__all__ = ["BandRow", "EdgeRow", "LinkStateRow", "ParagraphCountRow"]
+__all__ = ["BandRow", "EdgeRow", "LinkStateRow", "OutletTemplateRow", "ParagraphCountRow"]
 
 
 class EdgeRow(Base):
@@ -74,6 +74,26 @@ class ParagraphCountRow(Base):
     )
     hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     pages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutletTemplateRow(Base):
+    """What an outlet's home page carries, read once before its first article is linked.
+
+    Its paragraph hashes are what an article's closing paragraphs are checked against (the
+    outlet's footer); a failed fetch is kept too, with when to try again (never, for a refusal).
+    """
+
+    __tablename__ = "outlet_templates"
+
+    outlet_id: Mapped[int] = mapped_column(
+        ForeignKey("outlets.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))  # the home page asked for
+    fetched_at: Mapped[datetime]
+    status: Mapped[int | None] = mapped_column(Integer)  # HTTP status; None when not fetched
+    error: Mapped[str | None] = mapped_column(String(500))
+    hashes: Mapped[list[int]] = mapped_column(JSON, default=list)
+    retry_at: Mapped[datetime | None] = mapped_column(index=True)  # None: learned or refused
 
 
 class LinkStateRow(Base):
