@@ -1,0 +1,41 @@
+"""Event profiles stored with a version's analysis decode to what the text gives now."""
+
+from __future__ import annotations
+
+import json
+
+from tests.test_claims_stored import TEXT, TITLE
+from tests.test_linking_specifics import FIRST, OTHER
+from tracker.text.profile import decode_profile, encode_profile, profile_of
+from tracker.text.specifics import specifics_of
+from tracker.text.stored import analyse_version, decode_sentences
+from tracker.text.terms import term_stats
+from tracker.text.words import Analyzer
+
+
+def test_a_profile_reads_back_equal_and_in_the_same_order() -> None:
+    for text in (TEXT, FIRST, OTHER, ""):
+        profile = decode_profile(encode_profile(profile_of(text)))
+        assert profile is not None
+        assert profile.terms == term_stats(text)
+        assert profile.specifics == specifics_of(text)
+        # Float sums follow the stems' order: the text's order, as computed.
+        assert list(profile.terms.counts) == list(term_stats(text).counts)
+        assert list(profile.specifics.names) == list(specifics_of(text).names)
+
+
+def test_the_stored_analysis_carries_the_profile_of_the_text_alone() -> None:
+    _, payload = analyse_version(TITLE, TEXT, Analyzer())
+    stored = decode_sentences(payload, TEXT)
+    assert stored.profile() == profile_of(TEXT)  # not of the title: the filter reads the text
+
+
+def test_a_profile_stored_for_other_specifics_fields_is_computed_again() -> None:
+    counts, names, specifics = json.loads(encode_profile(profile_of(FIRST)))
+    specifics["retired_field"] = ["s", []]
+    changed = json.dumps([counts, names, specifics])
+    assert decode_profile(changed) is None
+    _, payload = analyse_version("", FIRST, Analyzer())
+    body = decode_sentences(payload, FIRST)
+    stale = type(body)(body.title_keys, body.sentences, body.text, changed)
+    assert stale.profile() == profile_of(FIRST)
