@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.test_claims_stored import TEXT, TITLE
 from tests.test_linking_specifics import FIRST, OTHER
 from tracker.text.profile import decode_profile, encode_profile, profile_of
 from tracker.text.specifics import specifics_of
-from tracker.text.stored import analyse_version, decode_sentences
+from tracker.text.stored import analyse_version, decode_sentences, decode_terms
 from tracker.text.terms import term_stats
 from tracker.text.words import Analyzer
 
@@ -39,3 +41,22 @@ def test_a_profile_stored_for_other_specifics_fields_is_computed_again() -> None
     body = decode_sentences(payload, FIRST)
     stale = type(body)(body.title_keys, body.sentences, body.text, changed)
     assert stale.profile() == profile_of(FIRST)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (TITLE, TEXT),
+        ("Talks in the U.S.", "S. Korea said Monday it would join."),
+        ("Storm warning ", ' "Harbor Springs closed," Vale said.\nMore on #ParcelwiseDown.'),
+        ("A title\nwith two lines: Paris", "\n  Berlin answered. Berlin 2009 and 4,000 people."),
+        ("#BreakingNews", "Tuesday, March 3, 2009: Cole said so."),
+        ("", FIRST),
+        ("   ", OTHER),
+    ],
+)
+def test_stored_terms_are_the_title_and_text_read_together(title: str, text: str) -> None:
+    terms, _ = analyse_version(title, text, Analyzer())
+    expected = term_stats(f"{title}\n{text}")
+    assert decode_terms(terms) == expected
+    assert list(decode_terms(terms).counts) == list(expected.counts)  # same order of stems

@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from tracker.text.specifics import Specifics, specifics_of
-from tracker.text.terms import TermStats, term_stats
+from tracker.text.terms import TermStats, name_tokens, stats_of_tokens
 
 __all__ = ["EventProfile", "decode_profile", "encode_profile", "profile_of"]
 
@@ -33,8 +33,9 @@ class EventProfile:
 
 
 def profile_of(text: str) -> EventProfile:
-    """The profile of `text`, computed now."""
-    return EventProfile(term_stats(text), specifics_of(text))
+    """The profile of `text`, computed now (the text tokenised once for both parts)."""
+    tokens = name_tokens(text)
+    return EventProfile(stats_of_tokens(tokens), specifics_of(text, tokens))
 
 
 def _encode_value(value: object) -> list[object]:

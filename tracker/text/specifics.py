@@ -22,11 +22,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tracker.text.sentences import split_sentences
 from tracker.text.terms import name_tokens
+from tracker.text.words import Token
 
 __all__ = ["FEATURES", "Specifics", "event_features", "event_score", "specifics_of"]
 
@@ -83,15 +84,15 @@ class Specifics:
     numbers: frozenset[str]  # numbers as written, of two characters or more
 
 
-def specifics_of(text: str) -> Specifics:
-    """Collect the calendar words and names of `text`."""
+def specifics_of(text: str, tokens: Sequence[tuple[Token, bool]] | None = None) -> Specifics:
+    """Collect the calendar words and names of `text` (`tokens`: its `name_tokens`, if at hand)."""
     lead_end = _lead_end(text)
     years: set[str] = set()
     months: set[str] = set()
     weekdays: set[str] = set()
     names: Counter[str] = Counter()
     lead: Counter[str] = Counter()
-    for token, name_like in name_tokens(text):
+    for token, name_like in name_tokens(text) if tokens is None else tokens:
         word = token.word
         capital = text[token.start].isupper()
         if capital and word in _MONTHS:  # "May" is a stop word and never reaches here

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from tracker.text.profile import EventProfile, decode_profile, encode_profile, profile_of
 from tracker.text.sentences import Sentence, split_sentences
-from tracker.text.terms import TermStats, term_stats
+from tracker.text.terms import TermStats, merge, term_stats
 from tracker.text.words import Analysis, Analyzer, Token, normalise, stem
 
 __all__ = [
@@ -126,14 +126,19 @@ def _encode_sentence(sentence: Sentence, analysis: Analysis) -> list[object]:
 
 def analyse_version(title: str, text: str, analyzer: Analyzer) -> tuple[str, bytes]:
     """The two stored payloads of a version: its terms (JSON) and its sentences (compressed)."""
-    stats = term_stats(f"{title}\n{text}")
+    profile = profile_of(text)
+    # `term_stats(f"{title}\n{text}")` without tokenising the text again: no token spans the
+    # line break and none after it is a name by what precedes it, so the title's stats and the
+    # text's add up to it, stems in the same order (tests/test_text_profile.py).
+    stats = merge([term_stats(title), profile.terms]) if title else profile.terms
     terms = json.dumps(
         [dict(stats.counts), sorted(stats.names)], ensure_ascii=False, separators=(",", ":")
     )
     title_keys = _keys(analyzer.analyse(title)) if title.strip() else None
     sentences = [_encode_sentence(s, analyzer.analyse(s.text)) for s in split_sentences(text)]
-    profile = encode_profile(profile_of(text))
-    body = json.dumps([title_keys, sentences, profile], ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(
+        [title_keys, sentences, encode_profile(profile)], ensure_ascii=False, separators=(",", ":")
+    )
     return terms, zlib.compress(body.encode(), 6)
 
 
