@@ -44,7 +44,7 @@ from tracker.domain.claims import (
     StoredUptake,
 )
 from tracker.errors import BadInput
-from tracker.linking.paraphrase import terms_similarity
+from tracker.linking.paraphrase import terms_similarity_to
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.text.cleaning import plain_text
@@ -351,12 +351,12 @@ def _one_event(
         return found
     anchored = profile(texts[anchor])
     base = anchored.specifics
-    base_terms = anchored.terms.weights  # once, not once per article compared
+    story_of = terms_similarity_to(anchored.terms.weights)  # once, not once per article
     kept: dict[int, list[Mention]] = {}
     for article, mentions in found.items():
         if article != anchor and mentions and article in texts:
             other = profile(texts[article])
-            story = terms_similarity(base_terms, other.terms.weights)
+            story = story_of(other.terms.weights)
             if event_score(story, base, other.specifics) < _OTHER_EVENT_BELOW:
                 continue
         kept[article] = mentions
