@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 import pytest
 
 from tests.test_claims_stored import TEXT, TITLE
 from tests.test_linking_specifics import FIRST, OTHER
-from tracker.text.profile import decode_profile, encode_profile, profile_of
-from tracker.text.specifics import specifics_of
-from tracker.text.stored import analyse_version, decode_sentences, decode_terms
+from tracker.text.profile import (
+    _decode_value,
+    _encode_value,
+    decode_profile,
+    encode_profile,
+    profile_of,
+)
+from tracker.text.specifics import Specifics, specifics_of
+from tracker.text.stored import ANALYSIS_FORMAT, analyse_version, decode_sentences, decode_terms
 from tracker.text.terms import term_stats
 from tracker.text.words import Analyzer
 
@@ -60,3 +67,26 @@ def test_stored_terms_are_the_title_and_text_read_together(title: str, text: str
     expected = term_stats(f"{title}\n{text}")
     assert decode_terms(terms) == expected
     assert list(decode_terms(terms).counts) == list(expected.counts)  # same order of stems
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        frozenset({(3, 12), (4, 1)}),  # e.g. dates as (month, day)
+        frozenset({("jamal", "william")}),
+        frozenset({17, 4}),
+        frozenset(),
+        {"vale": 2.5, "cole": 1.0},
+        None,
+    ],
+)
+def test_a_specifics_field_of_any_stored_kind_reads_back_equal(value: object) -> None:
+    assert _decode_value(json.loads(json.dumps(_encode_value(value)))) == value
+
+
+def test_the_analysis_format_names_the_specifics_it_stores() -> None:
+    # A tripwire: stored profiles are `specifics_of`'s output. When its fields or what it
+    # computes change, bump ANALYSIS_FORMAT (stored rows are then made again) and update this.
+    names = [f.name for f in fields(Specifics)]
+    stored = ["years", "months", "weekdays", "names", "lead", "numbers"]
+    assert (ANALYSIS_FORMAT, names) == (3, stored)

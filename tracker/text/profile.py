@@ -39,9 +39,9 @@ def profile_of(text: str) -> EventProfile:
 
 
 def _encode_value(value: object) -> list[object]:
-    """A `Specifics` field as JSON: a tagged set, mapping or plain value."""
+    """A `Specifics` field as JSON: a tagged set (of values or tuples), mapping or plain value."""
     if isinstance(value, frozenset | set):
-        return ["s", sorted(value)]
+        return ["s", [list(item) if isinstance(item, tuple) else item for item in sorted(value)]]
     if isinstance(value, Mapping):
         return ["m", dict(value)]
     if value is None or isinstance(value, str | int | float | bool):
@@ -52,7 +52,7 @@ def _encode_value(value: object) -> list[object]:
 def _decode_value(tagged: list[Any]) -> Any:
     tag, value = tagged
     if tag == "s":
-        return frozenset(value)
+        return frozenset(tuple(item) if isinstance(item, list) else item for item in value)
     if tag == "m":
         return dict(value)
     return value
