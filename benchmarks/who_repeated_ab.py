@@ -1,12 +1,17 @@
 """Free-text who-repeated, this checkout against another (e.g. main), side by side on one database.
 
     python benchmarks/who_repeated_ab.py --db FILE --baseline /path/to/other/checkout [--rounds 2]
+                                         [--baseline-db OTHER_FILE]
 
 FILE is a SQLite database kept by `who_repeated.py --sqlite-db FILE` (built and analysed by this
 checkout). Each round runs, one after the other, a process importing the baseline's `tracker`
 and one importing this checkout's (A B A B ...); each process asks the benchmark's free-text
 claim twice and reports the second answer's wall and CPU seconds, and its rows, which must be
 equal between the two. The database is only read (the index sync finds nothing to do).
+
+When the two checkouts store their analyses in different formats, each needs its own copy of the
+database (`cp FILE OTHER_FILE`, then one question with each checkout to bring its copy up to
+date): `--baseline-db OTHER_FILE` gives the baseline its copy.
 """
 
 from __future__ import annotations
@@ -64,13 +69,14 @@ def main() -> None:
     )
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--baseline", type=Path, required=True)
+    parser.add_argument("--baseline-db", type=Path, help="the baseline's copy (default: --db)")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     load_before = load()
     this = HERE.parent
     runs: dict[str, list[dict[str, float]]] = {"baseline": [], "this": []}
     for _ in range(args.rounds):
-        runs["baseline"].append(_run(args.baseline, args.db))
+        runs["baseline"].append(_run(args.baseline, args.baseline_db or args.db))
         runs["this"].append(_run(this, args.db))
     figures: dict[str, object] = {}
     for name, items in runs.items():

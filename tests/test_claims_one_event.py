@@ -8,6 +8,9 @@ from tests.test_linking_specifics import FIRST, SAME
 from tracker.domain import Mention, Stance, VersionRef
 from tracker.domain.claims import ArticleFacts
 from tracker.queries.claims import _one_event
+from tracker.text.profile import EventProfile
+from tracker.text.stored import analyse_version, decode_sentences
+from tracker.text.words import Analyzer
 
 SEEN = datetime(2026, 1, 5, tzinfo=UTC)
 # Another star's stay at the same clinic years later: a sentence may still match the text.
@@ -40,3 +43,23 @@ def test_without_a_match_nothing_is_dropped() -> None:
     items = [facts(1, FIRST), facts(3, ELSEWHERE)]
     found: dict[int, list[Mention]] = {1: [], 3: []}
     assert _one_event(found, items) == found
+
+
+def test_stored_profiles_decide_as_the_texts_do() -> None:
+    items = [facts(1, FIRST), facts(2, SAME), facts(3, ELSEWHERE)]
+    found = {1: [mention(1, 0.95)], 2: [mention(2, 0.3)], 3: [mention(3, 0.6)]}
+    analyzer = Analyzer()
+    stored = {
+        item.versions[0].id: decode_sentences(
+            analyse_version("", item.versions[0].text, analyzer)[1], item.versions[0].text
+        )
+        for item in items
+    }
+    read: list[int] = []
+
+    def profile(version: VersionRef) -> EventProfile:
+        read.append(version.id)
+        return stored[version.id].profile()
+
+    assert _one_event(found, items, profile) == _one_event(found, items)
+    assert sorted(read) == [10, 20, 30]  # every article's profile came from the stored rows

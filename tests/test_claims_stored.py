@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from tracker.api.claims import Claims
 from tracker.claims.match import LexicalMatcher, default_analyzer
@@ -14,9 +16,16 @@ from tracker.claims.stored_match import SentenceCache, best_stored, find_in_stor
 from tracker.clock import ManualClock
 from tracker.domain import Claim, VersionRef
 from tracker.store import Store, make_engine, upgrade
-from tracker.store.claim_tables import VersionAnalysisRow
+from tracker.store.analyses import FORMAT_MARK
+from tracker.store.claim_tables import StageMarkRow, VersionAnalysisRow
 from tracker.text.sentences import split_sentences
-from tracker.text.stored import analyse_version, decode_sentences, decode_terms, has_stem
+from tracker.text.stored import (
+    ANALYSIS_FORMAT,
+    analyse_version,
+    decode_sentences,
+    decode_terms,
+    has_stem,
+)
 from tracker.text.terms import term_stats
 from tracker.text.words import Analyzer
 
@@ -105,3 +114,31 @@ def test_free_text_from_stored_analyses_equals_the_analysis_on_the_fly(store: St
     with store.engine.begin() as conn:
         conn.execute(delete(VersionAnalysisRow))
     assert stored.who_repeated(claim) == answer
+
+
+def test_rows_of_an_older_format_are_made_again(store: Store) -> None:
+    clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
+    store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "Parcelwise outages, no cause given."})
+    claims = Claims(store, clock)
+    answer = claims.who_repeated(CLAIMS[0])
+    # A database analysed before this format: older rows (no profile) and no format mark.
+    with store.engine.begin() as conn:
+        for version_id, payload in conn.execute(
+            select(VersionAnalysisRow.version_id, VersionAnalysisRow.sentences)
+        ).all():
+            title_keys, sentences, _ = json.loads(zlib.decompress(payload))
+            conn.execute(
+                update(VersionAnalysisRow)
+                .where(VersionAnalysisRow.version_id == version_id)
+                .values(
+                    format=ANALYSIS_FORMAT - 1,
+                    sentences=zlib.compress(json.dumps([title_keys, sentences]).encode()),
+                )
+            )
+        conn.execute(delete(StageMarkRow).where(StageMarkRow.name == FORMAT_MARK))
+    assert claims.who_repeated(CLAIMS[0]) == answer
+    with store.engine.connect() as conn:
+        formats = conn.scalars(select(VersionAnalysisRow.format)).all()
+        mark = conn.scalar(select(StageMarkRow.value).where(StageMarkRow.name == FORMAT_MARK))
+    assert formats == [ANALYSIS_FORMAT, ANALYSIS_FORMAT]
+    assert mark == ANALYSIS_FORMAT

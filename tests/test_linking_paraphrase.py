@@ -14,6 +14,8 @@ from tracker.linking.paraphrase import (
     paraphrase_score,
     sentences_of,
     story_similarity,
+    terms_similarity,
+    terms_similarity_to,
 )
 from tracker.text.terms import NAME_WEIGHT, weighted_terms
 
@@ -88,3 +90,12 @@ def test_the_semantic_matcher_finds_a_paraphrase_in_other_words() -> None:
     )
     assert matches[0][0] == 1
     assert matches[0][1] > 0.5
+
+
+def test_similarity_to_one_base_gives_the_same_floats_as_pairwise() -> None:
+    texts = [ORIGINAL, PARAPHRASE, INDEPENDENT, LIBRARY, "", "Vale Vale Vale 2009"]
+    for base in texts:
+        story_of = terms_similarity_to(weighted_terms(base))
+        for other in texts:
+            expected = terms_similarity(weighted_terms(base), weighted_terms(other))
+            assert story_of(weighted_terms(other)) == expected  # equal, not approximately

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +33,7 @@ __all__ = [
     "sentences_of",
     "story_similarity",
     "terms_similarity",
+    "terms_similarity_to",
 ]
 
 # A sentence with fewer content words than this is not scored ("Read more.", a dateline).
@@ -212,6 +213,25 @@ def paraphrase_score(
 def terms_similarity(left: Mapping[str, float], right: Mapping[str, float]) -> float:
     """The cosine of two texts' weighted content stems (from `weighted_terms`)."""
     return _cosines([left], [right])[0][0]
+
+
+def terms_similarity_to(base: Mapping[str, float]) -> Callable[[Mapping[str, float]], float]:
+    """`terms_similarity(base, other)` for many others, the base's norm computed once.
+
+    The same floats as `terms_similarity`: the products are summed in the base's order.
+    """
+    base_norm = _norm(base)
+
+    def similarity(other: Mapping[str, float]) -> float:
+        dot = 0.0
+        for term, weight in base.items():
+            found = other.get(term)
+            if found is not None:
+                dot += weight * found
+        norm = _norm(other)
+        return dot / (base_norm * norm) if base_norm and norm else 0.0
+
+    return similarity
 
 
 def story_similarity(left: str, right: str) -> float:

@@ -34,7 +34,7 @@ from tracker.claims.stored_match import (
     best_stored,
     mentions_in_stored,
 )
-from tracker.domain import Claim, Mention, Stance, UptakeKind
+from tracker.domain import Claim, Mention, Stance, UptakeKind, VersionRef
 from tracker.domain.claims import (
     ArticleFacts,
     ClaimInfo,
@@ -44,11 +44,12 @@ from tracker.domain.claims import (
     StoredUptake,
 )
 from tracker.errors import BadInput
-from tracker.linking.paraphrase import terms_similarity
+from tracker.linking.paraphrase import terms_similarity_to
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.text.cleaning import plain_text
-from tracker.text.specifics import event_score, specifics_of
+from tracker.text.profile import EventProfile, profile_of
+from tracker.text.specifics import event_score
 from tracker.text.stored import (
     StoredText,
     analyse_version,
@@ -56,7 +57,7 @@ from tracker.text.stored import (
     decode_terms,
     has_stem,
 )
-from tracker.text.terms import TermStats, term_stats, weighted_terms
+from tracker.text.terms import TermStats, term_stats
 
 __all__ = [
     "CorrectionLag",
@@ -329,28 +330,34 @@ def match_basis(best_score: float | None) -> str:
 
 
 def _one_event(
-    found: dict[int, list[Mention]], items: Sequence[ArticleFacts]
+    found: dict[int, list[Mention]],
+    items: Sequence[ArticleFacts],
+    profiles: Callable[[VersionRef], EventProfile] | None = None,
 ) -> dict[int, list[Mention]]:
     """Drop the articles that report another event than the article stating the text best.
 
     That article (the anchor, its best sentence the closest match) says which event the text is
     about; a sentence or a whole article can match another event of the same kind as well.
+    Each article's first version is compared, by its event profile: `profiles` reads the stored
+    one (the same values); without it, it is computed from the text.
     """
+    profile = profiles or (lambda version: profile_of(version.text))
     best = {a: max(m.score for m in ms) for a, ms in found.items() if ms}
-    texts = {item.article_id: item.versions[0].text for item in items if item.versions}
+    texts = {item.article_id: item.versions[0] for item in items if item.versions}
     if not best:
         return found
     anchor = max(best, key=lambda a: (best[a], -a))
     if anchor not in texts:
         return found
-    base = specifics_of(texts[anchor])
-    base_terms = weighted_terms(texts[anchor])  # once, not once per article compared
+    anchored = profile(texts[anchor])
+    base = anchored.specifics
+    story_of = terms_similarity_to(anchored.terms.weights)  # once, not once per article
     kept: dict[int, list[Mention]] = {}
     for article, mentions in found.items():
         if article != anchor and mentions and article in texts:
-            text = texts[article]
-            story = terms_similarity(base_terms, weighted_terms(text))
-            if event_score(story, base, specifics_of(text)) < _OTHER_EVENT_BELOW:
+            other = profile(texts[article])
+            story = story_of(other.terms.weights)
+            if event_score(story, base, other.specifics) < _OTHER_EVENT_BELOW:
                 continue
         kept[article] = mentions
     return kept
@@ -386,10 +393,11 @@ def _free_text(
         repo.sync_analyses(newest)  # made once, on the first question after new versions
         found, stored = _found_stored(repo, claim, ids, wider, matcher, lexical)
         facts = repo.article_facts(None, sorted(a for a, ms in found.items() if ms))
+        profiles = _stored_profiles(repo, facts, stored, lexical)
     else:
         found, facts = _found_on_the_fly(repo, claim, ids, wider, matcher, lexical)
-        stored = None
-    found = _one_event(found, facts)
+        stored, profiles = None, None
+    found = _one_event(found, facts, profiles)
     facts = [
         replace(
             item,
@@ -549,6 +557,26 @@ def _found_stored(
     for m in _events_stored(repo, claim, seed_terms, pool, texts, load, cache):
         found.setdefault(article_of[m.version_id], []).append(m)
     return found, StoredSentences(texts, cache)
+
+
+def _stored_profiles(
+    repo: ClaimRepo, facts: Sequence[ArticleFacts], stored: StoredSentences, lexical: LexicalMatcher
+) -> Callable[[VersionRef], EventProfile]:
+    """The stored event profiles of these articles' first versions, read in one go."""
+    firsts = [item.versions[0].id for item in facts if item.versions]
+    texts = dict(stored.texts)
+    for row in repo.analysed_rows([i for i in firsts if i not in texts]).values():
+        payload = row.sentences
+        if payload is None:  # not analysed yet: analysed now, in memory
+            payload = analyse_version(row.title, row.text, lexical.analyzer)[1]
+        texts[row.version_id] = decode_sentences(payload, row.text)
+
+    def profile(version: VersionRef) -> EventProfile:
+        if version.id in texts:
+            return texts[version.id].profile()
+        return profile_of(version.text)
+
+    return profile
 
 
 def _events_stored(

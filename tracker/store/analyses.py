@@ -4,7 +4,9 @@
 the mark's move in one transaction; it runs with the full-text sync of the claims stage (after
 every crawl pass, `claims add`, and before a free-text question), so an existing database is
 backfilled by the first such run. Rows of another `ANALYSIS_FORMAT` are ignored by the readers,
-which then analyse the version on the fly as before.
+which then analyse the version on the fly as before, and made again: the stage mark
+`claims.analysis_format` holds the format the rows up to the mark were made in, and when it is
+not the current one the sync starts again from the first version, replacing the rows.
 """
 
 from __future__ import annotations
@@ -22,9 +24,17 @@ from tracker.store.db import transaction
 from tracker.text.stored import ANALYSIS_FORMAT, analyse_version
 from tracker.text.words import Analyzer
 
-__all__ = ["ANALYSED_MARK", "StoredRow", "analysed_rows", "stored_terms", "sync_analyses"]
+__all__ = [
+    "ANALYSED_MARK",
+    "FORMAT_MARK",
+    "StoredRow",
+    "analysed_rows",
+    "stored_terms",
+    "sync_analyses",
+]
 
 ANALYSED_MARK = "claims.analysed_through"
+FORMAT_MARK = "claims.analysis_format"  # the format of the rows up to ANALYSED_MARK (0: before)
 BATCH = 1_000  # versions analysed per transaction
 _IN_CHUNK = 900  # ids per IN (...) list (SQLite's bound-parameter limit)
 
@@ -53,14 +63,20 @@ def sync_analyses(engine: Engine, upto: int, analyzer: Analyzer) -> int:
     done = 0
     while True:
         with transaction(engine) as s:
-            s.execute(
-                _insert(s)(StageMarkRow)
-                .values(name=ANALYSED_MARK, value=0)
-                .on_conflict_do_nothing()
+            for name in (ANALYSED_MARK, FORMAT_MARK):
+                s.execute(
+                    _insert(s)(StageMarkRow).values(name=name, value=0).on_conflict_do_nothing()
+                )
+            rows = s.execute(
+                select(StageMarkRow.name, StageMarkRow.value).where(
+                    StageMarkRow.name.in_((ANALYSED_MARK, FORMAT_MARK))
+                )
             )
-            start = int(
-                s.scalar(select(StageMarkRow.value).where(StageMarkRow.name == ANALYSED_MARK)) or 0
-            )
+            marks = {str(name): int(value or 0) for name, value in rows}
+            if marks[FORMAT_MARK] != ANALYSIS_FORMAT:
+                _restart(s, marks[FORMAT_MARK])
+                continue
+            start = marks[ANALYSED_MARK]
         if start >= upto:
             return done
         end = min(upto, start + BATCH)
@@ -69,6 +85,18 @@ def sync_analyses(engine: Engine, upto: int, analyzer: Analyzer) -> int:
                 done += _analyse_batch(s, start, end, analyzer)
         except _Raced:
             continue
+
+
+def _restart(s: Session, old: int) -> None:
+    """Rows of another format: analyse every version again, from the first (once, if raced)."""
+    moved = s.execute(
+        text("UPDATE stage_marks SET value = :new WHERE name = :name AND value = :old"),
+        {"new": ANALYSIS_FORMAT, "name": FORMAT_MARK, "old": old},
+    )
+    if getattr(moved, "rowcount", 0) == 1:
+        s.execute(
+            text("UPDATE stage_marks SET value = 0 WHERE name = :name"), {"name": ANALYSED_MARK}
+        )
 
 
 def _analyse_batch(s: Session, start: int, end: int, analyzer: Analyzer) -> int:
@@ -96,7 +124,11 @@ def _analyse_batch(s: Session, start: int, end: int, analyzer: Analyzer) -> int:
             }
         )
     if values:
-        s.execute(_insert(s)(VersionAnalysisRow).on_conflict_do_nothing(), values)
+        insert = _insert(s)(VersionAnalysisRow)
+        replaced = {c: insert.excluded[c] for c in ("format", "terms", "sentences")}
+        s.execute(
+            insert.on_conflict_do_update(index_elements=["version_id"], set_=replaced), values
+        )
     return len(values)
 
 

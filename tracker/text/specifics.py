@@ -28,7 +28,7 @@ import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tracker.text.sentences import split_sentences
@@ -109,8 +109,11 @@ class Specifics:
     phrases: frozenset[int] = frozenset()  # checksums of runs of `_PHRASE_WORDS` content stems
 
 
-def specifics_of(text: str) -> Specifics:
-    """Collect the calendar words, dates, numbers, names and phrases of `text`."""
+def specifics_of(text: str, tokens: Sequence[tuple[Token, bool]] | None = None) -> Specifics:
+    """Collect the calendar words, dates, numbers, names and phrases of `text`.
+
+    `tokens`: the text's `name_tokens`, when the caller has them already.
+    """
     lead_end = _lead_end(text)
     years: set[str] = set()
     months: set[str] = set()
@@ -122,7 +125,8 @@ def specifics_of(text: str) -> Specifics:
     lead_counts: Counter[str] = Counter()
     lead_names: set[str] = set()
     pairs: set[tuple[str, str]] = set()
-    tokens = name_tokens(text)
+    if tokens is None:
+        tokens = name_tokens(text)
     previous: tuple[Token, bool] | None = None
     for token, name_like in tokens:
         word = token.word

@@ -12,12 +12,19 @@ Two payloads per version:
   letters, digits and apostrophes only, so `'"stem":'` occurs in the JSON exactly when the text
   carries the stem (`has_stem`): a cheap test before decoding.
 - `sentences`: zlib-compressed JSON `[title keys or null, [[start, end, tokens, concept keys,
-  joined keys, detail], ...]]`: each sentence's span in the text, its token count, its concept
-  keys and joined stems (space-separated strings, in the analyzer's order), and `detail`, a JSON
-  string decoded only for a sentence a claim is scored against: token offsets relative to the
-  sentence, the token indices of each concept and joined stem, and the tokens whose word is not
-  what the text's characters normalise to (hashtag parts). Token words and stems are rebuilt
-  from the text only for those sentences.
+  joined keys, detail], ...], profile]`: each sentence's span in the text, its token count, its
+  concept keys and joined stems (space-separated strings, in the analyzer's order), and
+  `detail`, a JSON string decoded only for a sentence a claim is scored against: token offsets
+  relative to the sentence, the token indices of each concept and joined stem, and the tokens
+  whose word is not what the text's characters normalise to (hashtag parts). Token words and
+  stems are rebuilt from the text only for those sentences. `profile` is the text's event
+  profile (`tracker.text.profile`), a JSON string decoded only for the articles the one-event
+  filter compares.
+
+`ANALYSIS_FORMAT` names what the payloads hold; rows of another format are made again by the
+next sync (`tracker.store.analyses`). It must be bumped when the payloads change, and when what
+they are computed from changes: the analyzer, `term_stats`, or `specifics_of` (its fields are
+checked when a profile is decoded, not what it computes from them).
 """
 
 from __future__ import annotations
@@ -26,8 +33,9 @@ import json
 import zlib
 from dataclasses import dataclass
 
+from tracker.text.profile import EventProfile, decode_profile, encode_profile, profile_of
 from tracker.text.sentences import Sentence, split_sentences
-from tracker.text.terms import TermStats, term_stats
+from tracker.text.terms import TermStats, merge, term_stats
 from tracker.text.words import Analysis, Analyzer, Token, normalise, stem
 
 __all__ = [
@@ -40,7 +48,7 @@ __all__ = [
     "has_stem",
 ]
 
-ANALYSIS_FORMAT = 2  # bump when the payloads change; rows of another format are analysed again
+ANALYSIS_FORMAT = 4  # bump when the payloads change; rows of another format are analysed again
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +85,16 @@ class StoredSentence:
 
 @dataclass(frozen=True, slots=True)
 class StoredText:
-    """A version's sentences as analysed at ingest, and its title's concept keys."""
+    """A version's sentences as analysed at ingest, its title's concept keys and its profile."""
 
     title_keys: frozenset[str] | None  # None when the title is blank
     sentences: tuple[StoredSentence, ...]
+    text: str
+    stored_profile: str  # JSON, decoded by `profile`
+
+    def profile(self) -> EventProfile:
+        """The text's event profile (computed again if stored for other `Specifics` fields)."""
+        return decode_profile(self.stored_profile) or profile_of(self.text)
 
 
 def _keys(analysis: Analysis) -> list[str]:
@@ -112,13 +126,19 @@ def _encode_sentence(sentence: Sentence, analysis: Analysis) -> list[object]:
 
 def analyse_version(title: str, text: str, analyzer: Analyzer) -> tuple[str, bytes]:
     """The two stored payloads of a version: its terms (JSON) and its sentences (compressed)."""
-    stats = term_stats(f"{title}\n{text}")
+    profile = profile_of(text)
+    # `term_stats(f"{title}\n{text}")` without tokenising the text again: no token spans the
+    # line break and none after it is a name by what precedes it, so the title's stats and the
+    # text's add up to it, stems in the same order (tests/test_text_profile.py).
+    stats = merge([term_stats(title), profile.terms]) if title else profile.terms
     terms = json.dumps(
         [dict(stats.counts), sorted(stats.names)], ensure_ascii=False, separators=(",", ":")
     )
     title_keys = _keys(analyzer.analyse(title)) if title.strip() else None
     sentences = [_encode_sentence(s, analyzer.analyse(s.text)) for s in split_sentences(text)]
-    body = json.dumps([title_keys, sentences], ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(
+        [title_keys, sentences, encode_profile(profile)], ensure_ascii=False, separators=(",", ":")
+    )
     return terms, zlib.compress(body.encode(), 6)
 
 
@@ -135,7 +155,7 @@ def decode_terms(terms: str) -> TermStats:
 
 def decode_sentences(payload: bytes, text: str) -> StoredText:
     """The stored sentences of a version, read against the version's text."""
-    title_keys, rows = json.loads(zlib.decompress(payload))
+    title_keys, rows, profile = json.loads(zlib.decompress(payload))
     sentences = tuple(
         StoredSentence(
             text[start:end],
@@ -148,4 +168,5 @@ def decode_sentences(payload: bytes, text: str) -> StoredText:
         )
         for start, end, count, concepts, joined, detail in rows
     )
-    return StoredText(frozenset(title_keys) if title_keys is not None else None, sentences)
+    keys = frozenset(title_keys) if title_keys is not None else None
+    return StoredText(keys, sentences, text, profile)

@@ -24,6 +24,7 @@ __all__ = [
     "content_stems",
     "merge",
     "name_tokens",
+    "stats_of_tokens",
     "term_stats",
     "weighted_terms",
 ]
@@ -87,6 +88,17 @@ def term_stats(text: str) -> TermStats:
             continue
         counts[token.stem] += 1
         if token.stem not in names and _name_like(text, token):
+            names.add(token.stem)
+    return TermStats(counts, frozenset(names))
+
+
+def stats_of_tokens(tokens: Iterable[tuple[Token, bool]]) -> TermStats:
+    """`term_stats` of a text from its `name_tokens` (when they are at hand already)."""
+    counts: Counter[str] = Counter()
+    names: set[str] = set()
+    for token, name_like in tokens:
+        counts[token.stem] += 1
+        if name_like:
             names.add(token.stem)
     return TermStats(counts, frozenset(names))
 

@@ -1,0 +1,76 @@
+"""A text's event profile: what the one-event filter compares of two texts, and its stored form.
+
+Free-text who-repeated keeps the articles that report the event of the article stating the text
+best (`queries.claims`): it compares each text's weighted content stems (story similarity) and
+its event specifics (`text.specifics`). Both are pure functions of a version's text, so they are
+computed when the version is analysed (`text.stored`) and a question only decodes them.
+
+The stored form is JSON: the text's content stems with counts, in the order the text first writes
+them (float sums follow that order, so a decoded profile scores exactly as a computed one), its
+name stems, and the `Specifics` fields by name. A stored profile whose field names are not the
+current `Specifics` fields decodes to None and is computed again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from tracker.text.specifics import Specifics, specifics_of
+from tracker.text.terms import TermStats, name_tokens, stats_of_tokens
+
+__all__ = ["EventProfile", "decode_profile", "encode_profile", "profile_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class EventProfile:
+    """A text's content stems (with counts and names) and its event specifics."""
+
+    terms: TermStats
+    specifics: Specifics
+
+
+def profile_of(text: str) -> EventProfile:
+    """The profile of `text`, computed now (the text tokenised once for both parts)."""
+    tokens = name_tokens(text)
+    return EventProfile(stats_of_tokens(tokens), specifics_of(text, tokens))
+
+
+def _encode_value(value: object) -> list[object]:
+    """A `Specifics` field as JSON: a tagged set (of values or tuples), mapping or plain value."""
+    if isinstance(value, frozenset | set):
+        return ["s", [list(item) if isinstance(item, tuple) else item for item in sorted(value)]]
+    if isinstance(value, Mapping):
+        return ["m", dict(value)]
+    if value is None or isinstance(value, str | int | float | bool):
+        return ["v", value]
+    raise TypeError(f"cannot store a Specifics field of type {type(value).__name__}")
+
+
+def _decode_value(tagged: list[Any]) -> Any:
+    tag, value = tagged
+    if tag == "s":
+        return frozenset(tuple(item) if isinstance(item, list) else item for item in value)
+    if tag == "m":
+        return dict(value)
+    return value
+
+
+def encode_profile(profile: EventProfile) -> str:
+    """The stored form of a profile (JSON)."""
+    values = profile.specifics
+    specifics = {f.name: _encode_value(getattr(values, f.name)) for f in fields(Specifics)}
+    payload = [dict(profile.terms.counts), sorted(profile.terms.names), specifics]
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_profile(stored: str) -> EventProfile | None:
+    """The profile stored in `stored`, or None when it was made for other `Specifics` fields."""
+    counts, names, specifics = json.loads(stored)
+    wanted = [f.name for f in fields(Specifics)]
+    if sorted(specifics) != sorted(wanted):
+        return None
+    values = {name: _decode_value(specifics[name]) for name in wanted}
+    return EventProfile(TermStats(counts, frozenset(names)), Specifics(**values))
