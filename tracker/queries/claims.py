@@ -27,6 +27,7 @@ from tracker.claims.events import (
 )
 from tracker.claims.match import LexicalMatcher, Matcher, default_analyzer, fts_concepts
 from tracker.claims.mentions import event_mentions, mentions_in_version
+from tracker.claims.one_event import event_text, one_event
 from tracker.claims.roles import Role
 from tracker.claims.stored_match import (
     SentenceCache,
@@ -44,11 +45,9 @@ from tracker.domain.claims import (
     StoredUptake,
 )
 from tracker.errors import BadInput
-from tracker.linking.paraphrase import terms_similarity
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.text.cleaning import plain_text
-from tracker.text.specifics import event_score, specifics_of
 from tracker.text.stored import (
     StoredText,
     analyse_version,
@@ -56,7 +55,7 @@ from tracker.text.stored import (
     decode_terms,
     has_stem,
 )
-from tracker.text.terms import TermStats, term_stats, weighted_terms
+from tracker.text.terms import TermStats, term_stats
 
 __all__ = [
     "CorrectionLag",
@@ -73,11 +72,6 @@ __all__ = [
 FREE_TEXT_SLUG = "free-text"
 _SHOWN_ROLES = (Role.ORIGIN.value, Role.REPEATER.value)
 # The order in which an outlet's uptakes are summarised: the most thorough first.
-# An article whose event score against the text's best-matching article is below this reports
-# another event of the same kind (same people, places, wording). On the dev scenario (rescored,
-# who-repeated precision / recall): none 0.753 / 0.857, 0.2 0.808 / 0.834, 0.3 0.821 / 0.825,
-# 0.4 0.852 / 0.820, 0.5 0.874 / 0.802; 0.4 keeps recall clear of its 0.8 goal.
-_OTHER_EVENT_BELOW = 0.4
 _KIND_ORDER = ("taken_down", "edited", "noted", "followed_up", "none")
 
 
@@ -331,29 +325,11 @@ def match_basis(best_score: float | None) -> str:
 def _one_event(
     found: dict[int, list[Mention]], items: Sequence[ArticleFacts]
 ) -> dict[int, list[Mention]]:
-    """Drop the articles that report another event than the article stating the text best.
-
-    That article (the anchor, its best sentence the closest match) says which event the text is
-    about; a sentence or a whole article can match another event of the same kind as well.
-    """
+    """Drop the articles that report another event than the text's (`claims.one_event`)."""
     best = {a: max(m.score for m in ms) for a, ms in found.items() if ms}
-    texts = {item.article_id: item.versions[0].text for item in items if item.versions}
-    if not best:
-        return found
-    anchor = max(best, key=lambda a: (best[a], -a))
-    if anchor not in texts:
-        return found
-    base = specifics_of(texts[anchor])
-    base_terms = weighted_terms(texts[anchor])  # once, not once per article compared
-    kept: dict[int, list[Mention]] = {}
-    for article, mentions in found.items():
-        if article != anchor and mentions and article in texts:
-            text = texts[article]
-            story = terms_similarity(base_terms, weighted_terms(text))
-            if event_score(story, base, specifics_of(text)) < _OTHER_EVENT_BELOW:
-                continue
-        kept[article] = mentions
-    return kept
+    texts = {item.article_id: event_text(item.versions[0]) for item in items if item.versions}
+    kept = one_event(best, texts)
+    return {a: ms for a, ms in found.items() if not ms or a in kept}
 
 
 def _free_text(
