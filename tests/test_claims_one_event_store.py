@@ -12,7 +12,8 @@ from tracker.api.claims import Claims
 from tracker.claims.roles import Role
 from tracker.clock import ManualClock
 from tracker.store import Store, make_engine, upgrade
-from tracker.store.claim_tables import UptakeRow
+from tracker.store.claim_repo import EVENT_MARK
+from tracker.store.claim_tables import StageMarkRow, UptakeRow
 
 from .support.stored import store_texts
 
@@ -62,3 +63,24 @@ def test_a_new_carrier_refiles_the_articles_already_decided(
     after = {r.article_id for r in claims.who_repeated("rehab").rows}
     assert after == {ids[key] for key in EVENT}
     assert before != after
+
+
+def test_the_named_origin_stays_the_origin(store: Store, clock: ManualClock) -> None:
+    ids = store_texts(store, clock, TEXTS)
+    claims = Claims(store, clock)
+    claims.add("rehab", CLAIM, origin="https://other.test/2013")
+    rows = {r.article_id: r.role for r in claims.who_repeated("rehab").rows}
+    assert rows[ids["other.test/2013"]] == Role.ORIGIN  # the user said so
+
+
+def test_nothing_new_leaves_the_decision_as_it_was(store: Store, clock: ManualClock) -> None:
+    ids = store_texts(store, clock, TEXTS)
+    claims = Claims(store, clock)
+    claim = claims.add("rehab", CLAIM)
+    with store.engine.connect() as conn:
+        marks = dict(conn.execute(select(StageMarkRow.name, StageMarkRow.value)).all())  # type: ignore[arg-type]
+    # The decision is marked with the claim's match mark: a run with no new mention skips it.
+    assert marks[f"{EVENT_MARK}{claim.id}"] == claims.repo.claim("rehab").matched_through
+    claims.refresh()
+    by_slug = {r.article_id for r in claims.who_repeated("rehab").rows}
+    assert by_slug == {ids[key] for key in EVENT}
