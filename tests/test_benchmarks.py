@@ -28,6 +28,7 @@ DATA_FOLDER_FIRST = [
     "extraction.py",
     "feeds_real.py",
     "minhash.py",
+    "one_event.py",
     "reuse.py",
 ]
 

@@ -1,10 +1,13 @@
-"""Free-text who-repeated keeps the event of the article that states the text best."""
+"""One claim, one event (`tracker.claims.one_event`): the carriers of another event of the same
+kind are left out, judged against several articles on each side, headline included."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.test_linking_specifics import FIRST, SAME
+from tests.test_linking_specifics import FIRST
+from tests.test_linking_specifics import SAME as FIRST_SAME
+from tracker.claims.one_event import EventText, event_text, one_event
 from tracker.domain import Mention, Stance, VersionRef
 from tracker.domain.claims import ArticleFacts
 from tracker.queries.claims import _one_event
@@ -19,11 +22,48 @@ ELSEWHERE = (
     "Lee Park said.\n"
     "Dorn, 41, entered the clinic in Malibu on June 12, 2013, after a month of reports.\n"
 )
+CLAIM = (
+    "Actress Nora Vale checked into the Harbor Springs treatment center, her publicist told People."
+)
+ANCHOR = (
+    f"{CLAIM}\n"
+    "Vale, 34, entered the clinic in Malibu on Tuesday, March 3, 2009, after a week of reports,"
+    " publicist Dana Cole said.\n"
+    "Cole asked for privacy for Vale and her family. Vale cancelled two shows of her Blue Hour"
+    " tour.\n"
+)
+SAME = (
+    "Nora Vale has entered rehab at Harbor Springs, her publicist Dana Cole confirmed to People"
+    " on Tuesday.\n"
+    "The 34-year-old actress arrived at the Malibu clinic on March 3, 2009, Cole said.\n"
+    "Vale thanked her fans and called off two Blue Hour tour dates. Cole said Vale would stay"
+    " for several weeks.\n"
+)
+SAME_AGAIN = (
+    "Nora Vale is in rehab. The actress checked into Harbor Springs in Malibu on Tuesday, a week"
+    " after reports of trouble on her Blue Hour tour.\n"
+    "Publicist Dana Cole said on March 3, 2009 that Vale, 34, asked for privacy.\n"
+)
+# The hard negative: the same star, clinic, town and wording, her stay four years later.
+OTHER = (
+    "Actress Nora Vale checked into the Harbor Springs treatment center again, her manager told"
+    " People.\n"
+    "Vale, 38, entered the clinic in Malibu on Friday, June 12, 2013, after a month of reports,"
+    " manager Lee Park said.\n"
+    "Park asked for privacy for Vale and her family. Vale left her Glass Road film shoot in"
+    " Toronto.\n"
+)
+OTHER_LATER = (
+    "Vale back in treatment. The 38-year-old star left the Glass Road shoot in Toronto on Friday"
+    " and checked into a treatment center, her manager Lee Park told People.\n"
+    "Park said on June 12, 2013 that Vale would stay in the clinic for a month. Park thanked the"
+    " Glass Road crew.\n"
+)
 
 
-def facts(article_id: int, text: str) -> ArticleFacts:
+def facts(article_id: int, text: str, title: str = "") -> ArticleFacts:
     """An article with one version of `text`."""
-    version = VersionRef(article_id * 10, article_id, text, SEEN)
+    version = VersionRef(article_id * 10, article_id, text, SEEN, title)
     return ArticleFacts(article_id, f"https://x.example/{article_id}", 1, SEEN, "live", None, None,
                         (version,), ())  # fmt: skip
 
@@ -34,7 +74,7 @@ def mention(article_id: int, score: float) -> Mention:
 
 
 def test_an_article_on_another_event_of_the_same_kind_is_dropped() -> None:
-    items = [facts(1, FIRST), facts(2, SAME), facts(3, ELSEWHERE)]
+    items = [facts(1, FIRST), facts(2, FIRST_SAME), facts(3, ELSEWHERE)]
     found = {1: [mention(1, 0.95)], 2: [mention(2, 0.3)], 3: [mention(3, 0.6)]}
     assert set(_one_event(found, items)) == {1, 2}
 
@@ -63,3 +103,30 @@ def test_stored_profiles_decide_as_the_texts_do() -> None:
 
     assert _one_event(found, items, profile) == _one_event(found, items)
     assert sorted(read) == [10, 20, 30]  # every article's profile came from the stored rows
+
+
+def test_the_hard_negative_the_anchor_alone_would_keep_is_dropped() -> None:
+    texts = {1: ANCHOR, 2: SAME, 3: OTHER, 4: SAME_AGAIN, 5: OTHER_LATER}
+    anchor = EventText.of(ANCHOR)
+    # Same wording: against the anchor alone the other stay looks like the same event ...
+    assert anchor.score(EventText.of(OTHER)) > 0.5
+    best = {1: 1.0, 2: 0.2, 3: 0.9, 4: 0.1, 5: 0.1}
+    # ... but it is far from the event's other reports and close to the other stay's.
+    assert one_event(best, texts) == {1, 2, 4}
+
+
+def test_with_one_event_in_sight_only_the_cutoff_drops() -> None:
+    texts = {1: ANCHOR, 2: SAME, 4: SAME_AGAIN}
+    assert one_event({1: 1.0, 2: 0.2, 4: 0.1}, texts) == {1, 2, 4}
+    assert one_event({}, texts) == set()
+    assert one_event({1: 1.0, 9: 0.5}, texts) == {1, 9}  # no text: nothing to judge it by
+
+
+def test_the_headline_is_compared_with_the_body() -> None:
+    version = VersionRef(1, 1, "Body text.", SEEN, "The headline")
+    assert event_text(version) == "The headline\nBody text."
+    assert (
+        event_text(VersionRef(1, 1, "The headline\nBody.", SEEN, "The headline")).count("headline")
+        == 1
+    )
+    assert event_text(VersionRef(1, 1, "Body.", SEEN)) == "Body."

@@ -14,6 +14,7 @@ from tracker.text.profile import (
     _encode_value,
     decode_profile,
     encode_profile,
+    headline_and_body,
     profile_of,
 )
 from tracker.text.specifics import Specifics, specifics_of
@@ -33,10 +34,12 @@ def test_a_profile_reads_back_equal_and_in_the_same_order() -> None:
         assert list(profile.specifics.names) == list(specifics_of(text).names)
 
 
-def test_the_stored_analysis_carries_the_profile_of_the_text_alone() -> None:
+def test_the_stored_analysis_carries_the_profile_of_the_headline_and_text() -> None:
     _, payload = analyse_version(TITLE, TEXT, Analyzer())
     stored = decode_sentences(payload, TEXT)
-    assert stored.profile() == profile_of(TEXT)  # not of the title: the filter reads the text
+    # The filter reads the headline first, as the event score was fit on texts that open with it.
+    assert stored.profile() == profile_of(headline_and_body(TITLE, TEXT))
+    assert stored.profile() != profile_of(TEXT)
 
 
 def test_a_profile_stored_for_other_specifics_fields_is_computed_again() -> None:

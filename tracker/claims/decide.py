@@ -17,7 +17,13 @@ from tracker.claims.uptake import FollowUp, decide_uptake
 from tracker.domain import Claim, Correction, Stance
 from tracker.domain.claims import ArticleFacts, ClaimInfo, CorrectionInfo, UptakeRecord
 
-__all__ = ["CANDIDATE_SHARE", "EXPANSION_SHARE", "decide_record", "follow_ups_by_outlet"]
+__all__ = [
+    "CANDIDATE_SHARE",
+    "EXPANSION_SHARE",
+    "decide_record",
+    "follow_ups_by_outlet",
+    "other_event_record",
+]
 
 # A version is read sentence by sentence when its words cover this share of the claim's concept
 # weight. A text carrying the claim covers nearly all of it (a sentence may leave out a concept
@@ -139,5 +145,23 @@ def decide_record(
         late=uptake.late,
         evidence=evidence,
         lags=lags,
+        checked_at=facts.last_checked_at,
+    )
+
+
+def other_event_record(facts: ArticleFacts) -> UptakeRecord:
+    """The record of an article that matches the claim but reports another event: no uptake."""
+    return UptakeRecord(
+        article_id=facts.article_id,
+        role=Role.OTHER_EVENT.value,
+        stance=None,
+        sentence="",
+        repeated_at=None,
+        kind=None,
+        event_at=None,
+        lag_seconds=None,
+        late=False,
+        evidence="",
+        lags=(),
         checked_at=facts.last_checked_at,
     )

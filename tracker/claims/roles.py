@@ -3,7 +3,9 @@
 An article repeats a claim when the first version that mentions it carries the claim (as fact or
 as someone's account) without its denial; one that first reports the claim together with its
 denial has carried the denial (a disputer: a rebuttal, or a follow-up of its outlet). The origin
-is the article the user named when registering the claim.
+is the article the user named when registering the claim. An article whose mentions match the
+claim but that reports another event of the same kind (`tracker.claims.one_event`) is kept as
+`other_event`: never shown as a repeater.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class Role(StrEnum):
     ORIGIN = "origin"
     REPEATER = "repeater"
     DISPUTER = "disputer"
+    OTHER_EVENT = "other_event"
 
 
 def first_stances(

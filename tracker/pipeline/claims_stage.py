@@ -23,10 +23,12 @@ from tracker.claims.decide import (
     EXPANSION_SHARE,
     decide_record,
     follow_ups_by_outlet,
+    other_event_record,
 )
 from tracker.claims.events import MAX_SEEDS
 from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
 from tracker.claims.mentions import event_mentions, mentions_in_version
+from tracker.claims.one_event import event_text, one_event
 from tracker.claims.roles import Role
 from tracker.config import LinkSettings
 from tracker.domain import Claim, Mention, VersionRef
@@ -36,7 +38,7 @@ from tracker.pipeline.claim_links import EARLIEST_MENTIONS, ClaimLinker
 from tracker.pipeline.suggestions import suggestions_for
 from tracker.store import Store
 from tracker.store.alert_repo import AlertRepo
-from tracker.store.claim_repo import LINKED_MARK, ClaimRepo
+from tracker.store.claim_repo import EVENT_MARK, LINKED_MARK, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.store.link_repo import LinkRepo
 
@@ -87,6 +89,9 @@ class ClaimsStage:
             if claim.matched_through < upto:
                 self._match(repo, claim, upto, counts)
         counts.update(self._link_by_claim(repo, repo.claims(), now))
+        known = {f"{EVENT_MARK}{claim.id}" for claim in claims}
+        if gone := [name for name in repo.marks(EVENT_MARK) if name not in known]:
+            repo.set_marks({}, drop=gone)  # of deleted claims: an id may be given again
         alerts = AlertRepo(repo.engine)
         for claim in claims:
             if self._uptakes(repo, claim, now, counts):
@@ -219,12 +224,21 @@ class ClaimsStage:
             if not dirty:
                 return changed
             changed = True
-            before = repo.roles_of(claim.id, dirty)
+            sorted_out = _other_event(repo, claim, origin_id)
+            if sorted_out is None:  # the carriers are the same: their stored roles stand
+                before = repo.roles_of(claim.id, dirty)
+                elsewhere = {a for a, role in before.items() if role == Role.OTHER_EVENT}
+            else:
+                elsewhere, flipped, through = sorted_out
+                dirty = sorted(set(dirty) | flipped)
+                before = repo.roles_of(claim.id, dirty)
             facts = repo.article_facts(claim.id, dirty)
             outlets = sorted({f.outlet_id for f in facts if f.outlet_id is not None})
             follow = follow_ups_by_outlet(repo.outlet_mentions(claim.id, outlets))
             records = [
-                decide_record(
+                other_event_record(f)
+                if f.article_id in elsewhere
+                else decide_record(
                     claim,
                     f,
                     corrections,
@@ -236,6 +250,8 @@ class ClaimsStage:
             ]
             alerts = functools.partial(events_of_changes, now=now, report_url=self.report_url)
             counts["claims_uptakes"] += repo.save_uptakes(claim.id, records, now, alerts=alerts)
+            if sorted_out is not None:
+                repo.set_marks({f"{EVENT_MARK}{claim.id}": through})
             # A new disputing article is a follow-up for its outlet's earlier repeats.
             new_disputers = {
                 f.outlet_id
@@ -248,6 +264,33 @@ class ClaimsStage:
                 return changed
             repo.mark_outlets_stale(claim.id, sorted(new_disputers), keep_role=Role.DISPUTER)
         return changed
+
+
+def _other_event(
+    repo: ClaimRepo, claim: ClaimInfo, origin_id: int | None
+) -> tuple[set[int], set[int], int] | None:
+    """The claim's articles on another event (`claims.one_event`), those now misfiled, the mark.
+
+    Decided over all the claim's articles at once (a new carrier may move the anchor); the
+    misfiled ones, whose stored role disagrees, get their records made again. None when the
+    claim's mentions did not change since the last decision (`EVENT_MARK`).
+    """
+    name = f"{EVENT_MARK}{claim.id}"
+    current = repo.find_claim(claim.slug)
+    through = current.matched_through if current is not None else claim.matched_through
+    if repo.marks(name).get(name) == through:
+        return None
+    best = repo.best_mention_scores(claim.id)
+    versions = repo.first_versions(list(best))
+    kept = one_event(best, {article: event_text(v) for article, v in versions.items()})
+    elsewhere = set(best) - kept - {origin_id}
+    roles = repo.roles_of(claim.id, list(best))
+    flipped = {
+        article
+        for article, role in roles.items()
+        if (role == Role.OTHER_EVENT) != (article in elsewhere)
+    }
+    return elsewhere, flipped, through
 
 
 def _first_per_article(versions: Iterable[VersionRef]) -> set[int]:

@@ -27,6 +27,7 @@ from tracker.claims.events import (
 )
 from tracker.claims.match import LexicalMatcher, Matcher, default_analyzer, fts_concepts
 from tracker.claims.mentions import event_mentions, mentions_in_version
+from tracker.claims.one_event import EventText, event_text, one_event
 from tracker.claims.roles import Role
 from tracker.claims.stored_match import (
     SentenceCache,
@@ -44,12 +45,10 @@ from tracker.domain.claims import (
     StoredUptake,
 )
 from tracker.errors import BadInput
-from tracker.linking.paraphrase import terms_similarity_to
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.text.cleaning import plain_text
 from tracker.text.profile import EventProfile, profile_of
-from tracker.text.specifics import event_score
 from tracker.text.stored import (
     StoredText,
     analyse_version,
@@ -74,11 +73,6 @@ __all__ = [
 FREE_TEXT_SLUG = "free-text"
 _SHOWN_ROLES = (Role.ORIGIN.value, Role.REPEATER.value)
 # The order in which an outlet's uptakes are summarised: the most thorough first.
-# An article whose event score against the text's best-matching article is below this reports
-# another event of the same kind (same people, places, wording). On the dev scenario (rescored,
-# who-repeated precision / recall): none 0.753 / 0.857, 0.2 0.808 / 0.834, 0.3 0.821 / 0.825,
-# 0.4 0.852 / 0.820, 0.5 0.874 / 0.802; 0.4 keeps recall clear of its 0.8 goal.
-_OTHER_EVENT_BELOW = 0.4
 _KIND_ORDER = ("taken_down", "edited", "noted", "followed_up", "none")
 
 
@@ -334,33 +328,23 @@ def _one_event(
     items: Sequence[ArticleFacts],
     profiles: Callable[[VersionRef], EventProfile] | None = None,
 ) -> dict[int, list[Mention]]:
-    """Drop the articles that report another event than the article stating the text best.
+    """Drop the articles that report another event than the text's (`claims.one_event`).
 
-    That article (the anchor, its best sentence the closest match) says which event the text is
-    about; a sentence or a whole article can match another event of the same kind as well.
     Each article's first version is compared, by its event profile: `profiles` reads the stored
-    one (the same values); without it, it is computed from the text.
+    one (the same values); without it, it is computed from the headline and text.
     """
-    profile = profiles or (lambda version: profile_of(version.text))
     best = {a: max(m.score for m in ms) for a, ms in found.items() if ms}
-    texts = {item.article_id: item.versions[0] for item in items if item.versions}
-    if not best:
-        return found
-    anchor = max(best, key=lambda a: (best[a], -a))
-    if anchor not in texts:
-        return found
-    anchored = profile(texts[anchor])
-    base = anchored.specifics
-    story_of = terms_similarity_to(anchored.terms.weights)  # once, not once per article
-    kept: dict[int, list[Mention]] = {}
-    for article, mentions in found.items():
-        if article != anchor and mentions and article in texts:
-            other = profile(texts[article])
-            story = story_of(other.terms.weights)
-            if event_score(story, base, other.specifics) < _OTHER_EVENT_BELOW:
-                continue
-        kept[article] = mentions
-    return kept
+    texts: dict[int, str | EventText] = {}
+    for item in items:
+        if item.versions:
+            first = item.versions[0]
+            if profiles is None:
+                texts[item.article_id] = event_text(first)
+            else:
+                stored = profiles(first)
+                texts[item.article_id] = EventText(stored.specifics, stored.terms.weights)
+    kept = one_event(best, texts)
+    return {a: ms for a, ms in found.items() if not ms or a in kept}
 
 
 def _free_text(
@@ -574,7 +558,7 @@ def _stored_profiles(
     def profile(version: VersionRef) -> EventProfile:
         if version.id in texts:
             return texts[version.id].profile()
-        return profile_of(version.text)
+        return profile_of(event_text(version))
 
     return profile
 

@@ -60,6 +60,9 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 MAX_CLAIM_CHARS = 1000  # a claim is a statement, not a document
 # Per claim id, the highest version id whose mentions were linked by claim (the claims stage).
 LINKED_MARK = "claims.linked_through."
+# Per claim id, the claim's match mark when its carriers were last sorted into one event or
+# another (the claims stage): its mentions have not changed since while the two are equal.
+EVENT_MARK = "claims.event_sorted_through."
 _IN_CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
 
 
@@ -336,6 +339,30 @@ class ClaimRepo:
                 .limit(limit)
             )
             return [int(v) for v in s.scalars(query)]
+
+    def best_mention_scores(self, claim_id: int) -> dict[int, float]:
+        """Per article mentioning the claim, the score of its best mention."""
+        with self._tx() as s:
+            query = (
+                select(MentionRow.article_id, func.max(MentionRow.score))
+                .where(MentionRow.claim_id == claim_id)
+                .group_by(MentionRow.article_id)
+            )
+            return {int(article): float(score) for article, score in s.execute(query)}
+
+    def first_versions(self, article_ids: Sequence[int]) -> dict[int, VersionRef]:
+        """The oldest stored version of each of these articles, by article id."""
+        out: dict[int, VersionRef] = {}
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(article_ids))):
+                first = (
+                    select(func.min(m.Version.id))
+                    .where(m.Version.article_id.in_(chunk))
+                    .group_by(m.Version.article_id)
+                )
+                rows = s.scalars(select(m.Version).where(m.Version.id.in_(first)))
+                out.update((v.article_id, _version_ref(v)) for v in rows)
+        return out
 
     def articles_carrying(self, claim_id: int, article_ids: Sequence[int]) -> set[int]:
         """Those of `article_ids` with a sentence-level mention of the claim in any version."""

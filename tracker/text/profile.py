@@ -21,7 +21,13 @@ from typing import Any
 from tracker.text.specifics import Specifics, specifics_of
 from tracker.text.terms import TermStats, name_tokens, stats_of_tokens
 
-__all__ = ["EventProfile", "decode_profile", "encode_profile", "profile_of"]
+__all__ = [
+    "EventProfile",
+    "decode_profile",
+    "encode_profile",
+    "headline_and_body",
+    "profile_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,18 @@ class EventProfile:
 
     terms: TermStats
     specifics: Specifics
+
+
+def headline_and_body(title: str, text: str) -> str:
+    """The text an event profile is made of: the headline, then the body.
+
+    The event score reads a text's opening sentences, a headline first (as the ECB+ texts it was
+    fit on are written); extraction keeps the headline out of the stored body.
+    """
+    headline = title.strip()
+    if not headline or text.lstrip().startswith(headline):
+        return text
+    return f"{headline}\n{text}"
 
 
 def profile_of(text: str) -> EventProfile:

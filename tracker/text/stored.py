@@ -33,7 +33,13 @@ import json
 import zlib
 from dataclasses import dataclass
 
-from tracker.text.profile import EventProfile, decode_profile, encode_profile, profile_of
+from tracker.text.profile import (
+    EventProfile,
+    decode_profile,
+    encode_profile,
+    headline_and_body,
+    profile_of,
+)
 from tracker.text.sentences import Sentence, split_sentences
 from tracker.text.terms import TermStats, merge, term_stats
 from tracker.text.words import Analysis, Analyzer, Token, normalise, stem
@@ -126,11 +132,15 @@ def _encode_sentence(sentence: Sentence, analysis: Analysis) -> list[object]:
 
 def analyse_version(title: str, text: str, analyzer: Analyzer) -> tuple[str, bytes]:
     """The two stored payloads of a version: its terms (JSON) and its sentences (compressed)."""
-    profile = profile_of(text)
-    # `term_stats(f"{title}\n{text}")` without tokenising the text again: no token spans the
-    # line break and none after it is a name by what precedes it, so the title's stats and the
-    # text's add up to it, stems in the same order (tests/test_text_profile.py).
-    stats = merge([term_stats(title), profile.terms]) if title else profile.terms
+    combined = headline_and_body(title, text)
+    profile = profile_of(combined)  # the event profile reads the headline with the body
+    # The stored terms are `term_stats(f"{title}\n{text}")`: the profile's, when the headline
+    # was put before the body (no token spans the line break and none after it is a name by
+    # what precedes it, so the two parts' stats add up to it, stems in the same order:
+    # tests/test_text_profile.py); else the title's added to the body's.
+    stats = (
+        merge([term_stats(title), profile.terms]) if title and combined == text else profile.terms
+    )
     terms = json.dumps(
         [dict(stats.counts), sorted(stats.names)], ensure_ascii=False, separators=(",", ":")
     )
