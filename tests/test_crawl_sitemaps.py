@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tracker.api import Tracker
 from tracker.clock import ManualClock
@@ -112,13 +113,17 @@ def test_a_sitemap_index_is_followed_to_its_newest_children_only(
         assert _stored(tracker) == {"1.html", "2.html", "3.html"}  # not January's
         (feed,) = tracker.feeds()
         assert feed.title == "Site Zero" and feed.consecutive_errors == 0
-        # The index unchanged: fetched again in full with its two newest children, nothing new.
+        # The index unchanged: fetched again in full, its two newest children conditionally;
+        # both answer 304, so nothing is parsed and nothing written but the schedule.
         assert feed.etag is None and feed.last_modified is None
         requests = web.requests()
+        before = table_rows(tracker.engine)
         clock.advance(timedelta(minutes=16))
         unchanged = tracker.crawl().counts
-        assert unchanged == {"feed_unchanged": 1, "entry_seen": 3}
+        assert unchanged == {"feed_not_modified": 1}
         assert web.requests() == requests + 3
+        assert table_rows(tracker.engine) == before
+        assert _children(tracker) == {"/sm-feb.xml", "/sm-mar.xml.gz"}
         # A newer child appears: it and the next newest are read.
         web.put(HOST, "/sm-apr.xml", _news_sitemap(web.port, [0]))
         web.put(
@@ -151,6 +156,39 @@ def test_an_unchanged_sitemap_index_still_brings_what_its_children_added(
         assert again.counts.get("feed_not_modified", 0) == 0
         assert again.counts["entry_new"] == 2 and again.counts["article_new"] == 2
         assert _stored(tracker) == {"0.html", "1.html", "2.html", "3.html", "4.html", "5.html"}
+
+
+def _children(tracker: Tracker) -> set[str]:
+    """The paths of the child sitemaps whose validators are stored."""
+    with tracker.engine.connect() as conn:
+        rows = conn.execute(text("select url, etag from sitemap_children")).all()
+    assert all(etag for _, etag in rows)
+    return {"/" + url.split("/", 3)[3] for url, _ in rows}
+
+
+def test_only_the_changed_child_of_a_sitemap_index_is_read_again(
+    database_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    with serve_synth(SPEC) as web, _tracker(database_url, tmp_path, clock, children=2) as tracker:
+        web.put(HOST, "/sm-news.xml", _news_sitemap(web.port, [2, 3]))
+        web.put(HOST, "/sm-archive.xml", _news_sitemap(web.port, [4, 5]))
+        children = [("/sm-archive.xml", "2026-01-31"), ("/sm-news.xml", "2026-03-01")]
+        web.put(HOST, "/sitemap-index.xml", _index(web.port, children))
+        tracker.add_feed(f"http://{HOST}:{web.port}/sitemap-index.xml", check=True)
+        assert tracker.crawl().counts["article_new"] == 4
+        assert _children(tracker) == {"/sm-archive.xml", "/sm-news.xml"}  # validators per child
+        # The news sitemap gains a story; the archive answers 304, so only the news sitemap's
+        # three entries are seen (two of them known), not the archive's two.
+        web.put(HOST, "/sm-news.xml", _news_sitemap(web.port, [1, 2, 3]))
+        clock.advance(timedelta(minutes=16))
+        again = tracker.crawl().counts
+        assert again["entry_new"] == 1 and again["entry_seen"] == 2
+        assert again["article_new"] == 1 and "feed_not_modified" not in again
+        # A child the index no longer leads to is forgotten with its validators.
+        web.put(HOST, "/sitemap-index.xml", _index(web.port, children[1:]))
+        clock.advance(timedelta(minutes=16))
+        assert tracker.crawl().counts == {"feed_not_modified": 1}
+        assert _children(tracker) == {"/sm-news.xml"}
 
 
 def _bomb() -> bytes:

@@ -295,3 +295,78 @@ def test_downgrade_to_base_and_up_again_on_a_filled_database(database_url: str) 
     assert current_revision(engine) == head_revision()
     assert _snapshot(engine, _columns(engine))["articles"][0] == 0
     engine.dispose()
+
+
+def _validators(engine: Engine) -> dict[int, tuple[str | None, str | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("select id, etag, last_modified from feeds order by id")).all()
+    return {fid: (etag, modified) for fid, etag, modified in rows}
+
+
+def test_0014_clears_the_validators_an_old_sitemap_index_kept(database_url: str) -> None:
+    """An index that kept its own validators would answer 304 and hide what its children add."""
+    engine = make_engine(database_url)
+    upgrade(engine, FIRST)
+    _fill_first_revision(engine)
+    t = lambda hours: _moment(engine, hours)  # noqa: E731
+    index = "https://ledger.test/sitemap-index.xml"
+    _insert(
+        engine,
+        "feeds",
+        [
+            {
+                "id": 5,
+                "url": index,
+                "outlet_id": 1,
+                "title": "Ledger sitemaps",
+                "state": "active",
+                "etag": '"index-1"',
+                "last_modified": "Mon, 02 Mar 2026 07:00:00 GMT",
+                "next_poll_at": t(5),
+                "last_polled_at": t(4),
+                "last_success_at": t(4),
+                "last_status": 200,
+                "last_error": None,
+                "consecutive_errors": 0,
+                "error_count": 0,
+                "redirect_url": None,
+                "redirect_seen": 0,
+                "created_at": t(0),
+            }
+        ],
+    )
+    # A sitemap's entries carry no guid: each is known by its canonical link.
+    _insert(
+        engine,
+        "entries",
+        [
+            {
+                "id": 11,
+                "feed_id": 5,
+                "entry_key": "https://ledger.test/2026/story-3",
+                "guid": None,
+                "url": "https://ledger.test/2026/story-3",
+                "canonical_url": "https://ledger.test/2026/story-3",
+                "title": "Story 3",
+                "published": t(3),
+                "first_seen": t(4),
+                "state": "done",
+                "attempts": 0,
+                "next_attempt_at": None,
+                "last_error": None,
+                "article_id": 3,
+            }
+        ],
+    )
+    upgrade(engine, "0013")
+    before = _validators(engine)
+    assert before[5] == ('"index-1"', "Mon, 02 Mar 2026 07:00:00 GMT")
+    upgrade(engine, "0014")
+    after = _validators(engine)
+    assert after[5] == (None, None)
+    # Feeds whose entries have guids (RSS, Atom) keep theirs: their next poll stays conditional.
+    assert {fid: v for fid, v in after.items() if fid != 5} == {
+        fid: v for fid, v in before.items() if fid != 5
+    }
+    assert after[1] == ('"etag-1"', None)
+    engine.dispose()

@@ -148,6 +148,16 @@ class ParsedEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ChildValidators:
+    """The HTTP validators of one child sitemap of a sitemap index, for its next conditional GET."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False  # it answered 304 this time: its entries were not read again
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedFeed:
     """A parsed feed: its metadata and its entries."""
 
@@ -156,6 +166,13 @@ class ParsedFeed:
     entries: tuple[ParsedEntry, ...]
     format: str = ""  # e.g. "rss20", "atom10", "json"
     warning: str | None = None  # feedparser's bozo reason when it still found entries
+    # A sitemap index's children read this time, with their validators; None for other formats.
+    children: tuple[ChildValidators, ...] | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a sitemap index whose every child answered 304: nothing was read again."""
+        return bool(self.children) and all(c.not_modified for c in self.children or ())
 
 
 class FoundKind(StrEnum):

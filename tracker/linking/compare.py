@@ -15,15 +15,15 @@ from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, Outlet
 from tracker.linking.align import Alignment, align
 from tracker.linking.credits import find_credits
-from tracker.linking.fingerprint import WordSequence, word_sequence
+from tracker.linking.fingerprint import WordSequence, text_words
 from tracker.linking.paraphrase import (
     Matcher,
     ParaphraseScore,
+    ScoredSentence,
     analyse,
     paraphrase_score,
     terms_similarity,
 )
-from tracker.text.sentences import Sentence
 from tracker.text.specifics import Specifics, event_score, specifics_of
 
 __all__ = ["Candidate", "Comparison", "Prepared", "compare", "prepare"]
@@ -39,7 +39,7 @@ class Prepared:
 
     text: str
     words: WordSequence
-    sentences: tuple[Sentence, ...]
+    sentences: tuple[ScoredSentence, ...]  # the scorable ones, each with its stems
     terms: Mapping[str, float]  # weighted content stems of the whole text
     quote_starts: tuple[int, ...]  # character spans inside quotation marks, sorted
     quote_ends: tuple[int, ...]
@@ -57,7 +57,7 @@ def prepare(text: str) -> Prepared:
     sentences, terms = analyse(text)
     return Prepared(
         text=text,
-        words=word_sequence(text),
+        words=text_words(text),
         sentences=tuple(sentences),
         terms=terms,
         quote_starts=tuple(start for start, _ in quotes),

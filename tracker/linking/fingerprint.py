@@ -45,6 +45,7 @@ __all__ = [
     "shingles",
     "signature",
     "stable_hash",
+    "text_words",
     "word_sequence",
 ]
 
@@ -102,6 +103,16 @@ def word_sequence(text: str) -> WordSequence:
         starts.append(match.start())
         ends.append(match.end())
     return WordSequence(text, tuple(words), tuple(starts), tuple(ends))
+
+
+@functools.lru_cache(maxsize=4)
+def text_words(text: str) -> WordSequence:
+    """`word_sequence` of a whole text, remembered for the few texts last asked for.
+
+    Linking one article fingerprints its text and then prepares it for comparison: both need
+    its words, and one split serves both (a WordSequence is immutable).
+    """
+    return word_sequence(text)
 
 
 def shingles(words: Sequence[str], size: int) -> list[str]:
@@ -175,7 +186,7 @@ def fingerprint(text: str, settings: LinkSettings) -> Fingerprint:
     A text too short for one shingle, or without content words, gets no bands of that family:
     empty texts must not all collide with each other.
     """
-    words = word_sequence(text).words
+    words = text_words(text).words
     grams = set(shingles(words, settings.shingle_size))
     copy: tuple[tuple[int, int], ...] = ()
     if grams:

@@ -14,17 +14,18 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from tracker.config import LinkSettings
 from tracker.text.sentences import Sentence, split_sentences
-from tracker.text.terms import TermStats, merge, term_stats, weighted_terms
+from tracker.text.terms import merge, term_stats, weighted_terms
 
 __all__ = [
     "LexicalMatcher",
     "Matcher",
     "ParaphraseScore",
+    "ScoredSentence",
     "SentencePair",
     "analyse",
     "evidence_of",
@@ -38,6 +39,18 @@ __all__ = [
 
 # A sentence with fewer content words than this is not scored ("Read more.", a dateline).
 _MIN_SENTENCE_TERMS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSentence(Sentence):
+    """A sentence worth scoring, with its weighted content stems.
+
+    The stems travel with the sentence (and so with `tracker.linking.compare.Prepared`, which the
+    linking stage keeps in a bounded cache) rather than in a process-wide cache by sentence text:
+    such a cache grew with the corpus, about 5 KiB a sentence, and held texts long gone.
+    """
+
+    terms: Mapping[str, float] = field(default_factory=dict, compare=False)
 
 
 class Matcher(Protocol):
@@ -55,6 +68,12 @@ class Matcher(Protocol):
 
     def best_matches(self, target: Sequence[str], source: Sequence[str]) -> list[tuple[int, float]]:
         """For each target sentence, the index of the most similar source sentence and the score."""
+        ...
+
+    def match_sentences(
+        self, target: Sequence[ScoredSentence], source: Sequence[ScoredSentence]
+    ) -> list[tuple[int, float]]:
+        """`best_matches` for sentences already analysed (a matcher may reuse their terms)."""
         ...
 
 
@@ -80,18 +99,6 @@ class ParaphraseScore:
     def passes(self) -> bool:
         """True when the score reaches the matcher's paraphrase threshold."""
         return self.score >= self.threshold
-
-
-@functools.lru_cache(maxsize=50_000)
-def _sentence_stats(sentence: str) -> TermStats:
-    """Content stems of one sentence (cached: the new article meets every candidate)."""
-    return term_stats(sentence)
-
-
-@functools.lru_cache(maxsize=50_000)
-def _sentence_terms(sentence: str) -> tuple[tuple[str, float], ...]:
-    """Weighted content stems of one sentence."""
-    return tuple(_sentence_stats(sentence).weights.items())
 
 
 def _norm(bag: Mapping[str, float]) -> float:
@@ -149,14 +156,27 @@ class LexicalMatcher:
 
     def best_matches(self, target: Sequence[str], source: Sequence[str]) -> list[tuple[int, float]]:
         """For each target sentence, its best source sentence's index and their cosine."""
-        if not target or not source:
-            return [(0, 0.0) for _ in target]
-        scores = _cosines(
-            [dict(_sentence_terms(text)) for text in target],
-            [dict(_sentence_terms(text)) for text in source],
+        return _best(
+            [term_stats(text).weights for text in target],
+            [term_stats(text).weights for text in source],
         )
-        best = [max(range(len(row)), key=row.__getitem__) for row in scores]
-        return [(index, scores[row][index]) for row, index in enumerate(best)]
+
+    def match_sentences(
+        self, target: Sequence[ScoredSentence], source: Sequence[ScoredSentence]
+    ) -> list[tuple[int, float]]:
+        """`best_matches` over the stems the sentences carry: nothing is tokenised again."""
+        return _best([s.terms for s in target], [s.terms for s in source])
+
+
+def _best(
+    target: Sequence[Mapping[str, float]], source: Sequence[Mapping[str, float]]
+) -> list[tuple[int, float]]:
+    """For each target bag, the index of its most similar source bag and their cosine."""
+    if not target or not source:
+        return [(0, 0.0) for _ in target]
+    scores = _cosines(target, source)
+    best = [max(range(len(row)), key=row.__getitem__) for row in scores]
+    return [(index, scores[row][index]) for row, index in enumerate(best)]
 
 
 def matcher_for(settings: LinkSettings) -> Matcher:
@@ -174,29 +194,31 @@ def _semantic(sentence_threshold: float, document_threshold: float) -> Matcher:
     return SemanticParaphrase(sentence_threshold, document_threshold)
 
 
-def sentences_of(text: str) -> list[Sentence]:
+def sentences_of(text: str) -> list[ScoredSentence]:
     """The sentences of `text` worth scoring (enough content words), with their offsets."""
     return analyse(text)[0]
 
 
-def analyse(text: str) -> tuple[list[Sentence], dict[str, float]]:
+def analyse(text: str) -> tuple[list[ScoredSentence], dict[str, float]]:
     """The scorable sentences of `text` and its weighted terms, tokenising it only once."""
     every = split_sentences(text)
-    stats = [_sentence_stats(s.text) for s in every]
+    stats = [term_stats(s.text) for s in every]
     scorable = [
-        s for s, st in zip(every, stats, strict=True) if len(st.counts) >= _MIN_SENTENCE_TERMS
+        ScoredSentence(s.text, s.start, s.end, st.weights)
+        for s, st in zip(every, stats, strict=True)
+        if len(st.counts) >= _MIN_SENTENCE_TERMS
     ]
     return scorable, merge(stats).weights
 
 
 def paraphrase_score(
-    target: Sequence[Sentence], source: Sequence[Sentence], matcher: Matcher
+    target: Sequence[ScoredSentence], source: Sequence[ScoredSentence], matcher: Matcher
 ) -> ParaphraseScore:
     """Score how much of `target` (sentences of the later text) `source` already says."""
     if not target or not source:
         return ParaphraseScore(0.0, 0.0, (), matcher.document_threshold)
-    matches = matcher.best_matches([s.text for s in target], [s.text for s in source])
-    weights = [float(len(_sentence_terms(s.text))) for s in target]
+    matches = matcher.match_sentences(target, source)
+    weights = [float(len(s.terms)) for s in target]
     total = sum(weights)
     score = sum(w * max(0.0, sim) for w, (_, sim) in zip(weights, matches, strict=True)) / total
     threshold = matcher.sentence_threshold

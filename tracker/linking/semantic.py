@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tracker.text.minilm import Embedder
+from tracker.text.sentences import Sentence
 
 __all__ = ["SemanticParaphrase"]
 
@@ -67,3 +68,9 @@ class SemanticParaphrase:
         scores = np.matmul(self._embed(target), self._embed(source).T)
         best = scores.argmax(axis=1)
         return [(int(index), float(scores[row, index])) for row, index in enumerate(best)]
+
+    def match_sentences(
+        self, target: Sequence[Sentence], source: Sequence[Sentence]
+    ) -> list[tuple[int, float]]:
+        """`best_matches` over the sentences' texts: embeddings need the words, not the stems."""
+        return self.best_matches([s.text for s in target], [s.text for s in source])

@@ -462,7 +462,12 @@ class Crawler:
             return
         try:
             # RSS, Atom, JSON Feed or a sitemap; a sitemap index fetches its newest children.
-            parsed = await read_feed_document(self.fetcher, result, sitemap_limits(self.settings))
+            parsed = await read_feed_document(
+                self.fetcher,
+                result,
+                sitemap_limits(self.settings),
+                known=lambda: self._db(self.store.sitemap_children, feed.id),
+            )
         except RetryableError as exc:  # every child of a sitemap index failed for now
             await self._feed_failed(feed, exc)
             return
@@ -482,8 +487,12 @@ class Crawler:
             next_poll_at=healthy_next,
             final_url=result.url,
             permanent_redirect=result.permanent_redirect,
+            children=parsed.children,
         )
         added = await self._db(self.store.save_feed_poll, feed.id, poll, now)
+        if parsed.not_modified:  # an index whose every child answered 304: nothing was read
+            self._count(Outcome.FEED_NOT_MODIFIED)
+            return
         self._count(Outcome.ENTRY_NO_LINK, skipped)
         self._count(Outcome.ENTRY_URL_TOO_LONG, too_long)
         self._count(Outcome.ENTRY_NEW, added)

@@ -35,6 +35,7 @@ __all__ = [
     "Entry",
     "Feed",
     "Outlet",
+    "SitemapChild",
     "Version",
 ]
 
@@ -74,6 +75,19 @@ class Feed(Base):
     redirect_url: Mapped[str | None] = mapped_column(String(2000))
     redirect_seen: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+
+
+class SitemapChild(Base):
+    """A child sitemap a subscribed sitemap index listed, with the validators it last answered."""
+
+    __tablename__ = "sitemap_children"
+
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
 
 
 class Entry(Base):

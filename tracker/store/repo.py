@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from tracker.domain import ArticleState, FeedState, Link
+from tracker.domain import ArticleState, ChildValidators, FeedState, Link
 from tracker.domain.crawl import (
     RAW_LEVEL,
     ArticleInfo,
@@ -58,6 +58,9 @@ class FeedPoll:
     next_poll_at: datetime
     final_url: str
     permanent_redirect: bool
+    # A sitemap index's children and their validators (they replace the stored ones); None for
+    # any other feed, whose children rows are left alone.
+    children: Sequence[ChildValidators] | None = None
 
 
 class Store:
@@ -210,11 +213,19 @@ class Store:
             # Validators are stored in the same transaction as the entries they vouch for.
             feed.etag = _validator(poll.etag, m.MAX_ETAG)
             feed.last_modified = _validator(poll.last_modified, m.MAX_LAST_MODIFIED)
+            if poll.children is not None:
+                _replace_children(s, feed_id, poll.children)
             if poll.title:
                 feed.title = poll.title[:500]
             _record_success(feed, poll.status, now, poll.next_poll_at)
             self._track_redirect(s, feed, poll.final_url, poll.permanent_redirect)
             return added
+
+    def sitemap_children(self, feed_id: int) -> dict[str, ChildValidators]:
+        """The validators each child of a sitemap index answered at its last poll, by URL."""
+        with self._tx() as s:
+            rows = s.scalars(select(m.SitemapChild).where(m.SitemapChild.feed_id == feed_id))
+            return {r.url: ChildValidators(r.url, r.etag, r.last_modified) for r in rows}
 
     def save_feed_not_modified(self, feed_id: int, now: datetime, next_poll_at: datetime) -> None:
         """A 304: only the schedule moves."""
@@ -591,6 +602,24 @@ def _first_line(exc: Exception) -> str:
     original = getattr(exc, "orig", None) or exc
     lines = str(original).strip().splitlines()
     return f"{type(original).__name__}: {lines[0] if lines else ''}"
+
+
+def _replace_children(s: Session, feed_id: int, children: Sequence[ChildValidators]) -> None:
+    """Keep the validators of the children read this time; forget children no longer read."""
+    stored: Mapping[str, m.SitemapChild] = {
+        row.url: row
+        for row in s.scalars(select(m.SitemapChild).where(m.SitemapChild.feed_id == feed_id))
+    }
+    kept = {child.url: child for child in children if len(child.url) <= m.MAX_URL}
+    for url, row in stored.items():
+        if url not in kept:
+            s.delete(row)
+    for url, child in kept.items():
+        row = stored.get(url) or m.SitemapChild(feed_id=feed_id, url=url)
+        row.etag = _validator(child.etag, m.MAX_ETAG)
+        row.last_modified = _validator(child.last_modified, m.MAX_LAST_MODIFIED)
+        if url not in stored:
+            s.add(row)
 
 
 def _validator(value: str | None, width: int) -> str | None:

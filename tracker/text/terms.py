@@ -11,6 +11,7 @@ reached 0.85 and would have added a 56 MB dependency.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -40,9 +41,19 @@ def _is_content(token: Token) -> bool:
     return token.word not in STOP_WORDS and (len(token.word) > 1 or token.word.isdigit())
 
 
+@functools.lru_cache(maxsize=4)
+def _whole_text_tokens(text: str) -> tuple[Token, ...]:
+    """The tokens of a whole text, remembered for the few texts last asked for.
+
+    Linking one article fingerprints its text (`content_stems`) and then finds its names
+    (`name_tokens`): one tokenisation serves both. Tokens are frozen, so sharing them is safe.
+    """
+    return tuple(tokenize(text))
+
+
 def content_stems(text: str) -> list[str]:
     """Return the stems of the content words of `text`, in order (no stop words, no letters)."""
-    return [token.stem for token in tokenize(text) if _is_content(token)]
+    return [token.stem for token in _whole_text_tokens(text) if _is_content(token)]
 
 
 def _name_like(text: str, token: Token) -> bool:
@@ -60,7 +71,8 @@ def _name_like(text: str, token: Token) -> bool:
 
 def name_tokens(text: str) -> list[tuple[Token, bool]]:
     """The content tokens of `text`, each with whether it is a name or a number."""
-    return [(token, _name_like(text, token)) for token in tokenize(text) if _is_content(token)]
+    tokens = _whole_text_tokens(text)
+    return [(token, _name_like(text, token)) for token in tokens if _is_content(token)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,16 @@
 """A fetched feed document to a ParsedFeed, whatever its format: RSS, Atom, JSON Feed or sitemap.
 
 A sitemap index is the one format that needs more fetching: its newest children are fetched
-here, through the same Fetcher (address checks, caps, politeness) as the index itself.
+here, through the same Fetcher (address checks, caps, politeness) as the index itself, each with
+the validators it answered last time, so an unchanged child costs a 304 and no parsing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from tracker.domain import FetchResult, ParsedEntry, ParsedFeed
+from tracker.domain import ChildValidators, FetchResult, ParsedEntry, ParsedFeed
 from tracker.errors import NotAFeed, PermanentError, RetryableError
 from tracker.web.feeds import parse_feed
 from tracker.web.http import Fetcher
@@ -22,7 +24,10 @@ from tracker.web.sitemaps import (
     parse_sitemap,
 )
 
-__all__ = ["SitemapLimits", "parse_feed_document", "read_feed_document"]
+__all__ = ["KnownChildren", "SitemapLimits", "parse_feed_document", "read_feed_document"]
+
+# Reads the stored validators of an index's children, by URL; only called for an index.
+KnownChildren = Callable[[], Awaitable[Mapping[str, ChildValidators]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +57,28 @@ def parse_feed_document(result: FetchResult, limits: SitemapLimits) -> ParsedFee
 
 
 async def read_feed_document(
-    fetcher: Fetcher, result: FetchResult, limits: SitemapLimits
+    fetcher: Fetcher,
+    result: FetchResult,
+    limits: SitemapLimits,
+    known: KnownChildren | None = None,
 ) -> ParsedFeed:
-    """The entries of a fetched feed; for a sitemap index, those of its newest children."""
+    """The entries of a fetched feed; for a sitemap index, those of its newest children.
+
+    `known` gives the validators an index's children answered last time (see `ParsedFeed.children`
+    for this time's); without it every child is fetched in full.
+    """
     parsed = parse_feed_document(result, limits)
     if isinstance(parsed, ParsedFeed):
         return parsed
-    return await _read_index(fetcher, parsed, limits)
+    return await _read_index(fetcher, parsed, limits, await known() if known else {})
 
 
-async def _read_index(fetcher: Fetcher, index: SitemapIndex, limits: SitemapLimits) -> ParsedFeed:
+async def _read_index(
+    fetcher: Fetcher,
+    index: SitemapIndex,
+    limits: SitemapLimits,
+    known: Mapping[str, ChildValidators],
+) -> ParsedFeed:
     """Merge the newest children of an index; a child that fails is a warning, not a failure."""
     children = newest_children(index, limits.index_children)
     if not children:
@@ -70,13 +87,22 @@ async def _read_index(fetcher: Fetcher, index: SitemapIndex, limits: SitemapLimi
     problems: list[str] = [index.warning] if index.warning else []
     titles: list[str] = []
     formats: set[str] = set()
+    validators: list[ChildValidators] = []
     read = 0
     transient: RetryableError | None = None
     for child in children:
+        last = known.get(child.url)
         try:
-            # Fetched in full each time: the index changed (or it would have answered 304),
-            # and per-child validators would need storage that one feed row does not have.
-            fetched = await fetcher.fetch(child.url)
+            # Conditional: a news sitemap changes under its URL, and an archive one rarely does.
+            fetched = await fetcher.fetch(
+                child.url,
+                etag=last.etag if last else None,
+                last_modified=last.last_modified if last else None,
+            )
+            if fetched.not_modified and last is not None:
+                read += 1
+                validators.append(ChildValidators(child.url, last.etag, last.last_modified, True))
+                continue
             if fetched.status >= 300:
                 raise NotAFeed(f"HTTP {fetched.status}")
             sub = parse_feed_document(fetched, limits)
@@ -88,6 +114,10 @@ async def _read_index(fetcher: Fetcher, index: SitemapIndex, limits: SitemapLimi
                 transient = transient or exc
             continue
         read += 1
+        # Validators of a child whose redirect moved it are not kept: asked for by its old URL,
+        # a 304 from elsewhere would vouch for the wrong document.
+        if fetched.url == child.url:
+            validators.append(ChildValidators(child.url, fetched.etag, fetched.last_modified))
         titles.append(sub.title)
         formats.add(sub.format)
         if sub.warning:
@@ -106,6 +136,7 @@ async def _read_index(fetcher: Fetcher, index: SitemapIndex, limits: SitemapLimi
         entries=tuple(newest_entries(list(entries.values()), limits.max_urls)),
         format="sitemap-index" + ("+news" if "news-sitemap" in formats else ""),
         warning=_first_line("; ".join(problems)) if problems else None,
+        children=tuple(validators),
     )
 
 
