@@ -113,6 +113,9 @@ def test_the_hard_negative_the_anchor_alone_would_keep_is_dropped() -> None:
     best = {1: 1.0, 2: 0.2, 3: 0.9, 4: 0.1, 5: 0.1}
     # ... but it is far from the event's other reports and close to the other stay's.
     assert one_event(best, texts) == {1, 2, 4}
+    # Taken into the claim's event as surely the same (a core minimum below its score against
+    # the anchor), it stays.
+    assert 3 in one_event(best, texts, core_min=anchor.score(EventText.of(OTHER)))
 
 
 def test_with_one_event_in_sight_only_the_cutoff_drops() -> None:

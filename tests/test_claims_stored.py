@@ -107,13 +107,17 @@ def test_free_text_from_stored_analyses_equals_the_analysis_on_the_fly(store: St
     stored.add("registered", claim)
     with store.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(VersionAnalysisRow)) == len(texts)
-    assert stored.who_repeated(claim) == answer
+    again = stored.who_repeated(claim)
     with store.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(VersionAnalysisRow)) == len(texts) + 1
+    # Not the first answer: one more article makes every word rarer (the expansion's inverse
+    # document frequencies), and in five articles that is enough to reach b.test. On the fly
+    # the same.
+    assert again == on_the_fly.who_repeated(claim)
     # A version whose analysis is missing is analysed on the fly: the same answer.
     with store.engine.begin() as conn:
         conn.execute(delete(VersionAnalysisRow))
-    assert stored.who_repeated(claim) == answer
+    assert stored.who_repeated(claim) == again
 
 
 def test_rows_of_an_older_format_are_made_again(store: Store) -> None:
