@@ -53,7 +53,9 @@ _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|#?[^\W_]+(?:['’][^\W_]+)*")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 # Imported by name: snowballstemmer ships no type information, and this keeps its untyped API
-# (one call, stemWord) behind the typed `stem` below.
+# (one call, stemWord) behind the typed `stem` below. With PyStemmer installed (a dependency),
+# snowballstemmer hands over to it: the same Snowball algorithms compiled to C, about ten times
+# faster than the pure-Python ones, which stem every word of every new version in the claims stage.
 _STEMMER = importlib.import_module("snowballstemmer").stemmer("english")
 
 
