@@ -107,10 +107,17 @@ def tokenize(text: str) -> list[Token]:
                 start = match.start() + part.start()
                 tokens.append(Token(word, stem(word), start, start + len(word)))
             continue
-        word = _normalise(raw)
+        word, word_stem = _word_and_stem(raw)
         if word:
-            tokens.append(Token(word, stem(word), match.start(), match.end()))
+            tokens.append(Token(word, word_stem, match.start(), match.end()))
     return tokens
+
+
+@lru_cache(maxsize=200_000)  # news repeats its words: most tokens were normalised before
+def _word_and_stem(raw: str) -> tuple[str, str]:
+    """The word a raw token stands for and its stem ("" for a token that stands for none)."""
+    word = _normalise(raw)
+    return word, stem(word) if word else ""
 
 
 @dataclass(frozen=True, slots=True)
