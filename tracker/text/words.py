@@ -113,7 +113,9 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-@lru_cache(maxsize=200_000)  # news repeats its words: most tokens were normalised before
+# News repeats its words: most tokens were normalised before. The dev scenario's 496 pages hold
+# 15,027 distinct raw tokens; 50,000 entries take about 14 MB (tracemalloc).
+@lru_cache(maxsize=50_000)
 def _word_and_stem(raw: str) -> tuple[str, str]:
     """The word a raw token stands for and its stem ("" for a token that stands for none)."""
     word = _normalise(raw)
