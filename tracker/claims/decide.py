@@ -81,20 +81,7 @@ def decide_record(
         ),
         "",
     )
-    base = UptakeRecord(
-        article_id=facts.article_id,
-        role=role.value,
-        stance=stance.value if stance else None,
-        sentence=sentence,
-        repeated_at=None,
-        kind=None,
-        event_at=None,
-        lag_seconds=None,
-        late=False,
-        evidence="",
-        lags=(),
-        checked_at=facts.last_checked_at,
-    )
+    base = _bare_record(facts, role, stance.value if stance else None, sentence)
     if role is Role.DISPUTER:
         return base
     domain = Claim(claim.slug, claim.text, claim.origin_url)
@@ -151,11 +138,18 @@ def decide_record(
 
 def other_event_record(facts: ArticleFacts) -> UptakeRecord:
     """The record of an article that matches the claim but reports another event: no uptake."""
+    return _bare_record(facts, Role.OTHER_EVENT, None, "")
+
+
+def _bare_record(
+    facts: ArticleFacts, role: Role, stance: str | None, sentence: str
+) -> UptakeRecord:
+    """A record with a role and no uptake (nothing repeated, no event, no lag)."""
     return UptakeRecord(
         article_id=facts.article_id,
-        role=Role.OTHER_EVENT.value,
-        stance=None,
-        sentence="",
+        role=role.value,
+        stance=stance,
+        sentence=sentence,
         repeated_at=None,
         kind=None,
         event_at=None,

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-import lxml.etree
-import lxml.html
-from w3lib.encoding import html_to_unicode
-
 from tracker.domain import Discovery, FoundFeed, FoundKind
 from tracker.errors import PermanentError, RetryableError
-from tracker.text.cleaning import remove_control_chars
 from tracker.urls import is_http_url
+from tracker.web.html_tree import untrusted_tree
 from tracker.web.http import Fetcher
 
 __all__ = ["discover_outlet", "feed_links"]
@@ -35,15 +31,8 @@ _MAX_FOUND = 100  # links kept from one page: a page listing more is not announc
 
 def feed_links(html: bytes, base_url: str, content_type: str | None = None) -> list[FoundFeed]:
     """The feeds a page announces with <link rel="alternate" type="...">, absolute and unique."""
-    _, text = html_to_unicode(content_type, bytes(html))
-    text = remove_control_chars(text)
-    if not text.strip():
-        return []
-    # No network and no entities: the page is untrusted; recover=True reads broken markup.
-    parser = lxml.html.HTMLParser(no_network=True, recover=True, remove_comments=True)
-    try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (lxml.etree.ParserError, ValueError):
+    root = untrusted_tree(html, content_type)
+    if root is None:
         return []
     base = base_url
     for element in root.iter("base"):

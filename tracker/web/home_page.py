@@ -7,11 +7,9 @@ decided where the blocks meet an article's text (`tracker.linking.boilerplate.si
 
 from __future__ import annotations
 
-import lxml.etree
 import lxml.html
-from w3lib.encoding import html_to_unicode
 
-from tracker.text.cleaning import remove_control_chars
+from tracker.web.html_tree import untrusted_tree
 
 __all__ = ["page_blocks"]
 
@@ -31,15 +29,8 @@ def page_blocks(html: bytes, content_type: str | None = None) -> list[str]:
     A block's text includes its inline children (links, emphasis) but not its nested blocks,
     which are blocks of their own: the same unit trafilatura makes a line of an article's text.
     """
-    _, text = html_to_unicode(content_type, bytes(html))
-    text = remove_control_chars(text)
-    if not text.strip():
-        return []
-    # No network and no entities: the page is untrusted; recover=True reads broken markup.
-    parser = lxml.html.HTMLParser(no_network=True, recover=True, remove_comments=True)
-    try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (lxml.etree.ParserError, ValueError):
+    root = untrusted_tree(html, content_type)
+    if root is None:
         return []
     for hidden in list(root.iter(*_HIDDEN)):
         if hidden.getparent() is not None:
