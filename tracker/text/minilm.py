@@ -52,8 +52,7 @@ Floats = npt.NDArray[np.float32]
 # Phi(-|x|) = (1 - erf(|x| / sqrt 2)) / 2, so the coefficients below are halved A1..A5.
 _P = np.float32(0.3275911 * np.sqrt(0.5))
 _A = [
-    np.float32(a / 2)
-    for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+    np.float32(a / 2) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 ]
 
 
