@@ -78,6 +78,7 @@ Encode = Callable[[Sequence[str]], Vectors]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_SCENARIO = REPO.parent / "shared" / "scenario" / "dev"
 BATCH = 64
+MEASURES = ("speed", "agreement", "scenario", "clef", "reuse")
 PROJECT = "propagation-tracker"
 # What each encoder adds to the default install: these distributions and everything they
 # require, less what the tracker's other dependencies already bring.
@@ -323,7 +324,9 @@ def measure_reuse(encode: Encode, folder: Path) -> dict[str, float]:
 def static_encoder() -> tuple[Encode, float]:
     """The shipped table's encoder and its install size (MB)."""
     encoder = load_default_encoder()
-    table = sum(path.stat().st_size for path in DEFAULT_TABLE_DIR.iterdir() if path.is_file())
+    table = sum(
+        (DEFAULT_TABLE_DIR / name).stat().st_size for name in ("embeddings.npz", "vocab.txt")
+    )
     return encoder.encode, added_install_mb(STATIC_DISTRIBUTIONS) + table / 1e6
 
 
@@ -407,8 +410,20 @@ def main(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--onnx", type=Path, help="the .onnx file for the onnx_int8 encoder")
     parser.add_argument("--speed-sentences", type=int, default=2000, help="sentences timed")
+    parser.add_argument(
+        "--measures",
+        default=",".join(MEASURES),
+        help=f"comma-separated, of {', '.join(MEASURES)}",
+    )
+    parser.add_argument(
+        "--clef-for", help="comma-separated encoders to rank CLEF with (default: all)"
+    )
     options = parser.parse_args(argv)
     data, scenario = options.data, options.scenario
+    measures = {name.strip() for name in options.measures.split(",")}
+    if unknown_measures := measures - set(MEASURES):
+        print(f"unknown measure: {', '.join(sorted(unknown_measures))}")
+        return 2
     claims: list[dict[str, object]] = []
     sentences: dict[str, list[str]] = {}
     if (scenario / "truth.json").is_file():
@@ -453,12 +468,12 @@ def main(argv: Sequence[str]) -> int:
             "install_mb": round(install_mb, 1),
             "rss_added_mb": round(rss_mb() - before, 1),
         }
-    if speed_sentences and encoders:
+    if speed_sentences and encoders and "speed" in measures:
         for name, figures in measure_speed(encoders, speed_sentences).items():
             results[name]["speed"] = figures
     clef = data / "claims-clef2020"
     reference = encoders.get("sentence_transformers")
-    if reference is not None:
+    if reference is not None and "agreement" in measures:
         agreement_texts = list(speed_sentences)
         if clef.is_dir():
             tweets = load_split(clef, "dev").tweets
@@ -470,16 +485,18 @@ def main(argv: Sequence[str]) -> int:
     for name, encode in encoders.items():
         figures = results[name]
         remembering = cached(encode)
-        if claims:
+        if claims and "scenario" in measures:
             figures["scenario"] = measure_scenario(remembering, claims, sentences)
-        if clef.is_dir():
+        clef_for = options.clef_for.split(",") if options.clef_for else names
+        if clef.is_dir() and "clef" in measures and name in clef_for:
             figures["clef_dev"] = measure_clef(remembering, clef)
-        else:
+        elif not clef.is_dir():
             print(f"clef skipped: missing ({clef})")
-        if (data / "reuse-clough-stevenson").is_dir():
-            figures["reuse"] = measure_reuse(remembering, data / "reuse-clough-stevenson")
-        else:
-            print(f"reuse skipped: missing ({data / 'reuse-clough-stevenson'})")
+        reuse = data / "reuse-clough-stevenson"
+        if reuse.is_dir() and "reuse" in measures:
+            figures["reuse"] = measure_reuse(remembering, reuse)
+        elif not reuse.is_dir():
+            print(f"reuse skipped: missing ({reuse})")
         print(f"{name}: {json.dumps(figures)}", flush=True)
     print(
         f"peak rss (whole run): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
