@@ -22,7 +22,7 @@ used are printed). Printed per encoder:
   load;
 - agreement (with `sentence_transformers` among the encoders): cosine between each 384-wide
   encoder's vector and the reference's for the same text, minimum, 1st percentile and mean, over
-  the speed sentences, the CLEF dev tweets and the first 1,000 verified claims;
+  the speed sentences, the CLEF dev tweets and the first N/2 verified claims;
 - scenario: for each claim of `truth.json`, each repeater and hard-negative article's best
   sentence cosine with the claim; pooled over claims: ROC-AUC and the precision at recall 0.8
   and 0.9 (repeaters positive), and the mean of the per-claim AUCs;
@@ -471,6 +471,7 @@ def main(argv: Sequence[str]) -> int:
     if speed_sentences and encoders and "speed" in measures:
         for name, figures in measure_speed(encoders, speed_sentences).items():
             results[name]["speed"] = figures
+            print(f"{name} speed: {json.dumps(figures)}", flush=True)
     clef = data / "claims-clef2020"
     reference = encoders.get("sentence_transformers")
     if reference is not None and "agreement" in measures:
@@ -478,10 +479,12 @@ def main(argv: Sequence[str]) -> int:
         if clef.is_dir():
             tweets = load_split(clef, "dev").tweets
             agreement_texts += [strip_links(text) for text in tweets.values()]
-            agreement_texts += load_claims(clef)[1][:1000]
+            agreement_texts += load_claims(clef)[1][: options.speed_sentences // 2]
         for name, encode in encoders.items():
             if name != "sentence_transformers" and encode(["a"]).shape[1] == 384:
-                results[name]["agreement"] = measure_agreement(reference, encode, agreement_texts)
+                agreement = measure_agreement(reference, encode, agreement_texts)
+                results[name]["agreement"] = agreement
+                print(f"{name} agreement: {json.dumps(agreement)}", flush=True)
     for name, encode in encoders.items():
         figures = results[name]
         remembering = cached(encode)
