@@ -63,7 +63,7 @@ def find_in_sentences(
     context = ClaimContext.of(analyses, headline)
     details = dict(enumerate(lexical.detail(claim, a, context) for a in analyses))
     texts = [s.text for s in sentences]
-    carrying = carrying_sentences(claim, texts, details, matcher, lexical, threshold, _stance)
+    carrying = carrying_sentences(claim, texts, details, matcher, lexical, threshold, stance_of)
     return [FoundSentence(sentences[i], score, stance) for i, score, stance in carrying]
 
 
@@ -74,14 +74,12 @@ def carrying_sentences(
     matcher: Matcher | None,
     lexical: LexicalMatcher,
     threshold: float,
-    stance: Callable[[str, tuple[tuple[int, int], ...], str, bool], StanceResult],
+    stance: Callable[[str, tuple[tuple[int, int], ...], str], StanceResult],
 ) -> list[tuple[int, float, StanceResult]]:
     """(index, score, stance) of the sentences that carry the claim, in order.
 
     `details` holds the lexical scores of the sentences worth scoring; another `matcher` (the
     semantic one) may raise those that cover some of the claim; the score must reach `threshold`.
-    A sentence only the matcher's score carries restates the claim in other words: its stance
-    is read as a paraphrase's (`tracker.claims.stance.stance_of`).
     """
     candidates = [i for i in sorted(details) if details[i].recall > 0.0]
     scores = {i: details[i].score for i in candidates}
@@ -93,16 +91,8 @@ def carrying_sentences(
     for i in candidates:
         if scores[i] >= threshold:
             following = texts[i + 1] if i + 1 < len(texts) else ""
-            paraphrase = details[i].score < threshold
-            found.append((i, scores[i], stance(texts[i], details[i].spans, following, paraphrase)))
+            found.append((i, scores[i], stance(texts[i], details[i].spans, following)))
     return found
-
-
-def _stance(
-    sentence: str, spans: tuple[tuple[int, int], ...], following: str, paraphrase: bool
-) -> StanceResult:
-    """`stance_of` with the paraphrase flag given by position."""
-    return stance_of(sentence, spans, following, paraphrase=paraphrase)
 
 
 def find_in_text(
@@ -183,8 +173,7 @@ def best_sentence(
     details = [lexical.detail(claim.text, analysis, context) for analysis in analyses]
     i = max(range(len(sentences)), key=lambda k: (details[k].score, -k))
     following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-    # Below the threshold by construction: the sentence states the event in its own words.
-    stance = stance_of(sentences[i].text, details[i].spans, following, paraphrase=True)
+    stance = stance_of(sentences[i].text, details[i].spans, following)
     # Rounded down: a score just under the threshold must not round up to it.
     score = min(math.floor(details[i].score * 10_000) / 10_000, DEFAULT_THRESHOLD - 0.0001)
     return Mention(

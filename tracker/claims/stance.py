@@ -11,16 +11,10 @@ reported as another publication's or party's account ("according to the Ledger",
 said", "Parcelwise said") or hedged ("reportedly", "may have") is attributed. A credit that
 follows a statement of fact ("..., as first reported by the Ledger") leaves it asserted. Cue
 words that are the claim's own words ("code that an AI assistant wrote") are no cues.
-
-A sentence that restates the claim in other words (the matcher's score carried it, not the
-claim's own words: `paraphrase=True`) has few claim words to anchor a negation on ("No suspect
-has been taken into custody" for "police made an arrest"): there a negation counts anywhere in a
-clause that holds a claim word, before it or within a few words of the next one.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,7 +46,10 @@ _NEGATED_CUE = re.compile(
     r"(?:\bnot|n't|\bnever|\bno\s+one|\bnobody|\bdeclined\s+to|\brefused\s+to)\s+(?:\w+\s+)?$",
     _FLAGS,
 )
-_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|nobody|nothing)\b|n't\b", _FLAGS)
+# "No. 5 seed" is a number, not a negation.
+_NEGATION = re.compile(
+    r"\b(?:not|never|no(?!\.\s*\d)|none|neither|nor|nobody|nothing)\b|n't\b", _FLAGS
+)
 # A negated reporting verb hedges ("did not say whether ..."), a negated denial cancels itself
 # ("did not deny that ..."): neither negates the claim.
 _NEGATED_VERB = re.compile(
@@ -126,8 +123,6 @@ _FOLLOWING_DENIAL = re.compile(
 _NEXT_WORDS = re.compile(r"(?:\W+\w+){0,3}\W+")  # the words a negation scopes over, and a gap
 _QUOTED = re.compile(r'"[^"]*"|“[^”]*”|«[^»]*»')
 _NEGATION_REACH = 24  # characters before the claim's first word a negation may stand in
-PARAPHRASE_NEGATION_WORDS = 6  # words from a negation to the next claim word in a paraphrase
-_WORDS_AFTER = re.compile(rf"(?:\W+\w+){{0,{PARAPHRASE_NEGATION_WORDS}}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,22 +137,17 @@ def stance_of(
     sentence: str,
     claim_spans: Sequence[tuple[int, int]] = (),
     following: str = "",
-    *,
-    paraphrase: bool = False,
 ) -> StanceResult:
     """Decide the stance of `sentence`, whose claim words lie at `claim_spans` (default: all).
 
     `following` is the next sentence: a denial there that points back ("Parcelwise denied
-    this.") makes the mention one that carries the denial. `paraphrase` says the sentence
-    restates the claim in other words, so its claim words are sparse (see the module docstring).
+    this.") makes the mention one that carries the denial.
     """
     spans = sorted(claim_spans) or [(0, len(sentence))]
     dispute = _dispute_cue(sentence)
     if dispute:
         return StanceResult(Stance.DISPUTES, dispute)
     negation = _negation_cue(sentence, spans)
-    if not negation and paraphrase and claim_spans:
-        negation = _clause_negation_cue(sentence, spans)
     if negation:
         return StanceResult(Stance.DISPUTES, negation)
     denial = _FOLLOWING_DENIAL.search(following) if following else None
@@ -167,16 +157,11 @@ def stance_of(
 
 
 def claim_stance(
-    claim: str,
-    sentence: str,
-    following: str = "",
-    matcher: LexicalMatcher | None = None,
-    *,
-    paraphrase: bool = False,
+    claim: str, sentence: str, following: str = "", matcher: LexicalMatcher | None = None
 ) -> StanceResult:
     """Stance of `sentence` towards `claim`, locating the claim's words with the lexical matcher."""
     detail = (matcher or LexicalMatcher()).detail(claim, sentence)
-    return stance_of(sentence, detail.spans, following, paraphrase=paraphrase)
+    return stance_of(sentence, detail.spans, following)
 
 
 def _attribution(sentence: str, spans: Sequence[tuple[int, int]]) -> StanceResult:
@@ -246,24 +231,6 @@ def _negation_cue(sentence: str, spans: Sequence[tuple[int, int]]) -> str:
         if not _negates_claim_word(masked, match, spans):
             continue  # "... a change that was not covered by tests": it negates something else
         return match.group()
-    return ""
-
-
-def _clause_negation_cue(sentence: str, spans: Sequence[tuple[int, int]]) -> str:
-    """A negation in a clause that holds a claim word, with a claim word after it close by."""
-    masked = _RELATIVE_CLAUSE.sub(lambda m: " " * len(m.group()), sentence)
-    starts = [a for a, _ in spans]
-    bounds = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(masked)), len(masked) + 1]
-    for begin, end in itertools.pairwise(bounds):
-        if not any(begin <= a < end for a in starts):
-            continue  # "after decades of no progress," names no part of the claim
-        for match in _NEGATION.finditer(masked, begin, min(end, len(masked))):
-            if _NEGATED_VERB.match(masked, match.end()):
-                continue
-            words = _WORDS_AFTER.match(masked, match.end())
-            reach = min(words.end() if words else match.end(), end)
-            if any(match.start() <= a < reach for a in starts):
-                return match.group()
     return ""
 
 

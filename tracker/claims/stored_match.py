@@ -91,7 +91,7 @@ class SentenceCache:
         self.lexical = lexical
         self._analyses: dict[str, Analysis] = {}
         self._hits: dict[tuple[str, str], tuple[ConceptHit, ...]] = {}
-        self._stances: dict[tuple[str, tuple[tuple[int, int], ...], str, bool], StanceResult] = {}
+        self._stances: dict[tuple[str, tuple[tuple[int, int], ...], str], StanceResult] = {}
         self._probes: dict[str, ClaimProbe] = {}
 
     def probe(self, claim: str) -> ClaimProbe:
@@ -118,19 +118,13 @@ class SentenceCache:
         return self.lexical.finish(hits, analysis, context)
 
     def stance(
-        self,
-        sentence: str,
-        spans: tuple[tuple[int, int], ...],
-        following: str,
-        paraphrase: bool = False,
+        self, sentence: str, spans: tuple[tuple[int, int], ...], following: str
     ) -> StanceResult:
-        """`stance_of`, once per sentence, claim spans, following sentence and reading."""
-        key = (sentence, spans, following, paraphrase)
+        """`stance_of`, once per sentence, claim spans and following sentence."""
+        key = (sentence, spans, following)
         found = self._stances.get(key)
         if found is None:
-            found = self._stances[key] = stance_of(
-                sentence, spans, following, paraphrase=paraphrase
-            )
+            found = self._stances[key] = stance_of(sentence, spans, following)
         return found
 
 
