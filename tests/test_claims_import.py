@@ -324,3 +324,38 @@ def test_imported_claims_are_matched_against_stored_versions(
     assert stances["https://wire.test/credit"] == "attributes"
     assert stances["https://blog.test/paraphrase"] == "asserts"
     assert "https://tools.test/ai-tools" not in stances
+
+
+# One bad file of each format whose problem shows only after earlier rows were read.
+LATE_BAD = [BAD_FILES[2], BAD_FILES[3], BAD_FILES[5], BAD_FILES[9]]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), LATE_BAD)
+def test_bad_files_import_nothing_on_both_databases(
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    content: str,
+    message: str,
+) -> None:
+    """The command on SQLite and PostgreSQL: exit 2, one readable line, no claim of the file
+    stored (its good rows neither), the claims stored before untouched."""
+    from sqlalchemy import create_engine, text
+
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path))
+    good = tmp_path / "good.csv"
+    good.write_text("slug,text\nkept,A claim stored before.\n", encoding="utf-8")
+    assert run(["--db", database_url, "claims", "import", str(good)], capsys)[0] == 0
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    code, _, err = run(["--db", database_url, "claims", "import", str(path)], capsys)
+    one_error(code, err, message.replace(name, str(path), 1))
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            slugs = conn.execute(text("select slug from claims order by slug")).scalars().all()
+    finally:
+        engine.dispose()
+    assert slugs == ["kept"]

@@ -1,16 +1,20 @@
 """Stance and uptake of an article that reports a claim's event in its own words, on SQLite and
 PostgreSQL, through the claims stage: asserts, attributes, disputes; edited, noted, followed up,
 taken down and none. The paraphrase shares almost none of the claim's words (see
-tests/test_claims_events.py, whose texts these are)."""
+tests/test_claims_events.py, whose texts these are); so may a correction notice, which counts when
+the matcher says it restates the claim."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tracker.api.claims import Claims
+from tracker.claims.match import LexicalMatcher
+from tracker.claims.uptake import NOTICE_RECALL
 from tracker.clock import ManualClock
 from tracker.domain import CorrectionKind
 from tracker.pipeline.claims_stage import ClaimsStage
@@ -152,3 +156,79 @@ def test_a_later_denial_by_the_paraphrasing_outlet_is_a_follow_up(
     ClaimsStage().run(store, clock.now())
     row = _row(store, clock, ids[PARA])
     assert row.uptake == "followed_up", row.evidence
+
+
+# A notice that says what was wrong in words of its own: the lexical matcher sees almost none of
+# the claim in it (recall 0.12), a matcher that understands paraphrase says it restates the claim.
+RESTATING = (
+    "An earlier version of this story said the pop star had gone into a rehab facility in"
+    " Malibu; she was visiting a friend who works there."
+)
+OTHER_NOTICE = (
+    "Correction: An earlier version of this story misstated how many Northern Lights tour dates"
+    " were called off; it was three, not four."
+)
+
+
+class Restates:
+    """A matcher that knows which sentences restate the claim; the lexical score elsewhere.
+
+    It stands for the paraphrase matcher behind the `Matcher.scores` interface the notice
+    decision reads.
+    """
+
+    def __init__(self, *paraphrases: str) -> None:
+        self.paraphrases = set(paraphrases)
+        self.lexical = LexicalMatcher()
+
+    def scores(self, claim: str, sentences: Sequence[str]) -> list[float]:
+        known = self.lexical.scores(claim, sentences)
+        return [1.0 if s in self.paraphrases else k for s, k in zip(sentences, known, strict=True)]
+
+
+def _recheck_with_notice(
+    store: Store, clock: ManualClock, ids: dict[str, int], notice: str, stage: ClaimsStage
+) -> None:
+    """Re-check the paraphrase with `notice` appended, before any correction is registered."""
+    clock.advance(timedelta(hours=2))
+    store.save_recheck(
+        ids[PARA],
+        now=clock.now(),
+        next_check_at=None,
+        page=page(f"https://{PARA}", f"{PARAPHRASE}\n{notice}", clock.now()),
+    )
+    stage.run(store, clock.now())
+
+
+def test_a_notice_that_restates_the_claim_in_other_words_is_noted(
+    store: Store, clock: ManualClock
+) -> None:
+    assert LexicalMatcher().detail(CLAIM, RESTATING).recall < NOTICE_RECALL
+    ids = _register(store, clock)
+    stage = ClaimsStage(Restates(RESTATING))
+    stage.run(store, clock.now())
+    _recheck_with_notice(store, clock, ids, f"Correction: {RESTATING}", stage)
+    row = _row(store, clock, ids[PARA])
+    assert row.uptake == "noted", row.evidence
+    assert RESTATING in row.evidence
+    assert row.lag_seconds is None and row.late is False  # no correction registered yet
+
+
+def test_the_restating_notice_is_not_noted_without_the_paraphrase_signal(
+    store: Store, clock: ManualClock
+) -> None:
+    """The lexical matcher alone does not see the claim in it, and no correction is registered
+    that would make a notice count by itself."""
+    ids = _register(store, clock)
+    _recheck_with_notice(store, clock, ids, f"Correction: {RESTATING}", ClaimsStage())
+    assert _row(store, clock, ids[PARA]).uptake == "none"
+
+
+def test_a_notice_about_another_statement_of_the_story_is_not_noted(
+    store: Store, clock: ManualClock
+) -> None:
+    ids = _register(store, clock)
+    stage = ClaimsStage(Restates(RESTATING))
+    stage.run(store, clock.now())
+    _recheck_with_notice(store, clock, ids, OTHER_NOTICE, stage)
+    assert _row(store, clock, ids[PARA]).uptake == "none"

@@ -89,3 +89,108 @@ def test_a_denial_in_the_next_sentence_counts_only_when_it_points_back(
 def test_without_claim_spans_the_whole_sentence_is_the_scope() -> None:
     assert stance_of("The outages were not caused by code.").stance is Stance.DISPUTES
     assert stance_of("Code caused the outages.").stance is Stance.ASSERTS
+
+
+# Claims of real-looking news stories other than the demo's, with sentences that restate them in
+# words of their own (few of the claim's words: the stance must not need them).
+ARREST = (
+    "The Staunton Police Department announced Friday they have made an arrest in a 41-year-old"
+    " double murder case."
+)
+OFFER = "The Los Angeles Angels made an eight-year offer to free agent first baseman Mark Teixeira."
+
+
+@pytest.mark.parametrize(
+    ("claim", "sentence", "expected"),
+    [
+        (
+            ARREST,
+            "Staunton officers have taken a suspect into custody over the decades-old slaying of"
+            " two people.",
+            Stance.ASSERTS,
+        ),
+        (
+            ARREST,
+            "Police in Staunton say they have a suspect in custody in the decades-old slaying,"
+            " though they did not release a name.",
+            Stance.ASSERTS,
+        ),
+        (
+            ARREST,
+            "Staunton officers reportedly took a suspect into custody over the decades-old"
+            " slaying of two people.",
+            Stance.ATTRIBUTES,
+        ),
+        (
+            ARREST,
+            "Police in Staunton have not arrested anyone in the 1967 killings of two teenagers,"
+            " a department spokesman said.",
+            Stance.DISPUTES,
+        ),
+        (
+            OFFER,
+            "Anaheim has proposed an eight-year contract to the slugger Teixeira.",
+            Stance.ASSERTS,
+        ),
+        (
+            OFFER,
+            "Anaheim proposed an eight-year contract to Teixeira, who has not signed with anyone"
+            " yet.",
+            Stance.ASSERTS,
+        ),
+        (
+            OFFER,
+            "Anaheim, not Boston, proposed an eight-year contract to Teixeira.",
+            Stance.ASSERTS,
+        ),
+        (
+            OFFER,
+            "Anaheim has proposed an eight-year contract to the slugger Teixeira, according to"
+            " the Boston Herald.",
+            Stance.ATTRIBUTES,
+        ),
+        (
+            OFFER,
+            "Anaheim has supposedly proposed an eight-year contract to the slugger Teixeira.",
+            Stance.ATTRIBUTES,
+        ),
+        (
+            OFFER,
+            "Anaheim never proposed an eight-year contract to the slugger Teixeira, Reagins"
+            " insisted.",
+            Stance.DISPUTES,
+        ),
+        (
+            OFFER,
+            "Reagins said there was no eight-year contract on the table for Teixeira.",
+            Stance.DISPUTES,
+        ),
+        (
+            OFFER,
+            "Reports that Anaheim proposed an eight-year contract to Teixeira are untrue, the"
+            " club said.",
+            Stance.DISPUTES,
+        ),
+    ],
+)
+def test_stance_of_sentences_that_paraphrase_the_claim(
+    claim: str, sentence: str, expected: Stance
+) -> None:
+    result = claim_stance(claim, sentence)
+    assert result.stance is expected, result.cue
+
+
+def test_a_suspect_is_a_person_and_no_dot_is_a_number() -> None:
+    """Crime and sports news: "a suspect" and "the No. 5 seed" are neither hedge nor negation,
+    while "police suspect that ..." still hedges."""
+    arrest = "A suspect was arrested on Friday."
+    assert stance_of(arrest, [_span(arrest, "arrested on Friday")]).stance is Stance.ASSERTS
+    fire = "Police suspect that the fire was set."
+    assert stance_of(fire, [_span(fire, "the fire was set")]).stance is Stance.ATTRIBUTES
+    sentence = "The Colts clinched the No. 5 seed with a 31-24 win."
+    assert stance_of(sentence, [(sentence.index("5"), len(sentence))]).stance is Stance.ASSERTS
+
+
+def _span(sentence: str, words: str) -> tuple[int, int]:
+    start = sentence.index(words)
+    return (start, start + len(words))

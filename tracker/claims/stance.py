@@ -46,7 +46,10 @@ _NEGATED_CUE = re.compile(
     r"(?:\bnot|n't|\bnever|\bno\s+one|\bnobody|\bdeclined\s+to|\brefused\s+to)\s+(?:\w+\s+)?$",
     _FLAGS,
 )
-_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor)\b|n't\b", _FLAGS)
+# "No. 5 seed" is a number, not a negation.
+_NEGATION = re.compile(
+    r"\b(?:not|never|no(?!\.\s*\d)|none|neither|nor|nobody|nothing)\b|n't\b", _FLAGS
+)
 # A negated reporting verb hedges ("did not say whether ..."), a negated denial cancels itself
 # ("did not deny that ..."): neither negates the claim.
 _NEGATED_VERB = re.compile(
@@ -61,7 +64,9 @@ _NEGATED_VERB = re.compile(
 _HEDGE = re.compile(
     r"(?<![-‐])\b(?:report(?:s|ed|edly|ing)?|newspaper|quoted\s+by|cited\s+by|claim(?:s|ed|ing)?"
     r"|alleg(?:e|es|ed|edly|ing|ation|ations)|purported(?:ly)?|supposed(?:ly)?|apparently"
-    r"|familiar\s+with|suggest(?:s|ed|ing)?|believ(?:e|es|ed)|suspect(?:s|ed)?|may\s+have"
+    r"|familiar\s+with|suggest(?:s|ed|ing)?|believ(?:e|es|ed)|suspected|may\s+have"
+    # "police suspect that ..." hedges; "a suspect" / "suspects in the killing" are people.
+    r"|suspects?(?=\s+(?:that|the|a|an|he|she|it|they|his|her|its|their)\b)"
     r"|might\s+have|could\s+have|possibly|unconfirmed|unverified|rumou?r(?:s|ed)?"
     r"|(?:is|are|was|were)\s+said\s+to|not\s+confirmed|(?:did\s+not|didn't|has\s+not|hasn't)"
     r"\s+confirm)\b",

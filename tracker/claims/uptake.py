@@ -10,13 +10,18 @@ Precedence: the uptake is the *earliest* event (that is what the lag measures); 
 same moment rank taken_down > edited > noted > followed_up, the more thorough change first (an
 edit that also appends a note is `edited`, the note kept as evidence). Lags are measured from
 each correction to that event and may be negative: the outlet changed before that correction.
+
+A notice is about the claim when it names most of the claim's concepts, or when one of its
+sentences restates the claim by the matcher's score (`Matcher.scores` at the mention threshold:
+a notice that says what was wrong in other words, "an earlier version said the actress had
+entered rehab"); a notice that names no claim at all counts once a correction was registered.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -190,7 +195,8 @@ def decide_uptake(
     earliest = min((c.published for c in corrections), default=None)
     late = earliest is not None and repeated_at > earliest
 
-    events = _version_events(claim.text, states[start:], lexical, earliest)
+    restates = _Restates(claim.text, matcher or lexical, threshold)
+    events = _version_events(claim.text, states[start:], lexical, earliest, restates)
     if taken_down_at is not None:
         events.append(
             _Event(taken_down_at, UptakeKind.TAKEN_DOWN, "article gone (404/410/redirect)")
@@ -278,15 +284,37 @@ def _state(
     return _State(version, tuple(found), body, frozenset(notices))
 
 
+@dataclass(frozen=True, slots=True)
+class _Restates:
+    """Whether a text restates the claim, by the matcher's sentence scores."""
+
+    claim: str
+    matcher: Matcher
+    threshold: float
+
+    def __call__(self, text: str) -> bool:
+        """True when some sentence of `text` (a notice's label left out) carries the claim."""
+        label = _NOTICE.match(text)
+        body = text[label.end() :] if label else text
+        sentences = [s.text for s in split_sentences(body)]
+        if not sentences:
+            return False
+        return max(self.matcher.scores(self.claim, sentences)) >= self.threshold
+
+
 def _version_events(
-    claim: str, states: Sequence[_State], lexical: LexicalMatcher, earliest: datetime | None
+    claim: str,
+    states: Sequence[_State],
+    lexical: LexicalMatcher,
+    earliest: datetime | None,
+    restates: Callable[[str], bool],
 ) -> list[_Event]:
     """The first edit and the first relevant notice among consecutive versions."""
     events: list[_Event] = []
     for before, after in itertools.pairwise(states):
         at = after.version.fetched_at
         if not any(e.kind is UptakeKind.NOTED for e in events):
-            notice = _new_notice(claim, before, after, lexical, earliest)
+            notice = _new_notice(claim, before, after, lexical, earliest, restates)
             if notice is not None:
                 events.append(
                     _Event(at, UptakeKind.NOTED, f"notice added: {notice}", notice=notice)
@@ -309,10 +337,12 @@ def _new_notice(
     after: _State,
     lexical: LexicalMatcher,
     earliest: datetime | None,
+    restates: Callable[[str], bool],
 ) -> str | None:
-    """A notice new in `after` that names the claim, or a generic one added after a correction."""
+    """A notice new in `after` that names or restates the claim, or a generic one added after a
+    correction."""
     for notice in sorted(after.notices - before.notices):
-        if lexical.detail(claim, notice).recall >= NOTICE_RECALL:
+        if lexical.detail(claim, notice).recall >= NOTICE_RECALL or restates(notice):
             return notice
     added = [notice for notice in sorted(after.notices - before.notices) if _generic(notice)]
     if added and earliest is not None and after.version.fetched_at >= earliest:
