@@ -624,11 +624,16 @@ def _events_stored(
         return decode_terms(terms) if terms is not None else computed.get(version_id)
 
     covers = coverage_of(claim_stats, claim_df)
+    cover_of: dict[tuple[str, ...], float] = {}  # by the stems carried: a few patterns
     candidates: dict[int, TermStats] = {}
     for version_id, terms in pool:
         if terms is not None:
-            present = {s: 1 for s in claim_stats.counts if has_stem(terms, s)}
-            if covers(TermStats(present, frozenset())) < CLAIM_BAG_MIN:
+            carried = tuple(s for s in claim_stats.counts if has_stem(terms, s))
+            share = cover_of.get(carried)
+            if share is None:
+                present = dict.fromkeys(carried, 1)
+                share = cover_of[carried] = covers(TermStats(present, frozenset()))
+            if share < CLAIM_BAG_MIN:
                 continue
         stats = stats_of(version_id, terms)
         if stats is not None:
