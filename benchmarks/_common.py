@@ -49,6 +49,31 @@ def scratch_postgres(
         admin.dispose()
 
 
+@contextmanager
+def kept_postgres(admin_url: str, name: str) -> Iterator[tuple[Engine | None, bool]]:
+    """The PostgreSQL database `name`, created when missing and kept; True when it existed."""
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            existed = bool(
+                conn.execute(
+                    text("select 1 from pg_database where datname = :name"), {"name": name}
+                ).scalar()
+            )
+            if not existed:
+                conn.execute(text(f'create database "{name}"'))
+    except (OperationalError, ModuleNotFoundError) as exc:
+        print(f"\nPostgreSQL skipped: not reachable ({str(exc).splitlines()[0]})")
+        yield None, False
+        return
+    admin.dispose()
+    engine = make_engine(make_url(admin_url).set(database=name).render_as_string(False))
+    try:
+        yield engine, existed
+    finally:
+        engine.dispose()
+
+
 def sqlite_cell(cell: Any) -> Any:
     """A value as SQLAlchemy stores it in SQLite (datetimes as naive UTC text)."""
     if isinstance(cell, datetime):

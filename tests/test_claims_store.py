@@ -120,6 +120,28 @@ def test_full_text_candidates_cover_the_claim_and_skip_the_rest(
     assert len(repo.candidate_versions(concepts, min_share=0.1, limit=2)) == 2
 
 
+def test_one_covered_query_gives_both_nets_with_articles(store: Store, clock: ManualClock) -> None:
+    fill(store, clock)
+    repo = ClaimRepo(store.engine)
+    repo.sync_full_text(repo.max_version_id())
+    concepts = [
+        Concept(1.0, ("ai", "intelligence")),
+        Concept(1.0, ("code", "software")),
+        Concept(1.0, ("outages", "outage", "disruptions")),
+        Concept(0.5, ("caused", "blamed")),
+        Concept(0.7, ("nowhere",)),
+    ]
+    covered = repo.covered_versions(concepts, min_share=0.25)
+    assert covered.total == 4.2
+    for share in (0.25, 0.5, 0.8):
+        assert covered.ids(share) == repo.candidate_versions(concepts, min_share=share)
+    assert covered.ids(0.8) and len(covered.ids(0.25)) > len(covered.ids(0.8))
+    owners = {v.id: v.article_id for v in repo.versions_by_id([r[0] for r in covered.rows])}
+    assert {(v, a) for v, a, _ in covered.rows} == set(owners.items())
+    assert all(w >= 0.25 * 4.2 for _, _, w in covered.rows)
+    assert repo.covered_versions([Concept(1.0, ("!!",))], min_share=0.5).rows == []
+
+
 def test_new_versions_are_indexed_on_the_next_sync(store: Store, clock: ManualClock) -> None:
     fill(store, clock, {"a.test/1": "Nothing about it here."})
     repo = ClaimRepo(store.engine)

@@ -148,7 +148,8 @@ def one_event(
     for article, text in analysed.items():
         if article in kept or article in others:
             continue
-        same = _mean([analysed[c].score(text) for c in core])
+        # The anchor's score was taken above (`core[0]` is the anchor): not computed twice.
+        same = _mean([to_anchor[article] if c == anchor else analysed[c].score(text) for c in core])
         if same < kept_min:
             continue
         if others and same < _mean([analysed[o].score(text) for o in others]):

@@ -11,7 +11,8 @@ not the current one the sync starts again from the first version, replacing the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, text
@@ -36,7 +37,6 @@ __all__ = [
 ANALYSED_MARK = "claims.analysed_through"
 FORMAT_MARK = "claims.analysis_format"  # the format of the rows up to ANALYSED_MARK (0: before)
 BATCH = 1_000  # versions analysed per transaction
-_IN_CHUNK = 900  # ids per IN (...) list (SQLite's bound-parameter limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,52 +132,51 @@ def _analyse_batch(s: Session, start: int, end: int, analyzer: Analyzer) -> int:
     return len(values)
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    ordered = sorted(set(ids))
-    for i in range(0, len(ordered), _IN_CHUNK):
-        yield ordered[i : i + _IN_CHUNK]
-
-
 def stored_terms(engine: Engine, article_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
     """(version id, article id, stored terms or None) of every version of these articles."""
-    out: list[tuple[int, int, str | None]] = []
+    if not article_ids:
+        return []
     with transaction(engine, write=False) as s:
-        for chunk in _chunks(article_ids):
-            query = (
-                select(m.Version.id, m.Version.article_id, VersionAnalysisRow.terms)
-                .outerjoin(
-                    VersionAnalysisRow,
-                    (VersionAnalysisRow.version_id == m.Version.id)
-                    & (VersionAnalysisRow.format == ANALYSIS_FORMAT),
-                )
-                .where(m.Version.article_id.in_(chunk))
-            )
-            out.extend((int(v), int(a), t) for v, a, t in s.execute(query))
-    return sorted(out)
+        where, ids = _id_list(s, "v.article_id", article_ids)
+        rows = s.execute(
+            text(
+                "SELECT v.id, v.article_id, a.terms FROM versions v"  # noqa: S608
+                " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = :format"
+                f" WHERE {where} ORDER BY v.id"
+            ),
+            {"ids": ids, "format": ANALYSIS_FORMAT},
+        )
+        return [(int(v), int(a), t) for v, a, t in rows]
+
+
+def _id_list(s: Session, column: str, ids: Sequence[int]) -> tuple[str, object]:
+    """An SQL test that `column` is one of `ids`, and the one parameter it binds (:ids).
+
+    One bound value however many ids (a JSON array on SQLite, an array on PostgreSQL): no
+    chunks under SQLite's bound-parameter limit and no statement compiled per chunk.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        return f"{column} = ANY(:ids)", sorted(set(ids))
+    return f"{column} IN (SELECT value FROM json_each(:ids))", json.dumps(sorted(set(ids)))  # noqa: S608
 
 
 def analysed_rows(engine: Engine, version_ids: Sequence[int]) -> dict[int, StoredRow]:
     """These versions' texts and titles with their stored sentences, by version id."""
     out: dict[int, StoredRow] = {}
+    if not version_ids:
+        return out
     with transaction(engine, write=False) as s:
-        for chunk in _chunks(version_ids):
-            query = (
-                select(
-                    m.Version.id,
-                    m.Version.article_id,
-                    m.Version.text,
-                    m.Version.title,
-                    VersionAnalysisRow.sentences,
-                )
-                .outerjoin(
-                    VersionAnalysisRow,
-                    (VersionAnalysisRow.version_id == m.Version.id)
-                    & (VersionAnalysisRow.format == ANALYSIS_FORMAT),
-                )
-                .where(m.Version.id.in_(chunk))
+        where, ids = _id_list(s, "v.id", version_ids)
+        rows = s.execute(
+            text(
+                "SELECT v.id, v.article_id, v.text, v.title, a.sentences FROM versions v"  # noqa: S608
+                " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = :format"
+                f" WHERE {where}"
+            ),
+            {"ids": ids, "format": ANALYSIS_FORMAT},
+        )
+        for version_id, article_id, body, title, sentences in rows:
+            out[int(version_id)] = StoredRow(
+                int(version_id), int(article_id), body or "", title or "", sentences
             )
-            for version_id, article_id, body, title, sentences in s.execute(query):
-                out[int(version_id)] = StoredRow(
-                    int(version_id), int(article_id), body or "", title or "", sentences
-                )
     return out

@@ -47,7 +47,7 @@ from tracker.store.claim_tables import (
     UptakeRow,
 )
 from tracker.store.db import transaction
-from tracker.store.fulltext import Concept, full_text_for
+from tracker.store.fulltext import Concept, Covered, full_text_for
 from tracker.store.link_tables import EdgeRow
 from tracker.store.term_df import count_new_versions, document_frequencies
 from tracker.text.cleaning import plain_text
@@ -250,6 +250,11 @@ class ClaimRepo:
             return self.full_text.candidates(
                 s, concepts, min_share=min_share, after=after, upto=upto, limit=limit
             )
+
+    def covered_versions(self, concepts: Sequence[Concept], *, min_share: float) -> Covered:
+        """Every version covering `min_share` of a claim's concepts, with article and weight."""
+        with self._tx() as s:
+            return self.full_text.covered(s, concepts, min_share=min_share)
 
     def version_articles(self, ids: Sequence[int]) -> dict[int, int]:
         """The article of each of these versions, by version id."""
