@@ -104,7 +104,8 @@ MIB = 2**20
 class Step:
     """One backend's figures at one size."""
 
-    stored: int = 0
+    stored: int = 0  # every article: the background and the linking batches so far
+    background: int = 0  # the bulk-loaded background articles: the size asked for
     load_s: float = 0.0
     claims_s: float = 0.0
     link_ms: float = 0.0
@@ -339,6 +340,7 @@ class Database:
         self.link_step(step)
         self.who_step(step)
         step.stored = self.stored()
+        step.background = self.count
         step.size_mib = self.size_mib()
         step.step_s = time.perf_counter() - started
         self.steps.append(step)
@@ -433,6 +435,8 @@ HEADER = (
     f"  {'found':<14}{'DB MiB':>8}{'MiB/1k':>8}{'step s':>8}"
 )
 LEGEND = """\
+stored: every article in the database: the background (the size, rounded up to 5,000) plus the
+  new articles of the linking batches, 54 per size measured so far (10k: 10,054; 100k: 100,108)
 load s: bulk load of the articles added since the previous size (indexes rebuilt included)
 claims s: first size: `claims add` of 3 claims (matching every stored version); later sizes:
   the full-text index sync only (SQLite; nothing to do on PostgreSQL), or with
@@ -531,7 +535,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget-minutes", type=float, default=40.0,
                         help="skip a size whose estimated time would overrun this")  # fmt: skip
     args = parser.parse_args(argv)
-    sizes = [math.ceil(int(s) / CHUNK) * CHUNK for s in args.sizes.split(",")]
+    asked = [int(s) for s in args.sizes.split(",")]
+    sizes = [math.ceil(size / CHUNK) * CHUNK for size in asked]
+    if sizes != asked:
+        print(f"sizes rounded up to whole loads of {CHUNK}: {sizes}")
     per_claim, queries = 100, args.queries
     if args.quick:
         sizes, per_claim, queries = [5000, 15000], 20, min(queries, 5)

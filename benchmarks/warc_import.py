@@ -150,14 +150,20 @@ def bench_memory(
     write_generated_warc(archive, generated_pages(2000, seed=11), size=size, filler=filler)
     written = archive.stat().st_size
     print(f"memory: generated {written / 2**20:.0f} MiB in {time.perf_counter() - started:.0f} s")
-    samples: list[tuple[float, int]] = []  # (share of the file read, RSS KiB)
+    # (share of the file read, seconds since the start, RSS KiB of the importing process,
+    # largest RSS KiB of one extraction worker)
+    samples: list[tuple[float, float, int, int]] = []
     last = [-1.0]
+    began = time.perf_counter()
 
     def progress(stage: str, done: int, total: int) -> None:
         share = done / total if total else 1.0
         if share - last[0] >= 0.01 or done == total:
             last[0] = share
-            samples.append((share, _rss_kib()))
+            workers = [_rss_kib(pid) for pid in descendants(os.getpid())]
+            samples.append(
+                (share, time.perf_counter() - began, _rss_kib(), max(workers, default=0))
+            )
 
     try:
         wall, _, counts = tracked_import(archive, folder / "large.db", progress, stages=stages)
@@ -165,12 +171,16 @@ def bench_memory(
         if not keep:
             archive.unlink(missing_ok=True)
     peak_total = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    by_tenth = {}
-    for share, rss in samples:
+    by_tenth: dict[int, int] = {}
+    workers_by_tenth: dict[int, int] = {}
+    minutes: dict[int, int] = {}  # RSS by minute of the import, to read it over time
+    for share, seconds, rss, worker in samples:
         tenth = min(10, int(share * 10))
         by_tenth[tenth] = max(by_tenth.get(tenth, 0), rss)
-    early = max(rss for share, rss in samples if share <= 0.1)
-    late = max(rss for share, rss in samples if share > 0.1)
+        workers_by_tenth[tenth] = max(workers_by_tenth.get(tenth, 0), worker)
+        minutes[int(seconds // 60)] = max(minutes.get(int(seconds // 60), 0), rss)
+    early = max(rss for share, _, rss, _ in samples if share <= 0.1)
+    late = max(rss for share, _, rss, _ in samples if share > 0.1)
     figures = {
         "archive_mib": round(written / 2**20),
         "pages": counts.get("warc_article_new", 0),
@@ -179,6 +189,11 @@ def bench_memory(
         "rss_mib_peak_first_tenth": round(early / 1024),
         "rss_mib_peak_rest": round(late / 1024),
         "rss_mib_by_tenth": {k / 10: round(v / 1024) for k, v in sorted(by_tenth.items())},
+        "worker_rss_mib_by_tenth": {
+            k / 10: round(v / 1024) for k, v in sorted(workers_by_tenth.items())
+        },
+        "rss_mib_by_minute": {k: round(v / 1024) for k, v in sorted(minutes.items())},
+        "pages_per_s": round(counts.get("warc_article_new", 0) / wall, 2),
         "max_rss_mib_process": round(peak_total / 1024),
     }
     print(
@@ -186,7 +201,8 @@ def bench_memory(
         f"{figures['import_s']} s; RSS peak in the first tenth "
         f"{figures['rss_mib_peak_first_tenth']} MiB, after it {figures['rss_mib_peak_rest']} MiB;"
         f" by tenth of the file: "
-        f"{figures['rss_mib_by_tenth']}"
+        f"{figures['rss_mib_by_tenth']}; largest extraction worker by tenth: "
+        f"{figures['worker_rss_mib_by_tenth']}; {figures['pages_per_s']} pages/s"
     )
     return figures
 

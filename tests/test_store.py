@@ -144,6 +144,29 @@ def test_new_article_attaches_entries_and_keeps_versions(store: Store, clock: Ma
         store.get_article("https://ledger.test/nothing")
 
 
+def test_a_due_recheck_carries_the_hash_of_its_latest_version(
+    store: Store, clock: ManualClock
+) -> None:
+    ids = []
+    for name in ("a", "b"):
+        url = f"https://ledger.test/{name}"
+        article_id, _ = store.save_new_article(
+            url, _page(url, f"{name} one", clock.now()), outlet_name=None, published=None,
+            next_check_at=clock.now() + timedelta(hours=1), now=clock.now(),
+        )  # fmt: skip
+        ids.append(article_id)
+    clock.advance(timedelta(hours=2))
+    for text in ("a two", "a three"):
+        store.save_recheck(
+            ids[0], now=clock.now(), next_check_at=clock.now(),
+            page=_page("https://ledger.test/a", text, clock.now()),
+        )  # fmt: skip
+    due = {r.article_id: r.content_hash for r in store.due_rechecks(clock.now())}
+    assert due == {ids[0]: str(hash("a three")), ids[1]: str(hash("b one"))}
+    only = store.due_rechecks(clock.now(), article_id=ids[1])
+    assert [(r.article_id, r.content_hash) for r in only] == [(ids[1], str(hash("b one")))]
+
+
 def test_a_redirect_alias_resolves_to_the_same_article(store: Store, clock: ManualClock) -> None:
     page = _page(
         "https://ledger.test/short", "text", clock.now(), final_url="https://ledger.test/long"

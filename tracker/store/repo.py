@@ -427,18 +427,19 @@ class Store:
     ) -> list[RecheckItem]:
         """Live articles whose next re-check time has come (only `article_id`, when given)."""
         with self._tx(write=False) as s:
-            latest_query = select(
-                m.Version.article_id, func.max(m.Version.seq).label("seq")
-            ).group_by(m.Version.article_id)
-            if article_id is not None:
-                latest_query = latest_query.where(m.Version.article_id == article_id)
-            latest = latest_query.subquery()
+            # The latest version of each due article only: a grouped subquery over all versions
+            # was materialised whole (SQLite) at every pass, a scan that grew with the store.
+            latest_seq = (
+                select(func.max(m.Version.seq))
+                .where(m.Version.article_id == m.Article.id)
+                .correlate(m.Article)
+                .scalar_subquery()
+            )
             query = (
                 select(m.Article, m.Version.content_hash)
-                .join(latest, latest.c.article_id == m.Article.id, isouter=True)
                 .join(
                     m.Version,
-                    (m.Version.article_id == m.Article.id) & (m.Version.seq == latest.c.seq),
+                    (m.Version.article_id == m.Article.id) & (m.Version.seq == latest_seq),
                     isouter=True,
                 )
                 .where(m.Article.state == ArticleState.LIVE, m.Article.next_check_at <= now)
