@@ -412,9 +412,11 @@ class Store:
             )
         fresh: list[NewArticle] = []
         refs: list[int] = []
+        made: list[bool] = []
         new_aliases: list[tuple[str, int]] = []  # (url, ref) in the order rows are added
         for item, aliases in zip(items, wanted, strict=True):
             found = next((owner[a] for a in aliases if a in owner), None)
+            made.append(found is None)
             if found is None:
                 found = ~len(fresh)
                 fresh.append(item)
@@ -456,7 +458,7 @@ class Store:
             .values(article_id=bindparam("b_article"), state="done"),
             attach,
         )
-        return [(resolved(ref), ref < 0) for ref in refs]
+        return [(resolved(ref), new) for ref, new in zip(refs, made, strict=True)]
 
     def _outlet_ids_for(self, s: Session, items: Sequence[NewArticle]) -> list[int]:
         """The outlet of each item, created where new; one lookup and one insert for them all."""
