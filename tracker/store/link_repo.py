@@ -608,6 +608,7 @@ def _ref(article: m.Article, domain: str | None) -> ArticleRef:
     )
 
 
+@functools.cache
 def _target_query(*extra: Any) -> Any:
     """The columns `_target` reads: a version with its article, outlet and linking state."""
     return (
