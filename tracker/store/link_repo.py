@@ -1,6 +1,7 @@
 """The similarity stage's SQL: pending versions, band lookups, candidates, and writing edges.
 
-Every method is one short transaction on the store's engine and runs unchanged on SQLite and
+Every method is one short transaction on the store's engine, or, inside `LinkRepo.batch()`, a
+part of a transaction shared by a few dozen linkings; all of it runs unchanged on SQLite and
 PostgreSQL. Only articles with a `link_state` row (linked at least once) are ever offered as
 candidates or link targets, so linking sees the store as it was when each article's turn came,
 and a rebuild that replays the versions in the same order writes the same edges.
