@@ -133,6 +133,10 @@ class LinkingStage:
     def link(self, store: Store, now: datetime, *, full: bool = False) -> dict[str, int]:
         """Link pending versions; `full` also looks far back for versions committed late."""
         repo = LinkRepo(store)
+        with repo.batch():  # a few dozen linkings per transaction, not a dozen per linking
+            return self._link_pending(repo, now, full=full)
+
+    def _link_pending(self, repo: LinkRepo, now: datetime, *, full: bool) -> dict[str, int]:
         outlets = tuple(repo.outlets())
         counts: Counter[str] = Counter()
         self._relink(repo, repo.flagged(), outlets, now, counts)  # left by an interrupted pass

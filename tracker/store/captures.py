@@ -27,6 +27,7 @@ from tracker.store.repo import (
     _add_aliases,
     _aliases,
     _attach,
+    _chunks,
     _first_line,
     _url_that_fits,
     _version_values,
@@ -75,7 +76,7 @@ class CaptureStore:
         """Store captures (pages carrying their record id) in one transaction, in order."""
         try:
             with self.store._tx() as s:
-                return [self._save(s, item) for item in items]
+                return self._save_all(s, items)
         except BaseException as exc:
             self.store._outlet_ids.clear()  # outlets of a rolled-back transaction are gone
             if isinstance(exc, OperationalError):
@@ -83,6 +84,45 @@ class CaptureStore:
             if isinstance(exc, DBAPIError):
                 raise StoreRefused(_first_line(exc)) from exc
             raise
+
+    def _save_all(self, s: Session, items: Sequence[NewArticle]) -> list[Saved]:
+        """Store captures in order; runs of captures of articles not stored yet go together.
+
+        Most captures of an archive are of URLs the store has never seen: those are stored as
+        the crawl stores new articles, one statement per table for a run of them. A capture of
+        a stored article (or of one stored earlier in this batch) is placed among its versions
+        on its own, after the run before it is written.
+        """
+        records = sorted({r for item in items if (r := item.page.warc_record_id) is not None})
+        seen: set[str] = set()
+        for chunk in _chunks(records):
+            query = select(m.Version.warc_record_id).where(m.Version.warc_record_id.in_(chunk))
+            seen.update(r for r in s.scalars(query) if r is not None)
+        wanted = [_aliases(item.canonical_url, item.page) for item in items]
+        every = sorted({a for aliases in wanted for a in aliases})
+        known: set[str] = set()
+        for chunk in _chunks(every):
+            query = select(m.ArticleUrl.url).where(m.ArticleUrl.url.in_(chunk))
+            known.update(s.scalars(query))
+        out: list[Saved] = []
+        run: list[NewArticle] = []
+        for item, aliases in zip(items, wanted, strict=True):
+            record = item.page.warc_record_id
+            if record is not None and record in seen:
+                out.append(Saved.DUPLICATE)
+                continue
+            if not known.intersection(aliases):
+                run.append(item)
+                out.append(Saved.NEW_ARTICLE)
+            else:
+                self.store._save_new_batch(s, run)
+                run = []
+                out.append(self._save(s, item))
+            known.update(aliases)
+            if record is not None:
+                seen.add(record)
+        self.store._save_new_batch(s, run)
+        return out
 
     def _save(self, s: Session, item: NewArticle) -> Saved:
         page, at = item.page, item.page.fetched_at

@@ -1,6 +1,7 @@
 """The similarity stage's SQL: pending versions, band lookups, candidates, and writing edges.
 
-Every method is one short transaction on the store's engine and runs unchanged on SQLite and
+Every method is one short transaction on the store's engine, or, inside `LinkRepo.batch()`, a
+part of a transaction shared by a few dozen linkings; all of it runs unchanged on SQLite and
 PostgreSQL. Only articles with a `link_state` row (linked at least once) are ever offered as
 candidates or link targets, so linking sees the store as it was when each article's turn came,
 and a rebuild that replays the versions in the same order writes the same edges.
@@ -9,13 +10,15 @@ and a rebuild that replays the versions in the same order writes the same edges.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable, Sequence
-from contextlib import AbstractContextManager
+import time
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     and_,
     delete,
@@ -29,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from tracker.domain import MENTION_THRESHOLD, ArticleRef, Edge, EdgeKind, Link, Outlet, Stance
 from tracker.domain.links import (
@@ -73,6 +77,11 @@ _STRENGTH = tuple(
 
 
 _CARRYING = (Stance.ASSERTS.value, Stance.ATTRIBUTES.value)
+# Inside `LinkRepo.batch()`, linkings are committed together, at most this many or after this
+# long: one transaction instead of a dozen per article, yet SQLite's write lock is never held
+# for long (another writer waits up to its busy timeout), and a killed pass loses little.
+GROUP_SAVES = 50
+GROUP_SECONDS = 1.0
 
 
 def _by_claim() -> ColumnElement[bool]:
@@ -101,9 +110,34 @@ class LinkRepo:
     def __init__(self, store: Store) -> None:
         self.engine: Engine = store.engine
         self.store = store
+        self._group: _Group | None = None
 
     def _tx(self) -> AbstractContextManager[Session]:
-        return transaction(self.engine)
+        if self._group is None:
+            return transaction(self.engine)
+        return self._group.session()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run the reads and writes inside in shared transactions (see GROUP_SAVES).
+
+        Each `save` is a savepoint of its own, so a conflict undoes that article only; the
+        reads see the writes before them, as they would have one transaction each. Whatever
+        is not committed when the block raises is rolled back: linked again on the next pass.
+        """
+        if self._group is not None:
+            yield
+            return
+        self._group = _Group(self.engine)
+        try:
+            yield
+        except BaseException as exc:
+            self._group.close(exc)
+            raise
+        else:
+            self._group.close(None)
+        finally:
+            self._group = None
 
     # ------------------------------------------------------------ work to do
 
@@ -135,27 +169,34 @@ class LinkRepo:
     def target(self, version_id: int) -> LinkTarget | None:
         """The version to link, or None when it is gone or its article is linked past it."""
         with self._tx() as s:
-            version = s.get(m.Version, version_id)
-            if version is None:
+            row = s.execute(_target_query().where(m.Version.id == version_id)).first()
+            if row is None:
                 return None
-            state = s.get(LinkStateRow, version.article_id)
-            if state is not None and state.version_id >= version_id:
+            linked = row.linked_version
+            if linked is not None and linked >= version_id:
                 return None
-            previous = s.get(m.Version, state.version_id) if state is not None else None
-            if previous is not None and previous.seq > version.seq:
+            previous = None
+            if linked is not None:
+                previous = s.execute(
+                    select(m.Version.seq, m.Version.text).where(m.Version.id == linked)
+                ).first()
+            if previous is not None and previous.seq > row.seq:
                 # An older text backfilled from an archive: the later text stays the linked one
                 # (the import flags the article for a relink, which weighs its earlier sighting).
                 return None
-            return _target(s, version, previous.text if previous else None, frozenset())
+            return _target(row, previous.text if previous else None, frozenset())
 
     def relink_target(self, article_id: int) -> LinkTarget | None:
         """The linked version of a flagged article, with the boilerplate found back then."""
         with self._tx() as s:
-            state = s.get(LinkStateRow, article_id)
-            if state is None:
+            query = _target_query(LinkStateRow.boilerplate).where(
+                LinkStateRow.article_id == article_id,
+                m.Version.id == LinkStateRow.version_id,
+            )
+            row = s.execute(query).first()
+            if row is None:
                 return None
-            version = s.get_one(m.Version, state.version_id)
-            return _target(s, version, version.text, frozenset(state.boilerplate or ()))
+            return _target(row, row.text, frozenset(row.boilerplate or ()))
 
     def outlets(self) -> list[Outlet]:
         """Every known outlet with the names it is credited under."""
@@ -335,48 +376,72 @@ class LinkRepo:
 
     def save(self, work: LinkWrite) -> None:
         """Write one linking: edges, and unless relinking, bands, counts and progress."""
+        with self._writing(work.article_id) as s:
+            _write_edges(s, work)
+            s.flush()
+            conn = s.connection()
+            state = LinkStateRow.__table__.c
+            if work.relinking:
+                conn.execute(
+                    update(LinkStateRow)
+                    .where(state.article_id == work.article_id)
+                    .values(relink=False)
+                )
+                return
+            conn.execute(delete(BandRow).where(BandRow.article_id == work.article_id))
+            if work.bands:
+                conn.execute(
+                    insert(BandRow),
+                    [
+                        {
+                            "article_id": work.article_id,
+                            "band": band,
+                            "hash": digest,
+                            "version_id": work.version_id,
+                        }
+                        for band, digest in work.bands
+                    ],
+                )
+            if work.outlet_id is not None and work.counted:
+                _count_paragraphs(conn, work.outlet_id, work.counted)
+            conn.execute(
+                _upsert_state(conn.dialect.name),
+                {
+                    "article_id": work.article_id,
+                    "version_id": work.version_id,
+                    "linked_at": work.now,
+                    "boilerplate": sorted(work.boilerplate),
+                    "unresolved": [dict(item) for item in work.unresolved],
+                    "relink": False,
+                },
+            )
+            relink = sorted(set(work.relink) - {work.article_id})
+            if relink:
+                conn.execute(
+                    update(LinkStateRow)
+                    .where(LinkStateRow.article_id.in_(relink))
+                    .values(relink=True)
+                )
+
+    @contextmanager
+    def _writing(self, article_id: int) -> Iterator[Session]:
+        """One article's writes: its own transaction, or a savepoint of the batch's."""
         try:
             with self._tx() as s:
-                _write_edges(s, work)
-                state = s.get(LinkStateRow, work.article_id)
-                if work.relinking:
-                    if state is not None:
-                        state.relink = False
+                if self._group is None:
+                    yield s
                     return
-                s.execute(delete(BandRow).where(BandRow.article_id == work.article_id))
-                if work.bands:
-                    s.execute(
-                        insert(BandRow),
-                        [
-                            {
-                                "article_id": work.article_id,
-                                "band": band,
-                                "hash": digest,
-                                "version_id": work.version_id,
-                            }
-                            for band, digest in work.bands
-                        ],
-                    )
-                if work.outlet_id is not None and work.counted:
-                    _count_paragraphs(s, work.outlet_id, work.counted)
-                if state is None:
-                    state = LinkStateRow(article_id=work.article_id, relink=False)
-                    s.add(state)
-                state.version_id = work.version_id
-                state.linked_at = work.now
-                state.boilerplate = sorted(work.boilerplate)
-                state.unresolved = [dict(item) for item in work.unresolved]
-                state.relink = False
-                relink = sorted(set(work.relink) - {work.article_id})
-                if relink:
-                    s.flush()
-                    s.execute(
-                        update(LinkStateRow)
-                        .where(LinkStateRow.article_id.in_(relink))
-                        .values(relink=True)
-                    )
+                try:
+                    with s.begin_nested():
+                        yield s
+                        s.flush()
+                finally:
+                    # Rows are written through Core too: no ORM object may outlive its write.
+                    s.expunge_all()
         except IntegrityError as exc:
-            raise LinkConflict(f"article {work.article_id} was linked by another process") from exc
+            raise LinkConflict(f"article {article_id} was linked by another process") from exc
+        if self._group is not None:
+            self._group.saved()
 
     # ------------------------------------------------------------ claim-based edges
 
@@ -445,24 +510,23 @@ class LinkRepo:
         They belong to the article's linked version; an article not linked yet is left to
         linking, which computes them itself. Returns whether anything changed.
         """
-        try:
-            with self._tx() as s:
-                state = s.get(LinkStateRow, article_id)
-                if state is None:
-                    return False
-                rows = list(s.scalars(select(EdgeRow).where(EdgeRow.target_id == article_id)))
-                textual = [row for row in rows if not _is_claim_row(row)]
-                old = [row for row in rows if _is_claim_row(row)]
-                wanted = [] if textual else list(edges)
-                if _same_claim_edges(old, wanted, state.version_id):
-                    return False
-                for row in old:
-                    s.delete(row)
-                s.flush()
-                _insert_claim_edges(s, article_id, state.version_id, wanted, now)
-                return True
-        except IntegrityError as exc:
-            raise LinkConflict(f"article {article_id} was linked by another process") from exc
+        with self._writing(article_id) as s:
+            linked = s.scalar(
+                select(LinkStateRow.version_id).where(LinkStateRow.article_id == article_id)
+            )
+            if linked is None:
+                return False
+            rows = list(s.scalars(select(EdgeRow).where(EdgeRow.target_id == article_id)))
+            textual = [row for row in rows if not _is_claim_row(row)]
+            old = [row for row in rows if _is_claim_row(row)]
+            wanted = [] if textual else list(edges)
+            if _same_claim_edges(old, wanted, linked):
+                return False
+            for row in old:
+                s.delete(row)
+            s.flush()
+            _insert_claim_edges(s, article_id, linked, wanted, now)
+            return True
 
     def claim_edge_targets(self) -> list[int]:
         """Every article with a claim-based edge (a scan: only after a claim was deleted)."""
@@ -545,34 +609,111 @@ def _ref(article: m.Article, domain: str | None) -> ArticleRef:
     )
 
 
-def _target(
-    s: Session, version: m.Version, previous_text: str | None, boilerplate: frozenset[int]
-) -> LinkTarget:
-    article = s.get_one(m.Article, version.article_id)
-    outlet = s.get(m.Outlet, article.outlet_id) if article.outlet_id else None
+@functools.cache
+def _target_query(*extra: Any) -> Any:
+    """The columns `_target` reads: a version with its article, outlet and linking state."""
+    return (
+        select(
+            m.Version.id,
+            m.Version.seq,
+            m.Version.text,
+            m.Version.links,
+            m.Article.id.label("article_id"),
+            m.Article.url,
+            m.Article.outlet_id,
+            m.Article.first_seen,
+            m.Article.published,
+            m.Article.title,
+            m.Outlet.domain,
+            LinkStateRow.version_id.label("linked_version"),
+            *extra,
+        )
+        .join(m.Article, m.Article.id == m.Version.article_id)
+        .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+        .join(LinkStateRow, LinkStateRow.article_id == m.Article.id, isouter=True)
+    )
+
+
+def _target(row: Any, previous_text: str | None, boilerplate: frozenset[int]) -> LinkTarget:
     return LinkTarget(
-        ref=_ref(article, outlet.domain if outlet else None),
-        outlet_id=article.outlet_id,
-        version_id=version.id,
-        text=version.text,
-        links=tuple(Link(d["url"], d.get("text", "")) for d in version.links or ()),
+        ref=ArticleRef(
+            id=row.article_id,
+            url=row.url,
+            outlet=row.domain or outlet_domain(row.url),
+            first_seen=row.first_seen,
+            published=row.published,
+            title=row.title,
+        ),
+        outlet_id=row.outlet_id,
+        version_id=row.id,
+        text=row.text,
+        links=tuple(Link(d["url"], d.get("text", "")) for d in row.links or ()),
         previous_text=previous_text,
         boilerplate=boilerplate,
     )
 
 
-def _count_paragraphs(s: Session, outlet_id: int, hashes: Collection[int]) -> None:
-    """Add one page to each paragraph hash of the outlet (an upsert on both databases)."""
-    rows = [{"outlet_id": outlet_id, "hash": digest, "pages": 1} for digest in sorted(hashes)]
-    dialect = s.get_bind().dialect.name
+@functools.cache
+def _upsert_state(dialect: str) -> Insert:
+    """Insert or update an article's linking state (one statement on both databases)."""
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = make(ParagraphCountRow).values(rows)
-    s.execute(
-        statement.on_conflict_do_update(
-            index_elements=[ParagraphCountRow.outlet_id, ParagraphCountRow.hash],
-            set_={"pages": ParagraphCountRow.pages + 1},
-        )
+    statement = make(LinkStateRow)
+    return statement.on_conflict_do_update(
+        index_elements=[LinkStateRow.article_id],
+        set_={
+            name: statement.excluded[name]
+            for name in ("version_id", "linked_at", "boilerplate", "unresolved", "relink")
+        },
     )
+
+
+@functools.cache
+def _count_statement(dialect: str) -> Insert:
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return make(ParagraphCountRow).on_conflict_do_update(
+        index_elements=[ParagraphCountRow.outlet_id, ParagraphCountRow.hash],
+        set_={"pages": ParagraphCountRow.pages + 1},
+    )
+
+
+def _count_paragraphs(conn: Connection, outlet_id: int, hashes: Collection[int]) -> None:
+    """Add one page to each paragraph hash of the outlet (an upsert on both databases)."""
+    # One statement with a list of parameters: built once, not compiled anew for each
+    # article's number of rows as a multi-row VALUES would be.
+    rows = [{"outlet_id": outlet_id, "hash": digest, "pages": 1} for digest in sorted(hashes)]
+    conn.execute(_count_statement(conn.dialect.name), rows)
+
+
+class _Group:
+    """The open transaction of `LinkRepo.batch()`, committed every few saves."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._open: ExitStack | None = None
+        self._session: Session | None = None
+        self._saves = 0
+        self._since = 0.0
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        if self._session is None:
+            stack = ExitStack()
+            self._session = stack.enter_context(transaction(self.engine))
+            self._open, self._saves, self._since = stack, 0, time.monotonic()
+        yield self._session
+
+    def saved(self) -> None:
+        self._saves += 1
+        if self._saves >= GROUP_SAVES or time.monotonic() - self._since >= GROUP_SECONDS:
+            self.close(None)
+
+    def close(self, exc: BaseException | None) -> None:
+        stack, self._open, self._session = self._open, None, None
+        if stack is not None:
+            if exc is None:
+                stack.close()  # commits
+            else:
+                stack.__exit__(type(exc), exc, exc.__traceback__)  # rolls back
 
 
 def _write_edges(s: Session, work: LinkWrite) -> None:

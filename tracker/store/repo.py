@@ -8,9 +8,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tracker.domain import ArticleState, ChildValidators, FeedState, Link
 from tracker.domain.crawl import (
@@ -368,7 +368,7 @@ class Store:
         """Store several new articles in one transaction (see save_new_article)."""
         try:
             with self._tx() as s:
-                return [self._save_new_article(s, item) for item in items]
+                return self._save_new_batch(s, items)
         except BaseException as exc:
             # Outlets created in the rolled-back transaction are gone: forget their ids.
             self._outlet_ids.clear()
@@ -379,48 +379,130 @@ class Store:
             raise
 
     def _save_new_article(self, s: Session, item: NewArticle) -> tuple[int, bool]:
-        page, canonical, now = item.page, item.canonical_url, item.now
-        _url_that_fits(canonical, "the article URL")
-        _url_that_fits(page.requested_url, "the requested URL")
-        _url_that_fits(page.final_url, "the final URL")
-        aliases = _aliases(canonical, page)
-        extracted = page.extracted
-        known = s.execute(
-            select(m.ArticleUrl.url, m.ArticleUrl.article_id).where(m.ArticleUrl.url.in_(aliases))
-        ).all()
-        if known:
-            by_url = dict(known)
-            existing = next(by_url[a] for a in aliases if a in by_url)
-            _add_aliases(s, [a for a in aliases if a not in by_url], existing)
-            _attach(s, aliases, existing)
-            return existing, False
-        outlet_id = self._outlet_id(s, outlet_domain(canonical), item.outlet_name, now)
-        # Core inserts: this runs once per new article and the ORM's unit of work costs
-        # several times more than the statements themselves.
-        article_id = s.execute(
-            insert(m.Article)
-            .values(
-                url=canonical,
-                fetch_url=page.requested_url,
-                outlet_id=outlet_id,
-                title=extracted.title[:2000],
-                first_seen=now,
-                published=item.published,
-                published_offset=item.published_offset,
-                modified=extracted.modified,
-                state=ArticleState.LIVE,
-                last_checked_at=now,
-                next_check_at=item.next_check_at,
-                check_count=0,
-                etag=_validator(page.etag, m.MAX_ETAG),
-                last_modified=_validator(page.last_modified, m.MAX_LAST_MODIFIED),
+        return self._save_new_batch(s, [item])[0]
+
+    def _save_new_batch(self, s: Session, items: Sequence[NewArticle]) -> list[tuple[int, bool]]:
+        """Store new articles as if one after the other, in one statement per table.
+
+        Core statements with a list of parameters (executemany; one multi-row INSERT with
+        RETURNING where the backend has it), no ORM objects: per article, the ORM's unit of work
+        and one statement per row cost several times more than the rows themselves. An article
+        whose URL an earlier item of the same batch stored becomes that article's alias, as it
+        would have in a transaction of its own.
+        """
+        if not items:
+            return []
+        conn = s.connection()
+        wanted: list[tuple[str, ...]] = []
+        for item in items:
+            _url_that_fits(item.canonical_url, "the article URL")
+            _url_that_fits(item.page.requested_url, "the requested URL")
+            _url_that_fits(item.page.final_url, "the final URL")
+            wanted.append(_aliases(item.canonical_url, item.page))
+        every = sorted({a for aliases in wanted for a in aliases})
+        # An article is an int (stored before) or ~index into `fresh` (stored by this batch).
+        owner: dict[str, int] = {}
+        for chunk in _chunks(every):
+            owner.update(
+                conn.execute(
+                    select(m.ArticleUrl.url, m.ArticleUrl.article_id).where(
+                        m.ArticleUrl.url.in_(chunk)
+                    )
+                ).all()
             )
-            .returning(m.Article.id)
-        ).scalar_one()
-        s.execute(insert(m.Version).values(**_version_values(article_id, 1, page)))
-        _add_aliases(s, aliases, article_id)
-        _attach(s, aliases, article_id)
-        return article_id, True
+        fresh: list[NewArticle] = []
+        refs: list[int] = []
+        made: list[bool] = []
+        new_aliases: list[tuple[str, int]] = []  # (url, ref) in the order rows are added
+        for item, aliases in zip(items, wanted, strict=True):
+            found = next((owner[a] for a in aliases if a in owner), None)
+            made.append(found is None)
+            if found is None:
+                found = ~len(fresh)
+                fresh.append(item)
+            refs.append(found)
+            for alias in aliases:
+                if alias not in owner:
+                    owner[alias] = found
+                    new_aliases.append((alias, found))
+        ids: list[int] = []
+        if fresh:
+            outlets = self._outlet_ids_for(s, fresh)
+            rows = [
+                _article_values(item, outlet) for item, outlet in zip(fresh, outlets, strict=True)
+            ]
+            conn.execute(insert(m.Article), rows)
+            ids = _ids_by(conn, m.Article.url, m.Article.id, [item.canonical_url for item in fresh])
+            conn.execute(
+                insert(m.Version),
+                [_version_values(i, 1, item.page) for i, item in zip(ids, fresh, strict=True)],
+            )
+
+        def resolved(ref: int) -> int:
+            return ids[~ref] if ref < 0 else ref
+
+        if new_aliases:
+            conn.execute(
+                insert(m.ArticleUrl),
+                [{"url": url, "article_id": resolved(ref)} for url, ref in new_aliases],
+            )
+        # In item order: an entry goes to the first article that names its URL, as one by one.
+        attach = [
+            {"b_url": alias, "b_article": resolved(ref)}
+            for aliases, ref in zip(wanted, refs, strict=True)
+            for alias in aliases
+        ]
+        conn.execute(
+            update(m.Entry)
+            .where(m.Entry.canonical_url == bindparam("b_url"), m.Entry.article_id.is_(None))
+            .values(article_id=bindparam("b_article"), state="done"),
+            attach,
+        )
+        return [(resolved(ref), new) for ref, new in zip(refs, made, strict=True)]
+
+    def _outlet_ids_for(self, s: Session, items: Sequence[NewArticle]) -> list[int]:
+        """The outlet of each item, created where new; one lookup and one insert for them all."""
+        domains = [outlet_domain(item.canonical_url) for item in items]
+        named = [item for item in items if item.outlet_name is not None]
+        if named:  # a name given (rare): each as one by one, renames and conflicts included
+            return [
+                self._outlet_id(s, domain, item.outlet_name, item.now)
+                for item, domain in zip(items, domains, strict=True)
+            ]
+        missing = sorted({d for d in domains if d not in self._outlet_ids})
+        if missing:
+            conn = s.connection()
+            stored = dict(
+                conn.execute(
+                    select(m.Outlet.domain, m.Outlet.id).where(m.Outlet.domain.in_(missing))
+                ).all()
+            )
+            self._outlet_ids.update(stored)  # committed rows: never deleted
+            new = [d for d in missing if d not in stored]
+            created: dict[str, int] = {}
+            if new:
+                taken = s.scalar(select(m.Outlet.name).where(m.Outlet.name.in_(new)).limit(1))
+                if taken is not None:
+                    raise BadInput(f"an outlet named {taken!r} already exists with another domain")
+                first = {
+                    d: item.now for item, d in reversed(list(zip(items, domains, strict=True)))
+                }
+                rows = [
+                    {"name": d, "domain": d, "aliases": [], "created_at": first[d]} for d in new
+                ]
+                try:
+                    with s.begin_nested():
+                        conn.execute(insert(m.Outlet), rows)
+                except IntegrityError:
+                    raise BadInput(
+                        f"an outlet of {', '.join(new)} conflicts with an existing one"
+                    ) from None
+                created = dict(
+                    zip(new, _ids_by(conn, m.Outlet.domain, m.Outlet.id, new), strict=True)
+                )
+            # Rows this transaction creates may still be rolled back: not cached.
+            return [self._outlet_ids.get(d) or created[d] for d in domains]
+        return [self._outlet_ids[d] for d in domains]
 
     def due_rechecks(
         self, now: datetime, limit: int = 0, *, article_id: int | None = None
@@ -733,6 +815,49 @@ def _attach(s: Session, aliases: Iterable[str], article_id: int) -> None:
         .where(m.Entry.canonical_url.in_(list(aliases)), m.Entry.article_id.is_(None))
         .values(article_id=article_id, state="done")
     )
+
+
+def _article_values(item: NewArticle, outlet_id: int) -> dict[str, object]:
+    page, extracted = item.page, item.page.extracted
+    return dict(
+        url=item.canonical_url,
+        fetch_url=page.requested_url,
+        outlet_id=outlet_id,
+        title=extracted.title[:2000],
+        first_seen=item.now,
+        published=item.published,
+        published_offset=item.published_offset,
+        modified=extracted.modified,
+        state=ArticleState.LIVE,
+        last_checked_at=item.now,
+        next_check_at=item.next_check_at,
+        check_count=0,
+        etag=_validator(page.etag, m.MAX_ETAG),
+        last_modified=_validator(page.last_modified, m.MAX_LAST_MODIFIED),
+    )
+
+
+def _ids_by(
+    conn: Connection,
+    key: InstrumentedAttribute[str],
+    ids: InstrumentedAttribute[int],
+    wanted: Sequence[str],
+) -> list[int]:
+    """The ids of the rows just inserted with these (unique) keys, in their order.
+
+    Read back rather than RETURNING: SQLite does not promise the order of a multi-row
+    RETURNING, and SQLAlchemy then inserts one row per statement to keep it.
+    """
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        found.update(conn.execute(select(key, ids).where(key.in_(chunk))).all())
+    return [found[k] for k in wanted]
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    # Bound the IN list: SQLite caps a statement's parameters.
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _version_row(article_id: int, seq: int, page: StoredPage) -> m.Version:
