@@ -50,13 +50,13 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from _report import emit  # noqa: E402
 from clef_claims import (  # noqa: E402
     average_precision_at,
-    clean_tweet,
     load_claims,
     load_split,
     reciprocal_rank,
 )
 from reuse import auc, read_text  # noqa: E402
 
+from tracker.claims.rank import strip_links  # noqa: E402
 from tracker.config import ExtractSettings  # noqa: E402
 from tracker.text.embeddings import DEFAULT_TABLE_DIR, load_default_encoder  # noqa: E402
 from tracker.text.sentences import split_sentences  # noqa: E402
@@ -210,7 +210,7 @@ def measure_clef(encode: Encode, folder: Path) -> dict[str, float]:
     title_vectors = encode([title or claim for claim, title in zip(claims, titles, strict=True)])
     split = load_split(folder, "dev")
     tweet_ids = list(split.tweets)
-    tweet_vectors = encode([clean_tweet(split.tweets[t]) for t in tweet_ids])
+    tweet_vectors = encode([strip_links(split.tweets[t]) for t in tweet_ids])
     scores = np.maximum(tweet_vectors @ claim_vectors.T, tweet_vectors @ title_vectors.T)
     claim_only = tweet_vectors @ claim_vectors.T
     aps, rrs, aps_claim_only = [], [], []

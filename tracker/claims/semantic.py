@@ -1,9 +1,9 @@
 """The claims matcher's paraphrase evidence: the lexical score lifted by MiniLM sentence cosine.
 
-The embeddings are `tracker.text.minilm` (all-MiniLM-L6-v2 shipped inside a package, loaded
-from disk, nothing downloaded at run time). The model costs far more per sentence than the
-lexical matcher, so it only reads the sentences the lexical evidence already picked for a claim:
-sentences of candidate versions (the full-text index found at least half of the claim's weight
+The embeddings are `tracker.text.minilm` (all-MiniLM-L6-v2 run in numpy from weights shipped
+in the package, in the default install; nothing downloaded at run time). The model costs far
+more per sentence than the lexical matcher, so it only reads the sentences the lexical evidence
+already picked for a claim: sentences of candidate versions (the full-text index found at least half of the claim's weight
 in them) that by themselves cover at least `MIN_RECALL` of the claim's weight, do not carry it
 already, and whose cosine with the claim in the static table distilled from the same model
 (`tracker.text.embeddings`) reaches `STATIC_MIN`. Sentence vectors are remembered by text, so a

@@ -231,7 +231,7 @@ def who_repeated(
         bool,
         typer.Option(
             "--semantic",
-            help="Free text: also score sentences by embedding similarity (the semantic extra).",
+            help="Free text: also score sentences by embedding similarity (MiniLM).",
         ),
     ] = False,
     limit: Annotated[

