@@ -145,8 +145,18 @@ class SemanticClaimMatcher:
         return self.lift(claim, sentences, details)
 
     def worth_embedding(self, detail: MatchDetail) -> bool:
-        """True when a sentence shares enough with the claim, and does not carry it yet."""
-        return detail.recall >= self.min_recall and detail.score < self.threshold
+        """True when a sentence shares enough with the claim, and does not carry it yet.
+
+        Besides names: a report of another event of the same kind shares the claim's people and
+        places and MiniLM scores it as high as the claim's own event ("Lindqvist left the
+        Brookfield Recovery Center in Malibu in 2019" against "Lindqvist checked into the
+        Brookfield Recovery Center in Malibu on Tuesday": 0.76).
+        """
+        if detail.recall < self.min_recall or detail.score >= self.threshold:
+            return False
+        return any(
+            h.coverage > 0.0 and not h.from_context and not h.concept.name for h in detail.hits
+        )
 
     def lift(
         self, claim: str, sentences: Sequence[str], details: Sequence[MatchDetail]
