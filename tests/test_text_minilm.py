@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tracker.text import minilm
 from tracker.text.minilm import DIMENSIONS, MAX_TOKENS, Embedder, load_model
 
 # Sentences and their vectors as sentence-transformers computed them once
@@ -81,3 +83,12 @@ def test_paraphrases_are_nearer_than_other_news(embedder: Embedder) -> None:
         ]
     )
     assert claim @ paraphrase > 0.5 > claim @ other
+
+
+def test_threads_embedding_at_once_get_the_same_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = Embedder().embed(TEXTS[:3])
+    monkeypatch.setattr(minilm, "_loaded", None)  # the first calls race to load the model
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: Embedder().embed(TEXTS[:3]), range(4)))
+    for vectors in results:
+        assert np.abs(vectors - expected).max() < 1e-5

@@ -39,36 +39,40 @@ HEADS = 12
 LAYERS = 6
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model, [CLS] and [SEP] included
 EPSILON = 1e-12  # the model's LayerNorm epsilon
-# Padded tokens per forward pass at most: long sentences go in smaller batches, which keeps the
-# activations (tokens x 1,536 floats in the feed-forward) a few MB and in cache.
-TOKENS_PER_PASS = 4096
+# Padded tokens per forward pass at most: the feed-forward's activations (tokens x 1,536 floats,
+# 6 MB here) then stay near the CPU's cache, and the element-wise passes over them (GELU, the
+# LayerNorms) are not held up by memory. On scenario sentences (27 tokens on average, batches of
+# 64) 1,024 took 7.8 ms of CPU a sentence, 8,192 took 9.2 (one BLAS thread, side by side).
+TOKENS_PER_PASS = 1024
 
 Floats = npt.NDArray[np.float32]
 
-# Abramowitz and Stegun 7.1.26: erf(x) = 1 - t (A1 + t (A2 + ...)) exp(-x^2), t = 1 / (1 + P x),
-# for x >= 0, absolute error below 1.5e-7 (numpy has no erf; the model's GELU is the exact one).
-_P = np.float32(0.3275911)
-_A = tuple(
-    np.float32(a) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
-)
-_HALF_SQRT = np.float32(np.sqrt(0.5))
+# Abramowitz and Stegun 7.1.26: erf(z) = 1 - t (A1 + t (A2 + ...)) exp(-z^2), t = 1 / (1 + P z),
+# for z >= 0, absolute error below 1.5e-7 (numpy has no erf; the model's GELU is the exact one).
+# Phi(-|x|) = (1 - erf(|x| / sqrt 2)) / 2, so the coefficients below are halved A1..A5.
+_P = np.float32(0.3275911 * np.sqrt(0.5))
+_A = [
+    np.float32(a / 2) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+]
 
 
 def _gelu(x: Floats) -> Floats:
-    """x * Phi(x), the exact (erf) GELU, in place on `x`."""
-    z = np.abs(x) * _HALF_SQRT
-    t = 1.0 / (1.0 + _P * z)
-    poly = _A[4] * t
+    """x * Phi(x), the exact (erf) GELU, in place on `x`: max(x, 0) - |x| * Phi(-|x|)."""
+    magnitude = np.abs(x)
+    t = magnitude * _P
+    t += 1
+    np.reciprocal(t, out=t)
+    tail = _A[4] * t
     for a in (_A[3], _A[2], _A[1], _A[0]):
-        poly += a
-        poly *= t
-    np.square(z, out=z)
-    np.negative(z, out=z)
-    np.exp(z, out=z)
-    poly *= z
-    poly *= 0.5  # Phi(-|x|)
-    np.subtract(1.0, poly, out=poly, where=x >= 0)
-    x *= poly
+        tail += a
+        tail *= t
+    np.square(magnitude, out=t)
+    t *= -0.5
+    np.exp(t, out=t)
+    tail *= t
+    tail *= magnitude  # |x| * Phi(-|x|)
+    np.maximum(x, 0, out=x)
+    x -= tail
     return x
 
 
