@@ -82,7 +82,7 @@ def test_spans_point_at_the_claim_words(matcher: LexicalMatcher) -> None:
 
 def test_compounds_and_misspellings_still_match(matcher: LexicalMatcher) -> None:
     claim = "Parcelwise's checkout page leaked card numbers"
-    detail = matcher.detail(claim, "The check-out page of Parcelwize exposed card numbers.")
+    detail = matcher.detail(claim, "The check-out page of Parcelwize leaked card numbers.")
     assert detail.score >= DEFAULT_THRESHOLD
     assert all(hit.coverage > 0 for hit in detail.hits)
 

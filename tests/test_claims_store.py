@@ -383,19 +383,18 @@ def test_claims_are_validated(store: Store, clock: ManualClock) -> None:
         claims.who_repeated("the of and")  # no content words
 
 
-def test_the_semantic_extra_finds_a_paraphrase_the_lexicon_misses(
+def test_the_claims_stage_finds_a_paraphrase_the_lexical_matcher_misses(
     store: Store, clock: ManualClock
 ) -> None:
+    from tests.test_claims_paraphrase import CLAIM as RECALL
+    from tests.test_claims_paraphrase import PARAPHRASE, UNRELATED
     from tracker.claims.semantic import SemanticClaimMatcher
 
-    glitch = "Glitches in AI-authored code took the site offline."
-    fill(
-        store,
-        clock,
-        {"odd.test/glitch": glitch, "tools.test/ai-tools": TEXTS["tools.test/ai-tools"]},
-    )
-    claim = "AI-written code caused the outages"
-    lexical = Claims(store, clock).who_repeated(claim)
-    semantic = Claims(store, clock, matcher=SemanticClaimMatcher()).who_repeated(claim)
-    assert [r.url for r in lexical.rows] == []
-    assert [r.url for r in semantic.rows] == ["https://odd.test/glitch"]
+    fill(store, clock, {"odd.test/recall": PARAPHRASE, "odd.test/plant": UNRELATED})
+    claims = Claims(store, clock)
+    # Free text is matched lexically unless asked (`--semantic`); the claims stage lifts by default.
+    assert [r.url for r in claims.who_repeated(RECALL).rows] == []
+    semantic = Claims(store, clock, matcher=SemanticClaimMatcher()).who_repeated(RECALL)
+    assert [r.url for r in semantic.rows] == ["https://odd.test/recall"]
+    claims.add("recall", RECALL)
+    assert [r.url for r in claims.who_repeated("recall").rows] == ["https://odd.test/recall"]

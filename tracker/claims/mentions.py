@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from tracker.claims.events import DocumentFrequencies, expand
 from tracker.claims.match import (
@@ -21,6 +22,7 @@ from tracker.text.terms import TermStats, term_stats
 
 __all__ = [
     "FoundSentence",
+    "Lifter",
     "as_mentions",
     "best_sentence",
     "carrying_sentences",
@@ -30,6 +32,17 @@ __all__ = [
     "mentions_in_version",
     "version_stats",
 ]
+
+
+@runtime_checkable
+class Lifter(Protocol):
+    """A matcher that raises lexical scores it is given (`tracker.claims.semantic`)."""
+
+    def lift(
+        self, claim: str, sentences: Sequence[str], details: Sequence[MatchDetail]
+    ) -> list[float]:
+        """One score per sentence, at least its lexical score in `details`."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +97,11 @@ def carrying_sentences(
     candidates = [i for i in sorted(details) if details[i].recall > 0.0]
     scores = {i: details[i].score for i in candidates}
     if matcher is not None and matcher is not lexical and candidates:
-        lifted = matcher.scores(claim, [texts[i] for i in candidates])
+        chosen = [texts[i] for i in candidates]
+        if isinstance(matcher, Lifter):  # it reads the scores with their article's context
+            lifted = matcher.lift(claim, chosen, [details[i] for i in candidates])
+        else:
+            lifted = matcher.scores(claim, chosen)
         for i, value in zip(candidates, lifted, strict=True):
             scores[i] = max(scores[i], value)
     found: list[tuple[int, float, StanceResult]] = []

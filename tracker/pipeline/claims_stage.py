@@ -30,6 +30,7 @@ from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
 from tracker.claims.mentions import event_mentions, mentions_in_version
 from tracker.claims.one_event import event_text, one_event
 from tracker.claims.roles import Role
+from tracker.claims.semantic import SemanticClaimMatcher
 from tracker.config import LinkSettings
 from tracker.domain import Claim, Mention, VersionRef
 from tracker.domain.claims import ClaimInfo
@@ -61,7 +62,7 @@ class ClaimsStage:
         link: LinkSettings | None = None,
         report_url: str = "",
     ) -> None:
-        """Score sentences with `matcher` (default: the lexical one, which always locates words).
+        """Score sentences with `matcher` (default: the lexical one lifted by sentence embeddings).
 
         `link` are the linking settings that order articles for claim-based edges (default:
         the defaults, as the linking stage's). `report_url` is the report link of alerts
@@ -70,7 +71,9 @@ class ClaimsStage:
         if lexical is None:
             lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
         self.lexical = lexical
-        self.matcher: Matcher = matcher or lexical
+        # By default the lexical evidence lifted by MiniLM's sentence cosine, on the sentences
+        # the lexical matcher picked (`tracker.claims.semantic`): paraphrases are repeats too.
+        self.matcher: Matcher = matcher or SemanticClaimMatcher(lexical)
         self.by_claim = ClaimLinker(link or LinkSettings())
         self.report_url = report_url
 
@@ -80,6 +83,17 @@ class ClaimsStage:
 
     def run_on(self, repo: ClaimRepo, now: datetime) -> Mapping[str, int]:
         """The same, on a claims repository."""
+        semantic = self.matcher if isinstance(self.matcher, SemanticClaimMatcher) else None
+        embedded, seconds = (semantic.embedded, semantic.seconds) if semantic else (0, 0.0)
+        counts = self._run_on(repo, now)
+        if semantic is not None and semantic.embedded > embedded:
+            # What the model cost this run: the sentences it read and its CPU milliseconds.
+            counts["claims_sentences_embedded"] += semantic.embedded - embedded
+            counts["claims_embedding_cpu_ms"] += round(1000 * (semantic.seconds - seconds))
+        return counts
+
+    def _run_on(self, repo: ClaimRepo, now: datetime) -> Counter[str]:
+        """`run_on`'s work."""
         counts: Counter[str] = Counter()
         upto = repo.max_version_id()
         # Indexed even with no claim yet: free-text questions use the index too.

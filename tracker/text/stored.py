@@ -54,7 +54,7 @@ __all__ = [
     "has_stem",
 ]
 
-ANALYSIS_FORMAT = 4  # bump when the payloads change; rows of another format are analysed again
+ANALYSIS_FORMAT = 5  # bump when the payloads change; rows of another format are analysed again
 
 
 @dataclass(frozen=True, slots=True)
