@@ -289,35 +289,39 @@ class _Keys:
 
 
 class _Fuzzy:
-    """Per claim stem, the words it was compared with and those `_similarity` scores above 0.
+    """Per claim (its stems), the words it was compared with and those similar to its stems.
 
     A claim's stems meet the same sentence words again and again (every candidate text of the
-    claim, same-event expansion, uptake): a word is compared with a stem once, and a sentence's
-    similar words are then one set intersection, most often empty. Bounded by `FUZZY_MEMO`
-    comparisons in all, after which it starts afresh.
+    claim, same-event expansion, uptake): a word is compared with the claim's stems once, and a
+    sentence's similar words are then one set intersection, most often empty. Bounded by
+    `FUZZY_MEMO` words remembered in all, after which it starts afresh.
     """
 
     def __init__(self) -> None:
-        self._stems: dict[str, tuple[set[str], dict[str, float]]] = {}
+        self._claims: dict[tuple[str, ...], tuple[set[str], dict[str, dict[str, float]]]] = {}
         self._size = 0
 
-    def similar(self, stem: str, words: frozenset[str]) -> dict[str, float]:
-        """The words of `words` similar to `stem` (`_similarity` above 0), with the similarity."""
-        known = self._stems.get(stem)
+    def similar(self, stems: tuple[str, ...], words: frozenset[str]) -> dict[str, dict[str, float]]:
+        """The words of `words` similar to some of `stems` (`_similarity` above 0), each with
+        its similarity to those stems."""
+        known = self._claims.get(stems)
         if known is None:
             if self._size > FUZZY_MEMO:
-                self._stems, self._size = {}, 0
-            known = self._stems[stem] = (set(), {})
+                self._claims, self._size = {}, 0
+            known = self._claims[stems] = (set(), {})
         seen, found = known
         new = words.difference(seen)
         if new:
-            initial = stem[:1]
             for word in new:
-                # `_similarity` is 0 unless the first letters agree or one is inside the other.
-                if word[:1] == initial or stem in word or word in stem:
-                    value = _similarity(stem, word)
-                    if value > 0.0:
-                        found[word] = value
+                values: dict[str, float] = {}
+                for stem in stems:
+                    # `_similarity` is 0 unless the first letters agree or one is inside the other.
+                    if word[:1] == stem[:1] or stem in word or word in stem:
+                        value = _similarity(stem, word)
+                        if value > 0.0:
+                            values[stem] = value
+                if values:
+                    found[word] = values
             seen.update(new)
             self._size += len(new)
         return {word: found[word] for word in found.keys() & words} if found else {}
@@ -399,7 +403,9 @@ class LexicalMatcher:
             keys = known_keys[1]
         else:
             keys = self._keys.put(id(analysis), (analysis, _Keys.of(analysis)))[1]
-        hits = tuple(_cover(concept, analysis, keys, self._fuzzy) for concept in concepts)
+        stems = tuple(dict.fromkeys(stem for concept in concepts for stem in concept.stems))
+        similar = self._fuzzy.similar(stems, keys.distinct)
+        hits = tuple(_cover(concept, analysis, keys, similar) for concept in concepts)
         self._hits.put(key, (analysis, hits))
         return hits
 
@@ -486,8 +492,16 @@ def related_groups(concept: str) -> tuple[str, ...]:
     return _RELATED_OF.get(concept, ())
 
 
-def _cover(concept: ClaimConcept, analysis: Analysis, keys: _Keys, fuzzy: _Fuzzy) -> ConceptHit:
-    """Find how well (and where) an analysed sentence covers one claim concept."""
+def _cover(
+    concept: ClaimConcept,
+    analysis: Analysis,
+    keys: _Keys,
+    similar: Mapping[str, Mapping[str, float]],
+) -> ConceptHit:
+    """Find how well (and where) an analysed sentence covers one claim concept.
+
+    `similar`: the sentence's keys similar to some claim stem, with those similarities (`_Fuzzy`).
+    """
     tokens = analysis.tokens
     indices = analysis.concepts.get(concept.concept)
     if indices is None and len(concept.stems) == 1:
@@ -501,11 +515,11 @@ def _cover(concept: ClaimConcept, analysis: Analysis, keys: _Keys, fuzzy: _Fuzzy
             return ConceptHit(concept, credit, spans)
     # The most similar key, the first in the sentence's order among equals.
     best, place = 0.0, -1
-    for claim_stem in concept.stems:
-        for key, value in fuzzy.similar(claim_stem, keys.distinct).items():
-            n = keys.order[key]
-            if value > best or (value == best and n < place):
-                best, place = value, n
+    for key, values in similar.items():
+        for claim_stem in concept.stems:
+            value = values.get(claim_stem, 0.0)
+            if value > best or (value > 0.0 and value == best and keys.order[key] < place):
+                best, place = value, keys.order[key]
     if place < 0:
         return ConceptHit(concept, 0.0, ())
     where = keys.first[place]
