@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 
 from tracker.claims.match import (
     DEFAULT_THRESHOLD,
+    ClaimConcept,
     CorpusStats,
     LexicalMatcher,
+    _cover,
+    _Fuzzy,
     _Keys,
     _similarity,
     fts_terms,
@@ -171,13 +174,34 @@ def test_free_text_claim_finds_sentences() -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.text(alphabet="abcdeo", min_size=1, max_size=12), min_size=1, max_size=8),
-    st.text(alphabet="abcdeo", min_size=1, max_size=12),
+    st.lists(st.text(alphabet="abcdeo", min_size=1, max_size=12), min_size=1, max_size=3),
 )
-def test_the_fuzzy_lookup_never_skips_a_similar_word(words: list[str], stem: str) -> None:
-    """Every key `_similarity` scores above 0 is among those `_Keys.near` proposes."""
-    keys = _Keys.of(Analyzer(()).analyse(" ".join(words)))
-    similar = {n for n, key in enumerate(keys.keys) if _similarity(stem, key) > 0.0}
-    assert similar <= keys.near(stem)
+def test_the_fuzzy_lookup_finds_the_most_similar_word_first(
+    words: list[str], stems: list[str]
+) -> None:
+    """`_cover` finds what comparing every key with every stem finds: the best, the first."""
+    analysis = Analyzer(()).analyse(" ".join(words))
+    keys = _Keys.of(analysis)
+    fuzzy = _Fuzzy()
+    claim = tuple(dict.fromkeys(stems))
+    expected = {
+        key: {stem: _similarity(stem, key) for stem in claim if _similarity(stem, key) > 0}
+        for key in keys.distinct
+    }
+    expected = {key: values for key, values in expected.items() if values}
+    for part in (frozenset(list(keys.distinct)[:2]), keys.distinct):  # warm answers as cold
+        assert fuzzy.similar(claim, part) == {k: v for k, v in expected.items() if k in part}
+    best, where = 0.0, -1
+    for n, key in enumerate(keys.keys):
+        for stem in stems:
+            if _similarity(stem, key) > best:
+                best, where = _similarity(stem, key), keys.first[n]
+    concept = ClaimConcept("=none", tuple(stems), tuple(dict.fromkeys(stems)), 1.0)
+    hit = _cover(concept, analysis, keys, fuzzy.similar(claim, keys.distinct))
+    token = analysis.tokens[where] if where >= 0 else None
+    assert (hit.coverage, hit.spans) == (
+        (best, ((token.start, token.end),)) if token is not None else (0.0, ())
+    )
 
 
 def test_remembered_details_are_the_details_of_a_fresh_matcher() -> None:

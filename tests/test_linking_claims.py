@@ -163,6 +163,23 @@ def test_crawl_rerun_and_rebuild_write_the_same_claim_edges(
     assert rows(store.engine) == crawled
 
 
+def test_the_batched_reads_of_relink_are_the_per_article_ones(
+    store: Store, clock: ManualClock
+) -> None:
+    """`relink` reads all its articles at once: the same mentions and edges, article by article."""
+    Claims(store, clock).add("ai-code", CLAIM)
+    crawl(store, clock, (LinkingStage(SETTINGS), ClaimsStage(link=SETTINGS)))
+    repo = LinkRepo(store)
+    with store.engine.connect() as connection:
+        ids = [int(i) for i in connection.execute(text("SELECT id FROM articles")).scalars()]
+    batched = repo.claim_mentions_of([*ids, *ids])
+    assert batched == {a: repo.claim_mentions(a) for a in ids if repo.claim_mentions(a)}
+    assert len(batched) >= 3  # the origin, the copy and the paraphrase at least
+    assert repo.edged_articles(ids, by_claim=False) == {a for a in ids if repo.has_source(a)}
+    claimed = repo.edged_articles(ids, by_claim=True)
+    assert claimed == set(repo.claim_edge_targets()) and claimed
+
+
 class Crash(Exception):
     """Stands in for the process being killed."""
 

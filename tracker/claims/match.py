@@ -86,6 +86,7 @@ _RELATED_OF: dict[str, tuple[str, ...]] = {
 # sentences are one crawl pass's new versions; each entry is a few kilobytes.
 MEMO_TEXTS = 4_096  # analysed texts (sentences, titles, whole versions' term counts)
 MEMO_DETAILS = 16_384  # (claim, sentence) concept coverages
+FUZZY_MEMO = 500_000  # (claim stem, word) comparisons remembered (`_Fuzzy`)
 _K = TypeVar("_K")
 _T = TypeVar("_T")
 
@@ -263,14 +264,12 @@ def _similarity(a: str, b: str) -> float:
 
 @dataclass(frozen=True, slots=True)
 class _Keys:
-    """A sentence's concept keys (stems, then compounds) as `_cover` reads them, with lookups
-    that find the few keys a claim stem can be fuzzily similar to without trying them all."""
+    """A sentence's concept keys (stems, then compounds) as `_cover` reads them."""
 
     keys: tuple[str, ...]
     first: tuple[int, ...]  # the first token index of each key
-    by_letter: Mapping[str, tuple[int, ...]]
-    by_key: Mapping[str, tuple[int, ...]]
-    blob: str  # the keys joined by newlines: a claim stem in none of them is not in this
+    order: Mapping[str, int]  # each distinct key's first place in `keys`
+    distinct: frozenset[str]
 
     @classmethod
     def of(cls, analysis: Analysis) -> _Keys:
@@ -282,32 +281,50 @@ class _Keys:
             )
             if not key.startswith("=")
         ]
-        by_letter: dict[str, list[int]] = {}
-        by_key: dict[str, list[int]] = {}
-        for n, (key, _) in enumerate(items):
-            by_letter.setdefault(key[:1], []).append(n)
-            by_key.setdefault(key, []).append(n)
-        return cls(
-            tuple(key for key, _ in items),
-            tuple(first for _, first in items),
-            {letter: tuple(found) for letter, found in by_letter.items()},
-            {key: tuple(found) for key, found in by_key.items()},
-            "\n".join(key for key, _ in items),
-        )
+        keys = tuple(key for key, _ in items)
+        order: dict[str, int] = {}
+        for n, key in enumerate(keys):
+            order.setdefault(key, n)
+        return cls(keys, tuple(first for _, first in items), order, frozenset(order))
 
-    def near(self, stem: str) -> set[int]:
-        """The keys `_similarity` may score above 0 against `stem` (by its rules: the same first
-        letter, or one of the two inside the other), as indices."""
-        if not stem:
-            return set(range(len(self.keys)))
-        found = set(self.by_letter.get(stem[0], ()))
-        size = len(stem)
-        if size >= 4 and stem in self.blob:  # the stem inside a longer key
-            found.update(n for n, key in enumerate(self.keys) if stem in key)
-        for part in range(max(4, (size + 1) // 2), size):  # a shorter key inside the stem
-            for start in range(size - part + 1):
-                found.update(self.by_key.get(stem[start : start + part], ()))
-        return found
+
+class _Fuzzy:
+    """Per claim (its stems), the words it was compared with and those similar to its stems.
+
+    A claim's stems meet the same sentence words again and again (every candidate text of the
+    claim, same-event expansion, uptake): a word is compared with the claim's stems once, and a
+    sentence's similar words are then one set intersection, most often empty. Bounded by
+    `FUZZY_MEMO` words remembered in all, after which it starts afresh.
+    """
+
+    def __init__(self) -> None:
+        self._claims: dict[tuple[str, ...], tuple[set[str], dict[str, dict[str, float]]]] = {}
+        self._size = 0
+
+    def similar(self, stems: tuple[str, ...], words: frozenset[str]) -> dict[str, dict[str, float]]:
+        """The words of `words` similar to some of `stems` (`_similarity` above 0), each with
+        its similarity to those stems."""
+        known = self._claims.get(stems)
+        if known is None:
+            if self._size > FUZZY_MEMO:
+                self._claims, self._size = {}, 0
+            known = self._claims[stems] = (set(), {})
+        seen, found = known
+        new = words.difference(seen)
+        if new:
+            for word in new:
+                values: dict[str, float] = {}
+                for stem in stems:
+                    # `_similarity` is 0 unless the first letters agree or one is inside the other.
+                    if word[:1] == stem[:1] or stem in word or word in stem:
+                        value = _similarity(stem, word)
+                        if value > 0.0:
+                            values[stem] = value
+                if values:
+                    found[word] = values
+            seen.update(new)
+            self._size += len(new)
+        return {word: found[word] for word in found.keys() & words} if found else {}
 
 
 class LexicalMatcher:
@@ -325,6 +342,7 @@ class LexicalMatcher:
             MEMO_DETAILS
         )
         self._keys: _Memo[int, tuple[Analysis, _Keys]] = _Memo(MEMO_TEXTS)
+        self._fuzzy = _Fuzzy()
 
     def analyse(self, text: str) -> Analysis:
         """The analyzer's reading of `text`, remembered (see `MEMO_TEXTS`)."""
@@ -385,7 +403,9 @@ class LexicalMatcher:
             keys = known_keys[1]
         else:
             keys = self._keys.put(id(analysis), (analysis, _Keys.of(analysis)))[1]
-        hits = tuple(_cover(concept, analysis, keys) for concept in concepts)
+        stems = tuple(dict.fromkeys(stem for concept in concepts for stem in concept.stems))
+        similar = self._fuzzy.similar(stems, keys.distinct)
+        hits = tuple(_cover(concept, analysis, keys, similar) for concept in concepts)
         self._hits.put(key, (analysis, hits))
         return hits
 
@@ -399,11 +419,13 @@ class LexicalMatcher:
         if total <= 0.0:
             return MatchDetail(0.0, 0.0, hits)
         recall = sum(h.concept.weight * h.coverage for h in hits) / total
-        if context is not None and recall > 0.0:
+        if recall <= 0.0:  # most sentences of a candidate text: nothing to fill in, score 0
+            return MatchDetail(0.0, recall, hits)
+        if context is not None:
             hits = _fill_from_context(hits, analysis, context, recall, total)
         log_mean = sum(h.concept.weight * math.log(max(h.coverage, MISSING_FLOOR)) for h in hits)
         score = math.exp(log_mean / total)
-        return MatchDetail(score if recall > 0.0 else 0.0, recall, hits)
+        return MatchDetail(score, recall, hits)
 
     def scores(self, claim: str, sentences: Sequence[str]) -> list[float]:
         """Return the soft-AND score of every sentence."""
@@ -437,6 +459,11 @@ def _fill_from_context(
     total: float,
 ) -> tuple[ConceptHit, ...]:
     """Credit missing concepts that the article carries elsewhere (see the module docstring)."""
+    # What the sentence covers itself, counting every missing name as referred back to, is the
+    # most `own` below can be: short of the minimum, nothing is filled in (most sentences).
+    names = sum(h.concept.weight for h in hits if h.coverage == 0.0 and h.concept.name)
+    if recall + names / total < CONTEXT_MIN_RECALL:
+        return hits
     missing = [h for h in hits if h.coverage == 0.0 and context.covers(h.concept)]
     if not missing:
         return hits
@@ -465,8 +492,16 @@ def related_groups(concept: str) -> tuple[str, ...]:
     return _RELATED_OF.get(concept, ())
 
 
-def _cover(concept: ClaimConcept, analysis: Analysis, keys: _Keys) -> ConceptHit:
-    """Find how well (and where) an analysed sentence covers one claim concept."""
+def _cover(
+    concept: ClaimConcept,
+    analysis: Analysis,
+    keys: _Keys,
+    similar: Mapping[str, Mapping[str, float]],
+) -> ConceptHit:
+    """Find how well (and where) an analysed sentence covers one claim concept.
+
+    `similar`: the sentence's keys similar to some claim stem, with those similarities (`_Fuzzy`).
+    """
     tokens = analysis.tokens
     indices = analysis.concepts.get(concept.concept)
     if indices is None and len(concept.stems) == 1:
@@ -478,17 +513,16 @@ def _cover(concept: ClaimConcept, analysis: Analysis, keys: _Keys) -> ConceptHit
         if related is not None:
             spans = tuple((tokens[i].start, tokens[i].end) for i in related)
             return ConceptHit(concept, credit, spans)
-    best, where = 0.0, -1
-    near: set[int] = set()
-    for claim_stem in concept.stems:
-        near |= keys.near(claim_stem)
-    for n in sorted(near):  # in the sentence's order: the first of equal matches wins
+    # The most similar key, the first in the sentence's order among equals.
+    best, place = 0.0, -1
+    for key, values in similar.items():
         for claim_stem in concept.stems:
-            value = _similarity(claim_stem, keys.keys[n])
-            if value > best:
-                best, where = value, keys.first[n]
-    if where < 0:
+            value = values.get(claim_stem, 0.0)
+            if value > best or (value > 0.0 and value == best and keys.order[key] < place):
+                best, place = value, keys.order[key]
+    if place < 0:
         return ConceptHit(concept, 0.0, ())
+    where = keys.first[place]
     return ConceptHit(concept, best, ((tokens[where].start, tokens[where].end),))
 
 

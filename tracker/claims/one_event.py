@@ -35,9 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tracker.domain import VersionRef
-from tracker.text.profile import headline_and_body
-from tracker.text.specifics import Specifics, event_score, specifics_of
-from tracker.text.terms import weighted_terms
+from tracker.text.profile import headline_and_body, profile_of
+from tracker.text.specifics import Specifics, event_score
 
 __all__ = [
     "CORE_MIN",
@@ -91,8 +90,9 @@ class EventText:
 
     @classmethod
     def of(cls, text: str) -> EventText:
-        """Analyse `text`."""
-        return cls(specifics_of(text), weighted_terms(text))
+        """Analyse `text` (tokenised once: `profile_of`)."""
+        profile = profile_of(text)
+        return cls(profile.specifics, profile.terms.weights)
 
     def score(self, other: EventText) -> float:
         """The probability that the two texts report one event."""

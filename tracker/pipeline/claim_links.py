@@ -12,6 +12,7 @@ from datetime import datetime
 
 from tracker.config import LinkSettings
 from tracker.domain import Edge
+from tracker.domain.links import ClaimMention
 from tracker.linking.claimed import Carrier, carriers, claim_edges, origin_of
 from tracker.linking.paraphrase import Matcher, matcher_for
 from tracker.store.link_repo import LinkConflict, LinkRepo
@@ -50,11 +51,27 @@ class ClaimLinker:
         mentions = repo.claim_mentions(article_id)  # first: most articles carry no claim
         if not mentions or repo.has_source(article_id, except_version=except_version):
             return []
+        return self._edges(repo, article_id, mentions, {})
+
+    def _edges(
+        self,
+        repo: LinkRepo,
+        article_id: int,
+        mentions: list[ClaimMention],
+        earliest: dict[int, list[ClaimMention]],
+    ) -> list[Edge]:
+        """The claim-based edges of an article with `mentions` and no textual edge.
+
+        `earliest` remembers each claim's first mentions (they do not change while edges are
+        written).
+        """
         own = carriers(mentions, self.settings)
         pairs: list[tuple[Carrier, Carrier]] = []
         for carrier in own:
-            earliest = repo.earliest_claim_mentions(carrier.mention.claim_id, EARLIEST_MENTIONS)
-            origin = origin_of(carrier, carriers(earliest, self.settings), self.settings)
+            claim_id = carrier.mention.claim_id
+            if claim_id not in earliest:
+                earliest[claim_id] = repo.earliest_claim_mentions(claim_id, EARLIEST_MENTIONS)
+            origin = origin_of(carrier, carriers(earliest[claim_id], self.settings), self.settings)
             if origin is not None:
                 pairs.append((carrier, origin))
         if not pairs:
@@ -63,11 +80,28 @@ class ClaimLinker:
         return claim_edges(article_id, pairs, repo.texts(versions), self.matcher, self.settings)
 
     def relink(self, repo: LinkRepo, article_ids: Iterable[int], now: datetime) -> Counter[str]:
-        """Bring the claim-based edges of these articles up to date; counts what changed."""
+        """Bring the claim-based edges of these articles up to date; counts what changed.
+
+        The same as `save_claim_edges(edges_for(...))` per article, with the reads done for all
+        of them at once: a crawl pass hands over hundreds of articles, most with nothing to write.
+        """
         counts: Counter[str] = Counter()
-        for article_id in sorted(set(article_ids)):
+        ids = sorted(set(article_ids))
+        mentions = repo.claim_mentions_of(ids)
+        sourced = repo.edged_articles(list(mentions), by_claim=False)
+        claimed = repo.edged_articles(ids, by_claim=True)
+        earliest: dict[int, list[ClaimMention]] = {}
+        for article_id in ids:
+            own = mentions.get(article_id)
+            edges = (
+                self._edges(repo, article_id, own, earliest)
+                if own and article_id not in sourced
+                else []
+            )
+            if not edges and article_id not in claimed:
+                continue  # nothing stored, nothing to store (`save_claim_edges` would say so)
             try:
-                if repo.save_claim_edges(article_id, self.edges_for(repo, article_id), now):
+                if repo.save_claim_edges(article_id, edges, now):
                     counts["claim_links_written"] += 1
             except LinkConflict:  # another process wrote its edges meanwhile: next run
                 counts["claim_link_conflict"] += 1

@@ -89,6 +89,9 @@ def _by_claim() -> ColumnElement[bool]:
     return func.coalesce(EdgeRow.evidence["basis"].as_string(), "") == CLAIM_BASIS
 
 
+_IN_CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
+
+
 class LinkConflict(Exception):
     """Another process wrote the same article's edges at the same moment (skip it this pass)."""
 
@@ -460,6 +463,32 @@ class LinkRepo:
         with self._tx() as s:
             versions = select(m.Version.id).where(m.Version.article_id == article_id)
             return self._mentions(s, MentionRow.version_id.in_(versions), None)
+
+    def claim_mentions_of(self, article_ids: Sequence[int]) -> dict[int, list[ClaimMention]]:
+        """`claim_mentions` of each of these articles (absent: none), a few queries for all."""
+        out: dict[int, list[ClaimMention]] = {}
+        ids = sorted(set(article_ids))
+        with self._tx() as s:
+            for start in range(0, len(ids), _IN_CHUNK):
+                versions = select(m.Version.id).where(
+                    m.Version.article_id.in_(ids[start : start + _IN_CHUNK])
+                )
+                for mention in self._mentions(s, MentionRow.version_id.in_(versions), None):
+                    out.setdefault(mention.article.id, []).append(mention)
+        return out
+
+    def edged_articles(self, article_ids: Sequence[int], *, by_claim: bool) -> set[int]:
+        """Those of `article_ids` with an edge found in their texts (or, `by_claim`, by claim)."""
+        out: set[int] = set()
+        ids = sorted(set(article_ids))
+        basis = _by_claim() if by_claim else ~_by_claim()
+        with self._tx() as s:
+            for start in range(0, len(ids), _IN_CHUNK):
+                query = select(EdgeRow.target_id).where(
+                    EdgeRow.target_id.in_(ids[start : start + _IN_CHUNK]), basis
+                )
+                out.update(s.scalars(query.distinct()))
+        return out
 
     def earliest_claim_mentions(self, claim_id: int, limit: int) -> list[ClaimMention]:
         """The first `limit` mentions carrying the claim, in the order their versions were stored.

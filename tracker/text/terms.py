@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from tracker.text.words import STOP_WORDS, Token, tokenize
+from tracker.text.words import STOP_WORDS, Token, content_stems_at, tokenize
 
 __all__ = [
     "NAME_WEIGHT",
@@ -58,12 +58,17 @@ def content_stems(text: str) -> list[str]:
 
 def _name_like(text: str, token: Token) -> bool:
     """True for a number, or a capitalised word that does not open a sentence."""
-    first = text[token.start]
+    return _name_like_at(text, token.start)
+
+
+def _name_like_at(text: str, start: int) -> bool:
+    """`_name_like` of the token starting at `start`."""
+    first = text[start]
     if first.isdigit():
         return True
     if not first.isupper():
         return False
-    i = token.start - 1
+    i = start - 1
     while i >= 0 and text[i] in _OPENERS:
         i -= 1
     return i >= 0 and text[i] not in _SENTENCE_ENDS
@@ -95,12 +100,10 @@ def term_stats(text: str) -> TermStats:
     """Count the content stems of `text` and find which are names or numbers."""
     counts: Counter[str] = Counter()
     names: set[str] = set()
-    for token in tokenize(text):
-        if not _is_content(token):
-            continue
-        counts[token.stem] += 1
-        if token.stem not in names and _name_like(text, token):
-            names.add(token.stem)
+    for word_stem, start in content_stems_at(text):
+        counts[word_stem] += 1
+        if word_stem not in names and _name_like_at(text, start):
+            names.add(word_stem)
     return TermStats(counts, frozenset(names))
 
 

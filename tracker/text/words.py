@@ -10,7 +10,16 @@ from functools import lru_cache
 
 from tracker.text.lexicon import LEXICON, ConceptGroup
 
-__all__ = ["STOP_WORDS", "Analysis", "Analyzer", "Token", "normalise", "stem", "tokenize"]
+__all__ = [
+    "STOP_WORDS",
+    "Analysis",
+    "Analyzer",
+    "Token",
+    "content_stems_at",
+    "normalise",
+    "stem",
+    "tokenize",
+]
 
 # Function words that carry no concept of their own. Written out rather than imported because the
 # libraries that ship such lists (NLTK, scikit-learn) are far too heavy for one frozenset; negations
@@ -120,6 +129,40 @@ def _word_and_stem(raw: str) -> tuple[str, str]:
     """The word a raw token stands for and its stem ("" for a token that stands for none)."""
     word = _normalise(raw)
     return word, stem(word) if word else ""
+
+
+def _is_content_word(word: str) -> bool:
+    """True for a word that carries content: not a stop word, not a single letter."""
+    return word not in STOP_WORDS and (len(word) > 1 or word.isdigit())
+
+
+@lru_cache(maxsize=50_000)
+def _content_stem(raw: str) -> str | None:
+    """The stem of a raw token's word when that word carries content, else None."""
+    word, word_stem = _word_and_stem(raw)
+    return word_stem if word and _is_content_word(word) else None
+
+
+def content_stems_at(text: str) -> list[tuple[str, int]]:
+    """The stem and start offset of every content word of `text`, in order.
+
+    The content tokens of `tokenize` (no stop words, no single letters), without building a
+    `Token` for every word: counting a whole text's stems needs only these.
+    """
+    out: list[tuple[str, int]] = []
+    append = out.append
+    for match in _TOKEN.finditer(text):
+        raw = match.group()
+        if raw[0] == "#":
+            for part in _CAMEL.finditer(raw, 1):
+                word = part.group().lower()
+                if _is_content_word(word):
+                    append((stem(word), match.start() + part.start()))
+            continue
+        word_stem = _content_stem(raw)
+        if word_stem is not None:
+            append((word_stem, match.start()))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
