@@ -88,7 +88,7 @@ class SemanticClaimMatcher:
         self._embedder = Embedder(batch_size=batch_size)
         self._vectors: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self.embedded = 0  # sentences (and claims) run through the model so far
-        self.seconds = 0.0  # CPU seconds of this process spent in the model so far
+        self.seconds = 0.0  # CPU seconds spent in the model so far (by the threads that called it)
 
     def tuned(self, *, weight: float, min_recall: float) -> SemanticClaimMatcher:
         """The same matcher (model, vectors, counts apart) with other blend parameters."""
@@ -111,13 +111,13 @@ class SemanticClaimMatcher:
                 known[text] = row
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            started = time.process_time()
+            started = time.thread_time()
             # One BLAS thread: the claims stage embeds a few sentences at a time, and on a busy
             # machine OpenBLAS's threads spin for them (246 ms CPU a sentence at batch 1 under
             # load 23 on 2 cores, 15 ms with one thread).
             with threadpool_limits(limits=1, user_api="blas"):
                 rows = self._embedder.embed(missing)
-            self.seconds += time.process_time() - started
+            self.seconds += time.thread_time() - started
             self.embedded += len(missing)
             for text, row in zip(missing, rows, strict=True):
                 known[text] = self._vectors[text] = row
