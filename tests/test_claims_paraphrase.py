@@ -12,6 +12,8 @@ from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher
 from tracker.claims.mentions import find_in_text
 from tracker.claims.semantic import SemanticClaimMatcher
 from tracker.clock import ManualClock
+from tracker.config import LinkSettings
+from tracker.pipeline.claims_stage import ClaimsStage
 from tracker.store import Store, make_engine, upgrade
 
 from .support.stored import store_texts
@@ -113,3 +115,14 @@ def test_the_claims_stage_finds_the_paraphrase_and_leaves_out_the_other_event(
     assert set(rows) == {ids["anchor.test/recall"], ids["same.test/recall"]}
     assert rows[ids["same.test/recall"]].match == "sentence"  # a sentence states it
     assert PARAPHRASE in rows[ids["same.test/recall"]].sentence
+
+
+def test_the_paraphrase_lift_is_on_by_default_and_the_setting_turns_it_off() -> None:
+    """`[link] claims_paraphrase = false` leaves the claims stage with words alone."""
+    default = ClaimsStage()
+    assert isinstance(default.matcher, SemanticClaimMatcher)
+    off = ClaimsStage(link=LinkSettings(claims_paraphrase=False))
+    assert off.matcher is off.lexical
+    assert off.lexical.scores(CLAIM, [PARAPHRASE]) == off.matcher.scores(CLAIM, [PARAPHRASE])
+    assert default.matcher.scores(CLAIM, [PARAPHRASE])[0] >= DEFAULT_THRESHOLD
+    assert off.matcher.scores(CLAIM, [PARAPHRASE])[0] < DEFAULT_THRESHOLD

@@ -152,6 +152,10 @@ class LinkSettings:
     # A publication date more than this many seconds before first-seen is not believed.
     max_publication_lead: float = 172800.0
     semantic: bool = False  # sentence-embedding matcher instead of lexical (MiniLM)
+    # The claims stage lifts a sentence's lexical score by its MiniLM cosine with the claim, on
+    # gated sentences only (`tracker.claims.semantic`); off, it matches by words alone, for less
+    # CPU (docs/benchmarks.md: the stage's cost with and without it).
+    claims_paraphrase: bool = True
     # The same two thresholds on the embedding scale, which runs higher (unrelated sentences on
     # one topic already reach ~0.5).
     semantic_sentence_similarity: float = 0.75

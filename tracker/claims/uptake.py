@@ -339,8 +339,7 @@ def _new_notice(
     earliest: datetime | None,
     restates: Callable[[str], bool],
 ) -> str | None:
-    """A notice new in `after` that names or restates the claim, or a generic one added after a
-    correction."""
+    """A notice new in `after` that names or restates the claim, or a late generic one."""
     for notice in sorted(after.notices - before.notices):
         if lexical.detail(claim, notice).recall >= NOTICE_RECALL or restates(notice):
             return notice

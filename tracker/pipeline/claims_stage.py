@@ -64,17 +64,21 @@ class ClaimsStage:
     ) -> None:
         """Score sentences with `matcher` (default: the lexical one lifted by sentence embeddings).
 
-        `link` are the linking settings that order articles for claim-based edges (default:
-        the defaults, as the linking stage's). `report_url` is the report link of alerts
+        `link` are the linking settings that order articles for claim-based edges and say
+        whether the default matcher lifts by embeddings (`claims_paraphrase`; default: the
+        defaults, as the linking stage's). `report_url` is the report link of alerts
         (`AlertSettings.report_url`).
         """
+        link = link or LinkSettings()
         if lexical is None:
             lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
         self.lexical = lexical
         # By default the lexical evidence lifted by MiniLM's sentence cosine, on the sentences
         # the lexical matcher picked (`tracker.claims.semantic`): paraphrases are repeats too.
-        self.matcher: Matcher = matcher or SemanticClaimMatcher(lexical)
-        self.by_claim = ClaimLinker(link or LinkSettings())
+        if matcher is None:
+            matcher = SemanticClaimMatcher(lexical) if link.claims_paraphrase else lexical
+        self.matcher: Matcher = matcher
+        self.by_claim = ClaimLinker(link)
         self.report_url = report_url
 
     def run(self, store: Store, now: datetime) -> Mapping[str, int]:
