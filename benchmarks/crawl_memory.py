@@ -39,7 +39,6 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,7 @@ from sqlalchemy import Engine, text
 
 from tracker.store import make_engine
 from tracker.store.term_df import COUNTED_MARK
-from tracker.testing.synthweb import SynthSpec, SynthWeb, serve_synth
+from tracker.testing.synthweb import SynthSpec, SynthWeb, rss_feed, serve_synth
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,19 +136,6 @@ def _page(doc: synth.Doc) -> bytes:
     ).encode()
 
 
-def _feed(host: str, items: Sequence[tuple[str, str, datetime]]) -> bytes:
-    """An RSS feed of the items (title, URL, published)."""
-    entries = "".join(
-        f"<item><title>{html.escape(t)}</title><link>{html.escape(u)}</link>"
-        f"<guid>{html.escape(u)}</guid><pubDate>{format_datetime(d)}</pubDate></item>"
-        for t, u, d in items
-    )
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{host}'
-        f"</title><link>http://{host}/</link>{entries}</channel></rss>"
-    ).encode()
-
-
 def _publish(web: SynthWeb, docs: Sequence[synth.Doc], tag: str) -> list[str]:
     """Put the batch's pages and one feed per outlet on the web; returns the feed URLs."""
     by_host: dict[str, list[tuple[str, str, datetime]]] = {}
@@ -163,7 +149,7 @@ def _publish(web: SynthWeb, docs: Sequence[synth.Doc], tag: str) -> list[str]:
         )
     feeds = []
     for host, items in by_host.items():
-        web.put(host, f"/feed-{tag}.xml", _feed(host, items))
+        web.put(host, f"/feed-{tag}.xml", rss_feed(host, items))
         feeds.append(f"http://{host}:{web.port}/feed-{tag}.xml")
     return feeds
 

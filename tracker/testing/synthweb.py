@@ -13,7 +13,7 @@ import multiprocessing
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +34,7 @@ __all__ = [
     "SynthWeb",
     "build_pages",
     "resolver",
+    "rss_feed",
     "serve_synth",
     "serve_synth_in_process",
 ]
@@ -98,7 +99,8 @@ def _article_html(title: str, paragraphs: list[str], published: datetime, url: s
     return page.encode()
 
 
-def _feed_xml(site: str, items: list[tuple[str, str, datetime]]) -> bytes:
+def rss_feed(site: str, items: Sequence[tuple[str, str, datetime]]) -> bytes:
+    """An RSS 2.0 feed of `site` listing the items (title, URL, published)."""
     entries = "".join(
         f"<item><title>{html.escape(t)}</title><link>{html.escape(u)}</link>"
         f"<guid>{html.escape(u)}</guid><pubDate>{format_datetime(d)}</pubDate></item>"
@@ -128,7 +130,7 @@ def build_pages(spec: SynthSpec, port: int) -> tuple[dict[tuple[str, str], bytes
                 paragraphs = _text(rng, spec.paragraphs)
                 pages[(host, path)] = _article_html(title, paragraphs, published, base + path)
                 items.append((title, base + path, published))
-            pages[(host, f"/feed{f}.xml")] = _feed_xml(host, items)
+            pages[(host, f"/feed{f}.xml")] = rss_feed(host, items)
             feeds.append(f"{base}/feed{f}.xml")
     return pages, feeds
 
