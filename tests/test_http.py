@@ -191,7 +191,7 @@ def test_starts_to_one_host_are_spaced_by_the_interval(server: LocalServer) -> N
     # so a gap may look that much shorter; without spacing the gaps would be a few ms.
     assert all(later - earlier >= 0.25 for earlier, later in itertools.pairwise(same))
     assert same[-1] - same[0] >= 0.65
-    assert other.started - same[0] < 0.2  # another host does not wait for a.test's interval
+    assert other.started - same[0] < 0.3  # another host does not wait for a.test's interval
 
 
 def test_max_connections_bounds_requests_across_hosts() -> None:
