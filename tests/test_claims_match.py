@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tracker.claims.match import (
@@ -176,6 +176,7 @@ def test_free_text_claim_finds_sentences() -> None:
     st.lists(st.text(alphabet="abcdeo", min_size=1, max_size=12), min_size=1, max_size=8),
     st.lists(st.text(alphabet="abcdeo", min_size=1, max_size=12), min_size=1, max_size=3),
 )
+@example(["a", "ed"], ["a"])  # "a ed" joined stems to "a": the joined rule answers first
 def test_the_fuzzy_lookup_finds_the_most_similar_word_first(
     words: list[str], stems: list[str]
 ) -> None:
@@ -198,6 +199,11 @@ def test_the_fuzzy_lookup_finds_the_most_similar_word_first(
                 best, where = _similarity(stem, key), keys.first[n]
     concept = ClaimConcept("=none", tuple(stems), tuple(dict.fromkeys(stems)), 1.0)
     hit = _cover(concept, analysis, keys, fuzzy.similar(claim, keys.distinct))
+    joined = analysis.joined.get(stems[0]) if len(stems) == 1 else None
+    if joined is not None:  # two adjacent words that stem, joined, to the one claim stem
+        spans = tuple((analysis.tokens[i].start, analysis.tokens[i].end) for i in joined)
+        assert (hit.coverage, hit.spans) == (1.0, spans)
+        return
     token = analysis.tokens[where] if where >= 0 else None
     assert (hit.coverage, hit.spans) == (
         (best, ((token.start, token.end),)) if token is not None else (0.0, ())
