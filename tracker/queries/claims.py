@@ -56,7 +56,7 @@ from tracker.text.stored import (
     analyse_version,
     decode_sentences,
     decode_terms,
-    has_stem,
+    stem_needle,
 )
 from tracker.text.terms import TermStats, term_stats
 
@@ -626,9 +626,11 @@ def _events_stored(
     covers = coverage_of(claim_stats, claim_df)
     cover_of: dict[tuple[str, ...], float] = {}  # by the stems carried: a few patterns
     candidates: dict[int, TermStats] = {}
+    # `has_stem`'s test, its needles made once (tens of thousands of pool versions).
+    needles = [(s, stem_needle(s)) for s in claim_stats.counts]
     for version_id, terms in pool:
         if terms is not None:
-            carried = tuple(s for s in claim_stats.counts if has_stem(terms, s))
+            carried = tuple(s for s, needle in needles if needle in terms)
             share = cover_of.get(carried)
             if share is None:
                 present = dict.fromkeys(carried, 1)
