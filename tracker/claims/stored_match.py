@@ -64,6 +64,15 @@ class ClaimProbe:
         self.relevant = frozenset(
             key for c in lexical.concepts(claim) for key in (c.concept, *related_groups(c.concept))
         )
+        self._relevant_keys: dict[str, frozenset[str]] = {}
+
+    def relevant_keys(self, sentence: StoredSentence) -> frozenset[str]:
+        """The sentence's keys among the `relevant` ones (once per sentence text)."""
+        known = self._relevant_keys.get(sentence.text)
+        if known is None:
+            known = self.relevant.intersection([*sentence.concepts, *sentence.joined])
+            self._relevant_keys[sentence.text] = known
+        return known
 
     def _fuzzy(self, key: str) -> bool:
         return any(similarity(stem, key) > 0.0 for stem in self._stems)
@@ -185,28 +194,26 @@ def context_of(
 
 
 def claim_context(
-    sentences: Sequence[StoredSentence], title_keys: frozenset[str] | None, relevant: frozenset[str]
+    sentences: Sequence[StoredSentence], title_keys: frozenset[str] | None, probe: ClaimProbe
 ) -> ClaimContext:
-    """`context_of` narrowed to the `relevant` keys of a claim (`ClaimProbe.relevant`).
+    """`context_of` narrowed to the keys of the probe's claim (`ClaimProbe.relevant`).
 
     A context is only asked whether it carries the claim's concepts or the groups standing in
     for them (`ClaimContext.covers`), so for that claim the narrowed context gives the same
     answers; it is small, so sentence details can be memoised by it (`SentenceCache.detail`).
     """
-    setting: set[str] = set(relevant.intersection(title_keys)) if title_keys else set()
+    setting: set[str] = set(probe.relevant.intersection(title_keys)) if title_keys else set()
     words = 0
     lead = 0
     for sentence in sentences:
         if words >= LEAD_WORDS:
             break
-        setting.update(relevant.intersection(sentence.concepts))
-        setting.update(relevant.intersection(sentence.joined))
+        setting.update(probe.relevant_keys(sentence))
         words += sentence.token_count
         lead += 1
     article = set(setting)
     for sentence in sentences[lead:]:
-        article.update(relevant.intersection(sentence.concepts))
-        article.update(relevant.intersection(sentence.joined))
+        article.update(probe.relevant_keys(sentence))
     return ClaimContext(frozenset(setting), frozenset(article))
 
 
@@ -225,7 +232,7 @@ def find_in_stored(
     touched = [i for i, s in enumerate(sentences) if probe.touches(s)]
     if not touched:
         return []
-    context = claim_context(sentences, title_keys, probe.relevant)
+    context = claim_context(sentences, title_keys, probe)
     details = {i: cache.detail(claim, sentences[i], context) for i in touched}
     texts = [s.text for s in sentences]
     carrying = carrying_sentences(claim, texts, details, matcher, lexical, threshold, cache.stance)
@@ -256,7 +263,7 @@ def best_stored(
     if not sentences:
         return None
     probe = cache.probe(claim.text)
-    context = claim_context(sentences, stored.title_keys, probe.relevant)
+    context = claim_context(sentences, stored.title_keys, probe)
     details = {
         i: cache.detail(claim.text, s, context) for i, s in enumerate(sentences) if probe.touches(s)
     }
