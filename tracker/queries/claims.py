@@ -603,17 +603,17 @@ def _events_stored(
     claim: Claim,
     claim_stats: TermStats,
     seeds: Sequence[int],
-    pool: Sequence[tuple[int, tuple[bool, ...] | None]],
+    pool: Sequence[tuple[int, int | None]],
     texts: dict[int, StoredText],
     load: Callable[[Sequence[int]], None],
     cache: SentenceCache,
 ) -> list[Mention]:
     """`mentions.event_mentions` over stored terms and sentences (same answers).
 
-    `pool` gives each version with which of the claim's stems (`claim_stats`, in order) its
-    stored terms carry, None when not analysed yet. A version whose stems cannot cover
-    `CLAIM_BAG_MIN` of the claim is dropped before its terms are read: `expand` would drop it
-    for the same reason.
+    `pool` gives each version with a bit mask of the claim's stems (`claim_stats`, in order)
+    its stored terms carry (`ClaimRepo.stem_presence`), None when not analysed yet. A version
+    whose stems cannot cover `CLAIM_BAG_MIN` of the claim is dropped before its terms are
+    read: `expand` would drop it for the same reason.
     """
     if not seeds or not pool:
         return []
@@ -621,15 +621,13 @@ def _events_stored(
     claim_df = DocumentFrequencies(docs, total)
     covers = coverage_of(claim_stats, claim_df)
     stems = tuple(claim_stats.counts)
-    cover_of: dict[tuple[bool, ...], float] = {}  # by the stems carried: a few patterns
+    cover_of: dict[int, float] = {}  # by the stems carried: a few patterns
     kept: list[int] = []
     for version_id, carried in pool:
         if carried is not None:
             share = cover_of.get(carried)
             if share is None:
-                present = dict.fromkeys(
-                    (s for s, has in zip(stems, carried, strict=True) if has), 1
-                )
+                present = dict.fromkeys((s for i, s in enumerate(stems) if carried >> i & 1), 1)
                 share = cover_of[carried] = covers(TermStats(present, frozenset()))
             if share < CLAIM_BAG_MIN:
                 continue

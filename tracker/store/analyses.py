@@ -153,13 +153,13 @@ def stored_terms(engine: Engine, article_ids: Sequence[int]) -> list[tuple[int, 
 
 def stem_presence(
     engine: Engine, article_ids: Sequence[int], needles: Sequence[str]
-) -> list[tuple[int, int, tuple[bool, ...] | None]]:
+) -> list[tuple[int, int, int | None]]:
     """Each version of these articles with which `needles` its stored terms hold, by version id.
 
-    Rows are (version id, article id, one bool per needle), the bools None when the version is
-    not analysed yet.
-    The substring tests (`has_stem`'s) are made in SQL: a free-text question's wider net holds
-    tens of thousands of versions, and reading out their terms cost more than all its SQL else.
+    Rows are (version id, article id, a bit mask: bit i set when the terms hold needle i), the
+    mask None when the version is not analysed yet. The substring tests (`has_stem`'s) are made
+    in SQL: a free-text question's wider net holds tens of thousands of versions, and reading
+    out all their terms cost more than the rest of its SQL.
     """
     if not article_ids:
         return []
@@ -167,22 +167,21 @@ def stem_presence(
         where, ids = _id_list(s, "v.article_id", article_ids)
         find = "strpos" if s.get_bind().dialect.name == "postgresql" else "instr"
         params: dict[str, object] = {"ids": ids, "format": ANALYSIS_FORMAT}
-        tests = ""
+        bits = []
         for i, needle in enumerate(needles):
             params[f"n{i}"] = needle
-            tests += f", {find}(a.terms, :n{i}) > 0"
+            bits.append(f"(CASE WHEN {find}(a.terms, :n{i}) > 0 THEN {1 << i} ELSE 0 END)")
+        # NULL terms (not analysed) make the mask NULL; no needles: 0 for analysed versions.
+        mask = " + ".join(bits) if bits else "(CASE WHEN a.terms IS NULL THEN NULL ELSE 0 END)"
         rows = s.execute(
             text(
-                f"SELECT v.id, v.article_id, a.terms IS NULL{tests} FROM versions v"  # noqa: S608
+                f"SELECT v.id, v.article_id, {mask} FROM versions v"  # noqa: S608
                 " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = :format"
                 f" WHERE {where} ORDER BY v.id"
             ),
             params,
         )
-        return [
-            (int(row[0]), int(row[1]), None if row[2] else tuple(bool(x) for x in row[3:]))
-            for row in rows
-        ]
+        return [(int(v), int(a), None if m is None else int(m)) for v, a, m in rows]
 
 
 def terms_of(engine: Engine, version_ids: Sequence[int]) -> dict[int, str]:

@@ -237,8 +237,8 @@ class ClaimRepo:
 
     def stem_presence(
         self, article_ids: Sequence[int], needles: Sequence[str]
-    ) -> list[tuple[int, int, tuple[bool, ...] | None]]:
-        """Every version of these articles with which `needles` its stored terms hold."""
+    ) -> list[tuple[int, int, int | None]]:
+        """Every version of these articles with a bit mask of the `needles` its terms hold."""
         return stem_presence(self.engine, article_ids, needles)
 
     def terms_of(self, version_ids: Sequence[int]) -> dict[int, str]:
