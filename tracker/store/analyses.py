@@ -171,8 +171,8 @@ def stem_presence(
         for i, needle in enumerate(needles):
             params[f"n{i}"] = needle
             bits.append(f"(CASE WHEN {find}(a.terms, :n{i}) > 0 THEN {1 << i} ELSE 0 END)")
-        # NULL terms (not analysed) make the mask NULL; no needles: 0 for analysed versions.
-        mask = " + ".join(bits) if bits else "(CASE WHEN a.terms IS NULL THEN NULL ELSE 0 END)"
+        # Not analysed (no terms): NULL, not the 0 of terms that carry none of the needles.
+        mask = f"CASE WHEN a.terms IS NULL THEN NULL ELSE {' + '.join(bits) or '0'} END"
         rows = s.execute(
             text(
                 f"SELECT v.id, v.article_id, {mask} FROM versions v"  # noqa: S608
