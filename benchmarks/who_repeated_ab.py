@@ -1,13 +1,15 @@
 """Free-text who-repeated, this checkout against another (e.g. main), side by side on one database.
 
-    python benchmarks/who_repeated_ab.py --db FILE --baseline /path/to/other/checkout [--rounds 2]
-                                         [--baseline-db OTHER_FILE]
+    python benchmarks/who_repeated_ab.py (--db FILE | --url URL) --baseline /path/to/other/checkout
+                                         [--rounds 2] [--baseline-db OTHER_FILE]
 
 FILE is a SQLite database kept by `who_repeated.py --sqlite-db FILE` (built and analysed by this
 checkout). Each round runs, one after the other, a process importing the baseline's `tracker`
 and one importing this checkout's (A B A B ...); each process asks the benchmark's free-text
 claim twice and reports the second answer's wall and CPU seconds, and its rows, which must be
 equal between the two. The database is only read (the index sync finds nothing to do).
+`--url` names the database by URL instead, e.g. the PostgreSQL one kept by `who_repeated.py
+--no-sqlite --postgres-db NAME`.
 
 When the two checkouts store their analyses in different formats, each needs its own copy of the
 database (`cp FILE OTHER_FILE`, then one question with each checkout to bring its copy up to
@@ -45,9 +47,9 @@ print(json.dumps({{"wall": wall, "cpu": cpu, "rows": len(rows), "digest": hash(s
 """
 
 
-def _run(checkout: Path, db: Path) -> dict[str, float]:
+def _run(checkout: Path, url: str) -> dict[str, float]:
     """One process importing `checkout`'s tracker: the second query's figures."""
-    code = _CHILD.format(bench=str(HERE), url=f"sqlite:///{db}")
+    code = _CHILD.format(bench=str(HERE), url=url)
     env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONHASHSEED": "0"}
     # Run from the checkout: `python -c` puts the working directory first on sys.path.
     out = subprocess.run(
@@ -67,7 +69,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--db", type=Path, required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="a kept SQLite database")
+    where.add_argument("--url", help="a kept database by URL (the baseline reads it too)")
     parser.add_argument("--baseline", type=Path, required=True)
     parser.add_argument("--baseline-db", type=Path, help="the baseline's copy (default: --db)")
     parser.add_argument("--rounds", type=int, default=2)
@@ -75,9 +79,11 @@ def main() -> None:
     load_before = load()
     this = HERE.parent
     runs: dict[str, list[dict[str, float]]] = {"baseline": [], "this": []}
+    url = args.url or f"sqlite:///{args.db}"
+    baseline_url = f"sqlite:///{args.baseline_db}" if args.baseline_db else url
     for _ in range(args.rounds):
-        runs["baseline"].append(_run(args.baseline, args.baseline_db or args.db))
-        runs["this"].append(_run(this, args.db))
+        runs["baseline"].append(_run(args.baseline, baseline_url))
+        runs["this"].append(_run(this, url))
     figures: dict[str, object] = {}
     for name, items in runs.items():
         figures[name] = {

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 
 from tests.test_linking_specifics import FIRST
 from tests.test_linking_specifics import SAME as FIRST_SAME
-from tracker.claims.one_event import EventText, event_text, one_event
+from tracker.claims.one_event import (
+    CORE_SIZE,
+    OTHERS_SIZE,
+    EventText,
+    anchor_of,
+    event_text,
+    one_event,
+)
 from tracker.domain import Mention, Stance, VersionRef
 from tracker.domain.claims import ArticleFacts
 from tracker.queries.claims import _one_event
@@ -133,3 +140,51 @@ def test_the_headline_is_compared_with_the_body() -> None:
         == 1
     )
     assert event_text(VersionRef(1, 1, "Body.", SEEN)) == "Body."
+
+
+def _whole_means(
+    best: dict[int, float],
+    texts: dict[int, EventText],
+    core_min: float,
+    other_max: float,
+    kept_min: float,
+) -> set[int]:
+    """`one_event` as the module states it: every mean taken over all its scores."""
+    anchor = anchor_of(best)
+    assert anchor is not None
+    to_anchor = {a: texts[anchor].score(t) for a, t in texts.items() if a != anchor}
+    core, others = [anchor], []
+    for article in sorted(to_anchor, key=lambda a: (-best[a], a)):
+        if to_anchor[article] >= core_min and len(core) < CORE_SIZE:
+            core.append(article)
+        elif to_anchor[article] < other_max and len(others) < OTHERS_SIZE:
+            others.append(article)
+    kept = set(core)
+    for article, text in texts.items():
+        if article in kept or article in others:
+            continue
+        scores = [to_anchor[article] if c == anchor else texts[c].score(text) for c in core]
+        same = sum(scores) / len(scores)
+        if same < kept_min:
+            continue
+        if others and same < sum(texts[o].score(text) for o in others) / len(others):
+            continue
+        kept.add(article)
+    return kept
+
+
+def test_means_decided_early_keep_what_the_whole_means_keep() -> None:
+    bodies = [ANCHOR, SAME, SAME_AGAIN, OTHER, OTHER_LATER, ELSEWHERE, FIRST, FIRST_SAME]
+    texts = {i: EventText.of(body) for i, body in enumerate(bodies, start=1)}
+    best = {i: 1.0 - i / 20 for i in texts}
+    decided = 0
+    for core_min in (0.0, 0.5, 0.97):  # a full core, a middling one, the shipped minimum
+        for other_max in (0.0, 0.25):  # no other event, and the shipped maximum
+            for kept_min in (0.05, 0.2, 0.4, 0.6, 0.8, 0.95):
+                expected = _whole_means(best, texts, core_min, other_max, kept_min)
+                kept = one_event(
+                    best, texts, core_min=core_min, other_max=other_max, kept_min=kept_min
+                )
+                assert kept == expected
+                decided += len(expected) not in (1, len(texts))
+    assert decided > 0  # some minimums keep part of the articles: the early exits were used

@@ -12,10 +12,17 @@ from sqlalchemy import delete, func, select, update
 from tracker.api.claims import Claims
 from tracker.claims.match import LexicalMatcher, default_analyzer
 from tracker.claims.mentions import best_sentence, find_in_sentences
-from tracker.claims.stored_match import SentenceCache, best_stored, find_in_stored
+from tracker.claims.stored_match import (
+    SentenceCache,
+    best_stored,
+    claim_context,
+    context_of,
+    find_in_stored,
+)
 from tracker.clock import ManualClock
 from tracker.domain import Claim, VersionRef
 from tracker.store import Store, make_engine, upgrade
+from tracker.store import models as m
 from tracker.store.analyses import FORMAT_MARK
 from tracker.store.claim_tables import StageMarkRow, VersionAnalysisRow
 from tracker.text.sentences import split_sentences
@@ -25,6 +32,7 @@ from tracker.text.stored import (
     decode_sentences,
     decode_terms,
     has_stem,
+    stem_needle,
 )
 from tracker.text.terms import term_stats
 from tracker.text.words import Analyzer
@@ -74,6 +82,22 @@ def test_matching_stored_sentences_gives_the_same_answer(claim: str) -> None:
     version = VersionRef(1, 1, TEXT, datetime(2026, 3, 1, tzinfo=UTC), TITLE)
     best = best_sentence(Claim("c", claim), version, lexical=lexical)
     assert best_stored(Claim("c", claim), 1, stored, cache) == best
+
+
+@pytest.mark.parametrize("claim", CLAIMS)
+def test_a_context_narrowed_to_the_claim_answers_as_the_whole_one(claim: str) -> None:
+    lexical = LexicalMatcher()
+    stored = decode_sentences(analyse_version(TITLE, TEXT, default_analyzer())[1], TEXT)
+    probe = SentenceCache(lexical).probe(claim)
+    for title_keys in (stored.title_keys, None):
+        for sentences in (stored.sentences, stored.sentences[1:], ()):
+            whole = context_of(sentences, title_keys)
+            narrowed = claim_context(sentences, title_keys, probe)
+            assert narrowed.article <= whole.article and narrowed.setting <= whole.setting
+            for concept in lexical.concepts(claim):
+                for setting in (False, True):
+                    covered = whole.covers(concept, setting=setting)
+                    assert narrowed.covers(concept, setting=setting) == covered
 
 
 @pytest.fixture
@@ -146,3 +170,27 @@ def test_rows_of_an_older_format_are_made_again(store: Store) -> None:
         mark = conn.scalar(select(StageMarkRow.value).where(StageMarkRow.name == FORMAT_MARK))
     assert formats == [ANALYSIS_FORMAT, ANALYSIS_FORMAT]
     assert mark == ANALYSIS_FORMAT
+
+
+def test_stem_tests_in_sql_agree_with_the_stored_terms(store: Store) -> None:
+    clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
+    store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "A bakery's rye bread won."})
+    claims = Claims(store, clock)
+    claims.who_repeated(CLAIMS[0])  # analyses the versions
+    stems = ["parcelwis", "parcel", "bakeri", "outag", "ry", 'o"dd']
+    needles = [stem_needle(s) for s in stems]
+    with store.engine.connect() as conn:
+        query = select(VersionAnalysisRow.version_id, VersionAnalysisRow.terms)
+        stored = {version_id: terms for version_id, terms in conn.execute(query)}
+        articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
+    rows = claims.repo.stem_presence(articles, needles)
+    assert [v for v, _, _ in rows] == sorted(stored)
+    for version_id, _, mask in rows:
+        assert mask is not None
+        expected = [has_stem(stored[version_id], s) for s in stems]
+        assert [bool(mask >> i & 1) for i in range(len(stems))] == expected
+    assert any(mask for _, _, mask in rows)  # some stems are carried
+    assert claims.repo.terms_of(sorted(stored)) == stored
+    with store.engine.begin() as conn:
+        conn.execute(delete(VersionAnalysisRow))
+    assert {mask for _, _, mask in claims.repo.stem_presence(articles, needles)} == {None}

@@ -9,7 +9,14 @@ from tracker.config import LinkSettings
 from tracker.domain import ArticleRef
 from tracker.linking.compare import Candidate, compare, prepare
 from tracker.linking.paraphrase import LexicalMatcher, terms_similarity
-from tracker.text.specifics import FEATURES, event_features, event_score, specifics_of
+from tracker.text.specifics import (
+    FEATURES,
+    PreparedSpecifics,
+    event_features,
+    event_score,
+    prepared_event_score,
+    specifics_of,
+)
 
 SETTINGS = LinkSettings()
 
@@ -117,3 +124,15 @@ def test_texts_of_one_town_on_different_stories_are_not_one_event() -> None:
     assert compared.story < SETTINGS.event_min_story
     assert compared.event == 0.0
     assert not compared.paraphrase.pairs
+
+
+def test_prepared_specifics_score_exactly_as_the_plain_ones() -> None:
+    texts = [FIRST, SAME, OTHER, INDEPENDENT, LIBRARY, "No names here at all.", ""]
+    for left in texts:
+        for right in texts:
+            a, b = specifics_of(left), specifics_of(right)
+            for story in (0.0, 0.37, 1.0):
+                prepared = prepared_event_score(
+                    story, PreparedSpecifics.of(a), PreparedSpecifics.of(b)
+                )
+                assert prepared == event_score(story, a, b)  # bit for bit, not approximately

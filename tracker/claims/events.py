@@ -135,10 +135,18 @@ def event_profile(stats: TermStats, df: DocumentFrequencies) -> EventProfile:
     return EventProfile(_unit(stems), _unit({s: w for s, w in stems.items() if s in stats.names}))
 
 
+def _names_profile(stats: TermStats, df: DocumentFrequencies) -> dict[str, float]:
+    """`event_profile(stats, df).names` without weighing the other stems (the same values)."""
+    names = stats.names
+    weights = {s: (1.0 + math.log(n)) * df.idf(s) for s, n in stats.counts.items() if s in names}
+    return _unit(weights)
+
+
 def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(k, 0.0) for k, w in a.items())
+    # A key `b` lacks would add 0.0, which leaves the sum as it is: only shared keys are summed.
+    return sum(w * b[k] for k, w in a.items() if k in b)
 
 
 def same_event(seed: EventProfile, candidate: EventProfile) -> EventMatch:
@@ -183,14 +191,22 @@ def expand(
     for key, stats in candidates.items():
         if covers(stats) < CLAIM_BAG_MIN:
             continue
-        profile = event_profile(stats, df)
+        # The names first: they are few, and below their minimum no match holds, so most
+        # candidates never have their other stems weighed.
+        own_names = _names_profile(stats, df)
+        if not own_names:  # no names: every names' cosine is 0, below its minimum
+            continue
+        stems: Mapping[str, float] | None = None
         best: EventMatch | None = None
         for seed in profiles:
-            # The names' cosine first: it is short, and below its minimum no match holds.
-            names = _cosine(seed.names, profile.names)
+            if own_names.keys().isdisjoint(seed.names):  # a cosine of 0, below its minimum
+                continue
+            names = _cosine(seed.names, own_names)
             if names < NAME_MIN:
                 continue
-            match = EventMatch(_cosine(seed.stems, profile.stems), names)
+            if stems is None:
+                stems = event_profile(stats, df).stems
+            match = EventMatch(_cosine(seed.stems, stems), names)
             if match.holds and (best is None or match.score > best.score):
                 best = match  # the first of equal scores, as max() would keep
         if best is not None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from tracker.domain import VersionRef
 from tracker.text.profile import headline_and_body, profile_of
-from tracker.text.specifics import Specifics, event_score
+from tracker.text.specifics import PreparedSpecifics, Specifics, prepared_event_score
 
 __all__ = [
     "CORE_MIN",
@@ -81,12 +81,15 @@ class EventText:
 
     specifics: Specifics
     terms: Mapping[str, float]
-    # The terms' length, computed once: a carrier is scored against up to eight others.
+    # The terms' length and the specifics' one-sided sums, computed once: a carrier is scored
+    # against up to eight others.
     norm: float = field(init=False, repr=False, compare=False)
+    prepared: PreparedSpecifics = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Compute the terms' length."""
+        """Compute the terms' length and prepare the specifics."""
         object.__setattr__(self, "norm", _norm(self.terms))
+        object.__setattr__(self, "prepared", PreparedSpecifics.of(self.specifics))
 
     @classmethod
     def of(cls, text: str) -> EventText:
@@ -97,9 +100,12 @@ class EventText:
     def score(self, other: EventText) -> float:
         """The probability that the two texts report one event."""
         small, large = (self, other) if len(self.terms) <= len(other.terms) else (other, self)
-        dot = sum(weight * large.terms.get(term, 0.0) for term, weight in small.terms.items())
+        # A term the larger side lacks would add 0.0, which leaves the sum as it is: only the
+        # shared terms are summed, in the same order (the same value, bit for bit).
+        terms = large.terms
+        dot = sum(weight * terms[term] for term, weight in small.terms.items() if term in terms)
         norms = self.norm * other.norm
-        return event_score(dot / norms if norms else 0.0, self.specifics, other.specifics)
+        return prepared_event_score(dot / norms if norms else 0.0, self.prepared, other.prepared)
 
 
 def anchor_of(best: Mapping[int, float]) -> int | None:
@@ -145,14 +151,46 @@ def one_event(
         elif to_anchor[article] < other_max and len(others) < OTHERS_SIZE:
             others.append(article)
     kept = {article for article in best if article not in analysed} | set(core)
+    core_texts = [analysed[c] for c in core[1:]]  # `core[0]` is the anchor
     for article, text in analysed.items():
         if article in kept or article in others:
             continue
         # The anchor's score was taken above (`core[0]` is the anchor): not computed twice.
-        same = _mean([to_anchor[article] if c == anchor else analysed[c].score(text) for c in core])
+        same = _core_mean(to_anchor[article], core_texts, text, kept_min, decide_early=not others)
         if same < kept_min:
             continue
         if others and same < _mean([analysed[o].score(text) for o in others]):
             continue
         kept.add(article)
     return kept
+
+
+def _core_mean(
+    to_anchor: float,
+    core: list[EventText],
+    text: EventText,
+    kept_min: float,
+    *,
+    decide_early: bool,
+) -> float:
+    """The mean score of `text` against the core, or a value on the same side of `kept_min`.
+
+    `to_anchor` is its score against the anchor (the core's first); the rest are scored in turn
+    only while the mean's side of `kept_min` is open. Exact, not approximate: float addition is
+    monotone, so with scores in [0, 1] the partial sum (in `sum`'s order) bounds the whole sum
+    from below, and the partial sum plus 1.0 per score not read bounds it from above. Settled
+    from below only when `decide_early` (no other event to compare with): most carriers are then
+    decided after two of the five scores.
+    """
+    total = 0.0
+    count = len(core) + 1
+    for i in range(count):
+        total += to_anchor if i == 0 else core[i - 1].score(text)
+        if decide_early and total / count >= kept_min:
+            return total / count  # the whole mean is at least this
+        bound = total
+        for _ in range(count - i - 1):
+            bound += 1.0
+        if bound / count < kept_min:
+            return bound / count  # the whole mean is at most this
+    return total / count

@@ -37,6 +37,7 @@ __all__ = [
     "SentenceCache",
     "StoredSentences",
     "best_stored",
+    "claim_context",
     "context_of",
     "find_in_stored",
     "mentions_in_stored",
@@ -55,12 +56,35 @@ class ClaimProbe:
         self._stems = tuple(dict.fromkeys(stem for c in concepts for stem in c.stems))
         self._concept_keys: dict[str, bool] = {}
         self._joined_keys: dict[str, bool] = {}
+        # By sentence text: its keys are a function of its text, and copies of a story (and the
+        # stock phrases of an outlet) repeat sentences word for word.
+        self._sentences: dict[str, bool] = {}
+        # The keys a context is asked about for this claim (`ClaimContext.covers` of each of its
+        # concepts, weighted or not): a context narrowed to them scores every sentence alike.
+        self.relevant = frozenset(
+            key for c in lexical.concepts(claim) for key in (c.concept, *related_groups(c.concept))
+        )
+        self._relevant_keys: dict[str, frozenset[str]] = {}
+
+    def relevant_keys(self, sentence: StoredSentence) -> frozenset[str]:
+        """The sentence's keys among the `relevant` ones (once per sentence text)."""
+        known = self._relevant_keys.get(sentence.text)
+        if known is None:
+            known = self.relevant.intersection([*sentence.concepts, *sentence.joined])
+            self._relevant_keys[sentence.text] = known
+        return known
 
     def _fuzzy(self, key: str) -> bool:
         return any(similarity(stem, key) > 0.0 for stem in self._stems)
 
     def touches(self, sentence: StoredSentence) -> bool:
         """True when the sentence covers some weighted concept at all (its recall is above 0)."""
+        known = self._sentences.get(sentence.text)
+        if known is None:
+            known = self._sentences[sentence.text] = self._touches(sentence)
+        return known
+
+    def _touches(self, sentence: StoredSentence) -> bool:
         seen = self._concept_keys
         for key in sentence.concepts:
             hit = seen.get(key)
@@ -91,6 +115,7 @@ class SentenceCache:
         self.lexical = lexical
         self._analyses: dict[str, Analysis] = {}
         self._hits: dict[tuple[str, str], tuple[ConceptHit, ...]] = {}
+        self._details: dict[tuple[str, str, ClaimContext], MatchDetail] = {}
         self._stances: dict[tuple[str, tuple[tuple[int, int], ...], str], StanceResult] = {}
         self._probes: dict[str, ClaimProbe] = {}
 
@@ -109,13 +134,24 @@ class SentenceCache:
         return kept
 
     def detail(self, claim: str, sentence: StoredSentence, context: ClaimContext) -> MatchDetail:
-        """`LexicalMatcher.detail` of the sentence, its hits computed once per claim and text."""
+        """`LexicalMatcher.detail` of the sentence, its hits computed once per claim and text.
+
+        The detail too is computed once per claim, text and `context`, which is narrowed to the
+        claim's keys (`claim_context`): a sentence repeated in many articles, or read again
+        without its headline by the uptake rules, mostly meets the same narrowed context.
+        """
+        done = self._details.get((claim, sentence.text, context))
+        if done is not None:
+            return done
         analysis = self.analysis(sentence)
         key = (claim, sentence.text)
         hits = self._hits.get(key)
         if hits is None:
             hits = self._hits[key] = self.lexical.hits(claim, analysis)
-        return self.lexical.finish(hits, analysis, context)
+        done = self._details[(claim, sentence.text, context)] = self.lexical.finish(
+            hits, analysis, context
+        )
+        return done
 
     def stance(
         self, sentence: str, spans: tuple[tuple[int, int], ...], following: str
@@ -136,25 +172,48 @@ class StoredSentences:
     cache: SentenceCache
 
 
-def _keys(sentence: StoredSentence) -> set[str]:
-    return set(sentence.concepts) | set(sentence.joined)
-
-
 def context_of(
     sentences: Sequence[StoredSentence], title_keys: frozenset[str] | None
 ) -> ClaimContext:
     """`ClaimContext.of` for stored sentences (in order) and the title's keys (None: no title)."""
     setting: set[str] = set(title_keys or ())
     words = 0
+    lead = 0  # the sentences of the setting: their keys are in the article's already
     for sentence in sentences:
         if words >= LEAD_WORDS:
             break
-        setting.update(_keys(sentence))
+        setting.update(sentence.concepts)
+        setting.update(sentence.joined)
         words += sentence.token_count
+        lead += 1
     article = set(setting)
-    for sentence in sentences:
+    for sentence in sentences[lead:]:
         article.update(sentence.concepts)
         article.update(sentence.joined)
+    return ClaimContext(frozenset(setting), frozenset(article))
+
+
+def claim_context(
+    sentences: Sequence[StoredSentence], title_keys: frozenset[str] | None, probe: ClaimProbe
+) -> ClaimContext:
+    """`context_of` narrowed to the keys of the probe's claim (`ClaimProbe.relevant`).
+
+    A context is only asked whether it carries the claim's concepts or the groups standing in
+    for them (`ClaimContext.covers`), so for that claim the narrowed context gives the same
+    answers; it is small, so sentence details can be memoised by it (`SentenceCache.detail`).
+    """
+    setting: set[str] = set(probe.relevant.intersection(title_keys)) if title_keys else set()
+    words = 0
+    lead = 0
+    for sentence in sentences:
+        if words >= LEAD_WORDS:
+            break
+        setting.update(probe.relevant_keys(sentence))
+        words += sentence.token_count
+        lead += 1
+    article = set(setting)
+    for sentence in sentences[lead:]:
+        article.update(probe.relevant_keys(sentence))
     return ClaimContext(frozenset(setting), frozenset(article))
 
 
@@ -173,7 +232,7 @@ def find_in_stored(
     touched = [i for i, s in enumerate(sentences) if probe.touches(s)]
     if not touched:
         return []
-    context = context_of(sentences, title_keys)
+    context = claim_context(sentences, title_keys, probe)
     details = {i: cache.detail(claim, sentences[i], context) for i in touched}
     texts = [s.text for s in sentences]
     carrying = carrying_sentences(claim, texts, details, matcher, lexical, threshold, cache.stance)
@@ -204,7 +263,7 @@ def best_stored(
     if not sentences:
         return None
     probe = cache.probe(claim.text)
-    context = context_of(sentences, stored.title_keys)
+    context = claim_context(sentences, stored.title_keys, probe)
     details = {
         i: cache.detail(claim.text, s, context) for i, s in enumerate(sentences) if probe.touches(s)
     }

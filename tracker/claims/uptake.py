@@ -249,11 +249,15 @@ def _state(
     notices.update(_normal(p.text) for p in notice_spans)
     kept = stored.texts.get(version.id) if stored is not None else None
     if stored is not None and kept is not None:
-        own = tuple(
-            s
-            for s in kept.sentences
-            if not any(p.start <= s.start < p.end for p in notice_spans)
-            and not any(s.text in n for n in version.corrections)
+        own = (
+            tuple(
+                s
+                for s in kept.sentences
+                if not any(p.start <= s.start < p.end for p in notice_spans)
+                and not any(s.text in n for n in version.corrections)
+            )
+            if notice_spans or version.corrections
+            else kept.sentences  # most versions: no notice to leave out
         )
         found = find_in_stored(claim, own, None, stored.cache, matcher=matcher, threshold=threshold)
         if anchor:

@@ -56,7 +56,7 @@ from tracker.text.stored import (
     analyse_version,
     decode_sentences,
     decode_terms,
-    has_stem,
+    stem_needle,
 )
 from tracker.text.terms import TermStats, term_stats
 
@@ -535,8 +535,11 @@ def _found_stored(
     """
     direct_articles = {owner[i] for i in ids if i in owner}
     articles = direct_articles | {owner[i] for i in wider if i in owner}
-    # Every version of every candidate article, in version-id order, with its stored terms.
-    listed = repo.stored_terms(sorted(articles))
+    claim_stats = term_stats(claim.text)
+    # Every version of every candidate article, in version-id order, with which of the claim's
+    # stems its stored terms carry (read in SQL: `_events_stored` needs no more of most).
+    needles = [stem_needle(s) for s in claim_stats.counts]
+    listed = repo.stem_presence(sorted(articles), needles)
     by_article: dict[int, list[int]] = {}
     for version_id, article_id, _ in listed:
         by_article.setdefault(article_id, []).append(version_id)
@@ -565,12 +568,12 @@ def _found_stored(
         ]
     seeds = sorted({min(m.version_id for m in ms) for ms in found.values() if ms})[:MAX_SEEDS]
     pool = [
-        (version_id, terms) for version_id, article_id, terms in listed if not found.get(article_id)
+        (version_id, carried)
+        for version_id, article_id, carried in listed
+        if not found.get(article_id)
     ]
     article_of = {version_id: article_id for version_id, article_id, _ in listed}
-    terms_of = {version_id: terms for version_id, _, terms in listed}
-    seed_terms = [(i, terms_of.get(i)) for i in seeds]
-    for m in _events_stored(repo, claim, seed_terms, pool, texts, load, cache):
+    for m in _events_stored(repo, claim, claim_stats, seeds, pool, texts, load, cache):
         found.setdefault(article_of[m.version_id], []).append(m)
     return found, StoredSentences(texts, cache)
 
@@ -598,51 +601,57 @@ def _stored_profiles(
 def _events_stored(
     repo: ClaimRepo,
     claim: Claim,
-    seeds: Sequence[tuple[int, str | None]],
-    pool: Sequence[tuple[int, str | None]],
+    claim_stats: TermStats,
+    seeds: Sequence[int],
+    pool: Sequence[tuple[int, int | None]],
     texts: dict[int, StoredText],
     load: Callable[[Sequence[int]], None],
     cache: SentenceCache,
 ) -> list[Mention]:
     """`mentions.event_mentions` over stored terms and sentences (same answers).
 
-    A pool version whose stored terms cannot cover `CLAIM_BAG_MIN` of the claim is dropped
-    before its terms are decoded: `expand` would drop it for the same reason.
+    `pool` gives each version with a bit mask of the claim's stems (`claim_stats`, in order)
+    its stored terms carry (`ClaimRepo.stem_presence`), None when not analysed yet. A version
+    whose stems cannot cover `CLAIM_BAG_MIN` of the claim is dropped before its terms are
+    read: `expand` would drop it for the same reason.
     """
     if not seeds or not pool:
         return []
-    claim_stats = term_stats(claim.text)
     docs, total = repo.document_frequencies(sorted(claim_stats.counts))
     claim_df = DocumentFrequencies(docs, total)
-    missing = [i for i, terms in [*seeds, *pool] if terms is None]
-    computed = {
-        row.version_id: term_stats(f"{row.title}\n{row.text}")
-        for row in repo.analysed_rows(missing).values()
-    }
-
-    def stats_of(version_id: int, terms: str | None) -> TermStats | None:
-        return decode_terms(terms) if terms is not None else computed.get(version_id)
-
     covers = coverage_of(claim_stats, claim_df)
-    cover_of: dict[tuple[str, ...], float] = {}  # by the stems carried: a few patterns
-    candidates: dict[int, TermStats] = {}
-    for version_id, terms in pool:
-        if terms is not None:
-            carried = tuple(s for s in claim_stats.counts if has_stem(terms, s))
+    stems = tuple(claim_stats.counts)
+    cover_of: dict[int, float] = {}  # by the stems carried: a few patterns
+    kept: list[int] = []
+    for version_id, carried in pool:
+        if carried is not None:
             share = cover_of.get(carried)
             if share is None:
-                present = dict.fromkeys(carried, 1)
+                present = dict.fromkeys((s for i, s in enumerate(stems) if carried >> i & 1), 1)
                 share = cover_of[carried] = covers(TermStats(present, frozenset()))
             if share < CLAIM_BAG_MIN:
                 continue
-        stats = stats_of(version_id, terms)
+        kept.append(version_id)
+    stored = repo.terms_of([*seeds, *kept])
+    computed = {
+        row.version_id: term_stats(f"{row.title}\n{row.text}")
+        for row in repo.analysed_rows([i for i in [*seeds, *kept] if i not in stored]).values()
+    }
+
+    def stats_of(version_id: int) -> TermStats | None:
+        terms = stored.get(version_id)
+        return decode_terms(terms) if terms is not None else computed.get(version_id)
+
+    candidates: dict[int, TermStats] = {}
+    for version_id in kept:
+        stats = stats_of(version_id)
         if stats is not None:
             candidates[version_id] = stats
-    seed_stats = [x for i, terms in seeds if (x := stats_of(i, terms)) is not None]
-    stems = set(claim_stats.counts)
+    seed_stats = [x for i in seeds if (x := stats_of(i)) is not None]
+    stems_read = set(claim_stats.counts)
     for item in (*seed_stats, *candidates.values()):
-        stems.update(item.counts)
-    docs, total = repo.document_frequencies(sorted(stems))
+        stems_read.update(item.counts)
+    docs, total = repo.document_frequencies(sorted(stems_read))
     found = expand(claim_stats, seed_stats, candidates, DocumentFrequencies(docs, total))
     load(sorted(found))
     out: list[Mention] = []

@@ -30,8 +30,10 @@ __all__ = [
     "FORMAT_MARK",
     "StoredRow",
     "analysed_rows",
+    "stem_presence",
     "stored_terms",
     "sync_analyses",
+    "terms_of",
 ]
 
 ANALYSED_MARK = "claims.analysed_through"
@@ -147,6 +149,55 @@ def stored_terms(engine: Engine, article_ids: Sequence[int]) -> list[tuple[int, 
             {"ids": ids, "format": ANALYSIS_FORMAT},
         )
         return [(int(v), int(a), t) for v, a, t in rows]
+
+
+def stem_presence(
+    engine: Engine, article_ids: Sequence[int], needles: Sequence[str]
+) -> list[tuple[int, int, int | None]]:
+    """Each version of these articles with which `needles` its stored terms hold, by version id.
+
+    Rows are (version id, article id, a bit mask: bit i set when the terms hold needle i), the
+    mask None when the version is not analysed yet. The substring tests (`has_stem`'s) are made
+    in SQL: a free-text question's wider net holds tens of thousands of versions, and reading
+    out all their terms cost more than the rest of its SQL.
+    """
+    if not article_ids:
+        return []
+    with transaction(engine, write=False) as s:
+        where, ids = _id_list(s, "v.article_id", article_ids)
+        find = "strpos" if s.get_bind().dialect.name == "postgresql" else "instr"
+        params: dict[str, object] = {"ids": ids, "format": ANALYSIS_FORMAT}
+        bits = []
+        for i, needle in enumerate(needles):
+            params[f"n{i}"] = needle
+            bits.append(f"(CASE WHEN {find}(a.terms, :n{i}) > 0 THEN {1 << i} ELSE 0 END)")
+        # Not analysed (no terms): NULL, not the 0 of terms that carry none of the needles.
+        mask = f"CASE WHEN a.terms IS NULL THEN NULL ELSE {' + '.join(bits) or '0'} END"
+        rows = s.execute(
+            text(
+                f"SELECT v.id, v.article_id, {mask} FROM versions v"  # noqa: S608
+                " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = :format"
+                f" WHERE {where} ORDER BY v.id"
+            ),
+            params,
+        )
+        return [(int(v), int(a), None if m is None else int(m)) for v, a, m in rows]
+
+
+def terms_of(engine: Engine, version_ids: Sequence[int]) -> dict[int, str]:
+    """The stored terms of these versions, by version id (those not analysed yet left out)."""
+    if not version_ids:
+        return {}
+    with transaction(engine, write=False) as s:
+        where, ids = _id_list(s, "version_id", version_ids)
+        rows = s.execute(
+            text(
+                "SELECT version_id, terms FROM version_analyses"  # noqa: S608
+                f" WHERE format = :format AND {where}"
+            ),
+            {"ids": ids, "format": ANALYSIS_FORMAT},
+        )
+        return {int(version_id): terms for version_id, terms in rows}
 
 
 def _id_list(s: Session, column: str, ids: Sequence[int]) -> tuple[str, object]:

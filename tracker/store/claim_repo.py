@@ -38,7 +38,14 @@ from tracker.domain.claims import (
 from tracker.errors import BadInput, NotFound
 from tracker.store import models as m
 from tracker.store.alert_repo import record_events
-from tracker.store.analyses import StoredRow, analysed_rows, stored_terms, sync_analyses
+from tracker.store.analyses import (
+    StoredRow,
+    analysed_rows,
+    stem_presence,
+    stored_terms,
+    sync_analyses,
+    terms_of,
+)
 from tracker.store.claim_tables import (
     ClaimRow,
     CorrectionRow,
@@ -227,6 +234,16 @@ class ClaimRepo:
     def stored_terms(self, article_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
         """(version id, article id, stored terms or None) of every version of these articles."""
         return stored_terms(self.engine, article_ids)
+
+    def stem_presence(
+        self, article_ids: Sequence[int], needles: Sequence[str]
+    ) -> list[tuple[int, int, int | None]]:
+        """Every version of these articles with a bit mask of the `needles` its terms hold."""
+        return stem_presence(self.engine, article_ids, needles)
+
+    def terms_of(self, version_ids: Sequence[int]) -> dict[int, str]:
+        """The stored terms of these versions (those analysed), by version id."""
+        return terms_of(self.engine, version_ids)
 
     def analysed_rows(self, version_ids: Sequence[int]) -> dict[int, StoredRow]:
         """These versions' texts and titles with their stored sentences, by version id."""
@@ -448,11 +465,13 @@ class ClaimRepo:
         """
         out: list[ArticleFacts] = []
         with self._tx() as s:
+            # Core rows through the connection, not the ORM: thousands of articles per free-text
+            # question, and the session's row loading cost more than the query.
+            conn = s.connection()
             for chunk in _chunks(sorted(set(article_ids))):
-                # Core rows, not ORM objects: thousands of articles per free-text question.
                 articles = {
                     a.id: a
-                    for a in s.execute(
+                    for a in conn.execute(
                         select(
                             m.Article.id,
                             m.Article.url,
@@ -465,7 +484,7 @@ class ClaimRepo:
                     )
                 }
                 versions: dict[int, list[VersionRef]] = {}
-                for v in s.execute(
+                for v in conn.execute(
                     select(
                         m.Version.id,
                         m.Version.article_id,

@@ -69,8 +69,8 @@ def _encode_value(value: object) -> list[object]:
 
 def _decode_value(tagged: list[Any]) -> Any:
     tag, value = tagged
-    if tag == "s":
-        return frozenset(tuple(item) if isinstance(item, list) else item for item in value)
+    if tag == "s":  # one kind of item per set: plain values, or tuples stored as lists
+        return frozenset(map(tuple, value) if value and isinstance(value[0], list) else value)
     if tag == "m":
         return dict(value)
     return value

@@ -35,7 +35,15 @@ from tracker.text.sentences import split_sentences
 from tracker.text.terms import TermStats, name_tokens
 from tracker.text.words import Token
 
-__all__ = ["FEATURES", "Specifics", "event_features", "event_score", "specifics_of"]
+__all__ = [
+    "FEATURES",
+    "PreparedSpecifics",
+    "Specifics",
+    "event_features",
+    "event_score",
+    "prepared_event_score",
+    "specifics_of",
+]
 
 _MONTHS = {
     **{m: m for m in "january february march april june july august september october november "
@@ -310,6 +318,64 @@ def event_features(story: float, left: Specifics, right: Specifics) -> tuple[flo
 
 def event_score(story: float, left: Specifics, right: Specifics) -> float:
     """The probability (0..1) that two texts with this story similarity report one event."""
-    features = event_features(story, left, right)
+    return _probability(event_features(story, left, right))
+
+
+def _probability(features: tuple[float, ...]) -> float:
     logit = _BIAS + sum(w * x for w, x in zip(_WEIGHTS, features, strict=True))
     return 1.0 / (1.0 + math.exp(-logit))
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedSpecifics:
+    """A text's `Specifics` with the parts of `event_features` that read one side computed once.
+
+    The one-event filter scores each carrier against up to eight others: the squared length of
+    the opening's stems, the names' total count and the figures are then not summed again per
+    pair (about half the time of a free-text question's one-event filter).
+    """
+
+    specifics: Specifics
+    lead_square: float  # sum of the squared weights of `lead_terms`, in their order
+    names_total: int  # sum of the names' counts
+    figures: frozenset[str]
+
+    @classmethod
+    def of(cls, specifics: Specifics) -> PreparedSpecifics:
+        """Prepare `specifics` for many comparisons."""
+        return cls(
+            specifics,
+            sum(c * c for c in specifics.lead_terms.values()),
+            sum(specifics.names.values()),
+            _figures(specifics.numbers),
+        )
+
+
+def prepared_event_score(story: float, left: PreparedSpecifics, right: PreparedSpecifics) -> float:
+    """`event_score` of two prepared texts: the same value, bit for bit (same sums, same order)."""
+    a, b = left.specifics, right.specifics
+    # `_cosine` of the openings' stems: a stem the right side lacks adds 0.0 to the sum, which
+    # leaves it unchanged, so only shared stems are summed (in the left side's order).
+    right_lead = b.lead_terms
+    dot = sum(c * right_lead[k] for k, c in a.lead_terms.items() if k in right_lead)
+    norms = math.sqrt(left.lead_square * right.lead_square)
+    # `_weighted_jaccard` of the names: counts are integers, so the sums are exact in any order
+    # and the larger counts' sum is both totals less the smaller counts' sum.
+    right_names = b.names
+    shared = sum(min(n, right_names[k]) for k, n in a.names.items() if k in right_names)
+    union = left.names_total + right.names_total - shared
+    features = (
+        story,
+        dot / norms if norms else 0.0,
+        shared / union if union else 0.0,
+        _shared(a.lead_years, b.lead_years),
+        _year_gap(a.years, b.years),
+        _dates_agree(a.dates, b.dates),
+        _calendar(a.months, b.months)[0],
+        _calendar(a.lead_weekdays, b.lead_weekdays)[0],
+        _overlap(a.numbers, b.numbers)[1],
+        _contained(left.figures, right.figures),
+        _contained(a.name_pairs, b.name_pairs),
+        _contained(a.phrases, b.phrases),
+    )
+    return _probability(features)

@@ -52,6 +52,7 @@ __all__ = [
     "decode_sentences",
     "decode_terms",
     "has_stem",
+    "stem_needle",
 ]
 
 ANALYSIS_FORMAT = 5  # bump when the payloads change; rows of another format are analysed again
@@ -154,7 +155,12 @@ def analyse_version(title: str, text: str, analyzer: Analyzer) -> tuple[str, byt
 
 def has_stem(terms: str, stem_: str) -> bool:
     """True when a stored `terms` payload carries the stem (without decoding it)."""
-    return f'"{stem_}":' in terms
+    return stem_needle(stem_) in terms
+
+
+def stem_needle(stem_: str) -> str:
+    """What a stored `terms` payload holds exactly when it carries the stem (`has_stem`)."""
+    return f'"{stem_}":'
 
 
 def decode_terms(terms: str) -> TermStats:
