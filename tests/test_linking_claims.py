@@ -175,6 +175,15 @@ def test_the_batched_reads_of_relink_are_the_per_article_ones(
     batched = repo.claim_mentions_of([*ids, *ids])
     assert batched == {a: repo.claim_mentions(a) for a in ids if repo.claim_mentions(a)}
     assert len(batched) >= 3  # the origin, the copy and the paraphrase at least
+    with store.engine.connect() as connection:
+        versions = {
+            int(v): int(a)
+            for v, a in connection.execute(text("SELECT id, article_id FROM versions"))
+        }
+    # Linking asks once per batch of versions which of their articles carry a claim.
+    assert repo.carrying_articles(list(versions)) == set(batched)
+    one = min(batched)
+    assert repo.carrying_articles([v for v, a in versions.items() if a == one]) == {one}
     assert repo.edged_articles(ids, by_claim=False) == {a for a in ids if repo.has_source(a)}
     claimed = repo.edged_articles(ids, by_claim=True)
     assert claimed == set(repo.claim_edge_targets()) and claimed

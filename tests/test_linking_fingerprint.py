@@ -129,6 +129,13 @@ def test_paragraph_hash_ignores_case_and_spacing() -> None:
     assert paragraph_hash("  ...  ") is None
 
 
+def test_the_paragraph_hashes_of_a_text_are_those_of_its_lines_read_alone() -> None:
+    text = "Sign up  for our NEWSLETTER.\n\n  ...  \n\u00c9cole \ufb01ne print, x2\n#Tag it\nend"
+    lines = [paragraph_hash(line) for line in text.split("\n")]
+    assert paragraph_hashes(text) == {digest for digest in lines if digest is not None}
+    assert len(paragraph_hashes(text)) == 4
+
+
 def test_recurring_paragraphs_are_counted_once_per_page() -> None:
     pages = [f"{LIBRARY}\n{FOOTER}\n{FOOTER}", f"{WATER}\n{FOOTER}", f"{ORIGINAL}\n{FOOTER}"]
     counts = count_paragraphs(pages)

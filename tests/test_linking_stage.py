@@ -300,7 +300,7 @@ def test_only_band_matches_become_candidates_however_many_articles_are_stored(
     new = repo.target(repo.pending(10)[0])
     assert new is not None and new.ref.id == copy
     prints = fingerprint(ORIGINAL, SETTINGS)
-    candidates, _ = stage._candidates(repo, new.ref, ORIGINAL, prints, [], ())
+    candidates, _, _ = stage._candidates(repo, new.ref, ORIGINAL, prints, [], ())
     assert [c.ref.url for c in candidates] == [LEDGER]
 
 

@@ -36,6 +36,8 @@ class LinkTarget:
     links: tuple[Link, ...]
     previous_text: str | None  # the text of the version linked before; None on a first linking
     boilerplate: frozenset[int]  # hashes blanked when this version was linked (relinks only)
+    # The paragraph hashes of its outlet's home page (none when it was not read), read with it.
+    site: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

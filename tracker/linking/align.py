@@ -11,6 +11,7 @@ difflib (autojunk off) took 4.7 ms and found 300 (benchmarks/align_speed.py).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from tracker.domain import Passage
@@ -49,6 +50,9 @@ class Alignment:
         return covered / self.source_words if self.source_words else 0.0
 
 
+# A candidate is aligned with every new text it is offered to: its index is kept for the few
+# texts last aligned (bounded; read only by `align`, never changed).
+@functools.lru_cache(maxsize=64)
 def _index(words: tuple[str, ...], size: int) -> dict[tuple[str, ...], list[int]]:
     """Map every run of `size` words to the positions where it starts."""
     index: dict[tuple[str, ...], list[int]] = {}

@@ -27,11 +27,12 @@ of the clean text valid in the stored text, so alignment evidence points into th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from tracker.linking.fingerprint import stable_hash, word_sequence
+from tracker.linking.fingerprint import stable_hash, text_words, word_sequence
 
 __all__ = [
     "common_frame",
@@ -56,12 +57,36 @@ def paragraph_hash(paragraph: str) -> int | None:
     return stable_hash(" ".join(words).encode("utf-8"))
 
 
+@functools.lru_cache(maxsize=64)
+def _paragraph_words(text: str) -> tuple[tuple[int, int, int, int], ...]:
+    """(start, end, hash, word count) of each paragraph of `text` that has words, in order.
+
+    One split of the whole text serves every paragraph (a word never spans a line break, so a
+    paragraph's words are the text's words within its line), and it is remembered for the few
+    texts last asked for: linking one article counts, blanks, frames and compares the same
+    texts several times over (it was a third of the linking stage's word splitting).
+    """
+    words = text_words(text)
+    out: list[tuple[int, int, int, int]] = []
+    first = 0
+    for match in _LINE.finditer(text):
+        start, end = match.span()
+        while first < len(words) and words.starts[first] < start:
+            first += 1
+        last = first
+        while last < len(words) and words.ends[last] <= end:
+            last += 1
+        if last > first:
+            digest = stable_hash(" ".join(words.words[first:last]).encode("utf-8"))
+            out.append((start, end, digest, last - first))
+        first = last
+    return tuple(out)
+
+
 def _paragraphs(text: str) -> Iterable[tuple[int, int, int]]:
     """Yield (start, end, hash) for each paragraph of `text` that has words."""
-    for match in _LINE.finditer(text):
-        digest = paragraph_hash(match.group())
-        if digest is not None:
-            yield match.start(), match.end(), digest
+    for start, end, digest, _ in _paragraph_words(text):
+        yield start, end, digest
 
 
 def paragraph_hashes(text: str) -> frozenset[int]:
@@ -99,10 +124,7 @@ def strip_boilerplate(text: str, boilerplate: Collection[int]) -> str:
 
 def _words_per_paragraph(text: str) -> list[tuple[int, int]]:
     """(hash, word count) of each paragraph of `text` that has words, in order."""
-    return [
-        (digest, len(word_sequence(text[start:end]).words))
-        for start, end, digest in _paragraphs(text)
-    ]
+    return [(digest, words) for _, _, digest, words in _paragraph_words(text)]
 
 
 def site_template(text: str, site: Collection[int]) -> frozenset[int]:

@@ -451,6 +451,7 @@ def link_article(
     links: Sequence[ResolvedLink] = (),
     matcher: Matcher | None = None,
     cache: MutableMapping[int, Prepared] | None = None,
+    credits: Sequence[Credit] | None = None,
 ) -> Decision:
     """Link one new article version (text with boilerplate blanked) against its candidates.
 
@@ -459,10 +460,13 @@ def link_article(
     outlets, for credits. Preparing a candidate's text is most of the cost per candidate, so a
     caller linking many articles may pass `cache` (any mapping, e.g. a bounded LRU dict) that
     keeps prepared texts by article id across calls; an entry whose text changed is replaced.
+    The new text is kept there too: it is a candidate of the articles that come after it.
+    `credits`: the text's `find_credits` over `outlets`, when the caller has them already.
     """
     chosen_matcher = matcher or matcher_for(settings)
-    target = prepare(text)
-    credits = find_credits(text, outlets, own_domain=article.outlet)
+    target = _prepared(article.id, text, cache)
+    if credits is None:
+        credits = find_credits(text, outlets, own_domain=article.outlet)
     by_domain = {outlet.domain: outlet for outlet in outlets}
     wire = {credit.outlet.domain: credit.outlet for credit in credits if credit.wire}
     comparisons: list[Comparison] = []
@@ -477,11 +481,7 @@ def link_article(
         own = by_domain.get(candidate.ref.outlet)
         if own is not None:
             marks[own.domain] = own
-        source = cache.get(candidate.ref.id) if cache is not None else None
-        if source is None or source.text != candidate.text:
-            source = prepare(candidate.text)
-            if cache is not None:
-                cache[candidate.ref.id] = source
+        source = _prepared(candidate.ref.id, candidate.text, cache)
         comparisons.append(
             compare(target, candidate, source, settings, chosen_matcher, tuple(marks.values()))
         )
@@ -494,6 +494,16 @@ def link_article(
         credits=credits,
         answers=frozenset(answers),
     )
+
+
+def _prepared(article_id: int, text: str, cache: MutableMapping[int, Prepared] | None) -> Prepared:
+    """The article's text prepared, from `cache` when it holds this very text."""
+    found = cache.get(article_id) if cache is not None else None
+    if found is None or found.text != text:
+        found = prepare(text)
+        if cache is not None:
+            cache[article_id] = found
+    return found
 
 
 def to_relink(

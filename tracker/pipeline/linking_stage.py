@@ -30,7 +30,7 @@ it and replays every version in the same order, so it writes the same edges as t
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -48,7 +48,7 @@ from tracker.linking.boilerplate import (
 )
 from tracker.linking.choose import ResolvedLink, link_article, to_relink
 from tracker.linking.compare import Candidate, Prepared
-from tracker.linking.credits import find_credits
+from tracker.linking.credits import Credit, find_credits
 from tracker.linking.fingerprint import TERM_BAND_BASE, Fingerprint, fingerprint
 from tracker.pipeline.claim_links import ClaimLinker
 from tracker.store import Store
@@ -145,13 +145,15 @@ class LinkingStage:
             batch = [v for v in repo.pending(BATCH + len(skipped), full=full) if v not in skipped]
             if not batch:
                 break
+            # Of this batch, the articles a claim-based edge may be owed to (most carry no claim).
+            carrying = repo.carrying_articles(batch)
             for version_id in batch:
                 target = repo.target(version_id)
                 if target is None:
                     skipped.add(version_id)
                     continue
                 try:
-                    relink = self._link(repo, target, outlets, now, counts)
+                    relink = self._link(repo, target, outlets, now, counts, carrying=carrying)
                 except LinkConflict:
                     counts["link_conflict"] += 1
                     skipped.add(version_id)
@@ -185,8 +187,12 @@ class LinkingStage:
         counts: Counter[str],
         *,
         relinking: bool = False,
+        carrying: Collection[int] | None = None,
     ) -> list[int]:
-        """Link one version; returns the articles to link again because this one precedes them."""
+        """Link one version; returns the articles to link again because this one precedes them.
+
+        `carrying`: the articles of its batch known to carry a claim (None: not known, asked).
+        """
         settings = self.settings
         ref = target.ref
         counted: frozenset[int] = frozenset()
@@ -204,8 +210,7 @@ class LinkingStage:
             boilerplate = recurring(others, settings.boilerplate_min_pages)
             if target.outlet_id is not None:
                 # The outlet's footer as its home page shows it: known from its first article on.
-                site = repo.outlet_template(target.outlet_id)
-                boilerplate = boilerplate | site_template(target.text, site)
+                boilerplate = boilerplate | site_template(target.text, target.site)
             counted = hashes - before
         clean = strip_boilerplate(target.text, boilerplate)
         prints = fingerprint(clean, settings)
@@ -215,9 +220,11 @@ class LinkingStage:
             for link in target.links
             if link.url in resolved and resolved[link.url] != ref.id
         ]
-        candidates, versions = self._candidates(repo, ref, clean, prints, links, outlets)
+        credits: list[Credit] | None
+        candidates, versions, credits = self._candidates(repo, ref, clean, prints, links, outlets)
         template = _own_template(ref, clean, candidates)
         if template:
+            credits = None  # found in the text before this blanking
             # Blanked like counted boilerplate: kept with the link state (so a relink blanks the
             # same) and left out of the stored bands.
             boilerplate = boilerplate | template
@@ -239,6 +246,7 @@ class LinkingStage:
             outlets=outlets,
             links=links,
             cache=self._prepared,
+            credits=credits,
         )
         edges = [
             Edge(
@@ -253,7 +261,7 @@ class LinkingStage:
         # No source in any text: the claim it carries may still name its origin (mentions
         # stored by the claims stage; none yet on a first sight, which that stage then links).
         claim_edges: list[Edge] = []
-        if not edges:
+        if not edges and (carrying is None or ref.id in carrying):
             claim_edges = self.by_claim.edges_for(repo, ref.id, except_version=target.version_id)
         first = target.previous_text is None and not relinking
         relink = to_relink(ref, candidates, settings) if first else []
@@ -297,8 +305,8 @@ class LinkingStage:
         prints: Fingerprint,
         links: Sequence[ResolvedLink],
         outlets: tuple[Outlet, ...],
-    ) -> tuple[list[Candidate], dict[int, int]]:
-        """Candidates for one new text, and the version of each that linking compares."""
+    ) -> tuple[list[Candidate], dict[int, int], list[Credit]]:
+        """Candidates for one new text, the version of each that linking compares, its credits."""
         latest = ref.first_seen + timedelta(seconds=self.settings.first_seen_tolerance)
         copy: Counter[int] = Counter()
         topic: Counter[int] = Counter()
@@ -314,7 +322,8 @@ class LinkingStage:
         topical = [a for a in in_time if not copy[a] and known[a].ref.first_seen >= recent]
         banded = (copying + topical[:TOPIC_SLOTS])[:slots]
         explicit = [link.article_id for link in links]
-        credited = {c.outlet.domain for c in find_credits(clean, outlets, own_domain=ref.outlet)}
+        credits = find_credits(clean, outlets, own_domain=ref.outlet)
+        credited = {c.outlet.domain for c in credits}
         for domain in sorted(credited):
             since = ref.first_seen - CREDIT_WINDOW
             explicit += repo.outlet_band_hits(domain, prints.bands, since, latest, CREDIT_LIMIT)
@@ -335,7 +344,7 @@ class LinkingStage:
             Candidate(item.ref, texts[versions[item.ref.id]], sources.get(item.ref.id, ()))
             for item in sorted(picked, key=lambda item: item.ref.id)
         ]
-        return candidates, versions
+        return candidates, versions, credits
 
     def _texts(
         self, repo: LinkRepo, items: Sequence[LinkedArticle], versions: Mapping[int, int]

@@ -458,6 +458,31 @@ class LinkRepo:
                 )
             return s.scalar(query.limit(1)) is not None
 
+    def carrying_articles(self, version_ids: Collection[int]) -> set[int]:
+        """The articles of these versions with a mention that carries a claim, in any version.
+
+        One statement for a batch of versions to link: most articles carry no claim, and for
+        those linking need not read their mentions one by one (`claim_mentions`).
+        """
+        ids = sorted(set(version_ids))
+        out: set[int] = set()
+        linked = m.Version.__table__.alias("linked")
+        with self._tx() as s:
+            for start in range(0, len(ids), _IN_CHUNK):
+                query = (
+                    select(m.Version.article_id)
+                    .join(linked, linked.c.article_id == m.Version.article_id)
+                    .join(MentionRow, MentionRow.version_id == m.Version.id)
+                    .where(
+                        linked.c.id.in_(ids[start : start + _IN_CHUNK]),
+                        MentionRow.stance.in_(_CARRYING),
+                        MentionRow.score >= MENTION_THRESHOLD,
+                    )
+                    .distinct()
+                )
+                out.update(s.scalars(query))
+        return out
+
     def claim_mentions(self, article_id: int) -> list[ClaimMention]:
         """The article's mentions that carry a claim, oldest version first (versions index)."""
         with self._tx() as s:
@@ -655,11 +680,14 @@ def _target_query(*extra: Any) -> Any:
             m.Article.title,
             m.Outlet.domain,
             LinkStateRow.version_id.label("linked_version"),
+            OutletTemplateRow.hashes.label("site"),
             *extra,
         )
         .join(m.Article, m.Article.id == m.Version.article_id)
         .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
         .join(LinkStateRow, LinkStateRow.article_id == m.Article.id, isouter=True)
+        # The outlet's home-page paragraphs in the same statement, not one more per article.
+        .join(OutletTemplateRow, OutletTemplateRow.outlet_id == m.Article.outlet_id, isouter=True)
     )
 
 
@@ -679,6 +707,7 @@ def _target(row: Any, previous_text: str | None, boilerplate: frozenset[int]) ->
         links=tuple(Link(d["url"], d.get("text", "")) for d in row.links or ()),
         previous_text=previous_text,
         boilerplate=boilerplate,
+        site=frozenset(row.site or ()),
     )
 
 
