@@ -57,7 +57,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _report import emit  # noqa: E402
+from _report import emit, skipped  # noqa: E402
 from clef_claims import (  # noqa: E402
     average_precision_at,
     load_claims,
@@ -420,6 +420,8 @@ def main(argv: Sequence[str]) -> int:
     )
     options = parser.parse_args(argv)
     data, scenario = options.data, options.scenario
+    if not data.is_dir():
+        return skipped("embeddings", f"no data folder at {data}")
     measures = {name.strip() for name in options.measures.split(",")}
     if unknown_measures := measures - set(MEASURES):
         print(f"unknown measure: {', '.join(sorted(unknown_measures))}")

@@ -26,6 +26,7 @@ DATA_FOLDER_FIRST = [
     "credits.py",
     "dates.py",
     "derivations.py",
+    "embeddings.py",
     "events.py",
     "extraction.py",
     "feeds_real.py",
