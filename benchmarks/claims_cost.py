@@ -1,20 +1,25 @@
 """What the claims stage costs a crawl: the dev scenario crawled with and without registered claims.
 
-Usage: .venv/bin/python benchmarks/claims_cost.py [SCENARIO_DIR] [--claims 20] [--pairs 1]
+Usage: .venv/bin/python benchmarks/claims_cost.py [SCENARIO_DIR] [--claims 20] [--pairs 3]
 
 Each run gets a fresh tracker home, serves the scenario's web (`serve.py` beside the scenario
 folder) on a free port, subscribes to every outlet's feed, registers N claims (the scenario's
 claim texts, cycled when N is larger) *before* crawling, so the claims stage of every crawl pass
 matches every new version against all of them, and crawls the three phases of the web. The runs
-alternate, without claims then with, `--pairs` times; the CPU seconds of the crawl commands (user
-plus system, from the children's resource usage) are compared pair by pair. Printed: each run,
-then one JSON line with the median CPU ratio (with / without), wall times and the machine's load.
-Skips cleanly when the scenario folder is missing.
+alternate, without and with claims (the first of a pair alternating too, so a drift of the
+machine's load does not favour one side), `--pairs` times; the CPU seconds of the crawl commands
+(user plus system) are compared pair by pair. The CPU is the whole process tree's: on Linux this
+process adopts orphans (`PR_SET_CHILD_SUBREAPER`), so the extraction workers, children of a
+forkserver that the crawl does not wait for, are reaped here and counted too. Printed: each run,
+then one JSON line with every pair's ratio and their median (with / without), CPU and wall times
+and the machine's load. Skips cleanly when the scenario folder is missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import json
 import os
 import resource
@@ -37,6 +42,7 @@ ENV = {
     "TRACKER_CRAWL_FEED_INTERVAL": "1",
 }
 PHASES = (0, 1, 2)
+PR_SET_CHILD_SUBREAPER = 36  # prctl option (linux/prctl.h)
 
 
 def _free_port() -> int:
@@ -46,13 +52,40 @@ def _free_port() -> int:
         return port
 
 
+def _adopt_orphans() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux); True if it is."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+
+
+def _reap(keep: int) -> None:
+    """Wait for every child of this process but `keep` (orphans adopted from a crawl)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        children = {
+            int(pid)
+            for task in Path(f"/proc/{os.getpid()}/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        } - {keep}
+        if not children:
+            return
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):  # reaped already, or not ours
+                os.waitpid(pid, 0)
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def run_once(folder: Path, claims: list[str]) -> dict[str, float]:
-    """One crawl of the scenario's phases with `claims` registered first; CPU and wall seconds."""
+def run_once(folder: Path, claims: list[str], adopted: bool) -> dict[str, float]:
+    """One crawl of the scenario's phases with `claims` registered first; CPU and wall seconds.
+
+    `adopted`: this process reaps the crawls' orphans, so their CPU is counted after each crawl.
+    """
     site = json.loads((folder / "site.json").read_text())
     tracker = str(Path(sys.executable).with_name("tracker"))
     with tempfile.TemporaryDirectory() as home:
@@ -87,6 +120,8 @@ def run_once(folder: Path, claims: list[str]) -> dict[str, float]:
             for value in PHASES:
                 phase.write_text(str(value))
                 call("crawl")
+                if adopted:
+                    _reap(keep=server.pid)
             return {"cpu_s": _cpu() - cpu_before, "wall_s": time.monotonic() - started}
         finally:
             server.terminate()
@@ -98,7 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--claims", type=int, default=20)
-    parser.add_argument("--pairs", type=int, default=1)
+    parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args()
     folder: Path = args.folder
     if not (folder / "site.json").is_file() or not (folder.parent / "serve.py").is_file():
@@ -107,12 +142,15 @@ def main() -> None:
     texts = [c["text"] for c in json.loads((folder / "truth.json").read_text())["claims"]]
     claims = [texts[i % len(texts)] for i in range(args.claims)]
     load = os.getloadavg()[0]
+    adopted = _adopt_orphans()
     ratios, runs = [], []
     for pair in range(1, args.pairs + 1):
-        bare = run_once(folder, [])
-        print(f"pair {pair} without claims: {json.dumps(bare)}", flush=True)
-        with_claims = run_once(folder, claims)
-        print(f"pair {pair} with {len(claims)} claims: {json.dumps(with_claims)}", flush=True)
+        done: dict[bool, dict[str, float]] = {}
+        for with_them in (False, True) if pair % 2 else (True, False):
+            done[with_them] = run_once(folder, claims if with_them else [], adopted)
+            said = f"with {len(claims)} claims" if with_them else "without claims"
+            print(f"pair {pair} {said}: {json.dumps(done[with_them])}", flush=True)
+        bare, with_claims = done[False], done[True]
         ratios.append(with_claims["cpu_s"] / bare["cpu_s"])
         runs.append((bare, with_claims))
     emit(
@@ -120,6 +158,8 @@ def main() -> None:
         {
             "claims": len(claims),
             "pairs": len(ratios),
+            "cpu_ratios": [round(r, 3) for r in ratios],
+            "orphans_counted": adopted,
             "cpu_ratio_with_claims": round(statistics.median(ratios), 3),
             "cpu_s_without": round(statistics.median(r[0]["cpu_s"] for r in runs), 1),
             "cpu_s_with": round(statistics.median(r[1]["cpu_s"] for r in runs), 1),

@@ -20,6 +20,7 @@ SCRIPTS = sorted(
 )
 # The benchmarks whose first argument is the evaluation data folder.
 DATA_FOLDER_FIRST = [
+    "claims_cost.py",
     "claims_paraphrase.py",
     "clef_claims.py",
     "credits.py",

@@ -19,9 +19,11 @@ from tracker.claims.match import (
     _Keys,
     _similarity,
     fts_terms,
+    lexical_of,
     overlap,
 )
 from tracker.claims.mentions import find_in_text, mentions_in_version
+from tracker.claims.semantic import SemanticClaimMatcher
 from tracker.domain import Claim, Stance, VersionRef
 from tracker.text.lexicon import LEXICON
 from tracker.text.words import Analyzer, tokenize
@@ -219,3 +221,12 @@ def test_remembered_details_are_the_details_of_a_fresh_matcher() -> None:
         for claim in claims:
             assert warm.detail(claim, text) == LexicalMatcher().detail(claim, text)
     assert warm.analyse(text) is warm.analyse(text)
+
+
+def test_the_lexical_matcher_of_a_wrapping_matcher_is_the_wrapped_one() -> None:
+    """Uptake scoring reads sentences through the lexical matcher the claims stage matched with."""
+    lexical = LexicalMatcher()
+    assert lexical_of(lexical) is lexical
+    assert lexical_of(SemanticClaimMatcher(lexical)) is lexical
+    fresh = lexical_of(None)
+    assert isinstance(fresh, LexicalMatcher) and fresh is not lexical

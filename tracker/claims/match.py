@@ -48,6 +48,7 @@ __all__ = [
     "default_analyzer",
     "fts_concepts",
     "fts_terms",
+    "lexical_of",
     "overlap",
     "related_groups",
     "similarity",
@@ -430,6 +431,14 @@ class LexicalMatcher:
     def scores(self, claim: str, sentences: Sequence[str]) -> list[float]:
         """Return the soft-AND score of every sentence."""
         return [self.detail(claim, sentence).score for sentence in sentences]
+
+
+def lexical_of(matcher: object) -> LexicalMatcher:
+    """The lexical matcher `matcher` is or wraps (with what it remembers), else a new one."""
+    if isinstance(matcher, LexicalMatcher):
+        return matcher
+    inner = getattr(matcher, "lexical", None)  # the semantic matcher's words
+    return inner if isinstance(inner, LexicalMatcher) else LexicalMatcher()
 
 
 def _is_name(claim: str, analysis: Analysis, indices: Sequence[int]) -> bool:

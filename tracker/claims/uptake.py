@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, Matcher, overlap
+from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, Matcher, lexical_of, overlap
 from tracker.claims.mentions import FoundSentence, find_in_sentences
 from tracker.claims.stored_match import StoredSentences, find_in_stored
 from tracker.domain import Claim, Correction, Stance, Uptake, UptakeKind, VersionRef
@@ -180,7 +180,9 @@ def decide_uptake(
     (same answers, no re-analysis); versions it lacks are read from their text.
     Returns None when no version of the article repeats the claim (asserts or attributes it).
     """
-    lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
+    # The matcher's own lexical one when it wraps one: the claims stage's remembers the
+    # analyses of the sentences it just matched, which a new one would make again.
+    lexical = lexical_of(matcher)
     states = [
         _state(claim.text, v, matcher, lexical, threshold, anchor, stored)
         for v in versions

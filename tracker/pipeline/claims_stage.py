@@ -103,15 +103,17 @@ class ClaimsStage:
         # Indexed even with no claim yet: free-text questions use the index too.
         counts["claims_versions_indexed"] += repo.sync_full_text(upto)
         claims = repo.claims()
-        for claim in claims:
-            if claim.matched_through < upto:
-                self._match(repo, claim, upto, counts)
-        counts.update(self._link_by_claim(repo, repo.claims(), now))
         known = {f"{EVENT_MARK}{claim.id}" for claim in claims}
         if gone := [name for name in repo.marks(EVENT_MARK) if name not in known]:
             repo.set_marks({}, drop=gone)  # of deleted claims: an id may be given again
         alerts = AlertRepo(repo.engine)
         for claim in claims:
+            if claim.matched_through < upto:
+                self._match(repo, claim, upto, counts)
+            # Right after the claim's matching, while the matcher still remembers the analyses
+            # of its carriers' sentences: after every claim's matching a large pass (a first
+            # crawl) had pushed them out and every sentence was analysed and covered again.
+            # An uptake reads only its own claim's rows, so the order gives the same answers.
             if self._uptakes(repo, claim, now, counts):
                 # What the recomputed articles carry may be a correction to review. Its events
                 # are keyed by the suggestion, so one already alerted on is not queued again.
@@ -119,6 +121,7 @@ class ClaimsStage:
                 counts["alerts_suggested"] += alerts.record(
                     suggestion_events(claim, found, self.report_url), now
                 )
+        counts.update(self._link_by_claim(repo, repo.claims(), now))
         return counts
 
     # ------------------------------------------------------------ claim-based edges
