@@ -21,11 +21,16 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import html
 import json
+import math
 import os
+import re
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from _procs import cpu_seconds, descendants
@@ -34,9 +39,12 @@ from _report import emit, load
 from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.config import load_settings
-from tracker.testing.synthweb import SynthSpec, resolver, serve_synth_in_process
+from tracker.pipeline.stages import Stage, default_stages
+from tracker.store import Store
+from tracker.testing.synthweb import SynthSpec, build_pages, resolver, serve_synth_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)  # a generated page's text paragraphs
 
 
 def _settings(db: Path, **http: object):  # type: ignore[no-untyped-def]
@@ -197,37 +205,131 @@ def bench_dev(scenario: Path, claims: int = 20, rounds: int = 1) -> Figures:
     return figures
 
 
-def bench_synth(feeds: int, latency: float, concurrency: int, stages: bool = False) -> Figures:
+@dataclass
+class _Timed:
+    """A stage whose every run is timed: wall span (perf_counter) and CPU of its thread."""
+
+    stage: Stage
+    spans: list[tuple[float, float, float]] = field(default_factory=list)  # start, end, CPU s
+
+    @property
+    def name(self) -> str:
+        """The wrapped stage's name."""
+        return self.stage.name
+
+    def run(self, store: Store, now: datetime) -> Mapping[str, int]:
+        """Run the stage, noting when and at what CPU cost."""
+        start, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return self.stage.run(store, now)
+        finally:
+            self.spans.append((start, time.perf_counter(), time.thread_time() - cpu))
+
+
+def synth_claims(spec: SynthSpec, n: int) -> list[str]:
+    """N claims: the first sentence of every k-th generated article (the web's own text)."""
+    pages, _ = build_pages(spec, 0)
+    firsts = []
+    for (_host, path), body in sorted(pages.items()):
+        if path.endswith(".html"):
+            found = _PARAGRAPH.search(body.decode())
+            if found:
+                firsts.append(_first_sentence(html.unescape(found.group(1))))
+    step = max(1, len(firsts) // max(1, n))
+    return firsts[::step][:n]
+
+
+def synth_ideal(spec: SynthSpec, requests: int, concurrency: int, interval: float) -> float:
+    """The latency-bound ideal: every request waits its latency, `concurrency` in flight at
+    once, and one host answers one request at a time, its starts `interval` apart."""
+    per_host = math.ceil(requests / max(1, spec.sites))
+    host_chain = (per_host - 1) * max(spec.latency, interval) + spec.latency
+    return max(requests * spec.latency / concurrency, host_chain)
+
+
+def bench_synth(
+    feeds: int,
+    latency: float,
+    concurrency: int,
+    stages: bool = False,
+    claims: int = 20,
+    interval: float = 0.0,
+) -> Figures:
+    """One crawl pass over the generated web; with `stages`, linking and claims as a user's
+    crawl runs them (`claims` claims registered first), each stage run timed."""
     spec = SynthSpec(
         sites=feeds, feeds_per_site=1, articles_per_feed=4, paragraphs=4, latency=latency
     )
+    chosen = synth_claims(spec, claims) if stages else []
     with serve_synth_in_process(spec) as web, tempfile.TemporaryDirectory() as tmp:
-        settings = _settings(Path(tmp) / "synth.db", max_connections=concurrency)
+        serving = set(descendants(os.getpid()))  # the web's process: not the tracker's CPU
+        settings = _settings(
+            Path(tmp) / "synth.db", max_connections=concurrency, per_host_interval=interval
+        )
         clock = ManualClock(spec.start)
-        # The ingest alone (fetch, extract, store) unless --stages: linking and claims then run
-        # after the fetching, inside the same pass.
-        chosen = None if stages else ()
-        with Tracker(settings, clock=clock, resolver=resolver(), stages=chosen) as tracker:
+        timed = [_Timed(stage) for stage in default_stages(settings)] if stages else []
+        marks: dict[str, float] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage == "articles" and done == total:
+                marks["fetched"] = time.perf_counter()  # the last article fetched and stored
+
+        with Tracker(settings, clock=clock, resolver=resolver(), stages=timed) as tracker:
+            registry = tracker.claims()
+            for number, text in enumerate(chosen):
+                registry.add(f"claim-{number}", text)
             tracker.warm_up()  # start the extraction workers before the clock runs
             for url in web.feed_urls:
                 tracker.add_feed(url)
-            start = time.perf_counter()
-            report = tracker.crawl()
+            workers = [p for p in descendants(os.getpid()) if p not in serving]
+            cpu_workers = cpu_seconds(workers)
+            start, cpu = time.perf_counter(), time.process_time()
+            report = tracker.crawl(progress=progress, send=False)
             elapsed = time.perf_counter() - start
+            cpu = time.process_time() - cpu
+            in_workers = cpu_seconds(workers) - cpu_workers
     requests = web.requests()
-    ideal = requests * latency / concurrency
+    ideal = synth_ideal(spec, requests, concurrency, interval)
+    fetched = marks.get("fetched", start + elapsed) - start
+    spans = sorted((span, stage.name) for stage in timed for span in stage.spans)
+    stage_wall = {s.name: sum(end - begin for begin, end, _ in s.spans) for s in timed}
+    stage_cpu = {s.name: sum(c for _, _, c in s.spans) for s in timed}
+    overlap = sum(max(0.0, min(end, start + fetched) - begin) for (begin, end, _), _ in spans)
     print(
         f"synth: {feeds} feeds, {requests} requests, latency {latency * 1000:.0f} ms, "
-        f"concurrency {concurrency}, post-crawl stages {'on' if stages else 'off'}"
+        f"concurrency {concurrency}, per-host interval {interval:g} s, stages "
+        f"{'on (' + str(len(chosen)) + ' claims)' if stages else 'off'}"
     )
     print(f"synth: outcomes {report.counts}")
     print(
         f"synth: crawl {elapsed:.2f} s; ideal {ideal:.2f} s; "
         f"ratio {elapsed / ideal:.2f} (goal <= 1.5)"
     )
+    print(
+        f"synth: last article stored at {fetched:.2f} s; CPU crawler process {cpu:.1f} s, "
+        f"extraction workers {in_workers:.1f} s"
+    )
+    for stage in timed:
+        runs, name = stage.spans, stage.name
+        print(
+            f"synth: stage {name}: {len(runs)} runs, {stage_wall[name]:.2f} s wall, "
+            f"{stage_cpu[name]:.2f} s CPU, from {runs[0][0] - start:.2f} s to "
+            f"{runs[-1][1] - start:.2f} s of the crawl"
+            if runs
+            else f"synth: stage {name}: no run"
+        )
+    if timed:
+        print(f"synth: stage time while articles were still being fetched: {overlap:.2f} s")
     print(f"synth: {report.counts.get('article_new', 0) / elapsed:.1f} articles/s")
-    return {"synth_feeds": feeds, "synth_stages": stages, "synth_crawl_s": round(elapsed, 2),
-            "synth_ideal_s": round(ideal, 2), "synth_ratio": round(elapsed / ideal, 3),
+    return {"synth_feeds": feeds, "synth_latency": latency, "synth_concurrency": concurrency,
+            "synth_per_host_interval": interval, "synth_stages": stages,
+            "synth_claims": len(chosen), "synth_requests": requests,
+            "synth_crawl_s": round(elapsed, 2), "synth_ideal_s": round(ideal, 2),
+            "synth_ratio": round(elapsed / ideal, 3), "synth_fetched_s": round(fetched, 2),
+            "synth_cpu_s": round(cpu, 1), "synth_workers_cpu_s": round(in_workers, 1),
+            "synth_stage_wall_s": {k: round(v, 2) for k, v in stage_wall.items()},
+            "synth_stage_cpu_s": {k: round(v, 2) for k, v in stage_cpu.items()},
+            "synth_stage_overlap_s": round(overlap, 2),
             "synth_articles_s": round(report.counts.get("article_new", 0) / elapsed, 1),
             }  # fmt: skip
 
@@ -268,6 +370,12 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument(
+        "--per-host-interval",
+        type=float,
+        default=0.0,
+        help="synth: seconds between two requests to one host (the ideal counts it)",
+    )
+    parser.add_argument(
         "--stages", action="store_true", help="also run linking and claims inside the pass"
     )
     args = parser.parse_args()
@@ -279,7 +387,14 @@ def main() -> None:
         if args.stages:
             figures |= bench_dev(Path(args.scenario), args.claims, args.rounds)
     if args.only in (None, "synth"):
-        figures |= bench_synth(args.feeds, args.latency, args.concurrency, args.stages)
+        figures |= bench_synth(
+            args.feeds,
+            args.latency,
+            args.concurrency,
+            args.stages,
+            args.claims,
+            args.per_host_interval,
+        )
     if args.only in (None, "demo"):
         figures |= bench_demo()
     emit("ingest", figures, load_before=load_before)
