@@ -179,6 +179,7 @@ def test_free_text_claim_finds_sentences() -> None:
     st.lists(st.text(alphabet="abcdeo", min_size=1, max_size=12), min_size=1, max_size=3),
 )
 @example(["a", "ed"], ["a"])  # "a ed" joined stems to "a": the joined rule answers first
+@example(["aab", "e"], ["aab", "aab"])  # the same with the claim's stem twice
 def test_the_fuzzy_lookup_finds_the_most_similar_word_first(
     words: list[str], stems: list[str]
 ) -> None:
@@ -201,7 +202,7 @@ def test_the_fuzzy_lookup_finds_the_most_similar_word_first(
                 best, where = _similarity(stem, key), keys.first[n]
     concept = ClaimConcept("=none", tuple(stems), tuple(dict.fromkeys(stems)), 1.0)
     hit = _cover(concept, analysis, keys, fuzzy.similar(claim, keys.distinct))
-    joined = analysis.joined.get(stems[0]) if len(stems) == 1 else None
+    joined = analysis.joined.get(claim[0]) if len(claim) == 1 else None
     if joined is not None:  # two adjacent words that stem, joined, to the one claim stem
         spans = tuple((analysis.tokens[i].start, analysis.tokens[i].end) for i in joined)
         assert (hit.coverage, hit.spans) == (1.0, spans)
