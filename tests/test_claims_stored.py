@@ -194,3 +194,27 @@ def test_stem_tests_in_sql_agree_with_the_stored_terms(store: Store) -> None:
     with store.engine.begin() as conn:
         conn.execute(delete(VersionAnalysisRow))
     assert {mask for _, _, mask in claims.repo.stem_presence(articles, needles)} == {None}
+
+
+def test_stem_tests_in_sql_hold_past_a_64_bit_mask(store: Store) -> None:
+    """A long free-text claim has more distinct stems than one integer has bits."""
+    clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
+    store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "A bakery's rye bread won."})
+    claims = Claims(store, clock)
+    claims.who_repeated(CLAIMS[0])  # analyses the versions
+    stems = [f"zzq{i}x" for i in range(130)]
+    # Far-apart bits in one version: a float sum would keep only the highest 53 bits.
+    stems[3], stems[70], stems[128], stems[100] = "outag", "bakeri", "parcelwis", "checkout"
+    with store.engine.connect() as conn:
+        query = select(VersionAnalysisRow.version_id, VersionAnalysisRow.terms)
+        stored = {version_id: terms for version_id, terms in conn.execute(query)}
+        articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
+    rows = claims.repo.stem_presence(articles, [stem_needle(s) for s in stems])
+    for version_id, _, mask in rows:
+        assert mask is not None
+        assert [bool(mask >> i & 1) for i in range(len(stems))] == [
+            has_stem(stored[version_id], s) for s in stems
+        ]
+    assert {bool(mask and mask >> 70 & 1) for _, _, mask in rows} == {True, False}
+    assert {bool(mask and mask >> 128 & 1) for _, _, mask in rows} == {True, False}
+    assert any(mask and mask >> 3 & 1 and mask >> 128 & 1 for _, _, mask in rows)

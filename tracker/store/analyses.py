@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 ANALYSED_MARK = "claims.analysed_through"
+_MASK_BITS = 62  # needles per mask column, below the 63 value bits of a signed 64-bit integer
 FORMAT_MARK = "claims.analysis_format"  # the format of the rows up to ANALYSED_MARK (0: before)
 BATCH = 1_000  # versions analysed per transaction
 
@@ -167,21 +168,33 @@ def stem_presence(
         where, ids = _id_list(s, "v.article_id", article_ids)
         find = "strpos" if s.get_bind().dialect.name == "postgresql" else "instr"
         params: dict[str, object] = {"ids": ids, "format": ANALYSIS_FORMAT}
-        bits = []
-        for i, needle in enumerate(needles):
-            params[f"n{i}"] = needle
-            bits.append(f"(CASE WHEN {find}(a.terms, :n{i}) > 0 THEN {1 << i} ELSE 0 END)")
-        # Not analysed (no terms): NULL, not the 0 of terms that carry none of the needles.
-        mask = f"CASE WHEN a.terms IS NULL THEN NULL ELSE {' + '.join(bits) or '0'} END"
+        # One mask column per _MASK_BITS needles: a long free-text claim has more distinct stems
+        # than a 64-bit integer has bits (SQLite and PostgreSQL add the bits as 64-bit integers).
+        masks = []
+        for start in range(0, max(1, len(needles)), _MASK_BITS):
+            bits = []
+            for i, needle in enumerate(needles[start : start + _MASK_BITS], start):
+                params[f"n{i}"] = needle
+                bit = 1 << (i - start)
+                bits.append(f"(CASE WHEN {find}(a.terms, :n{i}) > 0 THEN {bit} ELSE 0 END)")
+            # Not analysed (no terms): NULL, not the 0 of terms that carry none of the needles.
+            masks.append(f"CASE WHEN a.terms IS NULL THEN NULL ELSE {' + '.join(bits) or '0'} END")
         rows = s.execute(
             text(
-                f"SELECT v.id, v.article_id, {mask} FROM versions v"  # noqa: S608
+                f"SELECT v.id, v.article_id, {', '.join(masks)} FROM versions v"  # noqa: S608
                 " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = :format"
                 f" WHERE {where} ORDER BY v.id"
             ),
             params,
         )
-        return [(int(v), int(a), None if m is None else int(m)) for v, a, m in rows]
+        found: list[tuple[int, int, int | None]] = []
+        for version, article, *parts in rows:
+            if parts[0] is None:
+                found.append((int(version), int(article), None))
+            else:
+                mask = sum(int(part) << (n * _MASK_BITS) for n, part in enumerate(parts))
+                found.append((int(version), int(article), mask))
+        return found
 
 
 def terms_of(engine: Engine, version_ids: Sequence[int]) -> dict[int, str]:
