@@ -170,7 +170,11 @@ def test_per_host_politeness_holds_during_a_crawl(
         starts = sorted(t for h, t in log if h == host)
         assert len(starts) == 6  # feed, robots.txt, three articles, the home page (once)
         gaps = [b - a for a, b in itertools.pairwise(starts)]
-        assert min(gaps) >= interval * 0.95, gaps
+        # The server sees each start late by however long its accept took, which on a loaded
+        # machine reaches a tenth of a second: one gap may look that much shorter, the span of
+        # all five hardly so. Without the interval the gaps are a few ms.
+        assert min(gaps) >= interval * 0.6, gaps
+        assert starts[-1] - starts[0] >= 5 * interval * 0.9, gaps
     # The two hosts were crawled side by side, not one after the other.
     first_host_end = max(t for h, t in log if h == "site0.test")
     second_host_start = min(t for h, t in log if h == "site1.test")
