@@ -26,7 +26,7 @@ from tracker.claims.decide import (
     other_event_record,
 )
 from tracker.claims.events import MAX_SEEDS
-from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts
+from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts, lexical_of
 from tracker.claims.mentions import event_mentions, mentions_in_version
 from tracker.claims.one_event import event_text, one_event
 from tracker.claims.roles import Role
@@ -71,7 +71,7 @@ class ClaimsStage:
         """
         link = link or LinkSettings()
         if lexical is None:
-            lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
+            lexical = lexical_of(matcher)
         self.lexical = lexical
         # By default the lexical evidence lifted by MiniLM's sentence cosine, on the sentences
         # the lexical matcher picked (`tracker.claims.semantic`): paraphrases are repeats too.

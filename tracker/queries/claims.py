@@ -27,7 +27,13 @@ from tracker.claims.events import (
     expand,
     is_event_level,
 )
-from tracker.claims.match import LexicalMatcher, Matcher, default_analyzer, fts_concepts
+from tracker.claims.match import (
+    LexicalMatcher,
+    Matcher,
+    default_analyzer,
+    fts_concepts,
+    lexical_of,
+)
 from tracker.claims.mentions import event_mentions, mentions_in_version
 from tracker.claims.one_event import EventText, event_text, one_event
 from tracker.claims.roles import Role
@@ -384,7 +390,7 @@ def _free_text(
     text = plain_text(text)
     if len(text) > MAX_CLAIM_CHARS:
         raise BadInput(f"a claim is one statement: at most {MAX_CLAIM_CHARS} characters")
-    lexical = matcher if isinstance(matcher, LexicalMatcher) else LexicalMatcher()
+    lexical = lexical_of(matcher)
     concepts = [Concept(w, words) for w, words in fts_concepts(text, lexical)]
     if not concepts:
         raise BadInput("nothing to search for: the text has no content words")

@@ -31,7 +31,6 @@ __all__ = [
     "StoredRow",
     "analysed_rows",
     "stem_presence",
-    "stored_terms",
     "sync_analyses",
     "terms_of",
 ]
@@ -133,23 +132,6 @@ def _analyse_batch(s: Session, start: int, end: int, analyzer: Analyzer) -> int:
             insert.on_conflict_do_update(index_elements=["version_id"], set_=replaced), values
         )
     return len(values)
-
-
-def stored_terms(engine: Engine, article_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
-    """(version id, article id, stored terms or None) of every version of these articles."""
-    if not article_ids:
-        return []
-    with transaction(engine, write=False) as s:
-        where, ids = _id_list(s, "v.article_id", article_ids)
-        rows = s.execute(
-            text(
-                "SELECT v.id, v.article_id, a.terms FROM versions v"  # noqa: S608
-                " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = :format"
-                f" WHERE {where} ORDER BY v.id"
-            ),
-            {"ids": ids, "format": ANALYSIS_FORMAT},
-        )
-        return [(int(v), int(a), t) for v, a, t in rows]
 
 
 def stem_presence(

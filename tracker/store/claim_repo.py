@@ -42,7 +42,6 @@ from tracker.store.analyses import (
     StoredRow,
     analysed_rows,
     stem_presence,
-    stored_terms,
     sync_analyses,
     terms_of,
 )
@@ -230,10 +229,6 @@ class ClaimRepo:
         if self._analyzer is None:
             self._analyzer = Analyzer()
         return sync_analyses(self.engine, upto, self._analyzer)
-
-    def stored_terms(self, article_ids: Sequence[int]) -> list[tuple[int, int, str | None]]:
-        """(version id, article id, stored terms or None) of every version of these articles."""
-        return stored_terms(self.engine, article_ids)
 
     def stem_presence(
         self, article_ids: Sequence[int], needles: Sequence[str]

@@ -304,15 +304,24 @@ def event_features(story: float, left: Specifics, right: Specifics) -> tuple[flo
         story,
         _cosine(left.lead_terms, right.lead_terms),
         _weighted_jaccard(left.names, right.names),
-        _shared(left.lead_years, right.lead_years),
-        _year_gap(left.years, right.years),
-        _dates_agree(left.dates, right.dates),
-        _calendar(left.months, right.months)[0],
-        _calendar(left.lead_weekdays, right.lead_weekdays)[0],
-        _overlap(left.numbers, right.numbers)[1],
-        _contained(_figures(left.numbers), _figures(right.numbers)),
-        _contained(left.name_pairs, right.name_pairs),
-        _contained(left.phrases, right.phrases),
+        *_other_features(left, right, _figures(left.numbers), _figures(right.numbers)),
+    )
+
+
+def _other_features(
+    a: Specifics, b: Specifics, a_figures: frozenset[str], b_figures: frozenset[str]
+) -> tuple[float, ...]:
+    """The features after the story, openings and names, in `FEATURES` order."""
+    return (
+        _shared(a.lead_years, b.lead_years),
+        _year_gap(a.years, b.years),
+        _dates_agree(a.dates, b.dates),
+        _calendar(a.months, b.months)[0],
+        _calendar(a.lead_weekdays, b.lead_weekdays)[0],
+        _overlap(a.numbers, b.numbers)[1],
+        _contained(a_figures, b_figures),
+        _contained(a.name_pairs, b.name_pairs),
+        _contained(a.phrases, b.phrases),
     )
 
 
@@ -368,14 +377,6 @@ def prepared_event_score(story: float, left: PreparedSpecifics, right: PreparedS
         story,
         dot / norms if norms else 0.0,
         shared / union if union else 0.0,
-        _shared(a.lead_years, b.lead_years),
-        _year_gap(a.years, b.years),
-        _dates_agree(a.dates, b.dates),
-        _calendar(a.months, b.months)[0],
-        _calendar(a.lead_weekdays, b.lead_weekdays)[0],
-        _overlap(a.numbers, b.numbers)[1],
-        _contained(left.figures, right.figures),
-        _contained(a.name_pairs, b.name_pairs),
-        _contained(a.phrases, b.phrases),
+        *_other_features(a, b, left.figures, right.figures),
     )
     return _probability(features)
