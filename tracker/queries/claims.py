@@ -542,12 +542,8 @@ def _found_stored(
     direct_articles = {owner[i] for i in ids if i in owner}
     articles = direct_articles | {owner[i] for i in wider if i in owner}
     claim_stats = term_stats(claim.text)
-    # Every version of every candidate article, in version-id order, with which of the claim's
-    # stems its stored terms carry (read in SQL: `_events_stored` needs no more of most).
-    needles = [stem_needle(s) for s in claim_stats.counts]
-    listed = repo.stem_presence(sorted(articles), needles)
     by_article: dict[int, list[int]] = {}
-    for version_id, article_id, _ in listed:
+    for version_id, article_id in repo.article_versions(sorted(direct_articles)):
         by_article.setdefault(article_id, []).append(version_id)
     cache = SentenceCache(lexical)
     texts: dict[int, StoredText] = {}
@@ -573,11 +569,14 @@ def _found_stored(
             )
         ]
     seeds = sorted({min(m.version_id for m in ms) for ms in found.values() if ms})[:MAX_SEEDS]
-    pool = [
-        (version_id, carried)
-        for version_id, article_id, carried in listed
-        if not found.get(article_id)
-    ]
+    if not seeds:  # nothing to expand from: the pool is not read
+        return found, StoredSentences(texts, cache)
+    # Every version of the articles not found yet, in version-id order, with which of the
+    # claim's stems its stored terms carry (tested in SQL: `_events_stored` needs no more of
+    # most); the articles found are left out, as their versions never join the pool.
+    needles = [stem_needle(s) for s in claim_stats.counts]
+    listed = repo.stem_presence(sorted(a for a in articles if not found.get(a)), needles)
+    pool = [(version_id, carried) for version_id, _, carried in listed]
     article_of = {version_id: article_id for version_id, article_id, _ in listed}
     for m in _events_stored(repo, claim, claim_stats, seeds, pool, texts, load, cache):
         found.setdefault(article_of[m.version_id], []).append(m)

@@ -41,6 +41,7 @@ from tracker.store.alert_repo import record_events
 from tracker.store.analyses import (
     StoredRow,
     analysed_rows,
+    article_versions,
     stem_presence,
     sync_analyses,
     terms_of,
@@ -235,6 +236,10 @@ class ClaimRepo:
     ) -> list[tuple[int, int, int | None]]:
         """Every version of these articles with a bit mask of the `needles` its terms hold."""
         return stem_presence(self.engine, article_ids, needles)
+
+    def article_versions(self, article_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Every version of these articles as (version id, article id), by version id."""
+        return article_versions(self.engine, article_ids)
 
     def terms_of(self, version_ids: Sequence[int]) -> dict[int, str]:
         """The stored terms of these versions (those analysed), by version id."""

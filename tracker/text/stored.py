@@ -66,9 +66,21 @@ class StoredSentence:
     start: int
     end: int
     token_count: int
-    concepts: tuple[str, ...]  # concept keys, in the analyzer's order
-    joined: tuple[str, ...]  # joined stems, in the analyzer's order
+    # The concept keys and the joined stems, space-separated in the analyzer's order: split only
+    # when read (`concepts`, `joined`), since most readers are memoised by the sentence's text.
+    concept_keys: str
+    joined_keys: str
     detail: str  # JSON: token offsets, indices per concept and joined stem, odd words
+
+    @property
+    def concepts(self) -> tuple[str, ...]:
+        """The concept keys, in the analyzer's order."""
+        return tuple(self.concept_keys.split())
+
+    @property
+    def joined(self) -> tuple[str, ...]:
+        """The joined stems, in the analyzer's order."""
+        return tuple(self.joined_keys.split())
 
     @property
     def sentence(self) -> Sentence:
@@ -173,15 +185,7 @@ def decode_sentences(payload: bytes, text: str) -> StoredText:
     """The stored sentences of a version, read against the version's text."""
     title_keys, rows, profile = json.loads(zlib.decompress(payload))
     sentences = tuple(
-        StoredSentence(
-            text[start:end],
-            start,
-            end,
-            count,
-            tuple(concepts.split()),
-            tuple(joined.split()),
-            detail,
-        )
+        StoredSentence(text[start:end], start, end, count, concepts, joined, detail)
         for start, end, count, concepts, joined, detail in rows
     )
     keys = frozenset(title_keys) if title_keys is not None else None
