@@ -84,11 +84,13 @@ def encode_profile(profile: EventProfile) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
+_FIELDS = frozenset(f.name for f in fields(Specifics))  # what a stored profile must name
+
+
 def decode_profile(stored: str) -> EventProfile | None:
     """The profile stored in `stored`, or None when it was made for other `Specifics` fields."""
     counts, names, specifics = json.loads(stored)
-    wanted = [f.name for f in fields(Specifics)]
-    if sorted(specifics) != sorted(wanted):
+    if specifics.keys() != _FIELDS:
         return None
-    values = {name: _decode_value(specifics[name]) for name in wanted}
+    values = {name: _decode_value(value) for name, value in specifics.items()}
     return EventProfile(TermStats(counts, frozenset(names)), Specifics(**values))
