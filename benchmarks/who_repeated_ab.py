@@ -6,8 +6,9 @@
 FILE is a SQLite database kept by `who_repeated.py --sqlite-db FILE` (built and analysed by this
 checkout). Each round runs, one after the other, a process importing the baseline's `tracker`
 and one importing this checkout's (A B A B ...); each process asks the benchmark's free-text
-claim twice and reports the second answer's wall and CPU seconds, and its rows, which must be
-equal between the two. The database is only read (the index sync finds nothing to do).
+claim twice and reports the second answer's wall and CPU seconds, and a digest of its rows
+(every field of every row), which must be equal between the two. The database is only read (the
+index sync finds nothing to do).
 `--url` names the database by URL instead, e.g. the PostgreSQL one kept by `who_repeated.py
 --no-sqlite --postgres-db NAME`.
 
@@ -30,7 +31,7 @@ from _report import emit, load
 
 HERE = Path(__file__).resolve().parent
 _CHILD = """
-import json, sys, time
+import hashlib, json, sys, time
 from datetime import UTC, datetime
 sys.path.insert(0, {bench!r})
 from synth import CLAIMS
@@ -42,8 +43,10 @@ claims.who_repeated(CLAIMS[0].free_text)
 wall, cpu = time.perf_counter(), time.process_time()
 answer = claims.who_repeated(CLAIMS[0].free_text)
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-rows = sorted((r.article_id, r.stance, r.sentence, r.uptake, r.match) for r in answer.rows)
-print(json.dumps({{"wall": wall, "cpu": cpu, "rows": len(rows), "digest": hash(str(rows))}}))
+# The whole answer: every field of every row (their repr), in article order, and `complete`.
+rows = sorted(answer.rows, key=lambda r: r.article_id)
+digest = hashlib.sha256(repr((rows, answer.complete)).encode()).hexdigest()
+print(json.dumps({{"wall": wall, "cpu": cpu, "rows": len(rows), "digest": digest}}))
 """
 
 
