@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+import orjson
+
 from tracker.text.specifics import Specifics, specifics_of
 from tracker.text.terms import TermStats, name_tokens, stats_of_tokens
 
@@ -89,7 +91,9 @@ _FIELDS = frozenset(f.name for f in fields(Specifics))  # what a stored profile 
 
 def decode_profile(stored: str) -> EventProfile | None:
     """The profile stored in `stored`, or None when it was made for other `Specifics` fields."""
-    counts, names, specifics = json.loads(stored)
+    # orjson: the same values as `json.loads` (what `encode_profile` writes: integers, strings
+    # and finite floats), in about half the time; a question decodes thousands of profiles.
+    counts, names, specifics = orjson.loads(stored)
     if specifics.keys() != _FIELDS:
         return None
     values = {name: _decode_value(value) for name, value in specifics.items()}

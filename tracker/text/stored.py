@@ -33,6 +33,8 @@ import json
 import zlib
 from dataclasses import dataclass
 
+import orjson
+
 from tracker.text.profile import (
     EventProfile,
     decode_profile,
@@ -177,13 +179,15 @@ def stem_needle(stem_: str) -> str:
 
 def decode_terms(terms: str) -> TermStats:
     """The `TermStats` stored in a `terms` payload."""
-    counts, names = json.loads(terms)
+    # orjson reads what `json.dumps` wrote into the same values (integers, strings and finite
+    # floats only) in about half the time: a free-text question decodes thousands of payloads.
+    counts, names = orjson.loads(terms)
     return TermStats(counts, frozenset(names))
 
 
 def decode_sentences(payload: bytes, text: str) -> StoredText:
     """The stored sentences of a version, read against the version's text."""
-    title_keys, rows, profile = json.loads(zlib.decompress(payload))
+    title_keys, rows, profile = orjson.loads(zlib.decompress(payload))  # as `decode_terms`
     sentences = tuple(
         StoredSentence(text[start:end], start, end, count, concepts, joined, detail)
         for start, end, count, concepts, joined, detail in rows
