@@ -171,7 +171,7 @@ def stem_presence(
                 f" WHERE {where} ORDER BY v.id"
             ),
             params,
-        )
+        ).all()
         found: list[tuple[int, int, int | None]] = []
         for version, article, *parts in rows:
             if parts[0] is None:
@@ -198,7 +198,7 @@ def _stem_presence_read(
             f" WHERE {where} ORDER BY v.id"
         ),
         {"ids": ids, "format": ANALYSIS_FORMAT},
-    )
+    ).all()  # fetched at once: row by row cost a tenth of the reading
     bits = [(1 << i, needle) for i, needle in enumerate(needles)]
     found: list[tuple[int, int, int | None]] = []
     for version, article, terms in rows:
@@ -218,7 +218,7 @@ def article_versions(engine: Engine, article_ids: Sequence[int]) -> list[tuple[i
         rows = s.execute(
             text(f"SELECT id, article_id FROM versions WHERE {where} ORDER BY id"),  # noqa: S608
             {"ids": ids},
-        )
+        ).all()
         return [(int(version_id), int(article_id)) for version_id, article_id in rows]
 
 
@@ -234,7 +234,7 @@ def terms_of(engine: Engine, version_ids: Sequence[int]) -> dict[int, str]:
                 f" WHERE format = :format AND {where}"
             ),
             {"ids": ids, "format": ANALYSIS_FORMAT},
-        )
+        ).all()
         return {int(version_id): terms for version_id, terms in rows}
 
 
@@ -263,7 +263,7 @@ def analysed_rows(engine: Engine, version_ids: Sequence[int]) -> dict[int, Store
                 f" WHERE {where}"
             ),
             {"ids": ids, "format": ANALYSIS_FORMAT},
-        )
+        ).all()
         for version_id, article_id, body, title, sentences in rows:
             out[int(version_id)] = StoredRow(
                 int(version_id), int(article_id), body or "", title or "", sentences

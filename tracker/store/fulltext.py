@@ -205,7 +205,7 @@ def _covered(
         f"SELECT c.id, v.article_id, c.covered FROM ({scored}) AS c"  # noqa: S608
         " JOIN versions v ON v.id = c.id ORDER BY c.id"
     )
-    rows = [(int(i), int(a), float(w)) for i, a, w in session.execute(text(sql), params)]
+    rows = [(int(i), int(a), float(w)) for i, a, w in session.execute(text(sql), params).all()]
     return Covered(total, rows)
 
 
@@ -227,7 +227,7 @@ def _covered_in_place(
         f"SELECT id, article_id, SUM(w) AS covered FROM ({union}) AS hits"  # noqa: S608
         f" GROUP BY id, article_id HAVING SUM(w) >= {threshold} ORDER BY id"
     )
-    rows = [(int(i), int(a), float(w)) for i, a, w in session.execute(text(sql), params)]
+    rows = [(int(i), int(a), float(w)) for i, a, w in session.execute(text(sql), params).all()]
     return Covered(total, rows)
 
 
