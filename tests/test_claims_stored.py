@@ -191,6 +191,8 @@ def test_stem_tests_in_sql_agree_with_the_stored_terms(store: Store) -> None:
         assert [bool(mask >> i & 1) for i in range(len(stems))] == expected
     assert any(mask for _, _, mask in rows)  # some stems are carried
     assert claims.repo.terms_of(sorted(stored)) == stored
+    assert claims.repo.article_versions(articles) == [(v, a) for v, a, _ in rows]
+    assert claims.repo.article_versions([]) == []
     with store.engine.begin() as conn:
         conn.execute(delete(VersionAnalysisRow))
     assert {mask for _, _, mask in claims.repo.stem_presence(articles, needles)} == {None}

@@ -31,6 +31,7 @@ from tracker.claims.mentions import FoundSentence, find_in_sentences
 from tracker.claims.stored_match import StoredSentences, find_in_stored
 from tracker.domain import Claim, Correction, Stance, Uptake, UptakeKind, VersionRef
 from tracker.text.sentences import Sentence, paragraphs, split_sentences
+from tracker.text.stored import StoredSentence
 from tracker.text.words import STOP_WORDS, tokenize
 
 __all__ = [
@@ -121,7 +122,9 @@ class _State:
 
     version: VersionRef
     found: tuple[FoundSentence, ...]
-    body: tuple[Sentence, ...]
+    # Its sentences outside notices (as stored, when read from the stored analysis: only their
+    # text and start are read, and most versions never change).
+    body: Sequence[Sentence | StoredSentence]
     notices: frozenset[str]
 
     @property
@@ -269,8 +272,7 @@ def _state(
                 [*found, *(f for f in extra if f.sentence.start not in starts)],
                 key=lambda f: f.sentence.start,
             )
-        body_of = tuple(s.sentence for s in own)
-        return _State(version, tuple(found), body_of, frozenset(notices))
+        return _State(version, tuple(found), own, frozenset(notices))
     body = tuple(
         s
         for s in split_sentences(version.text)
