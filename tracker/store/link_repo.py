@@ -357,15 +357,10 @@ class LinkRepo:
         with self._writing(work.article_id) as s:
             conn = s.connection()
             _write_edges(conn, work)
-            state = LinkStateRow.__table__.c
             if work.relinking:
-                conn.execute(
-                    update(LinkStateRow)
-                    .where(state.article_id == work.article_id)
-                    .values(relink=False)
-                )
+                conn.execute(_relinked(), {"article": work.article_id})
                 return
-            conn.execute(delete(BandRow).where(BandRow.article_id == work.article_id))
+            conn.execute(_delete_bands(), {"article": work.article_id})
             if work.bands:
                 conn.execute(
                     insert(BandRow),
@@ -770,6 +765,19 @@ def _target(row: Any, previous_text: str | None, boilerplate: frozenset[int]) ->
         boilerplate=boilerplate,
         site=frozenset(row.site or ()),
     )
+
+
+@functools.cache
+def _relinked() -> Any:
+    """Clear one article's (`:article`) relink flag."""
+    state = LinkStateRow.__table__.c
+    return update(LinkStateRow).where(state.article_id == bindparam("article")).values(relink=False)
+
+
+@functools.cache
+def _delete_bands() -> Any:
+    """Forget one article's (`:article`) band hashes."""
+    return delete(BandRow).where(BandRow.article_id == bindparam("article"))
 
 
 @functools.cache
