@@ -23,9 +23,9 @@ from tests.support.linking_story import (
     WATER,
 )
 from tracker.config import LinkSettings
-from tracker.domain import EdgeKind, Extracted, Link
+from tracker.domain import Edge, EdgeKind, Extracted, Link
 from tracker.domain.crawl import StoredPage
-from tracker.domain.links import LinkTarget
+from tracker.domain.links import LinkTarget, LinkWrite
 from tracker.linking.fingerprint import fingerprint
 from tracker.pipeline.linking_stage import LinkingStage
 from tracker.queries.links import copies_of, sources_of
@@ -337,3 +337,30 @@ def test_a_credit_to_an_outlet_with_no_matching_article_is_kept_unresolved(store
     assert [(c.outlet, c.domain, c.cue) for c in chain.unresolved] == [
         ("The Harbor Ledger", "ledger.example", "according_to")
     ]
+
+
+def test_a_later_version_merges_its_edges_into_the_earlier_ones(store: Store) -> None:
+    ledger = add(store, LEDGER, ORIGINAL, START)
+    courier = add(store, COURIER, ORIGINAL, START)
+    gazette = add(store, GAZETTE, GAZETTE_TEXT, START + timedelta(hours=1))
+    edit(store, gazette, GAZETTE, GAZETTE_TEXT + "\n" + OWN[1], START + timedelta(hours=2))
+    first, second = (v.id for v in store.versions(gazette))
+    repo = LinkRepo(store)
+    now = START + timedelta(hours=3)
+
+    def stored() -> set[tuple[int, str, bool, int | None]]:
+        return {(e.source_id, e.kind.value, e.primary, e.version_id)
+                for e in repo.edges(targets=[gazette])}  # fmt: skip
+
+    copies, paraphrases = EdgeKind.COPIES, EdgeKind.PARAPHRASES
+    repo.save(LinkWrite(gazette, first, [Edge(ledger, gazette, paraphrases, 0.5, {})], ledger, now))
+    assert stored() == {(ledger, "paraphrases", True, first)}
+    # The later version finds the same source more strongly and a new one it calls primary:
+    # the stronger evidence replaces the old edge, the earlier version's primary stays.
+    later = [Edge(ledger, gazette, copies, 0.9, {}), Edge(courier, gazette, copies, 0.8, {})]
+    repo.save(LinkWrite(gazette, second, later, courier, now))
+    assert stored() == {(ledger, "copies", True, second), (courier, "copies", False, second)}
+    # A relink of the same version replaces that version's edges outright.
+    again = [Edge(courier, gazette, paraphrases, 0.4, {})]
+    repo.save(LinkWrite(gazette, second, again, courier, now, relinking=True))
+    assert stored() == {(courier, "paraphrases", True, second)}

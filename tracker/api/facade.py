@@ -134,7 +134,12 @@ class Tracker:
 
     def warm_up(self) -> None:
         """Start the extraction workers ahead of the first crawl (benchmarks, long runs)."""
+        from tracker.urls import outlet_domain
+
         self._extraction_pool().warm_up()
+        # The public-suffix list is read on the first outlet lookup (a few tenths of a second,
+        # on the store thread): once per process, here rather than inside the first crawl.
+        outlet_domain("https://example.com/")
 
     def _extraction_pool(self) -> ExtractionPool:
         # Started once and kept: worker processes take a second to start and import.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -172,7 +173,8 @@ class LinkRepo:
     def target(self, version_id: int) -> LinkTarget | None:
         """The version to link, or None when it is gone or its article is linked past it."""
         with self._tx() as s:
-            row = s.execute(_target_query().where(m.Version.id == version_id)).first()
+            conn = s.connection()
+            row = conn.execute(_target_by_version(), {"version": version_id}).first()
             if row is None:
                 return None
             linked = row.linked_version
@@ -180,9 +182,7 @@ class LinkRepo:
                 return None
             previous = None
             if linked is not None:
-                previous = s.execute(
-                    select(m.Version.seq, m.Version.text).where(m.Version.id == linked)
-                ).first()
+                previous = conn.execute(_seq_and_text(), {"version": linked}).first()
             if previous is not None and previous.seq > row.seq:
                 # An older text backfilled from an archive: the later text stays the linked one
                 # (the import flags the article for a relink, which weighs its earlier sighting).
@@ -212,10 +212,10 @@ class LinkRepo:
         if not hashes:
             return {}
         with self._tx() as s:
-            query = select(ParagraphCountRow.hash, ParagraphCountRow.pages).where(
-                ParagraphCountRow.outlet_id == outlet_id, ParagraphCountRow.hash.in_(hashes)
+            rows = s.connection().execute(
+                _paragraph_counts(), {"outlet": outlet_id, "hashes": list(hashes)}
             )
-            return {digest: pages for digest, pages in s.execute(query)}
+            return {digest: pages for digest, pages in rows}
 
     def outlet_template(self, outlet_id: int) -> frozenset[int]:
         """The paragraph hashes of the outlet's home page (none when it was not read)."""
@@ -231,7 +231,7 @@ class LinkRepo:
         for i, (band, digest) in enumerate(bands):
             params[f"b{i}"], params[f"h{i}"] = band, digest
         with self._tx() as s:
-            rows = s.execute(_bucket_query(len(bands)), params)
+            rows = s.connection().execute(_bucket_query(len(bands)), params)
             return [(int(article), int(band)) for article, band in rows]
 
     def linked(self, ids: Iterable[int]) -> dict[int, LinkedArticle]:
@@ -240,22 +240,11 @@ class LinkRepo:
         if not wanted:
             return {}
         with self._tx() as s:
-            query = (
-                select(
-                    m.Article,
-                    m.Outlet.domain,
-                    LinkStateRow.version_id,
-                    LinkStateRow.boilerplate,
-                )
-                .join(LinkStateRow, LinkStateRow.article_id == m.Article.id)
-                .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
-                .where(m.Article.id.in_(wanted))
-            )
             return {
-                article.id: LinkedArticle(
-                    _ref(article, domain), version, frozenset(boilerplate or ())
+                row.id: LinkedArticle(
+                    _ref(row, row.domain), row.version_id, frozenset(row.boilerplate or ())
                 )
-                for article, domain, version, boilerplate in s.execute(query)
+                for row in s.connection().execute(_linked_query(), {"ids": wanted})
             }
 
     def versions(self, ids: Iterable[int]) -> dict[int, list[tuple[int, datetime]]]:
@@ -264,14 +253,10 @@ class LinkRepo:
         if not wanted:
             return {}
         with self._tx() as s:
-            query = (
-                select(m.Version.article_id, m.Version.id, m.Version.fetched_at)
-                .where(m.Version.article_id.in_(wanted))
-                # By seq, not id: a text backfilled from an archive has a later id.
-                .order_by(m.Version.article_id, m.Version.seq)
-            )
             out: dict[int, list[tuple[int, datetime]]] = {}
-            for article, version, fetched in s.execute(query):
+            for article, version, fetched in s.connection().execute(
+                _versions_query(), {"ids": wanted}
+            ):
                 out.setdefault(article, []).append((version, fetched))
             return out
 
@@ -281,8 +266,8 @@ class LinkRepo:
         if not wanted:
             return {}
         with self._tx() as s:
-            query = select(m.Version.id, m.Version.text).where(m.Version.id.in_(wanted))
-            return {vid: body for vid, body in s.execute(query)}
+            rows = s.connection().execute(_texts_query(), {"ids": wanted})
+            return {vid: body for vid, body in rows}
 
     def resolve_links(self, urls: Iterable[str]) -> dict[str, int]:
         """Linked articles that these URLs lead to, through every known alias (href -> id)."""
@@ -295,12 +280,8 @@ class LinkRepo:
         if not canonical:
             return {}
         with self._tx() as s:
-            query = (
-                select(m.ArticleUrl.url, m.ArticleUrl.article_id)
-                .join(LinkStateRow, LinkStateRow.article_id == m.ArticleUrl.article_id)
-                .where(m.ArticleUrl.url.in_(list(canonical)))
-            )
-            return {canonical[url]: article for url, article in s.execute(query)}
+            rows = s.connection().execute(_resolve_query(), {"urls": list(canonical)})
+            return {canonical[url]: article for url, article in rows}
 
     def outlet_articles(
         self, domain: str, since: datetime, until: datetime, limit: int
@@ -364,14 +345,8 @@ class LinkRepo:
         if not wanted:
             return {}
         with self._tx() as s:
-            # Claim-based edges are not text that a paraphrase could have passed on.
-            query = (
-                select(EdgeRow.target_id, EdgeRow.source_id)
-                .where(EdgeRow.target_id.in_(wanted), ~_by_claim())
-                .order_by(EdgeRow.target_id, EdgeRow.primary.desc(), EdgeRow.source_id)
-            )
             out: dict[int, list[int]] = {}
-            for target, source in s.execute(query):
+            for target, source in s.connection().execute(_sources_query(), {"ids": wanted}):
                 out.setdefault(target, []).append(source)
             return {target: tuple(sources) for target, sources in out.items()}
 
@@ -380,18 +355,12 @@ class LinkRepo:
     def save(self, work: LinkWrite) -> None:
         """Write one linking: edges, and unless relinking, bands, counts and progress."""
         with self._writing(work.article_id) as s:
-            _write_edges(s, work)
-            s.flush()
             conn = s.connection()
-            state = LinkStateRow.__table__.c
+            _write_edges(conn, work)
             if work.relinking:
-                conn.execute(
-                    update(LinkStateRow)
-                    .where(state.article_id == work.article_id)
-                    .values(relink=False)
-                )
+                conn.execute(_relinked(), {"article": work.article_id})
                 return
-            conn.execute(delete(BandRow).where(BandRow.article_id == work.article_id))
+            conn.execute(_delete_bands(), {"article": work.article_id})
             if work.bands:
                 conn.execute(
                     insert(BandRow),
@@ -652,7 +621,8 @@ class LinkRepo:
 # ---------------------------------------------------------------- helpers
 
 
-def _ref(article: m.Article, domain: str | None) -> ArticleRef:
+def _ref(article: Any, domain: str | None) -> ArticleRef:
+    """The ref of an article (its row, or a result row with its columns)."""
     return ArticleRef(
         id=article.id,
         url=article.url,
@@ -660,6 +630,92 @@ def _ref(article: m.Article, domain: str | None) -> ArticleRef:
         first_seen=article.first_seen,
         published=article.published,
         title=article.title,
+    )
+
+
+@functools.cache
+def _target_by_version() -> Any:
+    """`_target_query` of one version (`:version`), built once."""
+    return _target_query().where(m.Version.id == bindparam("version"))
+
+
+@functools.cache
+def _seq_and_text() -> Any:
+    """The seq and text of one version (`:version`)."""
+    return select(m.Version.seq, m.Version.text).where(m.Version.id == bindparam("version"))
+
+
+# The statements linking runs for every article, built once with their parameters bound at
+# execution (`:ids` and the like expand to IN lists): building and hashing a statement anew
+# for each call cost more than running it.
+
+
+@functools.cache
+def _paragraph_counts() -> Any:
+    """How many of one outlet's (`:outlet`) articles carry each of `:hashes`."""
+    return select(ParagraphCountRow.hash, ParagraphCountRow.pages).where(
+        ParagraphCountRow.outlet_id == bindparam("outlet"),
+        ParagraphCountRow.hash.in_(bindparam("hashes", expanding=True)),
+    )
+
+
+@functools.cache
+def _linked_query() -> Any:
+    """The linked articles among `:ids`: the columns of their refs and their link state."""
+    return (
+        select(
+            m.Article.id,
+            m.Article.url,
+            m.Article.first_seen,
+            m.Article.published,
+            m.Article.title,
+            m.Outlet.domain,
+            LinkStateRow.version_id,
+            LinkStateRow.boilerplate,
+        )
+        .join(LinkStateRow, LinkStateRow.article_id == m.Article.id)
+        .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+        .where(m.Article.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+@functools.cache
+def _versions_query() -> Any:
+    """(article, version, fetched at) of the versions of `:ids`."""
+    return (
+        select(m.Version.article_id, m.Version.id, m.Version.fetched_at)
+        .where(m.Version.article_id.in_(bindparam("ids", expanding=True)))
+        # By seq, not id: a text backfilled from an archive has a later id.
+        .order_by(m.Version.article_id, m.Version.seq)
+    )
+
+
+@functools.cache
+def _texts_query() -> Any:
+    """The texts of the versions `:ids`."""
+    return select(m.Version.id, m.Version.text).where(
+        m.Version.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+@functools.cache
+def _resolve_query() -> Any:
+    """The linked articles the URLs `:urls` lead to."""
+    return (
+        select(m.ArticleUrl.url, m.ArticleUrl.article_id)
+        .join(LinkStateRow, LinkStateRow.article_id == m.ArticleUrl.article_id)
+        .where(m.ArticleUrl.url.in_(bindparam("urls", expanding=True)))
+    )
+
+
+@functools.cache
+def _sources_query() -> Any:
+    """(target, source) of the textual edges into `:ids`, each target's primary one first."""
+    # Claim-based edges are not text that a paraphrase could have passed on.
+    return (
+        select(EdgeRow.target_id, EdgeRow.source_id)
+        .where(EdgeRow.target_id.in_(bindparam("ids", expanding=True)), ~_by_claim())
+        .order_by(EdgeRow.target_id, EdgeRow.primary.desc(), EdgeRow.source_id)
     )
 
 
@@ -709,6 +765,19 @@ def _target(row: Any, previous_text: str | None, boilerplate: frozenset[int]) ->
         boilerplate=boilerplate,
         site=frozenset(row.site or ()),
     )
+
+
+@functools.cache
+def _relinked() -> Any:
+    """Clear one article's (`:article`) relink flag."""
+    state = LinkStateRow.__table__.c
+    return update(LinkStateRow).where(state.article_id == bindparam("article")).values(relink=False)
+
+
+@functools.cache
+def _delete_bands() -> Any:
+    """Forget one article's (`:article`) band hashes."""
+    return delete(BandRow).where(BandRow.article_id == bindparam("article"))
 
 
 @functools.cache
@@ -774,7 +843,7 @@ class _Group:
                 stack.__exit__(type(exc), exc, exc.__traceback__)  # rolls back
 
 
-def _write_edges(s: Session, work: LinkWrite) -> None:
+def _write_edges(conn: Connection, work: LinkWrite) -> None:
     """Merge this version's edges into the article's edges from earlier versions.
 
     An article's provenance is what any of its versions showed: an edge found for an earlier
@@ -782,27 +851,43 @@ def _write_edges(s: Session, work: LinkWrite) -> None:
     the new evidence replaces it). The primary source is the one the earliest version chose;
     this version's choice counts only when no earlier version had one. Edges this same version
     wrote before (a relink) are replaced outright.
+
+    Core statements, no ORM objects: most articles have no stored edge yet, and the ORM's unit
+    of work cost more per article than reading and writing the few rows.
     """
-    rows = list(s.scalars(select(EdgeRow).where(EdgeRow.target_id == work.article_id)))
-    kept: list[EdgeRow] = []
+    edges = EdgeRow.__table__.c
+    rows = conn.execute(_edges_of_target(), {"target": work.article_id}).all()
+    gone: list[int] = []
+    kept: list[Any] = []
     for row in rows:
         # Claim-based edges are recomputed with every write (`work.claim_edges`), never kept.
-        if row.version_id == work.version_id or _is_claim_row(row):
-            s.delete(row)
+        if row.version_id == work.version_id or _is_claim_evidence(row.evidence):
+            gone.append(row.id)
         else:
             kept.append(row)
     fresh = {edge.source_id: edge for edge in work.edges}
     primary_source = next((row.source_id for row in kept if row.primary), work.primary)
+    changed: list[dict[str, object]] = []
     for row in kept:
         edge = fresh.get(row.source_id)
         if edge is not None and _STRENGTH.index(edge.kind.value) <= _STRENGTH.index(row.kind):
-            s.delete(row)
+            gone.append(row.id)
             continue
         fresh.pop(row.source_id, None)
-        row.primary = row.source_id == primary_source
-    s.flush()
+        primary = row.source_id == primary_source
+        if primary != row.primary:
+            changed.append({"b_id": row.id, "b_primary": primary})
+    if gone:
+        conn.execute(delete(EdgeRow).where(edges.id.in_(gone)))
+    if changed:
+        conn.execute(
+            update(EdgeRow)
+            .where(edges.id == bindparam("b_id"))
+            .values(primary=bindparam("b_primary")),
+            changed,
+        )
     if fresh:
-        s.execute(
+        conn.execute(
             insert(EdgeRow),
             [
                 {
@@ -819,11 +904,27 @@ def _write_edges(s: Session, work: LinkWrite) -> None:
             ],
         )
     if not kept and not fresh:
-        _insert_claim_edges(s, work.article_id, work.version_id, work.claim_edges, work.now)
+        _insert_claim_edges(conn, work.article_id, work.version_id, work.claim_edges, work.now)
+
+
+@functools.cache
+def _edges_of_target() -> Any:
+    """The stored edges into one article, the columns `_write_edges` weighs (built once)."""
+    edges = EdgeRow.__table__.c
+    return (
+        select(edges.id, edges.source_id, edges.kind, edges.version_id, edges.primary)
+        .add_columns(edges.evidence)
+        .where(edges.target_id == bindparam("target"))
+        .order_by(edges.id)
+    )
+
+
+def _is_claim_evidence(evidence: Mapping[str, Any] | None) -> bool:
+    return evidence is not None and evidence.get("basis") == CLAIM_BASIS
 
 
 def _is_claim_row(row: EdgeRow) -> bool:
-    return bool(row.evidence) and row.evidence.get("basis") == CLAIM_BASIS
+    return _is_claim_evidence(row.evidence)
 
 
 def _same_claim_edges(old: Sequence[EdgeRow], new: Sequence[Edge], version_id: int) -> bool:
@@ -837,7 +938,7 @@ def _same_claim_edges(old: Sequence[EdgeRow], new: Sequence[Edge], version_id: i
 
 
 def _insert_claim_edges(
-    s: Session, article_id: int, version_id: int, edges: Sequence[Edge], now: datetime
+    s: Session | Connection, article_id: int, version_id: int, edges: Sequence[Edge], now: datetime
 ) -> None:
     """Write claim-based edges of an article that has no other edge, the first one primary."""
     if edges:

@@ -784,7 +784,8 @@ def _aliases(canonical: str, page: StoredPage) -> tuple[str, ...]:
     if page.extracted.canonical_url:
         urls.append(page.extracted.canonical_url)
     out: list[str] = []
-    for url in urls:
+    # Most pages give one URL three or four times over (asked, final, canonical): each once.
+    for url in dict.fromkeys(urls):
         try:
             form = canonical_url(url)
         except BadInput:

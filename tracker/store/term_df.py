@@ -90,7 +90,8 @@ def _count_batch(s: Session, start: int, end: int) -> int:
         docs.update(t for t in term_stats(f"{title}\n{body}").counts if len(t) <= MAX_TERM_CHARS)
     if docs:
         stmt = insert(TermDfRow)
-        s.execute(
+        # On the connection (Core executemany): the ORM's bulk-insert path cost more than the rows.
+        s.connection().execute(
             stmt.on_conflict_do_update(
                 index_elements=[TermDfRow.term], set_={"docs": TermDfRow.docs + stmt.excluded.docs}
             ),
