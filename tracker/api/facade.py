@@ -482,7 +482,7 @@ class Tracker:
                 importer = WarcImporter(
                     crawler,
                     max_body=self.settings.http.max_body_bytes,
-                    window=4 * pool.workers,
+                    window=16 * pool.workers,
                     on_problem=on_problem,
                     progress=progress,
                 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin
@@ -31,7 +31,10 @@ from tracker.web.warc import Capture, WarcProblem, read_warc
 __all__ = ["WarcImport", "WarcImporter"]
 
 BATCH = 64  # captures stored in one transaction
-STAGES_EVERY = 2000  # stored versions between two runs of the stages, on a long import
+QUEUED_BATCHES = 8  # batches extracted ahead of the store (while the stages run, say)
+BODY_BUDGET = 64 * 1024 * 1024  # bytes of page bodies under extraction at once, at most
+STAGES_IDLE = BATCH  # stored versions that make the stages run when the store is idle
+STAGES_EVERY = 2000  # stored versions that make them run in any case
 GONE = (404, 410)
 REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -105,8 +108,11 @@ class WarcImporter:
         except OSError as exc:
             self._problem(path, 0, f"cannot read the file: {exc.strerror or exc}")
             return
-        pending: deque[tuple[Capture, str, asyncio.Task[StoredPage | None]]] = deque()
-        batch: list[tuple[Capture, NewArticle]] = []
+        # Only a file read before can hold records imported before: a fresh one is not looked
+        # up capture by capture (storing still skips any record imported from another file).
+        check = await self.crawler.on_store_thread(self.captures.imported_from, path.name)
+        flow = _Flow(path, check, asyncio.Queue(maxsize=QUEUED_BATCHES))
+        flow.saver = asyncio.create_task(self._saver(flow))
         try:
             for item in read_warc(path, max_body=self.max_body):
                 if isinstance(item, WarcProblem):
@@ -115,45 +121,34 @@ class WarcImporter:
                 self._tally.captures += 1
                 if self._progress:
                     self._progress(path.name, item.offset, size)
-                await self._take(path, item, pending, batch)
-            while pending:
-                await self._ready(path, pending.popleft(), batch)
-            await self._flush(path, batch)
+                await self._take(flow, item)
+            await self._drain(flow)
+            await self._put(flow, None)
+            await flow.saver
         finally:
-            for _, _, task in pending:
-                task.cancel()
+            for entry in flow.pending:
+                entry.task.cancel()
+            flow.saver.cancel()
         if self._progress:
             self._progress(path.name, size, size)
 
-    async def _take(
-        self,
-        path: Path,
-        capture: Capture,
-        pending: deque[tuple[Capture, str, asyncio.Task[StoredPage | None]]],
-        batch: list[tuple[Capture, NewArticle]],
-    ) -> None:
+    async def _take(self, flow: _Flow, capture: Capture) -> None:
+        path = flow.path
         try:
             canonical = canonical_url(capture.url)
         except BadInput as exc:
             self._problem(path, capture.offset, f"record for {capture.url[:200]} skipped: {exc}")
             return
-        known = await self.crawler.on_store_thread(self.captures.known, [capture.record_id])
-        if known:
+        if flow.check_known and await self._known(capture):
             self.crawler.add_count(Saved.DUPLICATE.value)
             self._tally.usable += 1
             return
         moved_home = capture.status in REDIRECTS and _moved_home(capture)
         if capture.status in GONE or moved_home:
-            # A take-down is judged against what is stored before it: store what came first.
-            while pending:
-                await self._ready(path, pending.popleft(), batch)
-            await self._flush(path, batch)
-            gone = await self.crawler.on_store_thread(
-                self.captures.take_down, canonical, capture.captured_at
-            )
-            # As a re-check judges it: a 404, a 410 or a redirect to the home page.
-            self.crawler.add_count("article_taken_down" if gone else "warc_gone_unknown")
-            self._tally.usable += gone
+            # A take-down is judged against what is stored before it: it goes to the store
+            # after everything before it in the file.
+            await self._drain(flow)
+            await self._put(flow, _TakeDown(canonical, capture.captured_at))
             return
         if not 200 <= capture.status < 300:
             self.crawler.add_count("warc_not_ok")
@@ -167,41 +162,93 @@ class WarcImporter:
             content_type=capture.content_type,
         )
         task = asyncio.create_task(self.crawler.page_from(fetched))
-        pending.append((capture, canonical, task))
-        while len(pending) > self.window:
-            await self._ready(path, pending.popleft(), batch)
+        # The body goes to extraction only; what waits for the store does not keep it.
+        entry = _Pending(replace(capture, body=b""), canonical, task, len(capture.body))
+        flow.pending.append(entry)
+        flow.in_flight += entry.size
+        while len(flow.pending) > self.window or (
+            flow.in_flight > BODY_BUDGET and len(flow.pending) > 1
+        ):
+            await self._ready(flow)
 
-    async def _ready(
-        self,
-        path: Path,
-        item: tuple[Capture, str, asyncio.Task[StoredPage | None]],
-        batch: list[tuple[Capture, NewArticle]],
-    ) -> None:
+    async def _known(self, capture: Capture) -> bool:
+        """Whether this record was imported before."""
+        return bool(await self.crawler.on_store_thread(self.captures.known, [capture.record_id]))
+
+    async def _drain(self, flow: _Flow) -> None:
+        """Every extraction under way is done and queued for the store, in file order."""
+        while flow.pending:
+            await self._ready(flow)
+        await self._put(flow, flow.batch)
+        flow.batch = []
+
+    async def _ready(self, flow: _Flow) -> None:
         """The oldest extraction is done: queue its page for storing, in file order."""
-        capture, canonical, task = item
-        page = await task
+        entry = flow.pending.popleft()
+        flow.in_flight -= entry.size
+        capture = entry.capture
+        page = await entry.task
         if page is None:
             return  # not HTML, or no text: counted by the extraction
-        page = replace(page, warc_record_id=capture.record_id, warc_file=path.name)
+        page = replace(page, warc_record_id=capture.record_id, warc_file=flow.path.name)
         extracted = page.extracted
         published = self.crawler.plausible(extracted.published, capture.captured_at)
         offset = extracted.published_offset if published else None
         article = NewArticle(
-            canonical,
+            entry.canonical,
             page,
             published,
             None,  # archived pages are not re-fetched on a schedule; a correction still does
             capture.captured_at,
             published_offset=offset,
         )
-        batch.append((capture, article))
-        if len(batch) >= BATCH:
-            await self._flush(path, batch)
+        flow.batch.append((capture, article))
+        if len(flow.batch) >= BATCH:
+            await self._put(flow, flow.batch)
+            flow.batch = []
 
-    async def _flush(self, path: Path, batch: list[tuple[Capture, NewArticle]]) -> None:
-        if not batch:
+    async def _put(self, flow: _Flow, job: _Job) -> None:
+        """Hand a job to the store's side, waiting while it is behind; its failure is raised."""
+        if isinstance(job, list) and not job:
             return
-        items, batch[:] = list(batch), []
+        put = asyncio.ensure_future(flow.jobs.put(job))
+        await asyncio.wait((put, flow.saver), return_when=asyncio.FIRST_COMPLETED)
+        if not put.done():
+            put.cancel()
+            flow.saver.result()  # the store's side ended early: its error, raised here
+            raise RuntimeError("the store's side of the import ended early")
+
+    async def _saver(self, flow: _Flow) -> None:
+        """Stores batches and take-downs in file order; the stages run when it has time."""
+        while True:
+            if flow.jobs.empty() and self._stages_due(idle=True):
+                await self._stages()
+                continue
+            job = await flow.jobs.get()
+            if job is None:
+                return
+            if isinstance(job, _TakeDown):
+                gone = await self.crawler.on_store_thread(
+                    self.captures.take_down, job.canonical, job.at
+                )
+                # As a re-check judges it: a 404, a 410 or a redirect to the home page.
+                self.crawler.add_count("article_taken_down" if gone else "warc_gone_unknown")
+                self._tally.usable += gone
+            else:
+                await self._save(flow.path, job)
+            if self._stages_due(idle=False):
+                await self._stages()
+
+    def _stages_due(self, *, idle: bool) -> bool:
+        # With nothing to store, the stages use the store thread's idle time while extraction
+        # goes on; a busy store still runs them after every STAGES_EVERY versions.
+        return self._tally.since_stages >= (STAGES_IDLE if idle else STAGES_EVERY)
+
+    async def _stages(self) -> None:
+        self._tally.since_stages = 0
+        await self.crawler.run_stages(home_pages=False)
+
+    async def _save(self, path: Path, items: list[tuple[Capture, NewArticle]]) -> None:
         try:
             results = await self.crawler.on_store_thread(self.captures.save, [a for _, a in items])
         except TrackerError:  # find the capture it belongs to, one by one
@@ -221,9 +268,40 @@ class WarcImporter:
             if saved in (Saved.NEW_ARTICLE, Saved.NEW_VERSION):
                 tally.stored += 1
                 tally.since_stages += 1
-        if tally.since_stages >= STAGES_EVERY:
-            tally.since_stages = 0
-            await self.crawler.run_stages(home_pages=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _TakeDown:
+    """A 404, 410 or redirect home of an article, to judge against what is stored before it."""
+
+    canonical: str
+    at: datetime
+
+
+_Job = list[tuple[Capture, NewArticle]] | _TakeDown | None  # None: the file is done
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A capture under extraction (its body dropped), and the body's size."""
+
+    capture: Capture
+    canonical: str
+    task: asyncio.Task[StoredPage | None]
+    size: int
+
+
+@dataclass(slots=True)
+class _Flow:
+    """One file's way through: captures under extraction, the batch filling, the store's queue."""
+
+    path: Path
+    check_known: bool
+    jobs: asyncio.Queue[_Job]
+    pending: deque[_Pending] = field(default_factory=deque)
+    batch: list[tuple[Capture, NewArticle]] = field(default_factory=list)
+    in_flight: int = 0  # bytes of the bodies under extraction
+    saver: asyncio.Task[None] = field(init=False)
 
 
 def _moved_home(capture: Capture) -> bool:

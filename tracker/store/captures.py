@@ -72,6 +72,12 @@ class CaptureStore:
             query = select(m.Version.warc_record_id).where(m.Version.warc_record_id.in_(wanted))
             return {r for r in s.scalars(query) if r is not None}
 
+    def imported_from(self, warc_file: str) -> bool:
+        """Whether some version was read from a WARC file of this name."""
+        with self.store._tx(write=False) as s:
+            query = select(m.Version.id).where(m.Version.warc_file == warc_file).limit(1)
+            return s.scalar(query) is not None
+
     def save(self, items: Sequence[NewArticle]) -> list[Saved]:
         """Store captures (pages carrying their record id) in one transaction, in order."""
         try:
