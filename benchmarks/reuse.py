@@ -129,9 +129,9 @@ def main(argv: Sequence[str]) -> int:
             + f"  {auc(reused, by_level['non']):>21.3f}"
             + f"  {auc(anyreuse, by_level['non']):>15.3f}  {ordered}"
         )
-        figures[f"{name}_auc_cut_light_vs_non"] = round(auc(reused, by_level["non"]), 3)
-        figures[f"{name}_auc_any_vs_non"] = round(auc(anyreuse, by_level["non"]), 3)
-        figures[f"{name}_auc_heavy_vs_non"] = round(auc(by_level["heavy"], by_level["non"]), 3)
+        figures[f"{name}_auc_cut_light_vs_non"] = round(auc(reused, by_level["non"]), 4)
+        figures[f"{name}_auc_any_vs_non"] = round(auc(anyreuse, by_level["non"]), 4)
+        figures[f"{name}_auc_heavy_vs_non"] = round(auc(by_level["heavy"], by_level["non"]), 4)
         figures[f"{name}_order_ok"] = ordered
     emit("reuse", figures)
     return 0
