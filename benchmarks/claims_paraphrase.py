@@ -12,7 +12,8 @@ topics; then the carriers kept by the one-event rule (`tracker.claims.one_event`
 recall as `benchmarks/one_event.py` counts them; and the sentences the model read.
 
 `--grid` also prints the blend's parameters around the shipped ones; `--without GROUPS`
-(comma-separated lexicon group names, or `all`) measures with those lexicon groups left out.
+(comma-separated lexicon group names, `related` for the table of related groups, or `all`)
+measures with those parts of the lexicon left out (`benchmarks/_lexicon.py`).
 
 Usage: python benchmarks/claims_paraphrase.py [DATA_DIR] [--grid] [--without GROUPS]
 (DATA_DIR: ../shared/data)
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _lexicon import lexical_without
 from _report import emit, skipped
 from ecbplus import Document, read_corpus
 from reuse import DEFAULT_DATA
@@ -38,8 +40,7 @@ from tracker.claims.mentions import best_sentence, mentions_in_version
 from tracker.claims.one_event import EventText, anchor_of, one_event
 from tracker.claims.semantic import MIN_RECALL, WEIGHT, SemanticClaimMatcher
 from tracker.domain import Claim, VersionRef
-from tracker.text.lexicon import LEXICON
-from tracker.text.words import Analyzer, stem
+from tracker.text.words import stem
 
 _SEEN = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -151,9 +152,7 @@ def main(argv: Sequence[str]) -> int:
     folder = args.data / "events-ecbplus"
     if not folder.is_dir():
         return skipped("claims_paraphrase", f"data folder missing ({folder})")
-    left_out = set(args.without.split(",")) - {""}
-    groups = [g for g in LEXICON if "all" not in left_out and g.name not in left_out]
-    lexical = LexicalMatcher(analyzer=Analyzer(groups))
+    lexical = lexical_without(args.without)
     matchers: dict[str, Matcher] = {"lexical": lexical}
     semantic = SemanticClaimMatcher(lexical)
     if not args.lexical_only:

@@ -1,6 +1,7 @@
 """CLEF-2020 CheckThat! Task 2 through the product: import the verified claims, match every tweet.
 
     .venv/bin/python benchmarks/clef_claims.py [DATA_DIR] [--db URL] [--grid] [--lexicon-groups]
+                                               [--without PARTS]
 
 DATA_DIR holds `claims-clef2020/` (default: ../shared/data beside the repository). The 10,375
 verified claims (text and title) are written to a JSON Lines file and registered with
@@ -13,6 +14,8 @@ reported (the lab's test part is not in the data). `--grid` prints MAP@5 of trai
 a grid of the three weights, from the same library features, to show how they were chosen.
 `--lexicon-groups` ranks both splits again with each group of `tracker.text.lexicon` left out of
 the ranker's matcher, and with no lexicon at all: what each group adds on data nobody here wrote.
+`--without PARTS` ranks with those parts of the lexicon left out (comma-separated group names,
+`related` for the table of related groups, or `all`; `benchmarks/_lexicon.py`).
 
 MAP@5 follows the lab's scorer: the precision at each relevant claim within the top 5, divided
 by the number of relevant claims of the tweet. MRR is over the top 5 too. The last line is one
@@ -36,6 +39,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _lexicon import lexical_without, parse_without  # noqa: E402
 from _report import emit, skipped  # noqa: E402
 
 from tracker.api import Tracker  # noqa: E402
@@ -230,7 +234,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also rank with each lexicon group left out, and with none (what each group adds)",
     )
+    parser.add_argument(
+        "--without",
+        default="",
+        help="lexicon parts to leave out of the ranker's matcher (group names, related, all)",
+    )
     args = parser.parse_args(argv)
+    parse_without(args.without)  # a misspelt part fails before the import, not after
     folder = args.data_dir / "claims-clef2020"
     if not folder.is_dir():
         return skipped("clef_claims", f"data folder missing ({folder})")
@@ -253,7 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "database": url.split(":", 1)[0],
                 "import_cpu_s": round(importing.cpu, 2),
                 "import_wall_s": round(importing.wall, 2),
+                "without": args.without or "-",
             }
+            if args.without:
+                claims.ranker().ranker.matcher = lexical_without(args.without)
             for split in splits:
                 with Timer() as matching:
                     found = claims.match_texts(list(split.tweets.items()), top=TOP)
