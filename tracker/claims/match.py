@@ -89,7 +89,8 @@ _RELATED_OF: dict[str, tuple[str, ...]] = {
 MEMO_TEXTS = 4_096  # analysed texts (sentences, titles, whole versions' term counts)
 MEMO_DETAILS = 16_384  # (claim, sentence) concept coverages
 FUZZY_MEMO = 500_000  # (claim stem, word) comparisons remembered (`_Fuzzy`)
-PROBE_MEMO = 200_000  # sentence keys a claim's probe remembers, after which it starts afresh
+PROBE_MEMO = 20_000  # sentence keys a claim's probe remembers, after which it starts afresh
+MEMO_PROBES = 1_024  # claims whose probes are kept (each up to PROBE_MEMO keys)
 _K = TypeVar("_K")
 _T = TypeVar("_T")
 
@@ -489,7 +490,7 @@ class LexicalMatcher:
         """The claim's probe (`ConceptProbe`), made once per claim text."""
         found = self._probes.get(claim)
         if found is None:
-            if len(self._probes) > 10_000:
+            if len(self._probes) > MEMO_PROBES:
                 self._probes.clear()
             found = self._probes[claim] = ConceptProbe(self.concepts(claim))
         return found
