@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime
 
@@ -14,9 +15,10 @@ from tracker.claims.match import (
     ClaimConcept,
     CorpusStats,
     LexicalMatcher,
-    _cover,
+    _cover_all,
+    _distinct_keys,
     _Fuzzy,
-    _Keys,
+    _Plan,
     _similarity,
     fts_terms,
     lexical_of,
@@ -183,25 +185,32 @@ def test_free_text_claim_finds_sentences() -> None:
 def test_the_fuzzy_lookup_finds_the_most_similar_word_first(
     words: list[str], stems: list[str]
 ) -> None:
-    """`_cover` finds what comparing every key with every stem finds: the best, the first."""
+    """`_cover_all` finds what comparing every key with every stem finds: the best, the first."""
     analysis = Analyzer(()).analyse(" ".join(words))
-    keys = _Keys.of(analysis)
+    # The sentence's keys in order (concepts, then joined stems), each with its first token.
+    keys = [
+        (key, positions[0])
+        for key, positions in itertools.chain(analysis.concepts.items(), analysis.joined.items())
+        if not key.startswith("=")
+    ]
+    distinct = _distinct_keys(analysis)
+    assert distinct == {key for key, _ in keys}
     fuzzy = _Fuzzy()
     claim = tuple(dict.fromkeys(stems))
     expected = {
         key: {stem: _similarity(stem, key) for stem in claim if _similarity(stem, key) > 0}
-        for key in keys.distinct
+        for key in distinct
     }
     expected = {key: values for key, values in expected.items() if values}
-    for part in (frozenset(list(keys.distinct)[:2]), keys.distinct):  # warm answers as cold
+    for part in (frozenset(list(distinct)[:2]), distinct):  # warm answers as cold
         assert fuzzy.similar(claim, part) == {k: v for k, v in expected.items() if k in part}
     best, where = 0.0, -1
-    for n, key in enumerate(keys.keys):
+    for key, first in keys:
         for stem in stems:
             if _similarity(stem, key) > best:
-                best, where = _similarity(stem, key), keys.first[n]
+                best, where = _similarity(stem, key), first
     concept = ClaimConcept("=none", tuple(stems), tuple(dict.fromkeys(stems)), 1.0)
-    hit = _cover(concept, analysis, keys, fuzzy.similar(claim, keys.distinct))
+    (hit,) = _cover_all(_Plan.of((concept,)), analysis, fuzzy.similar(claim, distinct))
     joined = analysis.joined.get(claim[0]) if len(claim) == 1 else None
     if joined is not None:  # two adjacent words that stem, joined, to the one claim stem
         spans = tuple((analysis.tokens[i].start, analysis.tokens[i].end) for i in joined)
@@ -211,6 +220,35 @@ def test_the_fuzzy_lookup_finds_the_most_similar_word_first(
     assert (hit.coverage, hit.spans) == (
         (best, ((token.start, token.end),)) if token is not None else (0.0, ())
     )
+
+
+# Words of the lexicon's groups and the groups standing in for them, compounds spelled both ways,
+# near misses, names and stop words.
+PROBE_WORDS = (
+    "outage outages downtime shut closed caused blamed involved implicated AI written wrote code"
+    " coding cyber attack cyberattack attacks Parcelwise Parcelwises parcel retailer the said"
+    " checkout check out arm unit rehab rehabs rehabilitation went down 3 2019 a"
+).split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(PROBE_WORDS), min_size=1, max_size=10),
+    st.lists(st.sampled_from(PROBE_WORDS), min_size=1, max_size=6),
+)
+@example(["cyber", "attack"], ["cyberattack"])  # a compound spelled the other way
+@example(["closed"], ["outage"])  # a group standing in
+@example(["rehabs"], ["rehabilitation"])  # one stem inside the other
+def test_a_sentence_is_scored_when_it_covers_some_of_the_claim(
+    words: list[str], claim_words: list[str]
+) -> None:
+    """The probe says a sentence covers some weighted concept exactly when its recall is above 0
+    (the sentences it turns away are not scored)."""
+    matcher = LexicalMatcher()
+    claim, analysis = " ".join(claim_words), matcher.analyse(" ".join(words))
+    expected = matcher.detail(claim, analysis).recall > 0.0
+    assert matcher.probe(claim).touches(analysis) == expected
+    assert matcher.probe(claim).touches(analysis) == expected  # remembered per key
 
 
 def test_remembered_details_are_the_details_of_a_fresh_matcher() -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "ClaimConcept",
     "ClaimContext",
     "ConceptHit",
+    "ConceptProbe",
     "CorpusStats",
     "LexicalMatcher",
     "MatchDetail",
@@ -88,6 +89,8 @@ _RELATED_OF: dict[str, tuple[str, ...]] = {
 MEMO_TEXTS = 4_096  # analysed texts (sentences, titles, whole versions' term counts)
 MEMO_DETAILS = 16_384  # (claim, sentence) concept coverages
 FUZZY_MEMO = 500_000  # (claim stem, word) comparisons remembered (`_Fuzzy`)
+PROBE_MEMO = 20_000  # sentence keys a claim's probe remembers, after which it starts afresh
+MEMO_PROBES = 1_024  # claims whose probes are kept (each up to PROBE_MEMO keys)
 _K = TypeVar("_K")
 _T = TypeVar("_T")
 
@@ -263,30 +266,52 @@ def _similarity(a: str, b: str) -> float:
     return dice if dice >= FUZZY_MIN else 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Keys:
-    """A sentence's concept keys (stems, then compounds) as `_cover` reads them."""
+def _distinct_keys(analysis: Analysis) -> frozenset[str]:
+    """A sentence's concept keys and joined stems, lexicon groups left out (they match exactly)."""
+    keys = {key for key in analysis.concepts if not key.startswith("=")}
+    keys.update(key for key in analysis.joined if not key.startswith("="))
+    return frozenset(keys)
 
-    keys: tuple[str, ...]
-    first: tuple[int, ...]  # the first token index of each key
-    order: Mapping[str, int]  # each distinct key's first place in `keys`
-    distinct: frozenset[str]
+
+def _places(analysis: Analysis, wanted: Mapping[str, object]) -> dict[str, tuple[int, int]]:
+    """For the keys in `wanted`: the first place of each among the sentence's keys (concepts,
+    then joined stems, groups left out) and the first token carrying it there."""
+    found: dict[str, tuple[int, int]] = {}
+    place = 0
+    for key, positions in itertools.chain(analysis.concepts.items(), analysis.joined.items()):
+        if key.startswith("="):
+            continue
+        if key in wanted and key not in found:
+            found[key] = (place, positions[0])
+        place += 1
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A claim's concepts prepared for covering sentences (`_cover_all`)."""
+
+    concepts: tuple[ClaimConcept, ...]
+    single: tuple[str | None, ...]  # the one stem of a concept, which a compound may spell
+    related: tuple[tuple[tuple[str, float], ...], ...]  # groups standing in, with their credit
+    missing: tuple[ConceptHit, ...]  # each concept's hit when a sentence does not cover it
+    stems: tuple[str, ...]  # every concept's stems, once each
 
     @classmethod
-    def of(cls, analysis: Analysis) -> _Keys:
-        """The keys of an analysed sentence (lexicon groups left out: they match exactly)."""
-        items = [
-            (key, positions[0])
-            for key, positions in itertools.chain(
-                analysis.concepts.items(), analysis.joined.items()
-            )
-            if not key.startswith("=")
-        ]
-        keys = tuple(key for key, _ in items)
-        order: dict[str, int] = {}
-        for n, key in enumerate(keys):
-            order.setdefault(key, n)
-        return cls(keys, tuple(first for _, first in items), order, frozenset(order))
+    def of(cls, concepts: tuple[ClaimConcept, ...]) -> _Plan:
+        """The plan of a claim's concepts."""
+        return cls(
+            concepts,
+            tuple(c.stems[0] if len(c.stems) == 1 else None for c in concepts),
+            tuple(
+                tuple((other, RELATED[(c.concept, other)]) for other in related_groups(c.concept))
+                for c in concepts
+            ),
+            # Shared between sentences: a hit is frozen, and a sentence's hits are of distinct
+            # concepts, so no two of them are one object (`_fill_from_context` tells them by id).
+            tuple(ConceptHit(c, 0.0, ()) for c in concepts),
+            tuple(dict.fromkeys(stem for c in concepts for stem in c.stems)),
+        )
 
 
 class _Fuzzy:
@@ -299,7 +324,7 @@ class _Fuzzy:
     """
 
     def __init__(self) -> None:
-        self._claims: dict[tuple[str, ...], tuple[set[str], dict[str, dict[str, float]]]] = {}
+        self._claims: dict[tuple[str, ...], _Compared] = {}
         self._size = 0
 
     def similar(self, stems: tuple[str, ...], words: frozenset[str]) -> dict[str, dict[str, float]]:
@@ -309,23 +334,108 @@ class _Fuzzy:
         if known is None:
             if self._size > FUZZY_MEMO:
                 self._claims, self._size = {}, 0
-            known = self._claims[stems] = (set(), {})
-        seen, found = known
+            known = self._claims[stems] = _Compared.of(stems)
+        seen, found = known.seen, known.found
         new = words.difference(seen)
         if new:
             for word in new:
                 values: dict[str, float] = {}
-                for stem in stems:
-                    # `_similarity` is 0 unless the first letters agree or one is inside the other.
-                    if word[:1] == stem[:1] or stem in word or word in stem:
-                        value = _similarity(stem, word)
-                        if value > 0.0:
-                            values[stem] = value
+                for stem in known.candidates(word):
+                    value = _similarity(stem, word)
+                    if value > 0.0:
+                        values[stem] = value
                 if values:
                     found[word] = values
             seen.update(new)
             self._size += len(new)
         return {word: found[word] for word in found.keys() & words} if found else {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Compared:
+    """One claim's stems, indexed to find those a word may be similar to, and what `_Fuzzy`
+    found so far: the words compared and those similar to some stem."""
+
+    stems: tuple[str, ...]
+    by_initial: Mapping[str, tuple[str, ...]]
+    inside: re.Pattern[str] | None  # finds a stem of 4 letters or more inside a word
+    joined: str  # the stems, one a line: holds a word inside some stem
+    seen: set[str]
+    found: dict[str, dict[str, float]]
+
+    @classmethod
+    def of(cls, stems: tuple[str, ...]) -> _Compared:
+        """Index the stems; nothing compared yet."""
+        by_initial: dict[str, list[str]] = {}
+        for stem in stems:
+            by_initial.setdefault(stem[:1], []).append(stem)
+        long = sorted({stem for stem in stems if len(stem) >= 4})
+        inside = re.compile("|".join(map(re.escape, long))) if long else None
+        initials = {initial: tuple(group) for initial, group in by_initial.items()}
+        return cls(stems, initials, inside, "\n".join(stems), set(), {})
+
+    def candidates(self, word: str) -> tuple[str, ...]:
+        """The stems `_similarity` may find `word` similar to, in order.
+
+        It is 0 unless the first letters agree or one is inside the other, the shorter of at
+        least 4 letters: only a word with such a stem inside it, or inside such a stem, is
+        compared with every stem.
+        """
+        if (len(word) >= 4 and word in self.joined) or (
+            self.inside is not None and self.inside.search(word)
+        ):
+            return self.stems
+        return self.by_initial.get(word[:1], ())
+
+
+class ConceptProbe:
+    """Which sentence keys give a claim's weighted concepts any coverage (memoised per key).
+
+    A sentence covers some weighted concept at all (its recall is above 0) exactly when one of
+    its keys is a hit: a weighted concept's group or stem, a group standing in for one, the one
+    stem of a concept written as one word, or a key similar to a weighted concept's stem (as
+    `_cover_all` reads them). Most sentences of a candidate text cover nothing: they are not scored.
+    """
+
+    def __init__(self, concepts: Sequence[ClaimConcept]) -> None:
+        weighted = [c for c in concepts if c.weight > 0.0]
+        self._exact = {c.concept for c in weighted}
+        for concept in weighted:
+            self._exact.update(_RELATED_OF.get(concept.concept, ()))
+        self._single = {c.stems[0] for c in weighted if len(c.stems) == 1}
+        self._stems = _Compared.of(tuple(dict.fromkeys(s for c in weighted for s in c.stems)))
+        self._concept_keys: dict[str, bool] = {}
+        self._joined_keys: dict[str, bool] = {}
+
+    def _fuzzy(self, key: str) -> bool:
+        return any(_similarity(stem, key) > 0.0 for stem in self._stems.candidates(key))
+
+    def touches(self, analysis: Analysis) -> bool:
+        """True when the analysed sentence covers some weighted concept at all."""
+        return self.touches_keys(analysis.concepts, analysis.joined)
+
+    def touches_keys(self, concepts: Iterable[str], joined: Iterable[str]) -> bool:
+        """`touches` of a sentence given by its concept keys and joined stems."""
+        seen = self._concept_keys
+        for key in concepts:
+            hit = seen.get(key)
+            if hit is None:
+                hit = key in self._exact or (not key.startswith("=") and self._fuzzy(key))
+                seen[key] = hit
+            if hit:
+                return True
+        known = self._joined_keys
+        for key in joined:
+            hit = known.get(key)
+            if hit is None:
+                hit = key in self._single or self._fuzzy(key)
+                known[key] = hit
+            if hit:
+                return True
+        if len(seen) + len(known) > PROBE_MEMO:
+            seen.clear()
+            known.clear()
+        return False
 
 
 class LexicalMatcher:
@@ -336,13 +446,15 @@ class LexicalMatcher:
         self.stats = stats
         self.analyzer = analyzer or _default_analyzer()
         self._patterns: dict[str, tuple[ClaimConcept, ...]] = {}
+        self._probes: dict[str, ConceptProbe] = {}
         self._analyses: _Memo[str, Analysis] = _Memo(MEMO_TEXTS)
         self._term_stats: _Memo[str, TermStats] = _Memo(MEMO_TEXTS)
         # Keyed by the analysis object's id; the value keeps that object, so the id is not reused.
         self._hits: _Memo[tuple[str, int], tuple[Analysis, tuple[ConceptHit, ...]]] = _Memo(
             MEMO_DETAILS
         )
-        self._keys: _Memo[int, tuple[Analysis, _Keys]] = _Memo(MEMO_TEXTS)
+        self._keys: _Memo[int, tuple[Analysis, frozenset[str]]] = _Memo(MEMO_TEXTS)
+        self._plans: dict[str, _Plan] = {}
         self._fuzzy = _Fuzzy()
 
     def analyse(self, text: str) -> Analysis:
@@ -374,6 +486,15 @@ class LexicalMatcher:
         self._patterns[claim] = found
         return found
 
+    def probe(self, claim: str) -> ConceptProbe:
+        """The claim's probe (`ConceptProbe`), made once per claim text."""
+        found = self._probes.get(claim)
+        if found is None:
+            if len(self._probes) > MEMO_PROBES:
+                self._probes.clear()
+            found = self._probes[claim] = ConceptProbe(self.concepts(claim))
+        return found
+
     def _weight(self, concept: str) -> float:
         """Weight of a concept: the group's weight, times its idf when statistics are known."""
         group = self.analyzer.groups.get(concept)
@@ -392,8 +513,8 @@ class LexicalMatcher:
 
     def hits(self, claim: str, analysis: Analysis) -> tuple[ConceptHit, ...]:
         """How far an analysed sentence covers each of the claim's concepts (no context)."""
-        concepts = self.concepts(claim)
-        if not concepts:
+        plan = self._plan(claim)
+        if not plan.concepts:
             return ()
         key = (claim, id(analysis))
         known = self._hits.get(key)
@@ -403,12 +524,19 @@ class LexicalMatcher:
         if known_keys is not None and known_keys[0] is analysis:
             keys = known_keys[1]
         else:
-            keys = self._keys.put(id(analysis), (analysis, _Keys.of(analysis)))[1]
-        stems = tuple(dict.fromkeys(stem for concept in concepts for stem in concept.stems))
-        similar = self._fuzzy.similar(stems, keys.distinct)
-        hits = tuple(_cover(concept, analysis, keys, similar) for concept in concepts)
+            keys = self._keys.put(id(analysis), (analysis, _distinct_keys(analysis)))[1]
+        hits = _cover_all(plan, analysis, self._fuzzy.similar(plan.stems, keys))
         self._hits.put(key, (analysis, hits))
         return hits
+
+    def _plan(self, claim: str) -> _Plan:
+        """The claim's concepts prepared for covering sentences, made once per claim text."""
+        found = self._plans.get(claim)
+        if found is None:
+            if len(self._plans) > 10_000:
+                self._plans.clear()
+            found = self._plans[claim] = _Plan.of(self.concepts(claim))
+        return found
 
     def finish(
         self, hits: tuple[ConceptHit, ...], analysis: Analysis, context: ClaimContext | None
@@ -492,47 +620,69 @@ def _fill_from_context(
 
 
 def similarity(a: str, b: str) -> float:
-    """Fuzzy similarity of two stems as `_cover` uses it (0.0: no match at all)."""
+    """Fuzzy similarity of two stems as `_cover_all` uses it (0.0: no match at all)."""
     return _similarity(a, b)
 
 
 def related_groups(concept: str) -> tuple[str, ...]:
-    """The lexicon groups that stand in for a concept (`RELATED`), in `_cover`'s order."""
+    """The lexicon groups that stand in for a concept (`RELATED`), in `_cover_all`'s order."""
     return _RELATED_OF.get(concept, ())
 
 
-def _cover(
-    concept: ClaimConcept,
-    analysis: Analysis,
-    keys: _Keys,
-    similar: Mapping[str, Mapping[str, float]],
-) -> ConceptHit:
-    """Find how well (and where) an analysed sentence covers one claim concept.
+def _cover_all(
+    plan: _Plan, analysis: Analysis, similar: Mapping[str, Mapping[str, float]]
+) -> tuple[ConceptHit, ...]:
+    """Find how well (and where) an analysed sentence covers each of the claim's concepts.
 
-    `similar`: the sentence's keys similar to some claim stem, with those similarities (`_Fuzzy`).
+    A concept is covered exactly (its group or stem, or its one stem as a compound), else by a
+    group standing in for it (`RELATED`), else by the most similar of the sentence's keys, the
+    first in the sentence's order among equals. `similar`: the sentence's keys similar to some
+    claim stem, with those similarities (`_Fuzzy`).
     """
     tokens = analysis.tokens
-    indices = analysis.concepts.get(concept.concept)
-    if indices is None and len(concept.stems) == 1:
-        indices = analysis.joined.get(concept.stems[0])
-    if indices is not None:
-        return ConceptHit(concept, 1.0, tuple((tokens[i].start, tokens[i].end) for i in indices))
-    for (mine, other), credit in RELATED.items():
-        related = analysis.concepts.get(other) if mine == concept.concept else None
-        if related is not None:
-            spans = tuple((tokens[i].start, tokens[i].end) for i in related)
-            return ConceptHit(concept, credit, spans)
-    # The most similar key, the first in the sentence's order among equals.
-    best, place = 0.0, -1
-    for key, values in similar.items():
-        for claim_stem in concept.stems:
-            value = values.get(claim_stem, 0.0)
-            if value > best or (value > 0.0 and value == best and keys.order[key] < place):
-                best, place = value, keys.order[key]
-    if place < 0:
-        return ConceptHit(concept, 0.0, ())
-    where = keys.first[place]
-    return ConceptHit(concept, best, ((tokens[where].start, tokens[where].end),))
+    concepts, joined = analysis.concepts, analysis.joined
+    # Per claim stem: its highest similarity to a key, the first such key in the sentence's order
+    # (its place there) and that key's first token.
+    closest: dict[str, tuple[float, int, int]] = {}
+    if similar:
+        places = _places(analysis, similar)
+        for key, values in similar.items():
+            place, where = places[key]
+            for claim_stem, value in values.items():
+                known = closest.get(claim_stem)
+                if known is None or value > known[0] or (value == known[0] and place < known[1]):
+                    closest[claim_stem] = (value, place, where)
+    hits: list[ConceptHit] = []
+    for n, concept in enumerate(plan.concepts):
+        indices = concepts.get(concept.concept)
+        if indices is None:
+            single = plan.single[n]
+            if single is not None:
+                indices = joined.get(single)
+        if indices is not None:
+            spans = tuple((tokens[i].start, tokens[i].end) for i in indices)
+            hits.append(ConceptHit(concept, 1.0, spans))
+            continue
+        for other, credit in plan.related[n]:
+            related = concepts.get(other)
+            if related is not None:
+                spans = tuple((tokens[i].start, tokens[i].end) for i in related)
+                hits.append(ConceptHit(concept, credit, spans))
+                break
+        else:
+            # The most similar key, the first in the sentence's order among equals.
+            best, place, where = 0.0, -1, -1
+            for claim_stem in concept.stems:
+                known = closest.get(claim_stem)
+                if known is not None and (
+                    known[0] > best or (known[0] == best and known[1] < place)
+                ):
+                    best, place, where = known
+            if place < 0:
+                hits.append(plan.missing[n])
+            else:
+                hits.append(ConceptHit(concept, best, ((tokens[where].start, tokens[where].end),)))
+    return tuple(hits)
 
 
 def fts_concepts(

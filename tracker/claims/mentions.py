@@ -72,9 +72,15 @@ def find_in_sentences(
     """
     lexical = lexical or LexicalMatcher()
     analyses = [lexical.analyse(s.text) for s in sentences]
+    # Only the sentences that cover some of the claim are scored: the others score 0 with or
+    # without their context, and only those above 0 can carry the claim (`carrying_sentences`).
+    probe = lexical.probe(claim)
+    touched = [i for i, a in enumerate(analyses) if probe.touches(a)]
+    if not touched:
+        return []
     headline = lexical.analyse(title) if title.strip() else None
     context = ClaimContext.of(analyses, headline)
-    details = dict(enumerate(lexical.detail(claim, a, context) for a in analyses))
+    details = {i: lexical.detail(claim, analyses[i], context) for i in touched}
     texts = [s.text for s in sentences]
     carrying = carrying_sentences(claim, texts, details, matcher, lexical, threshold, stance_of)
     return [FoundSentence(sentences[i], score, stance) for i, score, stance in carrying]
@@ -187,8 +193,16 @@ def best_sentence(
     analyses = [lexical.analyse(s.text) for s in sentences]
     title = lexical.analyse(version.title) if version.title.strip() else None
     context = ClaimContext.of(analyses, title)
-    details = [lexical.detail(claim.text, analysis, context) for analysis in analyses]
-    i = max(range(len(sentences)), key=lambda k: (details[k].score, -k))
+    probe = lexical.probe(claim.text)
+    details = {
+        k: lexical.detail(claim.text, analysis, context)
+        for k, analysis in enumerate(analyses)
+        if probe.touches(analysis)
+    }
+    if not details:  # every score is 0: the first sentence, as max() picks it
+        details[0] = lexical.detail(claim.text, analyses[0], context)
+    # A touched sentence scores above 0, an untouched one 0: the best is among the touched.
+    i = max(details, key=lambda k: (details[k].score, -k))
     following = sentences[i + 1].text if i + 1 < len(sentences) else ""
     stance = stance_of(sentences[i].text, details[i].spans, following)
     # Rounded down: a score just under the threshold must not round up to it.

@@ -14,13 +14,14 @@ a copy) is embedded once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, MatchDetail
 from tracker.text.embeddings import load_default_encoder
@@ -48,6 +49,12 @@ MIN_RECALL = 0.5
 # read 349 / 261 / 147 sentences for 184 / 177 / 158 articles (no static gate: 441, 187).
 STATIC_MIN = 0.6
 MEMO_VECTORS = 16_384  # sentence vectors remembered (384 float32 each: 1.5 kB)
+
+
+@functools.lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    """The process's thread pools, found once (a `threadpool_limits` call looks for them anew)."""
+    return ThreadpoolController()
 
 
 def calibrate(cosine: float) -> float:
@@ -115,7 +122,7 @@ class SemanticClaimMatcher:
             # One BLAS thread: the claims stage embeds a few sentences at a time, and on a busy
             # machine OpenBLAS's threads spin for them (246 ms CPU a sentence at batch 1 under
             # load 23 on 2 cores, 15 ms with one thread).
-            with threadpool_limits(limits=1, user_api="blas"):
+            with _blas().limit(limits=1, user_api="blas"):
                 rows = self._embedder.embed(missing)
             self.seconds += time.thread_time() - started
             self.embedded += len(missing)

@@ -24,7 +24,6 @@ from tracker.claims.match import (
     MatchDetail,
     Matcher,
     related_groups,
-    similarity,
 )
 from tracker.claims.mentions import FoundSentence, as_mentions, carrying_sentences
 from tracker.claims.stance import StanceResult, stance_of
@@ -45,17 +44,10 @@ __all__ = [
 
 
 class ClaimProbe:
-    """Which sentence keys give a claim's weighted concepts any coverage (memoised per key)."""
+    """Which stored sentences give a claim's weighted concepts any coverage (`ConceptProbe`)."""
 
     def __init__(self, claim: str, lexical: LexicalMatcher) -> None:
-        concepts = [c for c in lexical.concepts(claim) if c.weight > 0.0]
-        self._exact = {c.concept for c in concepts}
-        for concept in concepts:
-            self._exact.update(related_groups(concept.concept))
-        self._single = {c.stems[0] for c in concepts if len(c.stems) == 1}
-        self._stems = tuple(dict.fromkeys(stem for c in concepts for stem in c.stems))
-        self._concept_keys: dict[str, bool] = {}
-        self._joined_keys: dict[str, bool] = {}
+        self._keys = lexical.probe(claim)  # shared with the matcher: it memoises per key
         # By sentence text: its keys are a function of its text, and copies of a story (and the
         # stock phrases of an outlet) repeat sentences word for word.
         self._sentences: dict[str, bool] = {}
@@ -74,34 +66,14 @@ class ClaimProbe:
             self._relevant_keys[sentence.text] = known
         return known
 
-    def _fuzzy(self, key: str) -> bool:
-        return any(similarity(stem, key) > 0.0 for stem in self._stems)
-
     def touches(self, sentence: StoredSentence) -> bool:
         """True when the sentence covers some weighted concept at all (its recall is above 0)."""
         known = self._sentences.get(sentence.text)
         if known is None:
-            known = self._sentences[sentence.text] = self._touches(sentence)
+            known = self._sentences[sentence.text] = self._keys.touches_keys(
+                sentence.concepts, sentence.joined
+            )
         return known
-
-    def _touches(self, sentence: StoredSentence) -> bool:
-        seen = self._concept_keys
-        for key in sentence.concepts:
-            hit = seen.get(key)
-            if hit is None:
-                hit = key in self._exact or (not key.startswith("=") and self._fuzzy(key))
-                seen[key] = hit
-            if hit:
-                return True
-        joined = self._joined_keys
-        for key in sentence.joined:
-            hit = joined.get(key)
-            if hit is None:
-                hit = key in self._single or self._fuzzy(key)
-                joined[key] = hit
-            if hit:
-                return True
-        return False
 
 
 class SentenceCache:
