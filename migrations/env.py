@@ -26,6 +26,13 @@ def _engine() -> Engine:
 def run_migrations_online() -> None:
     """Apply migrations on a live connection (batch mode so SQLite can alter tables)."""
     with _engine().connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Alembic runs each migration in a transaction of its own on SQLite (it takes its DDL
+            # for non-transactional), so two processes opening a fresh file at once interleaved
+            # them and the second created a table the first had made ("table host_turns already
+            # exists"). One outer BEGIN IMMEDIATE, taken before Alembic reads the version, holds
+            # the write lock over the whole upgrade: the second waits, then finds it done.
+            connection.begin()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -40,6 +47,8 @@ def run_migrations_online() -> None:
                 # done. (SQLite's BEGIN IMMEDIATE already queues them.)
                 connection.execute(text("select pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             context.run_migrations()
+        if connection.in_transaction():
+            connection.commit()
 
 
 if context.is_offline_mode():
