@@ -19,7 +19,7 @@ from tracker.config import ExtractSettings
 from tracker.domain import Extracted
 from tracker.domain.crawl import RAW_LEVEL
 from tracker.errors import RetryableError
-from tracker.web.extract import content_hash, extract_page, prime_parsers
+from tracker.web.extract import content_hash, extract_page
 
 __all__ = ["ExtractionCrashed", "ExtractionPool", "PageText", "extract_for_store"]
 
@@ -58,14 +58,8 @@ def _ready() -> bool:
     return True
 
 
-def _start_worker(lifeline: Connection) -> None:
-    """Worker initializer: warm the parsers, and watch for the end of the crawl."""
-    _watch_parent(lifeline)
-    prime_parsers()
-
-
 def _watch_parent(lifeline: Connection) -> None:
-    """End this worker as soon as the crawl that started it is gone.
+    """Worker initializer: end this worker as soon as the crawl that started it is gone.
 
     The pool's own queues do not tell a worker (each worker holds a writing end of its call
     queue, so it never sees end-of-file), and the workers are children of the forkserver, not of
@@ -104,7 +98,7 @@ class ExtractionPool:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=context,
-            initializer=_start_worker,
+            initializer=_watch_parent,
             initargs=(self._lifeline[0],),
         )
 
@@ -115,7 +109,7 @@ class ExtractionPool:
             self._lifeline = None
 
     def warm_up(self) -> None:
-        """Start every worker now (they load and prime the parsers), not on the first page."""
+        """Start every worker now (they import the parsers), instead of on the first page."""
         futures = [self._executor.submit(_ready) for _ in range(self.workers)]
         for future in futures:
             future.result()

@@ -662,19 +662,6 @@ def _main_text(tree: Any, url: str, date_params: dict[str, Any]) -> Any:
         return None
 
 
-def prime_parsers() -> None:
-    """Fill the date parser's caches now, so that a new worker's first pages are not slow."""
-    # htmldate hands strings it cannot read itself to dateparser, which compiles each language's
-    # patterns the first time it tries that language: about 2 s of CPU spread over a worker's
-    # first pages. A string no language reads tries (and compiles) them all at once.
-    try:
-        from htmldate.extractors import get_external_parser
-
-        get_external_parser().get_date_data("qqq 31 zzz")
-    except Exception:  # only a warm-up: the pages still extract without it
-        LOGGER.debug("priming the date parser failed", exc_info=True)
-
-
 def extract_page(
     html: bytes,
     url: str,
