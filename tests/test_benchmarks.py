@@ -32,6 +32,7 @@ DATA_FOLDER_FIRST = [
     "feeds_real.py",
     "minhash.py",
     "one_event.py",
+    "paraphrase_probe.py",
     "reuse.py",
 ]
 

@@ -56,7 +56,14 @@ LEXICON: tuple[ConceptGroup, ...] = (
     # (misses cause/blame, write/generate, outage/shutdown, involve/had a hand), word cosines
     # of the static table and of MiniLM on single words (static: outages/shoppers 0.24 =
     # outages/shutdowns 0.24; MiniLM: code/tools 0.37 against outages/disruptions 0.40), MiniLM
-    # token alignment (the demo's own distractor scores higher).
+    # token alignment (the demo's own distractor scores higher), and MiniLM's cosine of the
+    # claim with "headline. sentence": it ranks the ai-code paraphrases above every demo
+    # non-carrier but not Tidewater's cloud-division one (0.619 against 0.707), scores every
+    # sentence under a claim-like headline alike (so stance and uptake land on the wrong
+    # sentence), and as a second lift in the stage it cost the demo one more test and more
+    # than doubled ECB+'s hard negatives (35 -> 81 of 522). Figures and commands:
+    # docs/claims.md, "What tells a heavy paraphrase apart, without the demo groups"
+    # (`benchmarks/paraphrase_probe.py`).
     _group(
         "=cause",
         "cause, caused, causing, causes, blame, blamed on, blamed, due to, because of, led to,"
