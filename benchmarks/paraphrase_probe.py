@@ -11,6 +11,7 @@ claim; an article's score is its best sentence's. Formulations:
 - `minilm`: MiniLM cosine of the claim with the sentence alone (no gate);
 - `minilm_headline`: MiniLM cosine of the claim with "headline. sentence" (ECB+ has no
   headline: its first sentence stands in);
+- `minilm_previous`: MiniLM cosine of the claim with the previous sentence and the sentence;
 - `headline`: MiniLM cosine of the claim with the headline alone (an article-level figure).
 
 Two sets of articles:
@@ -53,7 +54,7 @@ from tracker.text.sentences import split_sentences
 
 NAME = "paraphrase_probe"
 DEMO_GROUPS = "=cause,=write,=involve,=ai,=code,=outage,=shutdown,=division,related"
-FORMULATIONS = ("lexical", "stage", "minilm", "minilm_headline", "headline")
+FORMULATIONS = ("lexical", "stage", "minilm", "minilm_headline", "minilm_previous", "headline")
 HEAVY = ("plainsong-paraphrase", "tidewater-paraphrase", "driftwood-late")
 
 
@@ -93,14 +94,17 @@ class Scorer:
         )
         stage = max((f.score for f in found), default=0.0)
         head = article.headline or sentences[0]
+        previous = [s if k == 0 else f"{sentences[k - 1]} {s}" for k, s in enumerate(sentences)]
         cosines = self.semantic.similarities(
-            claim, [*sentences, *(f"{head}. {s}" for s in sentences)]
+            claim, [*sentences, *(f"{head}. {s}" for s in sentences), *previous]
         )
+        n = len(sentences)
         return {
             "lexical": lexical,
             "stage": max(lexical, stage),
-            "minilm": max(cosines[: len(sentences)]),
-            "minilm_headline": max(cosines[len(sentences) :]),
+            "minilm": max(cosines[:n]),
+            "minilm_headline": max(cosines[n : 2 * n]),
+            "minilm_previous": max(cosines[2 * n :]),
             "headline": self.semantic.similarities(claim, [head])[0],
         }
 
