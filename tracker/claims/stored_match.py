@@ -139,19 +139,7 @@ class SentenceCache:
         if found is None:
             probe = self.probe(claim)
             touched = tuple(i for i, s in enumerate(sentences) if probe.touches(s))
-            words = 0
-            lead = 0  # the sentences of the setting: their keys are in the article's already
-            setting: set[str] = set()
-            for sentence in sentences:
-                if words >= LEAD_WORDS:
-                    break
-                setting.update(probe.relevant_keys(sentence))
-                words += sentence.token_count
-                lead += 1
-            article = set(setting)
-            for sentence in sentences[lead:]:
-                article.update(probe.relevant_keys(sentence))
-            found = _Layout(sentences, touched, frozenset(setting), frozenset(article))
+            found = _Layout(sentences, touched, *_claim_keys(sentences, probe))
             self._layouts[key] = found
         return found
 
@@ -237,9 +225,16 @@ def claim_context(
     for them (`ClaimContext.covers`), so for that claim the narrowed context gives the same
     answers; it is small, so sentence details can be memoised by it (`SentenceCache.detail`).
     """
-    setting: set[str] = set(probe.relevant.intersection(title_keys)) if title_keys else set()
+    return _Layout(sentences, (), *_claim_keys(sentences, probe)).context(probe, title_keys)
+
+
+def _claim_keys(
+    sentences: Sequence[StoredSentence], probe: ClaimProbe
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The probe's claim's keys in the lead sentences, and in all the sentences."""
+    setting: set[str] = set()
     words = 0
-    lead = 0
+    lead = 0  # the sentences of the setting: their keys are in the article's already
     for sentence in sentences:
         if words >= LEAD_WORDS:
             break
@@ -249,7 +244,7 @@ def claim_context(
     article = set(setting)
     for sentence in sentences[lead:]:
         article.update(probe.relevant_keys(sentence))
-    return ClaimContext(frozenset(setting), frozenset(article))
+    return frozenset(setting), frozenset(article)
 
 
 def find_in_stored(
