@@ -12,7 +12,7 @@ which do not depend on the context, once per sentence text (`SentenceCache`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tracker.claims.match import (
@@ -90,6 +90,13 @@ class SentenceCache:
         self._details: dict[tuple[str, str, ClaimContext], MatchDetail] = {}
         self._stances: dict[tuple[str, tuple[tuple[int, int], ...], str], StanceResult] = {}
         self._probes: dict[str, ClaimProbe] = {}
+        # By claim and sentence sequence (its id: the layout keeps the sequence alive, so the id
+        # is not reused while the cache lives). The uptake rules read each carrier's sentences
+        # again, the same tuple without the headline, mostly meeting the same narrowed context.
+        self._layouts: dict[tuple[str, int], _Layout] = {}
+        self._found: dict[
+            tuple[str, int, ClaimContext, int, float], tuple[Matcher | None, list[FoundSentence]]
+        ] = {}
 
     def probe(self, claim: str) -> ClaimProbe:
         """The claim's probe, made once."""
@@ -125,6 +132,33 @@ class SentenceCache:
         )
         return done
 
+    def layout(self, claim: str, sentences: Sequence[StoredSentence]) -> _Layout:
+        """Which sentences touch the claim and the claim's keys of the lead and the whole text."""
+        key = (claim, id(sentences))
+        found = self._layouts.get(key)
+        if found is None:
+            probe = self.probe(claim)
+            touched = tuple(i for i, s in enumerate(sentences) if probe.touches(s))
+            found = _Layout(sentences, touched, *_claim_keys(sentences, probe))
+            self._layouts[key] = found
+        return found
+
+    def found(
+        self,
+        claim: str,
+        layout: _Layout,
+        context: ClaimContext,
+        matcher: Matcher | None,
+        threshold: float,
+        find: Callable[[], list[FoundSentence]],
+    ) -> list[FoundSentence]:
+        """`find()`, the sentences of `layout` carrying the claim, once per context and matcher."""
+        key = (claim, id(layout.sentences), context, id(matcher), threshold)
+        done = self._found.get(key)
+        if done is None or done[0] is not matcher:
+            done = self._found[key] = (matcher, find())
+        return list(done[1])
+
     def stance(
         self, sentence: str, spans: tuple[tuple[int, int], ...], following: str
     ) -> StanceResult:
@@ -134,6 +168,23 @@ class SentenceCache:
         if found is None:
             found = self._stances[key] = stance_of(sentence, spans, following)
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """A sentence sequence read for one claim: the sentences touching it, the claim's keys."""
+
+    sentences: Sequence[StoredSentence]  # kept alive: the layouts are keyed by its id
+    touched: tuple[int, ...]
+    setting: frozenset[str]  # the claim's keys in the lead sentences
+    article: frozenset[str]  # the claim's keys in all the sentences
+
+    def context(self, probe: ClaimProbe, title_keys: frozenset[str] | None) -> ClaimContext:
+        """`claim_context` of these sentences with this title's keys."""
+        title = probe.relevant.intersection(title_keys) if title_keys else None
+        if not title or title <= self.setting:
+            return ClaimContext(self.setting, self.article)
+        return ClaimContext(self.setting | title, self.article | title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +225,16 @@ def claim_context(
     for them (`ClaimContext.covers`), so for that claim the narrowed context gives the same
     answers; it is small, so sentence details can be memoised by it (`SentenceCache.detail`).
     """
-    setting: set[str] = set(probe.relevant.intersection(title_keys)) if title_keys else set()
+    return _Layout(sentences, (), *_claim_keys(sentences, probe)).context(probe, title_keys)
+
+
+def _claim_keys(
+    sentences: Sequence[StoredSentence], probe: ClaimProbe
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The probe's claim's keys in the lead sentences, and in all the sentences."""
+    setting: set[str] = set()
     words = 0
-    lead = 0
+    lead = 0  # the sentences of the setting: their keys are in the article's already
     for sentence in sentences:
         if words >= LEAD_WORDS:
             break
@@ -186,7 +244,7 @@ def claim_context(
     article = set(setting)
     for sentence in sentences[lead:]:
         article.update(probe.relevant_keys(sentence))
-    return ClaimContext(frozenset(setting), frozenset(article))
+    return frozenset(setting), frozenset(article)
 
 
 def find_in_stored(
@@ -200,15 +258,24 @@ def find_in_stored(
 ) -> list[FoundSentence]:
     """`mentions.find_in_sentences` over stored sentences (read together as one article)."""
     lexical = cache.lexical
-    probe = cache.probe(claim)
-    touched = [i for i, s in enumerate(sentences) if probe.touches(s)]
-    if not touched:
+    layout = cache.layout(claim, sentences)
+    if not layout.touched:
         return []
-    context = claim_context(sentences, title_keys, probe)
-    details = {i: cache.detail(claim, sentences[i], context) for i in touched}
-    texts = [s.text for s in sentences]
-    carrying = carrying_sentences(claim, texts, details, matcher, lexical, threshold, cache.stance)
-    return [FoundSentence(sentences[i].sentence, score, stance) for i, score, stance in carrying]
+    context = layout.context(cache.probe(claim), title_keys)
+
+    def find() -> list[FoundSentence]:
+        details = {i: cache.detail(claim, sentences[i], context) for i in layout.touched}
+        texts = [s.text for s in sentences]
+        carrying = carrying_sentences(
+            claim, texts, details, matcher, lexical, threshold, cache.stance
+        )
+        return [FoundSentence(sentences[i].sentence, score, how) for i, score, how in carrying]
+
+    # The same sentences met again in the same context (the uptake rules' second reading of a
+    # carrier, whose headline adds none of the claim's keys to its lead's): found once. The
+    # lexical matcher itself scores as no other matcher does (`carrying_sentences`).
+    same = None if matcher is lexical else matcher
+    return cache.found(claim, layout, context, same, threshold, find)
 
 
 def mentions_in_stored(
@@ -234,11 +301,9 @@ def best_stored(
     sentences = stored.sentences
     if not sentences:
         return None
-    probe = cache.probe(claim.text)
-    context = claim_context(sentences, stored.title_keys, probe)
-    details = {
-        i: cache.detail(claim.text, s, context) for i, s in enumerate(sentences) if probe.touches(s)
-    }
+    layout = cache.layout(claim.text, sentences)
+    context = layout.context(cache.probe(claim.text), stored.title_keys)
+    details = {i: cache.detail(claim.text, sentences[i], context) for i in layout.touched}
     if not details:  # every score is 0: the first sentence, as max() picks it
         details[0] = cache.detail(claim.text, sentences[0], context)
     # A touched sentence scores above 0, an untouched one 0: the best is among the touched.

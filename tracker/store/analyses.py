@@ -12,6 +12,7 @@ not the current one the sync starts again from the first version, replacing the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -199,14 +200,19 @@ def _stem_presence_read(
         ),
         {"ids": ids, "format": ANALYSIS_FORMAT},
     ).all()  # fetched at once: row by row cost a tenth of the reading
-    bits = [(1 << i, needle) for i, needle in enumerate(needles)]
-    found: list[tuple[int, int, int | None]] = []
-    for version, article, terms in rows:
-        if terms is None:
-            found.append((int(version), int(article), None))
-        else:
-            found.append((int(version), int(article), sum(bit for bit, n in bits if n in terms)))
-    return found
+    # One scan of each payload for all the needles: a needle is `"stem":` with a stem of letters,
+    # digits and apostrophes, so two needles' matches never overlap and at one place at most one
+    # matches; `findall` then finds exactly the needles the terms hold (in under half the time of
+    # one substring test per needle).
+    bit: dict[str, int] = {}
+    for i, needle in enumerate(needles):
+        bit[needle] = bit.get(needle, 0) | 1 << i
+    search = re.compile("|".join(map(re.escape, bit)) or "(?!)").findall
+    get = bit.__getitem__
+    return [
+        (version, article, None if terms is None else sum(map(get, set(search(terms)))))
+        for version, article, terms in rows
+    ]
 
 
 def article_versions(engine: Engine, article_ids: Sequence[int]) -> list[tuple[int, int]]:

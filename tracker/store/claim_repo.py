@@ -481,7 +481,7 @@ class ClaimRepo:
                             m.Article.taken_down_at,
                             m.Article.last_checked_at,
                         ).where(m.Article.id.in_(chunk))
-                    )
+                    ).all()  # fetched at once: row by row cost more than the reading
                 }
                 versions: dict[int, list[VersionRef]] = {}
                 for v in conn.execute(
@@ -496,7 +496,7 @@ class ClaimRepo:
                     )
                     .where(m.Version.article_id.in_(chunk))
                     .order_by(m.Version.article_id, m.Version.seq)
-                ):
+                ).all():
                     versions.setdefault(v.article_id, []).append(_version_ref(v))
                 mentions: dict[int, list[MentionFact]] = {}
                 stored = (

@@ -73,8 +73,7 @@ def _decode_value(tagged: list[Any]) -> Any:
     tag, value = tagged
     if tag == "s":  # one kind of item per set: plain values, or tuples stored as lists
         return frozenset(map(tuple, value) if value and isinstance(value[0], list) else value)
-    if tag == "m":
-        return dict(value)
+    # A mapping ("m") is the fresh dict the decoder made (not copied again), else a plain value.
     return value
 
 

