@@ -22,6 +22,7 @@ SCRIPTS = sorted(
 DATA_FOLDER_FIRST = [
     "claims_cost.py",
     "claims_paraphrase.py",
+    "claims_stage_replay.py",
     "clef_claims.py",
     "credits.py",
     "dates.py",

@@ -20,7 +20,13 @@ from tracker.domain import Claim, Mention, VersionRef
 from tracker.text.sentences import Sentence, split_sentences
 from tracker.text.terms import TermStats, term_stats
 
+# Versions whose sentences a lifting matcher is given at once (`mentions_in_versions`): enough
+# for full model passes; their sentences' lexical details are held meanwhile.
+LIFT_AHEAD = 64
+
 __all__ = [
+    "LIFT_AHEAD",
+    "AheadLifter",
     "FoundSentence",
     "Lifter",
     "as_mentions",
@@ -30,6 +36,8 @@ __all__ = [
     "find_in_sentences",
     "find_in_text",
     "mentions_in_version",
+    "mentions_in_versions",
+    "sentence_details",
     "version_stats",
 ]
 
@@ -42,6 +50,17 @@ class Lifter(Protocol):
         self, claim: str, sentences: Sequence[str], details: Sequence[MatchDetail]
     ) -> list[float]:
         """One score per sentence, at least its lexical score in `details`."""
+        ...
+
+
+@runtime_checkable
+class AheadLifter(Lifter, Protocol):
+    """A lifter that can prepare, at once, the lifts of many texts' sentences."""
+
+    def lift_ahead(
+        self, claim: str, asked: Sequence[tuple[Sequence[str], Sequence[MatchDetail]]]
+    ) -> None:
+        """Prepare `lift` of each (sentences, details) in `asked`; the answers do not change."""
         ...
 
 
@@ -71,16 +90,39 @@ def find_in_sentences(
     `matcher` (the semantic one) may then raise the score of the rest.
     """
     lexical = lexical or LexicalMatcher()
+    details = sentence_details(claim, sentences, lexical, title)
+    return _found(claim, sentences, details, matcher, lexical, threshold)
+
+
+def sentence_details(
+    claim: str, sentences: Sequence[Sentence], lexical: LexicalMatcher, title: str = ""
+) -> dict[int, MatchDetail]:
+    """The lexical scores, by index, of the sentences that cover some of the claim (in context).
+
+    Only those are scored: the others score 0 with or without their context, and only those
+    above 0 can carry the claim (`carrying_sentences`).
+    """
     analyses = [lexical.analyse(s.text) for s in sentences]
-    # Only the sentences that cover some of the claim are scored: the others score 0 with or
-    # without their context, and only those above 0 can carry the claim (`carrying_sentences`).
     probe = lexical.probe(claim)
     touched = [i for i, a in enumerate(analyses) if probe.touches(a)]
     if not touched:
-        return []
+        return {}
     headline = lexical.analyse(title) if title.strip() else None
     context = ClaimContext.of(analyses, headline)
-    details = {i: lexical.detail(claim, analyses[i], context) for i in touched}
+    return {i: lexical.detail(claim, analyses[i], context) for i in touched}
+
+
+def _found(
+    claim: str,
+    sentences: Sequence[Sentence],
+    details: Mapping[int, MatchDetail],
+    matcher: Matcher | None,
+    lexical: LexicalMatcher,
+    threshold: float,
+) -> list[FoundSentence]:
+    """The sentences that carry the claim, from their lexical `details` (`find_in_sentences`)."""
+    if not details:
+        return []
     texts = [s.text for s in sentences]
     carrying = carrying_sentences(claim, texts, details, matcher, lexical, threshold, stance_of)
     return [FoundSentence(sentences[i], score, stance) for i, score, stance in carrying]
@@ -100,7 +142,7 @@ def carrying_sentences(
     `details` holds the lexical scores of the sentences worth scoring; another `matcher` (the
     semantic one) may raise those that cover some of the claim; the score must reach `threshold`.
     """
-    candidates = [i for i in sorted(details) if details[i].recall > 0.0]
+    candidates = _candidates(details)
     scores = {i: details[i].score for i in candidates}
     if matcher is not None and matcher is not lexical and candidates:
         chosen = [texts[i] for i in candidates]
@@ -116,6 +158,11 @@ def carrying_sentences(
             following = texts[i + 1] if i + 1 < len(texts) else ""
             found.append((i, scores[i], stance(texts[i], details[i].spans, following)))
     return found
+
+
+def _candidates(details: Mapping[int, MatchDetail]) -> list[int]:
+    """The indices, in order, of the sentences that cover some of the claim by themselves."""
+    return [i for i in sorted(details) if details[i].recall > 0.0]
 
 
 def find_in_text(
@@ -174,6 +221,43 @@ def mentions_in_version(
         title=version.title,
     )
     return as_mentions(claim, version.id, found)
+
+
+def mentions_in_versions(
+    claim: Claim,
+    versions: Sequence[VersionRef],
+    *,
+    matcher: Matcher | None = None,
+    lexical: LexicalMatcher | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[Mention]:
+    """`mentions_in_version` of each of `versions`, in order, with the same answers.
+
+    A matcher that can lift ahead (`AheadLifter`, the semantic one) is given the sentences of
+    `LIFT_AHEAD` versions at once: its model then runs once for them all rather than once per
+    version, which costs more per sentence the fewer sentences share a pass.
+    """
+    lexical = lexical or LexicalMatcher()
+    ahead = matcher if isinstance(matcher, AheadLifter) and matcher is not lexical else None
+    out: list[Mention] = []
+    for first in range(0, len(versions), LIFT_AHEAD):
+        group = versions[first : first + LIFT_AHEAD]
+        read = [split_sentences(version.text) for version in group]
+        scored = [
+            sentence_details(claim.text, sentences, lexical, version.title)
+            for version, sentences in zip(group, read, strict=True)
+        ]
+        if ahead is not None:
+            asked = [
+                ([sentences[i].text for i in wanted], [details[i] for i in wanted])
+                for sentences, details in zip(read, scored, strict=True)
+                if (wanted := _candidates(details))
+            ]
+            ahead.lift_ahead(claim.text, asked)
+        for version, sentences, details in zip(group, read, scored, strict=True):
+            found = _found(claim.text, sentences, details, matcher, lexical, threshold)
+            out.extend(as_mentions(claim, version.id, found))
+    return out
 
 
 def best_sentence(

@@ -170,14 +170,38 @@ class SemanticClaimMatcher:
     ) -> list[float]:
         """Each sentence's lexical score (in `details`), lifted by its cosine where worth it."""
         out = [detail.score for detail in details]
-        chosen = [i for i, detail in enumerate(details) if self.worth_embedding(detail)]
-        if chosen and self.static_min > -1.0:
-            static = load_default_encoder().encode([claim, *(sentences[i] for i in chosen)])
-            near = static[1:] @ static[0]
-            chosen = [i for i, value in zip(chosen, near, strict=True) if value >= self.static_min]
+        chosen = self._chosen(claim, sentences, details)
         if not chosen:
             return out
         cosines = self.similarities(claim, [sentences[i] for i in chosen])
         for i, cosine in zip(chosen, cosines, strict=True):
             out[i] = blend(out[i], cosine, self.weight)
         return out
+
+    def lift_ahead(
+        self, claim: str, asked: Sequence[tuple[Sequence[str], Sequence[MatchDetail]]]
+    ) -> None:
+        """Embed, in one go, the sentences `lift` will read of each (sentences, details) asked.
+
+        The vectors are remembered, so the lifts then find them; a vector does not depend on
+        what shared its forward pass (`MiniLM.encode`), so the answers are the ones `lift`
+        gives alone.
+        """
+        wanted = [
+            sentences[i]
+            for sentences, details in asked
+            for i in self._chosen(claim, sentences, details)
+        ]
+        if wanted:
+            self.embed([claim, *wanted])
+
+    def _chosen(
+        self, claim: str, sentences: Sequence[str], details: Sequence[MatchDetail]
+    ) -> list[int]:
+        """Which sentences `lift` reads with the model: worth it, and near in the static table."""
+        chosen = [i for i, detail in enumerate(details) if self.worth_embedding(detail)]
+        if chosen and self.static_min > -1.0:
+            static = load_default_encoder().encode([claim, *(sentences[i] for i in chosen)])
+            near = static[1:] @ static[0]
+            chosen = [i for i, value in zip(chosen, near, strict=True) if value >= self.static_min]
+        return chosen

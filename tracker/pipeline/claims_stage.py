@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
+from tracker.claims.cycles import cycles_uncollected
 from tracker.claims.decide import (
     CANDIDATE_SHARE,
     EXPANSION_SHARE,
@@ -27,7 +28,7 @@ from tracker.claims.decide import (
 )
 from tracker.claims.events import MAX_SEEDS
 from tracker.claims.match import LexicalMatcher, Matcher, fts_concepts, lexical_of
-from tracker.claims.mentions import event_mentions, mentions_in_version
+from tracker.claims.mentions import event_mentions, mentions_in_versions
 from tracker.claims.one_event import event_text, one_event
 from tracker.claims.roles import Role
 from tracker.claims.semantic import SemanticClaimMatcher
@@ -89,7 +90,8 @@ class ClaimsStage:
         """The same, on a claims repository."""
         semantic = self.matcher if isinstance(self.matcher, SemanticClaimMatcher) else None
         embedded, seconds = (semantic.embedded, semantic.seconds) if semantic else (0, 0.0)
-        counts = self._run_on(repo, now)
+        with cycles_uncollected():
+            counts = self._run_on(repo, now)
         if semantic is not None and semantic.embedded > embedded:
             # What the model cost this run: the sentences it read and its CPU milliseconds.
             counts["claims_sentences_embedded"] += semantic.embedded - embedded
@@ -181,13 +183,9 @@ class ClaimsStage:
                 concepts, min_share=CANDIDATE_SHARE, after=after, upto=high
             )
             versions = repo.versions_by_id(ids)
-            mentions = [
-                mention
-                for version in versions
-                for mention in mentions_in_version(
-                    domain, version, matcher=self.matcher, lexical=self.lexical
-                )
-            ]
+            mentions = mentions_in_versions(
+                domain, versions, matcher=self.matcher, lexical=self.lexical
+            )
             wider = repo.candidate_versions(
                 concepts, min_share=EXPANSION_SHARE, after=after, upto=high
             )

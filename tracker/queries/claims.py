@@ -7,12 +7,11 @@ is stored; it has no corrections, so its uptakes are what the articles did on th
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from tracker.claims.cycles import cycles_uncollected
 from tracker.claims.decide import (
     CANDIDATE_SHARE,
     EXPANSION_SHARE,
@@ -196,7 +195,7 @@ def who_repeated(
     """
     registered = repo.find_claim(claim.strip())
     if registered is None:
-        with _cycles_uncollected():
+        with cycles_uncollected():
             return _free_text(repo, claim, since, until, outlet, matcher, now, limit)
     stored = repo.stored_uptakes(
         registered.id, roles=_SHOWN_ROLES, since=since, until=until, outlet=outlet
@@ -291,24 +290,6 @@ def timeline(
 
 
 # ---------------------------------------------------------------- helpers
-
-
-@contextmanager
-def _cycles_uncollected() -> Iterator[None]:
-    """Pause the cycle collector while free text is answered (reference counting still frees).
-
-    A question over many candidates makes ~10^6 short-lived objects (decoded sentences, match
-    details, profiles) that hold no reference cycles; each allocation burst set off collections
-    that walked all of them, about a tenth of the question's CPU at 100k stored articles. The
-    collector is left as it was found (another thread may have paused it too).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _repeat(item: StoredUptake, edge: IncomingEdge | None) -> Repeat:

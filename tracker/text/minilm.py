@@ -18,6 +18,7 @@ CPU. `benchmarks/embeddings.py` compares it with sentence-transformers on real s
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ HEADS = 12
 LAYERS = 6
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model, [CLS] and [SEP] included
 EPSILON = 1e-12  # the model's LayerNorm epsilon
-# Padded tokens per forward pass at most: the feed-forward's activations (tokens x 1,536 floats,
+# Tokens per forward pass at most: the feed-forward's activations (tokens x 1,536 floats,
 # 6 MB here) then stay near the CPU's cache, and the element-wise passes over them (GELU, the
 # LayerNorms) are not held up by memory. On scenario sentences (27 tokens on average, batches of
 # 64) 1,024 took 7.8 ms of CPU a sentence, 8,192 took 9.2 (one BLAS thread, side by side).
@@ -158,45 +159,59 @@ class MiniLM:
         return [self._cls, *self._tokenizer.ids(text)[: MAX_TOKENS - 2], self._sep]
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> Floats:
-        """One unit-length float32 row per text, in order."""
+        """One unit-length float32 row per text, in order; each row as if embedded alone.
+
+        Up to `batch_size` texts and `TOKENS_PER_PASS` tokens share a forward pass, packed
+        without padding: a text's vector does not depend on which others share its pass.
+        """
         ids = [self.token_ids(text) for text in texts]
         vectors = np.zeros((len(ids), DIMENSIONS), dtype=np.float32)
-        # Texts of similar length share a pass, so little is spent on padding.
-        order = sorted(range(len(ids)), key=lambda index: len(ids[index]))
         start = 0
-        while start < len(order):
-            longest = len(ids[order[min(len(order), start + batch_size) - 1]])
-            count = max(1, min(batch_size, TOKENS_PER_PASS // longest))
-            chunk = order[start : start + count]
-            vectors[chunk] = self._forward([ids[index] for index in chunk])
-            start += count
+        while start < len(ids):
+            end, tokens = start + 1, len(ids[start])
+            while (
+                end < len(ids)
+                and end - start < batch_size
+                and tokens + len(ids[end]) <= TOKENS_PER_PASS
+            ):
+                tokens += len(ids[end])
+                end += 1
+            vectors[start:end] = self._forward(ids[start:end])
+            start = end
         return vectors
 
     def _forward(self, batch: Sequence[Sequence[int]]) -> Floats:
-        """The pooled, normalised vectors of one batch of token-id lists."""
-        size, length = len(batch), max(map(len, batch))
-        ids = np.zeros((size, length), dtype=np.int64)
-        mask = np.zeros((size, length), dtype=bool)
-        for row, tokens in enumerate(batch):
-            ids[row, : len(tokens)] = tokens
-            mask[row, : len(tokens)] = True
+        """The pooled, normalised vectors of one pass over token-id lists, packed one after another.
+
+        The dense layers (most of the work) run on every token of the pass at once; attention
+        and pooling run per text, on its own tokens, in the shapes a pass of that one text
+        has. With padding (texts of one pass padded to the longest), a text's vector moved
+        by ~1e-7 with the length of the longest text beside it: the matrix products' sums
+        were split differently. Packed, every text gets the vector it gets alone, bit for bit
+        (`tests/test_text_minilm.py`), so answers do not depend on what shared a pass.
+        """
+        lengths = [len(tokens) for tokens in batch]
+        starts = [0, *itertools.accumulate(lengths)]
+        ids = np.fromiter(itertools.chain.from_iterable(batch), dtype=np.int64, count=starts[-1])
+        positions = np.concatenate([np.arange(length) for length in lengths])
         x = self._word_rows[ids].astype(np.float32)
-        x *= self._word_scales[ids][:, :, None]
-        x += self._position[:length]
-        x = _layer_norm(x.reshape(size * length, DIMENSIONS), self._norm_weight, self._norm_bias)
-        # Padding may not be attended to: its keys get -inf-like scores before the softmax.
-        key_bias = np.where(mask, np.float32(0), np.float32(-1e9))[:, None, None, :]
+        x *= self._word_scales[ids][:, None]
+        x += self._position[positions]
+        x = _layer_norm(x, self._norm_weight, self._norm_bias)
         head = DIMENSIONS // HEADS
+        context = np.empty_like(x)
         for block in self._blocks:
             qkv = x @ block.qkv
             qkv += block.qkv_bias
-            qkv = qkv.reshape(size, length, 3, HEADS, head).transpose(2, 0, 3, 1, 4)
-            scores = qkv[0] @ qkv[1].transpose(0, 1, 3, 2)
-            scores += key_bias
-            scores -= scores.max(axis=-1, keepdims=True)
-            np.exp(scores, out=scores)
-            scores /= scores.sum(axis=-1, keepdims=True)
-            context = (scores @ qkv[2]).transpose(0, 2, 1, 3).reshape(size * length, DIMENSIONS)
+            for start, length in zip(starts, lengths, strict=False):
+                end = start + length
+                one = qkv[start:end].reshape(1, length, 3, HEADS, head).transpose(2, 0, 3, 1, 4)
+                scores = one[0] @ one[1].transpose(0, 1, 3, 2)
+                scores -= scores.max(axis=-1, keepdims=True)
+                np.exp(scores, out=scores)
+                scores /= scores.sum(axis=-1, keepdims=True)
+                attended_one = (scores @ one[2]).transpose(0, 2, 1, 3)
+                context[start:end] = attended_one.reshape(length, DIMENSIONS)
             attended = context @ block.out
             attended += block.out_bias
             attended += x
@@ -207,11 +222,14 @@ class MiniLM:
             output += block.down_bias
             output += x
             x = _layer_norm(output, block.norm2_weight, block.norm2_bias)
-        hidden_states = x.reshape(size, length, DIMENSIONS)
-        weights = mask.astype(np.float32)
-        pooled: Floats = np.einsum("bld,bl->bd", hidden_states, weights)
-        pooled /= weights.sum(axis=1, keepdims=True)
-        pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+        pooled = np.empty((len(batch), DIMENSIONS), dtype=np.float32)
+        for row, (start, length) in enumerate(zip(starts, lengths, strict=False)):
+            # Mean pooling over the text's tokens, as a pass of this text alone computes it.
+            weights = np.ones((1, length), dtype=np.float32)
+            one_pooled = np.einsum("bld,bl->bd", x[start : start + length][None], weights)
+            one_pooled /= weights.sum(axis=1, keepdims=True)
+            one_pooled /= np.linalg.norm(one_pooled, axis=1, keepdims=True)
+            pooled[row] = one_pooled[0]
         return pooled
 
 
