@@ -30,6 +30,7 @@ DATA_FOLDER_FIRST = [
     "events.py",
     "extraction.py",
     "feeds_real.py",
+    "linking_replay.py",
     "minhash.py",
     "one_event.py",
     "reuse.py",
