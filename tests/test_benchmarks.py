@@ -31,6 +31,7 @@ DATA_FOLDER_FIRST = [
     "events.py",
     "extraction.py",
     "feeds_real.py",
+    "linking_replay.py",
     "minhash.py",
     "one_event.py",
     "paraphrase_probe.py",

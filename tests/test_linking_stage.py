@@ -364,3 +364,24 @@ def test_a_later_version_merges_its_edges_into_the_earlier_ones(store: Store) ->
     again = [Edge(courier, gazette, paraphrases, 0.4, {})]
     repo.save(LinkWrite(gazette, second, again, courier, now, relinking=True))
     assert stored() == {(courier, "paraphrases", True, second)}
+
+
+def test_a_conflict_in_a_batch_skips_that_article_and_links_the_others_in_order(
+    store: Store,
+) -> None:
+    the_story(store)
+    courier = store.article_for_url(COURIER) or 0
+    version = store.versions(courier)[0].id
+    with store.engine.begin() as conn:  # another process wrote this article's bands meanwhile
+        conn.execute(
+            text(
+                "insert into link_bands (article_id, band, hash, version_id) values (:a, 0, 1, :v)"
+            ),
+            {"a": courier, "v": version},
+        )
+    counts = LinkingStage(SETTINGS).run(store, START + timedelta(hours=1))
+    assert counts["link_conflict"] == 1
+    assert edges(store.engine) == {(LEDGER, GAZETTE, "copies", True)}
+    with store.engine.connect() as conn:
+        linked = conn.execute(text("select count(*) from link_state")).scalar_one()
+    assert linked == 3  # all but the conflicting one, whatever the batch had written before

@@ -65,6 +65,7 @@ class LinkWrite:
     unresolved: Sequence[Mapping[str, Any]] = ()
     relink: Collection[int] = ()  # articles to link again: this one turned out to precede them
     relinking: bool = False  # only the edges change (a relink of the same version)
+    first: bool = False  # no version of it was linked before: it has no bands to forget
     # Claim-based edges, primary first: written only if the article ends with no textual edge.
     claim_edges: Sequence[Edge] = ()
 

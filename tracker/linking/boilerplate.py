@@ -175,6 +175,8 @@ def common_frame(text: str, others: Sequence[str]) -> frozenset[int]:
     retold under a new top is one more page that shares it, three different stories that end
     alike end with their outlet's template (a pitch longer than each short story).
     """
+    if len(others) < 2:
+        return frozenset()  # nothing to pair: the text itself need not be split at all
     mine = _words_per_paragraph(text)
     framed: list[tuple[frozenset[int], set[int]]] = []
     for other in others:

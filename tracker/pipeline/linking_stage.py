@@ -157,8 +157,11 @@ class LinkingStage:
                 except LinkConflict:
                     counts["link_conflict"] += 1
                     skipped.add(version_id)
-                    continue
-                self._relink(repo, relink, outlets, now, counts)
+                    # The batch's writes not committed yet were undone with it: what is
+                    # pending is read again, so those versions are linked again in order.
+                    break
+                if not self._relink(repo, relink, outlets, now, counts):
+                    break
         return dict(counts)
 
     def _relink(
@@ -168,7 +171,8 @@ class LinkingStage:
         outlets: tuple[Outlet, ...],
         now: datetime,
         counts: Counter[str],
-    ) -> None:
+    ) -> bool:
+        """Link these articles again; False when a conflict undid the uncommitted writes."""
         for article_id in sorted(article_ids):
             target = repo.relink_target(article_id)
             if target is None:
@@ -177,6 +181,8 @@ class LinkingStage:
                 self._link(repo, target, outlets, now, counts, relinking=True)
             except LinkConflict:
                 counts["link_conflict"] += 1
+                return False  # the rest stay flagged: linked again on the next pass
+        return True
 
     def _link(
         self,
@@ -287,6 +293,7 @@ class LinkingStage:
                 ],
                 relink=relink,
                 relinking=relinking,
+                first=target.previous_text is None,
                 claim_edges=claim_edges,
             )
         )
