@@ -312,28 +312,34 @@ class LinkRepo:
     ) -> list[int]:
         """The outlet's linked articles first seen within [since, until] sharing most of `bands`.
 
-        One index lookup per (band, hash) bucket, as the candidate search does, kept to one
-        outlet's articles: however many other articles it published since, the one whose text
-        matches is found (the buckets' size, not the outlet's, sets the cost).
+        One index lookup per (band, hash) bucket, as the candidate search does, then kept to
+        one outlet's articles: however many other articles it published since, the one whose
+        text matches is found (the buckets' size, not the outlet's, sets the cost). The hits
+        are counted in a grouped subquery first: written as one join, SQLite walked the
+        outlet's articles of the window and every band row of each (90 days of a credited
+        outlet), which grew with the store (`benchmarks/linking_cost.py`).
         """
         if not bands:
             return []
-        hits = func.count().label("hits")
         buckets = or_(
             *(and_(BandRow.band == band, BandRow.hash == digest) for band, digest in bands)
         )
+        counted = (
+            select(BandRow.article_id.label("article_id"), func.count().label("hits"))
+            .where(buckets)
+            .group_by(BandRow.article_id)
+            .subquery()
+        )
         query = (
-            select(BandRow.article_id, hits)
-            .join(m.Article, m.Article.id == BandRow.article_id)
+            select(counted.c.article_id, counted.c.hits)
+            .join(m.Article, m.Article.id == counted.c.article_id)
             .join(m.Outlet, m.Outlet.id == m.Article.outlet_id)
             .where(
-                buckets,
                 m.Outlet.domain == domain,
                 m.Article.first_seen >= since,
                 m.Article.first_seen <= until,
             )
-            .group_by(BandRow.article_id)
-            .order_by(hits.desc(), BandRow.article_id.desc())
+            .order_by(counted.c.hits.desc(), counted.c.article_id.desc())
             .limit(limit)
         )
         with self._tx() as s:
