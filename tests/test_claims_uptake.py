@@ -237,6 +237,24 @@ def test_claims_are_judged_one_by_one() -> None:
     assert kept.uptake.kind is UptakeKind.NONE and kept.uptake.claim_slug == OTHER_CLAIM.slug
 
 
+def test_a_sentence_that_leans_on_its_headline_is_read_with_it_in_every_version() -> None:
+    # The claims stage finds this sentence with the headline lending "Brightmoor checkout"; the
+    # uptake must read each version the same way, or the repeat has no uptake at all.
+    claim = Claim(
+        "contractor-code",
+        "Untested code written by contractors caused the Brightmoor checkout outages.",
+    )
+    title = "Brightmoor checkout: what we know"
+    said = "Engineers say untested code written by contractors caused three outages in February."
+    denied = "Brightmoor denied that untested code written by contractors caused any outage."
+    tail = "Shoppers could not pay for their orders."
+    first = VersionRef(101, 42, f"{said} {tail}", T0, title=title)
+    later = VersionRef(102, 42, f"{said} {denied} {tail}", EDIT_AT, title=title)
+    decision = decide([first, later], claim=claim)
+    assert decision.uptake.kind is UptakeKind.EDITED
+    assert decision.change is not None and decision.change.kind is ChangeKind.DISPUTE_ADDED
+
+
 def test_article_that_never_repeated_the_claim_has_no_uptake() -> None:
     denial_only = body("Parcelwise denied that AI-written code caused the outages.")
     assert (

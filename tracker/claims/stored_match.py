@@ -92,7 +92,7 @@ class SentenceCache:
         self._probes: dict[str, ClaimProbe] = {}
         # By claim and sentence sequence (its id: the layout keeps the sequence alive, so the id
         # is not reused while the cache lives). The uptake rules read each carrier's sentences
-        # again, the same tuple without the headline, mostly meeting the same narrowed context.
+        # again, the same tuple with the same headline, so in the same narrowed context.
         self._layouts: dict[tuple[str, int], _Layout] = {}
         self._found: dict[
             tuple[str, int, ClaimContext, int, float], tuple[Matcher | None, list[FoundSentence]]
@@ -116,8 +116,8 @@ class SentenceCache:
         """`LexicalMatcher.detail` of the sentence, its hits computed once per claim and text.
 
         The detail too is computed once per claim, text and `context`, which is narrowed to the
-        claim's keys (`claim_context`): a sentence repeated in many articles, or read again
-        without its headline by the uptake rules, mostly meets the same narrowed context.
+        claim's keys (`claim_context`): a sentence repeated in many articles, or read again by
+        the uptake rules, mostly meets the same narrowed context.
         """
         done = self._details.get((claim, sentence.text, context))
         if done is not None:
@@ -272,8 +272,8 @@ def find_in_stored(
         return [FoundSentence(sentences[i].sentence, score, how) for i, score, how in carrying]
 
     # The same sentences met again in the same context (the uptake rules' second reading of a
-    # carrier, whose headline adds none of the claim's keys to its lead's): found once. The
-    # lexical matcher itself scores as no other matcher does (`carrying_sentences`).
+    # carrier, with the same headline): found once. The lexical matcher itself scores as no
+    # other matcher does (`carrying_sentences`).
     same = None if matcher is lexical else matcher
     return cache.found(claim, layout, context, same, threshold, find)
 

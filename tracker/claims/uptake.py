@@ -248,7 +248,11 @@ def _state(
     anchor: str | None = None,
     stored: StoredSentences | None = None,
 ) -> _State:
-    """Read one version: its claim sentences (and the anchor's) outside notices, its notices."""
+    """Read one version: its claim sentences (and the anchor's) outside notices, its notices.
+
+    The claim is read with the version's headline as context, as the claims stage found it: a
+    sentence that leans on its headline for a name carries the claim in both readings or none.
+    """
     notices = {_normal(n) for n in version.corrections if n.strip()}
     notice_spans = [p for p in paragraphs(version.text) if _NOTICE.match(p.text)]
     notices.update(_normal(p.text) for p in notice_spans)
@@ -264,7 +268,9 @@ def _state(
             if notice_spans or version.corrections
             else kept.sentences  # most versions: no notice to leave out
         )
-        found = find_in_stored(claim, own, None, stored.cache, matcher=matcher, threshold=threshold)
+        found = find_in_stored(
+            claim, own, kept.title_keys, stored.cache, matcher=matcher, threshold=threshold
+        )
         if anchor:
             starts = {f.sentence.start for f in found}
             extra = find_in_stored(anchor, own, None, stored.cache, threshold=threshold)
@@ -279,7 +285,9 @@ def _state(
         if not any(p.start <= s.start < p.end for p in notice_spans)
         and not any(s.text in n for n in version.corrections)
     )
-    found = find_in_sentences(claim, body, matcher=matcher, lexical=lexical, threshold=threshold)
+    found = find_in_sentences(
+        claim, body, matcher=matcher, lexical=lexical, threshold=threshold, title=version.title
+    )
     if anchor:
         # The anchor is matched lexically, as a claim of its own: it is one of the article's
         # sentences, so its counterpart in another version shares its words.
