@@ -11,7 +11,13 @@ threshold holds on one half only). `--sweep` also prints the rule at other minim
 the other event's and the kept carriers': the table in docs/benchmarks.md), after how the event
 score splits the ordered pairs of one topic by cutoff (one event or two).
 
-Usage: python benchmarks/one_event.py [DATA_DIR] [--sweep]   (DATA_DIR: ../shared/data)
+`--expansion` scores the path a claim's carriers take instead of taking every document as one:
+the documents of the topic stating the claim in a sentence (the seeds), same-event expansion
+over the others (`tracker.claims.events.expand`, document frequencies over the whole corpus,
+one round and as shipped), then the one-event rule; precision and recall as above.
+
+Usage: python benchmarks/one_event.py [DATA_DIR] [--sweep] [--expansion]
+(DATA_DIR: ../shared/data)
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from _report import emit, skipped
 from ecbplus import Document, read_corpus
 from reuse import DEFAULT_DATA
 
+from tracker.claims.events import ROUNDS, DocumentFrequencies, count_documents, expand
 from tracker.claims.match import LexicalMatcher
 from tracker.claims.mentions import best_sentence, mentions_in_version
 from tracker.claims.one_event import (
@@ -37,7 +44,8 @@ from tracker.claims.one_event import (
     anchor_of,
     one_event,
 )
-from tracker.domain import Claim, VersionRef
+from tracker.domain import MENTION_THRESHOLD, Claim, VersionRef
+from tracker.text.terms import term_stats
 
 Rule = Callable[[Mapping[int, float], Mapping[int, EventText]], set[int]]
 Case = tuple[int, dict[int, float], dict[int, EventText], set[int]]
@@ -93,16 +101,63 @@ def _cases(documents: Sequence[Document]) -> list[Case]:
     return out
 
 
+def _expanded(documents: Sequence[Document], rounds: int) -> tuple[float, float]:
+    """Precision and recall of seeds, expansion and the one-event rule (the anchor left out)."""
+    lexical = LexicalMatcher()
+    stats = [term_stats(doc.text) for doc in documents]
+    counts = count_documents(stats)
+    df = DocumentFrequencies(counts, len(documents))
+    outcomes = []
+    for _, best, texts, truth, members in _path_cases(documents, lexical):
+        seeds = [i for i in members if best[i] >= MENTION_THRESHOLD]
+        rest = {i: stats[i] for i in members if i not in seeds}
+        claim = term_stats(texts[members[0]].strip().splitlines()[0])
+        found = expand(claim, [stats[i] for i in seeds], rest, df, rounds=rounds)
+        carriers = {i: best[i] for i in [*seeds, *found]}
+        analysed = {i: EventText.of(texts[i]) for i in carriers}
+        anchor = anchor_of(carriers)
+        outcomes.append((one_event(carriers, analysed) - {anchor}, truth - {anchor}))
+    return _precision_recall(outcomes)
+
+
+def _path_cases(
+    documents: Sequence[Document], lexical: LexicalMatcher
+) -> list[tuple[int, dict[int, float], dict[int, str], set[int], list[int]]]:
+    """Per topic and event: best scores, texts, the event's documents and the topic's (corpus ids).
+
+    The first member is the event's first document, whose first line is the claim.
+    """
+    by_topic: dict[str, list[int]] = {}
+    for i, doc in enumerate(documents):
+        by_topic.setdefault(doc.topic, []).append(i)
+    out = []
+    for topic, ids in by_topic.items():
+        for half in ("ecb", "ecbplus"):
+            own = [i for i in ids if documents[i].half == half]
+            if not own or len(own) == len(ids):
+                continue
+            claim = Claim("c", documents[own[0]].text.strip().splitlines()[0])
+            best = {i: _best(claim, documents[i].text, lexical) for i in ids}
+            texts = {i: documents[i].text for i in ids}
+            members = [own[0], *[i for i in ids if i != own[0]]]
+            out.append((int(topic), best, texts, set(own), members))
+    return out
+
+
 def _score(cases: Sequence[Case], rule: Rule) -> tuple[float, float]:
     """Precision and recall of the kept carriers, the anchor left out."""
-    tp = fp = fn = 0
+    outcomes = []
     for _, best, texts, truth in cases:
         anchor = anchor_of(best)
-        kept = rule(best, texts) - {anchor}
-        want = truth - {anchor}
-        tp += len(kept & want)
-        fp += len(kept - want)
-        fn += len(want - kept)
+        outcomes.append((rule(best, texts) - {anchor}, truth - {anchor}))
+    return _precision_recall(outcomes)
+
+
+def _precision_recall(outcomes: Sequence[tuple[set[int], set[int]]]) -> tuple[float, float]:
+    """Precision and recall over (kept, wanted) sets, counted over all of them."""
+    tp = sum(len(kept & want) for kept, want in outcomes)
+    fp = sum(len(kept - want) for kept, want in outcomes)
+    fn = sum(len(want - kept) for kept, want in outcomes)
     return (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0)
 
 
@@ -134,7 +189,8 @@ def _pairs(cases: Sequence[Case]) -> None:
 def main(argv: Sequence[str]) -> int:
     """Score the rules and print the figures."""
     sweep = "--sweep" in argv
-    argv = [a for a in argv if a != "--sweep"]
+    expansion = "--expansion" in argv
+    argv = [a for a in argv if a not in ("--sweep", "--expansion")]
     folder = (Path(argv[0]) if argv else DEFAULT_DATA) / "events-ecbplus"
     if not folder.is_dir():
         return skipped("one_event", f"data folder missing ({folder})")
@@ -168,6 +224,14 @@ def main(argv: Sequence[str]) -> int:
             print(f"{name:<20} {part:<5} precision {precision:.3f}  recall {recall:.3f}")
             figures[f"{name}_{part}_precision"] = round(precision, 3)
             figures[f"{name}_{part}_recall"] = round(recall, 3)
+    if expansion:
+        documents = read_corpus(folder)
+        for rounds in sorted({1, ROUNDS}):
+            precision, recall = _expanded(documents, rounds)
+            name = f"expansion_{rounds}_rounds"
+            print(f"{name:<20} all   precision {precision:.3f}  recall {recall:.3f}")
+            figures[f"{name}_precision"] = round(precision, 3)
+            figures[f"{name}_recall"] = round(recall, 3)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     emit("one_event", figures)
     return 0

@@ -26,7 +26,7 @@ from tracker.store import Store, make_engine, upgrade
 from tracker.store.claim_repo import ClaimRepo
 from tracker.store.claim_tables import MentionRow, StageMarkRow, TermDfRow
 from tracker.store.term_df import COUNTED_MARK, DOCUMENTS_MARK
-from tracker.text.terms import term_stats
+from tracker.text.terms import TermStats, term_stats
 
 from .support.stored import store_texts
 from .support.stored import stored_page as page
@@ -126,6 +126,23 @@ def test_an_article_that_does_not_cover_the_claim_is_not_expanded() -> None:
     text = SEED.split("\n", 1)[1]
     assert claim_coverage(term_stats(CLAIM), term_stats(text), df) < 0.3
     assert expand(term_stats(CLAIM), [term_stats(SEED)], {"x": term_stats(text)}, df) == {}
+
+
+def test_a_report_far_from_the_seed_is_found_through_a_report_found_first() -> None:
+    def stats(*stems: str) -> TermStats:
+        return TermStats(dict.fromkeys(stems, 1), frozenset(s for s in stems if s.isupper()))
+
+    df = DocumentFrequencies({}, 100)  # every stem equally rare
+    claim = stats("rehab", "clinic")
+    seed = stats("rehab", "clinic", "actress", "tour", "VALE", "MALIBU")
+    # The first report shares the seed's names; the second only the first report's.
+    near = stats("rehab", "clinic", "actress", "tour", "VALE", "MALIBU", "fans", "COLE", "MARCH")
+    far = stats("rehab", "clinic", "fans", "statement", "COLE", "MARCH")
+    unrelated = stats("rehab", "clinic", "singer", "DORN", "TORONTO")
+    pool = {"near": near, "far": far, "unrelated": unrelated}
+    assert not same_event(event_profile(seed, df), event_profile(far, df)).holds
+    assert set(expand(claim, [seed], pool, df, rounds=1)) == {"near"}
+    assert set(expand(claim, [seed], pool, df)) == {"near", "far"}
 
 
 def test_rare_words_weigh_more_than_common_ones() -> None:

@@ -142,6 +142,40 @@ def test_the_headline_is_compared_with_the_body() -> None:
     assert event_text(VersionRef(1, 1, "Body.", SEEN)) == "Body."
 
 
+# The claim's first report, rich in names its repeats leave out: far from some of them.
+FIRST_REPORT = (
+    "Actress Nora Vale, who starred in Blue Hour and inspired everyone from Ava Moreno to Tom"
+    " Brecht (and whose face sold lunch boxes and posters), checked into the Harbor Springs"
+    " treatment center yesterday, her publicist told People.\n"
+)
+FOLLOWING = (
+    "Nora Vale checked into the Harbor Springs treatment center in Malibu on Tuesday, her"
+    " publicist Dana Cole told People.\n"
+    "The 34-year-old actress arrived at the clinic on March 3, 2009 after a week of reports, Cole"
+    " said, and called off two Blue Hour tour dates.\n"
+)
+IN_SHORT = (
+    "Nora Vale, 34, is in rehab. She arrived at the Malibu clinic on March 3, 2009 after a week of"
+    " reports, publicist Dana Cole said, and called off two tour dates.\n"
+)
+BRIEFLY = (
+    "Publicist Dana Cole said on March 3, 2009 that Nora Vale, 34, had arrived at a Malibu clinic"
+    " after a week of reports. Two tour dates were called off.\n"
+)
+
+
+def test_a_carrier_far_from_the_anchor_but_one_with_the_core_is_not_the_other_event() -> None:
+    texts = {1: FIRST_REPORT, 2: FOLLOWING, 3: IN_SHORT, 4: BRIEFLY, 5: OTHER_LATER}
+    analysed = {a: EventText.of(t) for a, t in texts.items()}
+    # As written: the short reports score low against the first report and high against the
+    # carrier that joins it in the core; the hard negative scores low against both.
+    assert analysed[1].score(analysed[2]) >= 0.97
+    assert all(analysed[1].score(analysed[a]) < 0.25 for a in (3, 4, 5))
+    assert all(analysed[2].score(analysed[a]) >= 0.97 for a in (3, 4))
+    best = {1: 1.0, 2: 0.9, 3: 0.6, 4: 0.55, 5: 0.5}
+    assert one_event(best, texts) == {1, 2, 3, 4}
+
+
 def _whole_means(
     best: dict[int, float],
     texts: dict[int, EventText],
@@ -157,7 +191,9 @@ def _whole_means(
     for article in sorted(to_anchor, key=lambda a: (-best[a], a)):
         if to_anchor[article] >= core_min and len(core) < CORE_SIZE:
             core.append(article)
-        elif to_anchor[article] < other_max and len(others) < OTHERS_SIZE:
+    for article in sorted(to_anchor, key=lambda a: (-best[a], a)):
+        near_core = any(texts[c].score(texts[article]) >= core_min for c in core[1:])
+        if to_anchor[article] < other_max and not near_core and len(others) < OTHERS_SIZE:
             others.append(article)
     kept = set(core)
     for article, text in texts.items():

@@ -39,6 +39,7 @@ __all__ = [
     "CLAIM_BAG_MIN",
     "MAX_SEEDS",
     "NAME_MIN",
+    "ROUNDS",
     "STEM_MIN",
     "DocumentFrequencies",
     "EventMatch",
@@ -62,6 +63,10 @@ NAME_MIN = 0.25
 # not this claim's words. On the dev scenario (other cosines as above): no minimum P 0.740 /
 # R 0.894, 0.2 P 0.742 / R 0.889, 0.3 P 0.738 / R 0.843; the demo keeps its answers at 0.2.
 CLAIM_BAG_MIN = 0.2
+# Rounds of expansion: the second compares what is left with the seeds and the first round's
+# finds. Dev scenario (one crawled run scored again): one round precision 0.957 / recall 0.825,
+# two 0.945 / 0.876, three the same as two.
+ROUNDS = 2
 # Seed articles a claim is compared against, the first stored first: the comparison costs one
 # cosine per seed and candidate, and the earliest carriers are the ones the others follow.
 MAX_SEEDS = 20
@@ -177,20 +182,45 @@ def expand(
     seeds: Sequence[TermStats],
     candidates: Mapping[_K, TermStats],
     df: DocumentFrequencies,
+    *,
+    rounds: int = ROUNDS,
 ) -> dict[_K, EventMatch]:
     """The candidates that report the seeds' event and cover the claim: each with its best match.
 
     The seeds are the texts that state the claim in a sentence (at most `MAX_SEEDS` are used, in
-    the order given); a candidate identical to a seed is simply a seed again.
+    the order given); a candidate identical to a seed is simply a seed again. After the first
+    round, the candidates found (best matched first) join the seeds, up to `MAX_SEEDS`, and the
+    rest are compared again: the claim's own article is often the odd one among the reports of
+    its event (names and asides its repeats leave out), so a report far from it may be close to
+    another report.
     """
     profiles = [event_profile(seed, df) for seed in seeds[:MAX_SEEDS]]
     if not profiles:
         return {}
     covers = coverage_of(claim, df)
+    pool = {key: stats for key, stats in candidates.items() if covers(stats) >= CLAIM_BAG_MIN}
     out: dict[_K, EventMatch] = {}
-    for key, stats in candidates.items():
-        if covers(stats) < CLAIM_BAG_MIN:
-            continue
+    for _ in range(rounds):
+        found = _matches(profiles, pool, df)
+        if not found:
+            break
+        out.update(found)
+        for key in found:
+            del pool[key]
+        room = MAX_SEEDS - len(profiles)
+        best = sorted(found, key=lambda k: -found[k].score)[: max(room, 0)]
+        if not best:
+            break
+        profiles.extend(event_profile(candidates[key], df) for key in best)
+    return out
+
+
+def _matches(
+    profiles: Sequence[EventProfile], pool: Mapping[_K, TermStats], df: DocumentFrequencies
+) -> dict[_K, EventMatch]:
+    """The candidates of `pool` whose best match among `profiles` holds."""
+    out: dict[_K, EventMatch] = {}
+    for key, stats in pool.items():
         # The names first: they are few, and below their minimum no match holds, so most
         # candidates never have their other stems weighed.
         own_names = _names_profile(stats, df)
