@@ -236,6 +236,29 @@ def test_uptake_follows_the_expanded_articles_own_sentence(
     assert "false" in para.evidence
 
 
+def test_free_text_keeps_a_report_in_its_own_words_that_later_disputes_the_claim_verbatim(
+    store: Store, clock: ManualClock
+) -> None:
+    ids = fill(store, clock)
+    clock.advance(timedelta(hours=4))
+    disputed = PARAPHRASE.replace(
+        PARA_LEAD,
+        f"{PARA_LEAD}\nEarlier reports that {CLAIM[0].lower()}{CLAIM[1:-1]} were inaccurate.",
+    )
+    store.save_recheck(
+        ids["para.test/help"],
+        now=clock.now(),
+        next_check_at=None,
+        page=page("https://para.test/help", disputed, clock.now()),
+    )
+    rows = {r.article_id: r for r in Claims(store, clock).who_repeated(CLAIM).rows}
+    # Its first version reported the event in its own words: a repeater that took up the
+    # correction, as the claims stage files it, not a disputer.
+    para = rows[ids["para.test/help"]]
+    assert para.role == "repeater" and para.stance == "asserts"
+    assert para.uptake == "edited", para.evidence
+
+
 # ---------------------------------------------------------------- document frequencies
 
 

@@ -498,12 +498,25 @@ def _found_on_the_fly(
             ]
     versions = {v.id: v for item in items for v in item.versions}
     seeds = sorted({min(m.version_id for m in ms) for ms in found.values() if ms})[:MAX_SEEDS]
-    pool = [v for item in items if not found.get(item.article_id) for v in item.versions]
+    stated = _first_stated(found)
+    pool = [
+        v for item in items for v in item.versions if v.id < stated.get(item.article_id, v.id + 1)
+    ]
     for m in event_mentions(
         claim, [versions[i] for i in seeds], pool, repo.document_frequencies, lexical=lexical
     ):
         found.setdefault(versions[m.version_id].article_id, []).append(m)
     return found, items
+
+
+def _first_stated(found: Mapping[int, Sequence[Mention]]) -> dict[int, int]:
+    """Per article found, the first version stating the claim in a sentence.
+
+    Its earlier versions stay open to same-event expansion, as the claims stage read them when
+    they arrived: an article that reported the event in its own words and later disputes the
+    claim in the claim's words repeated it first, then took up the correction.
+    """
+    return {a: min(m.version_id for m in ms) for a, ms in found.items() if ms}
 
 
 def _found_stored(
@@ -552,12 +565,14 @@ def _found_stored(
     seeds = sorted({min(m.version_id for m in ms) for ms in found.values() if ms})[:MAX_SEEDS]
     if not seeds:  # nothing to expand from: the pool is not read
         return found, StoredSentences(texts, cache)
-    # Every version of the articles not found yet, in version-id order, with which of the
-    # claim's stems its stored terms carry (tested in SQL: `_events_stored` needs no more of
-    # most); the articles found are left out, as their versions never join the pool.
+    # Every version of the articles not found yet, and those before the first stated one of
+    # the articles found, in version-id order, with which of the claim's stems its stored terms
+    # carry (tested in SQL: `_events_stored` needs no more of most).
     needles = [stem_needle(s) for s in claim_stats.counts]
-    listed = repo.stem_presence(sorted(a for a in articles if not found.get(a)), needles)
-    pool = [(version_id, carried) for version_id, _, carried in listed]
+    stated = _first_stated(found)
+    open_articles = [a for a in articles if not found.get(a) or stated[a] != by_article[a][0]]
+    listed = repo.stem_presence(sorted(open_articles), needles)
+    pool = [(v, carried) for v, a, carried in listed if v < stated.get(a, v + 1)]
     article_of = {version_id: article_id for version_id, article_id, _ in listed}
     for m in _events_stored(repo, claim, claim_stats, seeds, pool, texts, load, cache):
         found.setdefault(article_of[m.version_id], []).append(m)
