@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from tests.support.linking_story import (
     ADDED,
     BRIDGE,
@@ -24,12 +26,13 @@ from tests.support.linking_story import (
 )
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef, EdgeKind, Outlet
+from tracker.errors import BadInput
 from tracker.linking.align import align
 from tracker.linking.choose import Decision, ResolvedLink, decide, link_article, to_relink
-from tracker.linking.compare import Candidate, Comparison, Prepared, prepare
+from tracker.linking.compare import Candidate, Comparison, Prepared, compare, prepare
 from tracker.linking.credits import mentions
 from tracker.linking.order import effective_time, precedes
-from tracker.linking.paraphrase import ParaphraseScore
+from tracker.linking.paraphrase import ParaphraseScore, matcher_for
 
 SETTINGS = LinkSettings()
 A = ref(1, LEDGER, 0)  # the original
@@ -396,6 +399,27 @@ def test_prepared_candidates_are_cached_by_id_and_refreshed_when_the_text_change
     edited = link_article(copy, A_TEXT, [Candidate(A, LIBRARY)], SETTINGS, cache=cache)
     assert cache[A.id].text == LIBRARY
     assert first.edges and edited.edges == ()
+
+
+def test_a_text_no_candidate_precedes_is_not_prepared_and_decides_alike() -> None:
+    cache: dict[int, Prepared] = {}
+    copy = ref(2, COURIER, 60)
+    later = ref(3, GAZETTE, 120)
+    alone = link_article(copy, A_TEXT, [Candidate(later, A_TEXT)], SETTINGS, cache=cache)
+    assert copy.id not in cache and later.id not in cache  # nothing was compared
+    assert alone == decide(copy, prepare(A_TEXT), [], SETTINGS)
+    assert alone == decide(copy, None, [], SETTINGS)
+    link_article(copy, A_TEXT, [Candidate(A, A_TEXT)], SETTINGS, cache=cache)
+    assert cache[copy.id].text == A_TEXT  # compared once: kept for the articles after it
+
+
+def test_comparisons_are_not_decided_without_the_prepared_text() -> None:
+    copy = ref(2, COURIER, 60)
+    target, source = prepare(A_TEXT), prepare(A_TEXT)
+    compared = compare(target, Candidate(A, A_TEXT), source, SETTINGS, matcher_for(SETTINGS))
+    with pytest.raises(BadInput):
+        decide(copy, None, [compared], SETTINGS)
+    assert decide(copy, target, [compared], SETTINGS).source_id == A.id
 
 
 def test_a_party_to_the_story_answers_it_and_does_not_paraphrase_it() -> None:

@@ -10,6 +10,7 @@ and a rebuild that replays the versions in the same order writes the same edges.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -31,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
@@ -98,14 +99,74 @@ class LinkConflict(Exception):
 
 
 @functools.cache
-def _bucket_query(size: int) -> Any:
+def _bucket_query(size: int) -> str:
     """One statement reading the newest members of `size` (band, hash) buckets."""
     parts = [
         f"SELECT * FROM (SELECT article_id, band FROM link_bands WHERE band = :b{i} AND "  # noqa: S608
         f"hash = :h{i} ORDER BY article_id DESC LIMIT :k) AS q{i}"
         for i in range(size)
     ]
-    return text(" UNION ALL ".join(parts))
+    return " UNION ALL ".join(parts)
+
+
+@functools.lru_cache(maxsize=256)
+def _paragraph_counts_query(size: int) -> str:
+    """How many of one outlet's (`:outlet`) articles carry each of `size` hashes (`:h0`...)."""
+    listed = ", ".join(f":h{i}" for i in range(size))
+    return (
+        "SELECT hash, pages FROM link_paragraphs "  # noqa: S608 (numbered parameters only)
+        f"WHERE outlet_id = :outlet AND hash IN ({listed})"
+    )
+
+
+_INSERT_BANDS = (
+    "INSERT INTO link_bands (article_id, band, hash, version_id) VALUES (:article, :band, :hash, "
+    ":version)"
+)
+# One more page for each paragraph hash of an outlet (an upsert, the same SQL on both databases).
+_COUNT_PARAGRAPH = (
+    "INSERT INTO link_paragraphs (outlet_id, hash, pages) VALUES (:outlet, :hash, 1) "
+    "ON CONFLICT (outlet_id, hash) DO UPDATE SET pages = link_paragraphs.pages + 1"
+)
+_NAMED = re.compile(r":(\w+)")
+
+
+@functools.cache
+def _driver_sql(sql: str, pyformat: bool) -> str:
+    """`sql` with its `:name` parameters as the driver takes them (`%(name)s` for psycopg)."""
+    return _NAMED.sub(r"%(\1)s", sql) if pyformat else sql
+
+
+def _driver(
+    conn: Connection, sql: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+) -> list[Any]:
+    """Run `sql` (integer `:name` parameters only) on the driver's cursor; the rows it reads.
+
+    For the few statements linking runs for every article: through SQLAlchemy, its own work on
+    each (parameters, result metadata, row objects) cost two to three times the database's
+    (py-spy of `benchmarks/linking_replay.py`). A list of parameter sets is one executemany.
+    Same transaction as the connection's; errors come out as SQLAlchemy's (a unique violation
+    is its IntegrityError, as `_writing` expects). Drivers other than sqlite3 and psycopg take
+    the ordinary path.
+    """
+    dialect = conn.dialect
+    pyformat = dialect.name == "postgresql" and dialect.paramstyle == "pyformat"
+    if dialect.name != "sqlite" and not pyformat:
+        result = conn.execute(text(sql), params)
+        return list(result) if result.returns_rows else []
+    statement = _driver_sql(sql, pyformat)
+    dbapi = dialect.loaded_dbapi
+    cursor = conn.connection.cursor()
+    try:
+        if isinstance(params, Mapping):
+            cursor.execute(statement, params)
+        else:
+            cursor.executemany(statement, params)
+        return list(cursor.fetchall()) if cursor.description is not None else []
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(statement, params, exc, dbapi.Error) from exc
+    finally:
+        cursor.close()
 
 
 class LinkRepo:
@@ -211,11 +272,16 @@ class LinkRepo:
         """How many of the outlet's articles carry each of these paragraph hashes."""
         if not hashes:
             return {}
+        wanted = sorted(hashes)
+        out: dict[int, int] = {}
         with self._tx() as s:
-            rows = s.connection().execute(
-                _paragraph_counts(), {"outlet": outlet_id, "hashes": list(hashes)}
-            )
-            return {digest: pages for digest, pages in rows}
+            conn = s.connection()
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                params: dict[str, int] = {"outlet": outlet_id}
+                params.update((f"h{i}", digest) for i, digest in enumerate(chunk))
+                out.update(_driver(conn, _paragraph_counts_query(len(chunk)), params))
+        return out
 
     def outlet_template(self, outlet_id: int) -> frozenset[int]:
         """The paragraph hashes of the outlet's home page (none when it was not read)."""
@@ -231,8 +297,8 @@ class LinkRepo:
         for i, (band, digest) in enumerate(bands):
             params[f"b{i}"], params[f"h{i}"] = band, digest
         with self._tx() as s:
-            rows = s.connection().execute(_bucket_query(len(bands)), params)
-            return [(int(article), int(band)) for article, band in rows]
+            # Rows as both drivers give them: tuples of Python ints.
+            return _driver(s.connection(), _bucket_query(len(bands)), params)
 
     def linked(self, ids: Iterable[int]) -> dict[int, LinkedArticle]:
         """The linked articles among `ids`, with their refs."""
@@ -369,15 +435,12 @@ class LinkRepo:
             if not work.first:
                 conn.execute(_delete_bands(), {"article": work.article_id})
             if work.bands:
-                conn.execute(
-                    insert(BandRow),
+                article, version = work.article_id, work.version_id
+                _driver(
+                    conn,
+                    _INSERT_BANDS,
                     [
-                        {
-                            "article_id": work.article_id,
-                            "band": band,
-                            "hash": digest,
-                            "version_id": work.version_id,
-                        }
+                        {"article": article, "band": band, "hash": digest, "version": version}
                         for band, digest in work.bands
                     ],
                 )
@@ -662,15 +725,6 @@ def _seq_and_text() -> Any:
 
 
 @functools.cache
-def _paragraph_counts() -> Any:
-    """How many of one outlet's (`:outlet`) articles carry each of `:hashes`."""
-    return select(ParagraphCountRow.hash, ParagraphCountRow.pages).where(
-        ParagraphCountRow.outlet_id == bindparam("outlet"),
-        ParagraphCountRow.hash.in_(bindparam("hashes", expanding=True)),
-    )
-
-
-@functools.cache
 def _linked_query() -> Any:
     """The linked articles among `:ids`: the columns of their refs and their link state."""
     return (
@@ -805,21 +859,10 @@ def _upsert_state(dialect: str) -> Insert:
     )
 
 
-@functools.cache
-def _count_statement(dialect: str) -> Insert:
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return make(ParagraphCountRow).on_conflict_do_update(
-        index_elements=[ParagraphCountRow.outlet_id, ParagraphCountRow.hash],
-        set_={"pages": ParagraphCountRow.pages + 1},
-    )
-
-
 def _count_paragraphs(conn: Connection, outlet_id: int, hashes: Collection[int]) -> None:
     """Add one page to each paragraph hash of the outlet (an upsert on both databases)."""
-    # One statement with a list of parameters: built once, not compiled anew for each
-    # article's number of rows as a multi-row VALUES would be.
-    rows = [{"outlet_id": outlet_id, "hash": digest, "pages": 1} for digest in sorted(hashes)]
-    conn.execute(_count_statement(conn.dialect.name), rows)
+    rows = [{"outlet": outlet_id, "hash": digest} for digest in sorted(hashes)]
+    _driver(conn, _COUNT_PARAGRAPH, rows)
 
 
 class _Group:
