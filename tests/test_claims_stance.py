@@ -194,3 +194,36 @@ def test_a_suspect_is_a_person_and_no_dot_is_a_number() -> None:
 def _span(sentence: str, words: str) -> tuple[int, int]:
     start = sentence.index(words)
     return (start, start + len(words))
+
+
+NEGATIVE_CLAIM = "State police did not have any suspects in the bank bombing."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # The claim's own negation, repeated, asserts (or attributes) it.
+        ("State police did not have any suspects in the bank bombing.", Stance.ASSERTS),
+        ("Police did not have any suspects yet in the bombing at the bank.", Stance.ASSERTS),
+        (
+            "State police did not have any suspects in the bank bombing, the Herald reported.",
+            Stance.ATTRIBUTES,
+        ),
+        # A negation or denial beyond the claim's disputes it.
+        (
+            "It is not true that state police did not have any suspects in the bank bombing.",
+            Stance.DISPUTES,
+        ),
+        ("State police denied they had no suspects in the bank bombing.", Stance.DISPUTES),
+    ],
+)
+def test_a_claim_that_negates_is_repeated_with_its_negation(
+    sentence: str, expected: Stance
+) -> None:
+    assert claim_stance(NEGATIVE_CLAIM, sentence).stance is expected
+
+
+def test_without_the_claims_negations_the_negation_disputes() -> None:
+    sentence = "State police did not have any suspects in the bank bombing."
+    assert stance_of(sentence).stance is Stance.DISPUTES  # nothing said about the claim's own
+    assert stance_of(sentence, negations=1).stance is Stance.ASSERTS

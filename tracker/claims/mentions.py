@@ -15,7 +15,7 @@ from tracker.claims.match import (
     MatchDetail,
     Matcher,
 )
-from tracker.claims.stance import StanceResult, stance_of
+from tracker.claims.stance import StanceResult, claim_negations, stance_of
 from tracker.domain import Claim, Mention, VersionRef
 from tracker.text.sentences import Sentence, split_sentences
 from tracker.text.terms import TermStats, term_stats
@@ -135,7 +135,7 @@ def carrying_sentences(
     matcher: Matcher | None,
     lexical: LexicalMatcher,
     threshold: float,
-    stance: Callable[[str, tuple[tuple[int, int], ...], str], StanceResult],
+    stance: Callable[[str, tuple[tuple[int, int], ...], str, int], StanceResult],
 ) -> list[tuple[int, float, StanceResult]]:
     """(index, score, stance) of the sentences that carry the claim, in order.
 
@@ -153,10 +153,11 @@ def carrying_sentences(
         for i, value in zip(candidates, lifted, strict=True):
             scores[i] = max(scores[i], value)
     found: list[tuple[int, float, StanceResult]] = []
+    negations = claim_negations(claim)
     for i in candidates:
         if scores[i] >= threshold:
             following = texts[i + 1] if i + 1 < len(texts) else ""
-            found.append((i, scores[i], stance(texts[i], details[i].spans, following)))
+            found.append((i, scores[i], stance(texts[i], details[i].spans, following, negations)))
     return found
 
 
@@ -288,7 +289,7 @@ def best_sentence(
     # A touched sentence scores above 0, an untouched one 0: the best is among the touched.
     i = max(details, key=lambda k: (details[k].score, -k))
     following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-    stance = stance_of(sentences[i].text, details[i].spans, following)
+    stance = stance_of(sentences[i].text, details[i].spans, following, claim_negations(claim.text))
     # Rounded down: a score just under the threshold must not round up to it.
     score = min(math.floor(details[i].score * 10_000) / 10_000, DEFAULT_THRESHOLD - 0.0001)
     return Mention(

@@ -15,6 +15,7 @@ words that are the claim's own words ("code that an AI assistant wrote") are no 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from tracker.claims.match import LexicalMatcher
 from tracker.domain import Stance
 
-__all__ = ["StanceResult", "claim_stance", "stance_of"]
+__all__ = ["StanceResult", "claim_negations", "claim_stance", "stance_of"]
 
 _FLAGS = re.IGNORECASE
 
@@ -137,17 +138,20 @@ def stance_of(
     sentence: str,
     claim_spans: Sequence[tuple[int, int]] = (),
     following: str = "",
+    negations: int = 0,
 ) -> StanceResult:
     """Decide the stance of `sentence`, whose claim words lie at `claim_spans` (default: all).
 
     `following` is the next sentence: a denial there that points back ("Parcelwise denied
-    this.") makes the mention one that carries the denial.
+    this.") makes the mention one that carries the denial. `negations` is how many negations
+    the claim itself makes (`claim_negations`): a sentence repeating "police did not have any
+    suspects" carries its "not" and asserts it; only a negation beyond the claim's disputes.
     """
     spans = sorted(claim_spans) or [(0, len(sentence))]
     dispute = _dispute_cue(sentence)
     if dispute:
         return StanceResult(Stance.DISPUTES, dispute)
-    negation = _negation_cue(sentence, spans)
+    negation = _negation_cue(sentence, spans, negations)
     if negation:
         return StanceResult(Stance.DISPUTES, negation)
     denial = _FOLLOWING_DENIAL.search(following) if following else None
@@ -161,7 +165,13 @@ def claim_stance(
 ) -> StanceResult:
     """Stance of `sentence` towards `claim`, locating the claim's words with the lexical matcher."""
     detail = (matcher or LexicalMatcher()).detail(claim, sentence)
-    return stance_of(sentence, detail.spans, following)
+    return stance_of(sentence, detail.spans, following, claim_negations(claim))
+
+
+@functools.lru_cache(maxsize=4096)
+def claim_negations(claim: str) -> int:
+    """How many negations the claim itself makes ("... did not have any suspects": one)."""
+    return sum(1 for m in _NEGATION.finditer(claim) if not _NEGATED_VERB.match(claim, m.end()))
 
 
 def _attribution(sentence: str, spans: Sequence[tuple[int, int]]) -> StanceResult:
@@ -218,11 +228,15 @@ def _dispute_cue(sentence: str) -> str:
     return ""
 
 
-def _negation_cue(sentence: str, spans: Sequence[tuple[int, int]]) -> str:
-    """A negation inside the claim's words, or right before them, outside relative clauses."""
+def _negation_cue(sentence: str, spans: Sequence[tuple[int, int]], negations: int = 0) -> str:
+    """A negation inside the claim's words, or right before them, outside relative clauses.
+
+    The first `negations` such negations are the claim's own (it makes that many).
+    """
     masked = _RELATIVE_CLAUSE.sub(lambda m: " " * len(m.group()), sentence)
     start = max(0, spans[0][0] - _NEGATION_REACH)
     end = spans[-1][1]
+    own = negations
     for match in _NEGATION.finditer(masked, start, end):
         if _NEGATED_VERB.match(masked, match.end()):
             continue
@@ -230,6 +244,9 @@ def _negation_cue(sentence: str, spans: Sequence[tuple[int, int]]) -> str:
             continue  # "Not long after, ..." : the negation belongs to another clause
         if not _negates_claim_word(masked, match, spans):
             continue  # "... a change that was not covered by tests": it negates something else
+        if own:
+            own -= 1
+            continue
         return match.group()
     return ""
 

@@ -26,7 +26,7 @@ from tracker.claims.match import (
     related_groups,
 )
 from tracker.claims.mentions import FoundSentence, as_mentions, carrying_sentences
-from tracker.claims.stance import StanceResult, stance_of
+from tracker.claims.stance import StanceResult, claim_negations, stance_of
 from tracker.domain import Claim, Mention
 from tracker.text.stored import StoredSentence, StoredText
 from tracker.text.words import Analysis
@@ -88,7 +88,7 @@ class SentenceCache:
         self._analyses: dict[str, Analysis] = {}
         self._hits: dict[tuple[str, str], tuple[ConceptHit, ...]] = {}
         self._details: dict[tuple[str, str, ClaimContext], MatchDetail] = {}
-        self._stances: dict[tuple[str, tuple[tuple[int, int], ...], str], StanceResult] = {}
+        self._stances: dict[tuple[str, tuple[tuple[int, int], ...], str, int], StanceResult] = {}
         self._probes: dict[str, ClaimProbe] = {}
         # By claim and sentence sequence (its id: the layout keeps the sequence alive, so the id
         # is not reused while the cache lives). The uptake rules read each carrier's sentences
@@ -160,13 +160,13 @@ class SentenceCache:
         return list(done[1])
 
     def stance(
-        self, sentence: str, spans: tuple[tuple[int, int], ...], following: str
+        self, sentence: str, spans: tuple[tuple[int, int], ...], following: str, negations: int = 0
     ) -> StanceResult:
-        """`stance_of`, once per sentence, claim spans and following sentence."""
-        key = (sentence, spans, following)
+        """`stance_of`, once per sentence, claim spans, following sentence and claim negations."""
+        key = (sentence, spans, following, negations)
         found = self._stances.get(key)
         if found is None:
-            found = self._stances[key] = stance_of(sentence, spans, following)
+            found = self._stances[key] = stance_of(sentence, spans, following, negations)
         return found
 
 
@@ -309,7 +309,9 @@ def best_stored(
     # A touched sentence scores above 0, an untouched one 0: the best is among the touched.
     i = max(details, key=lambda k: (details[k].score, -k))
     following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-    stance = cache.stance(sentences[i].text, details[i].spans, following)
+    stance = cache.stance(
+        sentences[i].text, details[i].spans, following, claim_negations(claim.text)
+    )
     # Rounded down: a score just under the threshold must not round up to it.
     score = min(math.floor(details[i].score * 10_000) / 10_000, DEFAULT_THRESHOLD - 0.0001)
     return Mention(

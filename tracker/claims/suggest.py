@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, overlap
-from tracker.claims.stance import stance_of
+from tracker.claims.stance import claim_negations, stance_of
 from tracker.domain import Claim, Correction, CorrectionKind, Stance
 
 __all__ = ["CandidateSource", "CorrectionCandidate", "Suggestion", "suggest_corrections"]
@@ -105,7 +105,7 @@ def _suggest(
     else:
         if detail.score < threshold:
             return None
-        stance = stance_of(candidate.text, detail.spans)
+        stance = stance_of(candidate.text, detail.spans, negations=claim_negations(claim.text))
         if stance.stance is not Stance.DISPUTES:
             return None
         relevance = detail.score
