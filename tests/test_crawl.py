@@ -32,6 +32,14 @@ def test_a_pass_stores_every_article_and_a_second_pass_adds_nothing(
         report = tracker.crawl()
         assert report.counts["feed_updated"] == 3
         assert report.counts["article_new"] == 9
+        # Each stage that did something says what CPU it took (its thread's, in ms): linking
+        # here (the claims stage, with no claim, has nothing to do on PostgreSQL); a pass with
+        # nothing to do (below) reports none.
+        assert "linking_cpu_ms" in report.counts
+        assert {n for n in report.counts if n.endswith("_cpu_ms")} <= {
+            "linking_cpu_ms",
+            "claims_cpu_ms",
+        }
         before = table_rows(tracker.engine)
         assert len(before["versions"]) == 9
         # Fifteen minutes later: feeds are due again and answer 304; nothing new is stored.

@@ -58,6 +58,7 @@ from tracker.store.fulltext import Concept, Covered, full_text_for
 from tracker.store.link_tables import EdgeRow
 from tracker.store.term_df import count_new_versions, document_frequencies
 from tracker.text.cleaning import plain_text
+from tracker.text.terms import TermStats, term_stats
 from tracker.text.words import Analyzer
 from tracker.urls import canonical_url
 
@@ -210,14 +211,15 @@ class ClaimRepo:
         with self._tx() as s:
             return int(s.scalar(select(func.max(m.Version.id))) or 0)
 
-    def sync_full_text(self, upto: int) -> int:
+    def sync_full_text(self, upto: int, stats: Callable[[str], TermStats] = term_stats) -> int:
         """Index versions up to `upto`: full-text search (SQLite) and the stems' frequencies.
 
         Returns how many versions the full-text index took in (PostgreSQL's needs nothing).
+        `stats` counts a text's stems (`term_stats`, or one that remembers it).
         """
         with self._tx() as s:
             added = self.full_text.sync(s, upto)
-        count_new_versions(self.engine, upto)
+        count_new_versions(self.engine, upto, stats)
         return added
 
     def sync_analyses(self, upto: int) -> int:

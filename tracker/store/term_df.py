@@ -15,7 +15,7 @@ rarity only needs to be about right.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from tracker.store.claim_tables import StageMarkRow, TermDfRow
 from tracker.store.db import transaction
-from tracker.text.terms import term_stats
+from tracker.text.terms import TermStats, term_stats
 
 __all__ = ["COUNTED_MARK", "DOCUMENTS_MARK", "count_new_versions", "document_frequencies"]
 
@@ -38,8 +38,14 @@ class _Raced(Exception):
     """Another run counted this batch first: roll it back."""
 
 
-def count_new_versions(engine: Engine, upto: int) -> int:
-    """Count the first versions of articles among versions (mark, upto]; return how many."""
+def count_new_versions(
+    engine: Engine, upto: int, stats: Callable[[str], TermStats] = term_stats
+) -> int:
+    """Count the first versions of articles among versions (mark, upto]; return how many.
+
+    `stats` is `term_stats` or one that remembers it (the claims stage's matcher: same-event
+    expansion weighs the same texts' stems right after, and would tokenise them again).
+    """
     counted = 0
     while True:
         with transaction(engine) as s:
@@ -49,7 +55,7 @@ def count_new_versions(engine: Engine, upto: int) -> int:
         end = min(upto, start + BATCH_VERSIONS)
         try:
             with transaction(engine) as s:
-                counted += _count_batch(s, start, end)
+                counted += _count_batch(s, start, end, stats)
         except _Raced:
             continue  # the mark moved under us: read it again
 
@@ -63,7 +69,7 @@ def _insert(s: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:
     return postgresql.Insert if s.get_bind().dialect.name == "postgresql" else sqlite.Insert
 
 
-def _count_batch(s: Session, start: int, end: int) -> int:
+def _count_batch(s: Session, start: int, end: int, stats: Callable[[str], TermStats]) -> int:
     """Count one batch and move the mark from `start` to `end` (or raise _Raced)."""
     insert = _insert(s)
     for name in (COUNTED_MARK, DOCUMENTS_MARK):
@@ -87,7 +93,7 @@ def _count_batch(s: Session, start: int, end: int) -> int:
     articles = 0
     for title, body in rows:
         articles += 1
-        docs.update(t for t in term_stats(f"{title}\n{body}").counts if len(t) <= MAX_TERM_CHARS)
+        docs.update(t for t in stats(f"{title}\n{body}").counts if len(t) <= MAX_TERM_CHARS)
     if docs:
         stmt = insert(TermDfRow)
         # On the connection (Core executemany): the ORM's bulk-insert path cost more than the rows.
