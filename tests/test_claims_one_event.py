@@ -18,7 +18,8 @@ from tracker.claims.one_event import (
 from tracker.domain import Mention, Stance, VersionRef
 from tracker.domain.claims import ArticleFacts
 from tracker.queries.claims import _one_event
-from tracker.text.profile import EventProfile
+from tracker.text.profile import ReadyProfile
+from tracker.text.specifics import event_score
 from tracker.text.stored import analyse_version, decode_sentences
 from tracker.text.words import Analyzer
 
@@ -104,7 +105,7 @@ def test_stored_profiles_decide_as_the_texts_do() -> None:
     }
     read: list[int] = []
 
-    def profile(version: VersionRef) -> EventProfile:
+    def profile(version: VersionRef) -> ReadyProfile:
         read.append(version.id)
         return stored[version.id].profile()
 
@@ -224,3 +225,20 @@ def test_means_decided_early_keep_what_the_whole_means_keep() -> None:
                 assert kept == expected
                 decided += len(expected) not in (1, len(texts))
     assert decided > 0  # some minimums keep part of the articles: the early exits were used
+
+
+def test_a_score_sums_the_shared_terms_in_the_smaller_texts_order() -> None:
+    # The story similarity as the sum over the terms both texts share, in the order of the text
+    # with fewer terms: the lookups made in C must give the same float, bit for bit.
+    bodies = [ANCHOR, ELSEWHERE, FIRST, FIRST_SAME, CLAIM, "No names here at all.", ""]
+    texts = [EventText.of(body) for body in bodies]
+    for one in texts:
+        for other in texts:
+            small, large = (one, other) if len(one.terms) <= len(other.terms) else (other, one)
+            dot = sum(w * large.terms[t] for t, w in small.terms.items() if t in large.terms)
+            norms = one.norm * other.norm
+            story = dot / norms if norms else 0.0
+            expected = event_score(story, one.specifics, other.specifics)
+            assert one.score(other) == expected
+            ready = EventText.ready(ReadyProfile(one.terms, one.norm, one.prepared))
+            assert ready.score(other) == expected

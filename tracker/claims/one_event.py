@@ -35,12 +35,13 @@ the anchor alone 0.833 / 0.829. Leaving the core's near carriers out of the othe
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import mul
 
 from tracker.domain import VersionRef
-from tracker.text.profile import headline_and_body, profile_of
+from tracker.text.profile import ReadyProfile, headline_and_body, profile_of, term_norm
 from tracker.text.specifics import PreparedSpecifics, Specifics, prepared_event_score
 
 __all__ = [
@@ -75,11 +76,6 @@ def event_text(version: VersionRef) -> str:
     return headline_and_body(version.title, version.text)
 
 
-def _norm(terms: Mapping[str, float]) -> float:
-    """The Euclidean length of a bag of weighted terms."""
-    return math.sqrt(sum(weight * weight for weight in terms.values()))
-
-
 @dataclass(frozen=True, slots=True)
 class EventText:
     """A text analysed once for event comparisons: its specifics and weighted terms."""
@@ -93,7 +89,7 @@ class EventText:
 
     def __post_init__(self) -> None:
         """Compute the terms' length and prepare the specifics."""
-        object.__setattr__(self, "norm", _norm(self.terms))
+        object.__setattr__(self, "norm", term_norm(self.terms))
         object.__setattr__(self, "prepared", PreparedSpecifics.of(self.specifics))
 
     @classmethod
@@ -102,13 +98,28 @@ class EventText:
         profile = profile_of(text)
         return cls(profile.specifics, profile.terms.weights)
 
+    @classmethod
+    def ready(cls, profile: ReadyProfile) -> EventText:
+        """A decoded profile, its length and prepared specifics not computed again."""
+        made = object.__new__(cls)
+        for name, value in (
+            ("specifics", profile.prepared.specifics),
+            ("terms", profile.weights),
+            ("norm", profile.norm),
+            ("prepared", profile.prepared),
+        ):
+            object.__setattr__(made, name, value)
+        return made
+
     def score(self, other: EventText) -> float:
         """The probability that the two texts report one event."""
         small, large = (self, other) if len(self.terms) <= len(other.terms) else (other, self)
-        # A term the larger side lacks would add 0.0, which leaves the sum as it is: only the
-        # shared terms are summed, in the same order (the same value, bit for bit).
-        terms = large.terms
-        dot = sum(weight * terms[term] for term, weight in small.terms.items() if term in terms)
+        # Summed over the smaller side's terms in their order, a term the larger side lacks
+        # adding 0.0 (which leaves the sum of positive products as it is): the same value, bit
+        # for bit, as summing the shared terms only, with the lookups and products made in C
+        # (a third of the time; a free-text question scores ~9,000 pairs).
+        weights = small.terms
+        dot = sum(map(mul, weights.values(), map(large.terms.get, weights, repeat(0.0))))
         norms = self.norm * other.norm
         return prepared_event_score(dot / norms if norms else 0.0, self.prepared, other.prepared)
 

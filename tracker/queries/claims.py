@@ -55,7 +55,7 @@ from tracker.errors import BadInput
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.text.cleaning import plain_text
-from tracker.text.profile import EventProfile, profile_of
+from tracker.text.profile import ReadyProfile, profile_of
 from tracker.text.stored import (
     StoredText,
     analyse_version,
@@ -334,7 +334,7 @@ def match_basis(best_score: float | None) -> str:
 def _one_event(
     found: dict[int, list[Mention]],
     items: Sequence[ArticleFacts],
-    profiles: Callable[[VersionRef], EventProfile] | None = None,
+    profiles: Callable[[VersionRef], ReadyProfile] | None = None,
 ) -> dict[int, list[Mention]]:
     """Drop the articles that report another event than the text's (`claims.one_event`).
 
@@ -349,8 +349,7 @@ def _one_event(
             if profiles is None:
                 texts[item.article_id] = event_text(first)
             else:
-                stored = profiles(first)
-                texts[item.article_id] = EventText(stored.specifics, stored.terms.weights)
+                texts[item.article_id] = EventText.ready(profiles(first))
     kept = one_event(best, texts)
     return {a: ms for a, ms in found.items() if not ms or a in kept}
 
@@ -581,7 +580,7 @@ def _found_stored(
 
 def _stored_profiles(
     repo: ClaimRepo, facts: Sequence[ArticleFacts], stored: StoredSentences, lexical: LexicalMatcher
-) -> Callable[[VersionRef], EventProfile]:
+) -> Callable[[VersionRef], ReadyProfile]:
     """The stored event profiles of these articles' first versions, read in one go."""
     firsts = [item.versions[0].id for item in facts if item.versions]
     texts = dict(stored.texts)
@@ -591,10 +590,10 @@ def _stored_profiles(
             payload = analyse_version(row.title, row.text, lexical.analyzer)[1]
         texts[row.version_id] = decode_sentences(payload, row.text)
 
-    def profile(version: VersionRef) -> EventProfile:
+    def profile(version: VersionRef) -> ReadyProfile:
         if version.id in texts:
             return texts[version.id].profile()
-        return profile_of(event_text(version))
+        return ReadyProfile.of(profile_of(event_text(version)))
 
     return profile
 

@@ -205,8 +205,14 @@ def _covered(
         f"SELECT c.id, v.article_id, c.covered FROM ({scored}) AS c"  # noqa: S608
         " JOIN versions v ON v.id = c.id ORDER BY c.id"
     )
-    rows = [(int(i), int(a), float(w)) for i, a, w in session.execute(text(sql), params).all()]
-    return Covered(total, rows)
+    # Through the driver's cursor (SQLite's, which binds the same named parameters): ~22k rows
+    # at 100k stored articles, which SQLAlchemy wrapped one by one (about a quarter of the time).
+    cursor = session.connection().connection.cursor()
+    try:
+        found = cursor.execute(sql, params).fetchall()
+    finally:
+        cursor.close()
+    return Covered(total, [(int(i), int(a), float(w)) for i, a, w in found])
 
 
 def _covered_in_place(
