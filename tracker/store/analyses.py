@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tracker.store import models as m
 from tracker.store.claim_tables import StageMarkRow, VersionAnalysisRow
 from tracker.store.db import transaction
+from tracker.store.driver import driver_rows
 from tracker.text.stored import ANALYSIS_FORMAT, analyse_version
 from tracker.text.words import Analyzer
 
@@ -193,20 +194,17 @@ def _stem_presence_read(
     Python's substring search (~19k versions, eight needles).
     """
     where, ids = _id_list(s, "v.article_id", article_ids)
-    # Through the driver's cursor, unordered, sorted here: the rows are ~19k versions with their
-    # terms (~9 MB), which SQLite copied into a sorter for ORDER BY and SQLAlchemy wrapped row by
-    # row (together about a third of this query's time).
-    cursor = s.connection().connection.cursor()
-    try:
-        cursor.execute(
-            "SELECT v.id, v.article_id, a.terms FROM versions v"  # noqa: S608
-            " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = ?"
-            f" WHERE {where.replace(':ids', '?')}",
-            (ANALYSIS_FORMAT, ids),
-        )
-        rows = sorted(cursor.fetchall(), key=itemgetter(0))  # by version id (unique)
-    finally:
-        cursor.close()
+    # Through the driver's cursor (`driver_rows`), unordered, sorted here: the rows are ~19k
+    # versions with their terms (~9 MB), which SQLite copied into a sorter for ORDER BY and
+    # SQLAlchemy wrapped row by row (together about a third of this query's time).
+    found = driver_rows(
+        s.connection(),
+        "SELECT v.id, v.article_id, a.terms FROM versions v"  # noqa: S608
+        " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = :format"
+        f" WHERE {where}",
+        {"ids": ids, "format": ANALYSIS_FORMAT},
+    )
+    rows = sorted(found, key=itemgetter(0))  # by version id (unique)
     # One scan of each payload for all the needles: a needle is `"stem":` with a stem of letters,
     # digits and apostrophes, so two needles' matches never overlap and at one place at most one
     # matches; `findall` then finds exactly the needles the terms hold (in under half the time of

@@ -10,7 +10,6 @@ and a rebuild that replays the versions in the same order writes the same edges.
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -28,11 +27,10 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
@@ -50,6 +48,7 @@ from tracker.errors import BadInput
 from tracker.store import models as m
 from tracker.store.claim_tables import ClaimRow, MentionRow
 from tracker.store.db import transaction
+from tracker.store.driver import driver_rows
 from tracker.store.link_tables import (
     BandRow,
     EdgeRow,
@@ -128,45 +127,6 @@ _COUNT_PARAGRAPH = (
     "INSERT INTO link_paragraphs (outlet_id, hash, pages) VALUES (:outlet, :hash, 1) "
     "ON CONFLICT (outlet_id, hash) DO UPDATE SET pages = link_paragraphs.pages + 1"
 )
-_NAMED = re.compile(r":(\w+)")
-
-
-@functools.cache
-def _driver_sql(sql: str, pyformat: bool) -> str:
-    """`sql` with its `:name` parameters as the driver takes them (`%(name)s` for psycopg)."""
-    return _NAMED.sub(r"%(\1)s", sql) if pyformat else sql
-
-
-def _driver(
-    conn: Connection, sql: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-) -> list[Any]:
-    """Run `sql` (integer `:name` parameters only) on the driver's cursor; the rows it reads.
-
-    For the few statements linking runs for every article: through SQLAlchemy, its own work on
-    each (parameters, result metadata, row objects) cost two to three times the database's
-    (py-spy of `benchmarks/linking_replay.py`). A list of parameter sets is one executemany.
-    Same transaction as the connection's; errors come out as SQLAlchemy's (a unique violation
-    is its IntegrityError, as `_writing` expects). Drivers other than sqlite3 and psycopg take
-    the ordinary path.
-    """
-    dialect = conn.dialect
-    pyformat = dialect.name == "postgresql" and dialect.paramstyle == "pyformat"
-    if dialect.name != "sqlite" and not pyformat:
-        result = conn.execute(text(sql), params)
-        return list(result) if result.returns_rows else []
-    statement = _driver_sql(sql, pyformat)
-    dbapi = dialect.loaded_dbapi
-    cursor = conn.connection.cursor()
-    try:
-        if isinstance(params, Mapping):
-            cursor.execute(statement, params)
-        else:
-            cursor.executemany(statement, params)
-        return list(cursor.fetchall()) if cursor.description is not None else []
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(statement, params, exc, dbapi.Error) from exc
-    finally:
-        cursor.close()
 
 
 class LinkRepo:
@@ -280,7 +240,7 @@ class LinkRepo:
                 chunk = wanted[start : start + _IN_CHUNK]
                 params: dict[str, int] = {"outlet": outlet_id}
                 params.update((f"h{i}", digest) for i, digest in enumerate(chunk))
-                out.update(_driver(conn, _paragraph_counts_query(len(chunk)), params))
+                out.update(driver_rows(conn, _paragraph_counts_query(len(chunk)), params))
         return out
 
     def outlet_template(self, outlet_id: int) -> frozenset[int]:
@@ -298,7 +258,7 @@ class LinkRepo:
             params[f"b{i}"], params[f"h{i}"] = band, digest
         with self._tx() as s:
             # Rows as both drivers give them: tuples of Python ints.
-            return _driver(s.connection(), _bucket_query(len(bands)), params)
+            return driver_rows(s.connection(), _bucket_query(len(bands)), params)
 
     def linked(self, ids: Iterable[int]) -> dict[int, LinkedArticle]:
         """The linked articles among `ids`, with their refs."""
@@ -436,7 +396,7 @@ class LinkRepo:
                 conn.execute(_delete_bands(), {"article": work.article_id})
             if work.bands:
                 article, version = work.article_id, work.version_id
-                _driver(
+                driver_rows(
                     conn,
                     _INSERT_BANDS,
                     [
@@ -862,7 +822,7 @@ def _upsert_state(dialect: str) -> Insert:
 def _count_paragraphs(conn: Connection, outlet_id: int, hashes: Collection[int]) -> None:
     """Add one page to each paragraph hash of the outlet (an upsert on both databases)."""
     rows = [{"outlet": outlet_id, "hash": digest} for digest in sorted(hashes)]
-    _driver(conn, _COUNT_PARAGRAPH, rows)
+    driver_rows(conn, _COUNT_PARAGRAPH, rows)
 
 
 class _Group:
