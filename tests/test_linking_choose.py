@@ -31,7 +31,7 @@ from tracker.linking.align import align
 from tracker.linking.choose import Decision, ResolvedLink, decide, link_article, to_relink
 from tracker.linking.compare import Candidate, Comparison, Prepared, compare, prepare
 from tracker.linking.credits import mentions
-from tracker.linking.order import effective_time, precedes
+from tracker.linking.order import effective_time, linking_order, precedes
 from tracker.linking.paraphrase import ParaphraseScore, matcher_for
 
 SETTINGS = LinkSettings()
@@ -107,6 +107,37 @@ def test_two_dates_too_far_apart_to_compare_leave_the_order_to_first_seen() -> N
     assert precedes(fetched_later, fetched_first, SETTINGS)  # the believed date, as before
     stale = ref(3, GAZETTE, 1, published_minutes=-60 * 24 * 5)
     assert precedes(fetched_first, stale, SETTINGS)  # neither believed: first-seen decides
+
+
+def test_one_run_is_linked_in_the_order_of_its_dates_not_of_its_fetching() -> None:
+    # Keys are version ids in fetch order; the originals were fetched last.
+    copy = ref(1, COURIER, 0, published_minutes=-5)
+    chain = ref(2, GAZETTE, 1, published_minutes=-20)
+    original = ref(3, LEDGER, 2, published_minutes=-90)
+    refs = {10: copy, 11: chain, 12: original}
+    assert linking_order(refs, SETTINGS) == [12, 11, 10]
+    for earlier, later in ((original, chain), (chain, copy), (original, copy)):
+        assert precedes(earlier, later, SETTINGS)
+
+
+def test_runs_further_apart_than_the_tolerance_keep_first_seen_order() -> None:
+    original = ref(1, LEDGER, 0, published_minutes=-10)
+    backdated = ref(2, COURIER, 30, published_minutes=-120)
+    assert linking_order({5: backdated, 4: original}, SETTINGS) == [4, 5]
+
+
+def test_a_backlog_of_one_run_is_linked_in_the_order_of_its_dates() -> None:
+    months = -60 * 24 * 120
+    fetched_first = ref(1, COURIER, 0, published_minutes=months + 240)
+    published_first = ref(2, GAZETTE, 1, published_minutes=months)
+    assert linking_order({1: fetched_first, 2: published_first}, SETTINGS) == [2, 1]
+
+
+def test_the_versions_of_one_article_keep_their_order() -> None:
+    article = ref(1, LEDGER, 0, published_minutes=-5)
+    other = ref(2, COURIER, 1, published_minutes=-50)
+    refs = {7: article, 3: article, 5: other}
+    assert linking_order(refs, SETTINGS) == [5, 3, 7]
 
 
 def test_a_chain_fetched_before_its_intermediary_in_one_run_still_goes_through_it() -> None:

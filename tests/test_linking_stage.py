@@ -209,18 +209,33 @@ def test_killed_at_any_unit_the_next_pass_ends_with_the_same_edges(
         assert edges(store.engine) == expected, f"killed after {units} units"
 
 
-def test_an_original_stored_after_its_copy_in_one_pass_becomes_its_source(
-    store: Store,
-) -> None:
-    # Fetched in one pass, the copy first; the original's page states the earlier date.
+def test_an_original_stored_after_its_copy_in_one_pass_is_linked_first(store: Store) -> None:
+    # Fetched in one pass, the copy first; the original's page states the earlier date. Linked
+    # in fetch order the copy would be linked twice (before and after its original).
     copy = add(store, COURIER, ORIGINAL, START, published=START - timedelta(minutes=5))
     add(store, LEDGER, ORIGINAL, START, published=START - timedelta(minutes=50))
-    for units in (1, 2):  # killed after the original, before the copy was linked again; or not
-        LinkRepo(store).reset()
-        with pytest.raises(Crash):
-            CrashingStage(units).run(store, START)
-        counts = LinkingStage(SETTINGS).run(store, START)
-        assert edges(store.engine) == {(LEDGER, COURIER, "copies", True)}, counts
+    counts = LinkingStage(SETTINGS).run(store, START)
+    assert edges(store.engine) == {(LEDGER, COURIER, "copies", True)}, counts
+    assert counts.get("relinked", 0) == 0, counts
+    assert LinkRepo(store).flagged() == []
+    assert copy == store.article_for_url(COURIER)
+
+
+def test_an_original_of_a_later_pass_becomes_the_source_of_a_copy_linked_before(
+    store: Store,
+) -> None:
+    # The copy is linked in one pass; its original, fetched minutes later (within the first-seen
+    # tolerance) with the earlier stated date, in the next: the copy is linked again.
+    copy = add(store, COURIER, ORIGINAL, START, published=START - timedelta(minutes=5))
+    LinkingStage(SETTINGS).run(store, START)
+    later = START + timedelta(minutes=5)
+    add(store, LEDGER, ORIGINAL, later, published=START - timedelta(minutes=50))
+    with pytest.raises(Crash):  # killed after the original, before the copy was linked again
+        CrashingStage(1).run(store, later)
+    assert edges(store.engine) == set()
+    counts = LinkingStage(SETTINGS).run(store, later)
+    assert edges(store.engine) == {(LEDGER, COURIER, "copies", True)}, counts
+    assert counts["relinked"] == 1, counts
     assert LinkRepo(store).flagged() == []
     assert copy == store.article_for_url(COURIER)
 

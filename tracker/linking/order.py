@@ -23,14 +23,14 @@ be the source of stories seen before them unless both fall within the tolerance.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from tracker.clock import utc
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef
 
-__all__ = ["earliest", "effective_time", "order_key", "order_known", "precedes"]
+__all__ = ["earliest", "effective_time", "linking_order", "order_key", "order_known", "precedes"]
 
 
 def effective_time(article: ArticleRef, settings: LinkSettings) -> datetime:
@@ -101,3 +101,34 @@ def earliest(refs: Sequence[ArticleRef], settings: LinkSettings) -> ArticleRef:
         if not any(precedes(other, ref, settings) for other in ordered):
             return ref
     return ordered[0]
+
+
+def linking_order(refs: Mapping[int, ArticleRef], settings: LinkSettings) -> list[int]:
+    """Keys of `refs` (versions, by id) in an order that links sources before their repeats.
+
+    Articles first seen further apart than the tolerance keep first-seen order (as `precedes`
+    does); within a run of articles first seen close together (one crawl pass, fetched in
+    whatever order it happened to), the dates their pages state come first, else the effective
+    time. A sort cannot follow `precedes` exactly (it is not a total order: a date a year off
+    is not compared); where they differ, linking's relinks put it right, at the cost of a
+    second linking. Versions of one article keep the order of their keys.
+    """
+
+    def within_run(key: int) -> tuple[datetime, datetime, int, int]:
+        article = refs[key]
+        when = _stated(article) or effective_time(article, settings)
+        return when, utc(article.first_seen), article.id, key
+
+    by_seen = sorted(refs, key=lambda key: (utc(refs[key].first_seen), key))
+    out: list[int] = []
+    run: list[int] = []
+    last: datetime | None = None
+    for key in by_seen:
+        seen = utc(refs[key].first_seen)
+        if last is not None and (seen - last).total_seconds() > settings.first_seen_tolerance:
+            out.extend(sorted(run, key=within_run))
+            run = []
+        run.append(key)
+        last = seen
+    out.extend(sorted(run, key=within_run))
+    return out

@@ -1,6 +1,7 @@
 """The linking stage: every new article version gets its provenance edges, as part of a crawl.
 
-For each version not yet linked, oldest first, one unit of work:
+For each version not yet linked, in linking order (`tracker.linking.order.linking_order`: by
+first-seen, and within one crawl run by the dates the pages state), one unit of work:
 
 1. blank the outlet's boilerplate (paragraphs already seen on `boilerplate_min_pages` of its
    other articles, counted in the store as articles are linked, and the closing paragraphs its
@@ -24,7 +25,7 @@ For each version not yet linked, oldest first, one unit of work:
 Every step reads only articles already linked, and the cost of one step depends on its candidate
 count, never on the size of the store. Killed at any point, the next pass goes on from the last
 committed unit (flagged relinks first), so it ends with the same edges; a rebuild forgets all of
-it and replays every version in the same order, so it writes the same edges as the crawls did.
+it and links every version again in linking order.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from tracker.linking.choose import ResolvedLink, link_article, to_relink
 from tracker.linking.compare import Candidate, Prepared
 from tracker.linking.credits import Credit, find_credits
 from tracker.linking.fingerprint import TERM_BAND_BASE, Fingerprint, fingerprint
+from tracker.linking.order import linking_order
 from tracker.pipeline.claim_links import ClaimLinker
 from tracker.store import Store
 from tracker.store.link_repo import LinkConflict, LinkRepo
@@ -59,7 +61,9 @@ __all__ = ["LinkingStage"]
 K = TypeVar("K")
 V = TypeVar("V")
 
-BATCH = 200  # pending versions read at once
+# Pending versions read (and put in linking order) at once: a crawl pass's new articles in one
+# or a few batches, so an original fetched after its copy is still linked before it.
+BATCH = 2000
 BUCKET_LIMIT = 64  # newest members read per (band, hash) bucket: a crowded bucket costs no more
 TOPIC_WINDOW = timedelta(days=7)  # a candidate sharing topic bands only must be this recent
 # Of those, at most this many: a crowded topic (or a site whose pages share most words) would
@@ -124,7 +128,7 @@ class LinkingStage:
         return self.link(store, now)
 
     def rebuild(self, store: Store, now: datetime) -> Mapping[str, int]:
-        """Forget every edge and link every version again, in the order they were stored."""
+        """Forget every edge and link every version again, in linking order."""
         LinkRepo(store).reset()
         self._prepared.clear()
         self._clean.clear()
@@ -145,6 +149,7 @@ class LinkingStage:
             batch = [v for v in repo.pending(BATCH + len(skipped), full=full) if v not in skipped]
             if not batch:
                 break
+            batch = self._earliest_first(repo, batch)
             # Of this batch, the articles a claim-based edge may be owed to (most carry no claim).
             carrying = repo.carrying_articles(batch)
             for version_id in batch:
@@ -163,6 +168,18 @@ class LinkingStage:
                 if not self._relink(repo, relink, outlets, now, counts):
                     break
         return dict(counts)
+
+    def _earliest_first(self, repo: LinkRepo, batch: list[int]) -> list[int]:
+        """The batch in linking order: articles that came first before those they may source.
+
+        The store holds them in the order one crawl run happened to fetch them. Linked in that
+        order, an original fetched after its copy flags the copy for a second linking (most of a
+        first crawl's linking work was such relinks); linked in `linking_order`, the original is
+        there when the copy looks for candidates. An article's own versions keep their order.
+        """
+        refs = repo.refs_of_versions(batch)
+        ordered = linking_order(refs, self.settings)
+        return ordered + [v for v in batch if v not in refs]  # gone since: skipped by `target`
 
     def _relink(
         self,

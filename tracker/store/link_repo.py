@@ -185,6 +185,25 @@ class LinkRepo:
             )
             return list(s.scalars(query))
 
+    def refs_of_versions(self, version_ids: Collection[int]) -> dict[int, ArticleRef]:
+        """The article of each of these versions, as linking orders them (by version id)."""
+        ids = sorted(set(version_ids))
+        out: dict[int, ArticleRef] = {}
+        with self._tx() as s:
+            conn = s.connection()
+            for start in range(0, len(ids), _IN_CHUNK):
+                rows = conn.execute(_refs_query(), {"ids": ids[start : start + _IN_CHUNK]})
+                for row in rows:
+                    out[row.id] = ArticleRef(
+                        id=row.article_id,
+                        url=row.url,
+                        outlet=row.domain or outlet_domain(row.url),
+                        first_seen=row.first_seen,
+                        published=row.published,
+                        title=row.title,
+                    )
+        return out
+
     def flagged(self) -> list[int]:
         """Articles waiting to be linked again, lowest id first."""
         with self._tx() as s:
@@ -701,6 +720,25 @@ def _linked_query() -> Any:
         .join(LinkStateRow, LinkStateRow.article_id == m.Article.id)
         .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
         .where(m.Article.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+@functools.cache
+def _refs_query() -> Any:
+    """The columns of the article refs of the versions `:ids`."""
+    return (
+        select(
+            m.Version.id,
+            m.Article.id.label("article_id"),
+            m.Article.url,
+            m.Article.first_seen,
+            m.Article.published,
+            m.Article.title,
+            m.Outlet.domain,
+        )
+        .join(m.Article, m.Article.id == m.Version.article_id)
+        .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
+        .where(m.Version.id.in_(bindparam("ids", expanding=True)))
     )
 
 
