@@ -4,6 +4,7 @@ frequencies it weighs words by follow the store; stance and uptake work on the p
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -12,8 +13,11 @@ from sqlalchemy import select
 
 from tracker.api.claims import Claims
 from tracker.claims.events import (
+    CLAIM_BAG_MIN,
     DocumentFrequencies,
+    EventMatch,
     claim_coverage,
+    coverage_of,
     event_profile,
     expand,
     is_event_level,
@@ -319,3 +323,38 @@ def test_a_cut_free_text_answer_says_so_and_keeps_the_best_covered(
     assert {r.article_id for r in answer.rows} < {r.article_id for r in whole.rows}
     with pytest.raises(BadInput):
         claims.who_repeated(CLAIM, limit=0)
+
+
+def test_expansion_skips_no_candidate_that_shares_a_name_with_a_seed() -> None:
+    """`expand` passes over candidates naming no seed's name: the same finds as `same_event`."""
+    rng = random.Random(14)
+    vocabulary = [f"w{i}" for i in range(40)]
+    df = DocumentFrequencies({w: rng.randint(1, 50) for w in vocabulary}, 100)
+
+    def text() -> TermStats:
+        counts = {w: rng.randint(1, 3) for w in rng.sample(vocabulary, rng.randint(3, 14))}
+        names = frozenset(w for w in counts if rng.random() < 0.3)
+        return TermStats(counts, names)
+
+    found = 0
+    for _ in range(60):
+        claim = text()
+        covers = coverage_of(claim, df)
+        seeds = [text() for _ in range(rng.randint(1, 3))]
+        candidates = {i: text() for i in range(40)}
+        profiles = [event_profile(seed, df) for seed in seeds]
+        expected: dict[int, EventMatch] = {}
+        for key, stats in candidates.items():
+            if covers(stats) < CLAIM_BAG_MIN:
+                continue
+            own = event_profile(stats, df)
+            best = None
+            for seed in profiles:
+                match = same_event(seed, own)
+                if match.holds and (best is None or match.score > best.score):
+                    best = match
+            if best is not None:
+                expected[key] = best
+        assert expand(claim, seeds, candidates, df, rounds=1) == expected
+        found += len(expected)
+    assert found  # some candidates are found, others skipped

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from tracker.api.claims import Claims
 from tracker.claims.match import LexicalMatcher, default_analyzer
@@ -183,8 +184,12 @@ def test_stem_tests_in_sql_agree_with_the_stored_terms(store: Store) -> None:
         query = select(VersionAnalysisRow.version_id, VersionAnalysisRow.terms)
         stored = {version_id: terms for version_id, terms in conn.execute(query)}
         articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
-    rows = claims.repo.stem_presence(articles, needles)
+    read: dict[int, str] = {}
+    rows = claims.repo.stem_presence(articles, needles, read)
     assert [v for v, _, _ in rows] == sorted(stored)
+    # The payloads the backend read out to test them (SQLite), as stored; none on PostgreSQL.
+    sqlite = store.engine.dialect.name == "sqlite"
+    assert read == (stored if sqlite else {})
     for version_id, _, mask in rows:
         assert mask is not None
         expected = [has_stem(stored[version_id], s) for s in stems]
@@ -193,6 +198,9 @@ def test_stem_tests_in_sql_agree_with_the_stored_terms(store: Store) -> None:
     assert claims.repo.terms_of(sorted(stored)) == stored
     assert claims.repo.article_versions(articles) == [(v, a) for v, a, _ in rows]
     assert claims.repo.article_versions([]) == []
+    by_version = claims.repo.analysed_rows(sorted(stored))
+    assert claims.repo.analysed_rows(articles, of_articles=True) == by_version
+    assert sorted(by_version) == sorted(stored)
     with store.engine.begin() as conn:
         conn.execute(delete(VersionAnalysisRow))
     assert {mask for _, _, mask in claims.repo.stem_presence(articles, needles)} == {None}
@@ -220,3 +228,59 @@ def test_stem_tests_in_sql_hold_past_a_64_bit_mask(store: Store) -> None:
     assert {bool(mask and mask >> 70 & 1) for _, _, mask in rows} == {True, False}
     assert {bool(mask and mask >> 128 & 1) for _, _, mask in rows} == {True, False}
     assert any(mask and mask >> 3 & 1 and mask >> 128 & 1 for _, _, mask in rows)
+
+
+def test_article_facts_read_what_the_models_hold(store: Store) -> None:
+    """`article_facts` reads on the driver's cursor: the same values as the mapped rows."""
+    clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
+    ids = store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "A bakery's rye bread won."})
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(m.Version)
+            .where(m.Version.article_id == ids["a.test/1"])
+            .values(
+                links=[{"url": "https://c.test/x", "text": "source"}, {"url": "https://d.test"}],
+                corrections=["Correction: an earlier version misnamed the retailer."],
+            )
+        )
+        conn.execute(
+            update(m.Article)
+            .where(m.Article.id == ids["b.test/2"])
+            .values(
+                taken_down_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+                last_checked_at=datetime(2026, 3, 2, 10, tzinfo=UTC),
+                state="gone",
+            )
+        )
+    claims = Claims(store, clock)
+    wanted = [*ids.values(), 999_999]  # an unknown id is left out
+    facts = claims.repo.article_facts(None, list(reversed(wanted)))
+    assert [f.article_id for f in facts] == sorted(ids.values())
+    for item in facts:
+        assert item.versions == tuple(claims.repo.versions_by_id([v.id for v in item.versions]))
+        assert item.mentions == ()
+    with Session(store.engine) as s:
+        for item in facts:
+            article = s.get(m.Article, item.article_id)
+            assert article is not None
+            assert (
+                item.url,
+                item.outlet_id,
+                item.first_seen,
+                item.state,
+                item.taken_down_at,
+                item.last_checked_at,
+            ) == (
+                article.url,
+                article.outlet_id,
+                article.first_seen,
+                article.state,
+                article.taken_down_at,
+                article.last_checked_at,
+            )
+            assert item.first_seen.tzinfo is not None
+    first = facts[0].versions[0]
+    assert [link.url for link in first.links] == ["https://c.test/x", "https://d.test"]
+    assert first.corrections == ("Correction: an earlier version misnamed the retailer.",)
+    assert facts[1].taken_down_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    assert claims.repo.article_facts(None, []) == []

@@ -220,7 +220,13 @@ def _matches(
 ) -> dict[_K, EventMatch]:
     """The candidates of `pool` whose best match among `profiles` holds."""
     out: dict[_K, EventMatch] = {}
+    # Every name of the profiles: a candidate naming none of them shares no name with any
+    # profile, so each of its names' cosines is 0 (below its minimum) and nothing is weighed.
+    # A candidate's names profile is over its own names only (`_names_profile`).
+    known = frozenset().union(*(seed.names for seed in profiles))
     for key, stats in pool.items():
+        if known.isdisjoint(stats.names):
+            continue
         # The names first: they are few, and below their minimum no match holds, so most
         # candidates never have their other stems weighed.
         own_names = _names_profile(stats, df)

@@ -52,6 +52,7 @@ from tracker.domain.claims import (
     StoredUptake,
 )
 from tracker.errors import BadInput
+from tracker.store.analyses import StoredRow
 from tracker.store.claim_repo import MAX_CLAIM_CHARS, ClaimRepo
 from tracker.store.fulltext import Concept
 from tracker.text.cleaning import plain_text
@@ -535,22 +536,25 @@ def _found_stored(
     direct_articles = {owner[i] for i in ids if i in owner}
     articles = direct_articles | {owner[i] for i in wider if i in owner}
     claim_stats = term_stats(claim.text)
-    by_article: dict[int, list[int]] = {}
-    for version_id, article_id in repo.article_versions(sorted(direct_articles)):
-        by_article.setdefault(article_id, []).append(version_id)
     cache = SentenceCache(lexical)
     texts: dict[int, StoredText] = {}
 
-    def load(version_ids: Sequence[int]) -> None:
-        rows = repo.analysed_rows([i for i in version_ids if i not in texts])
+    def decode(rows: Mapping[int, StoredRow]) -> None:
         for row in rows.values():
             payload = row.sentences
             if payload is None:
                 payload = analyse_version(row.title, row.text, lexical.analyzer)[1]
             texts[row.version_id] = decode_sentences(payload, row.text)
 
-    direct_versions = [v for a in sorted(direct_articles) for v in by_article.get(a, ())]
-    load(direct_versions)
+    def load(version_ids: Sequence[int]) -> None:
+        decode(repo.analysed_rows([i for i in version_ids if i not in texts]))
+
+    # Every version of the direct candidates' articles, read with their stored sentences.
+    direct = repo.analysed_rows(sorted(direct_articles), of_articles=True)
+    by_article: dict[int, list[int]] = {}
+    for version_id in sorted(direct):
+        by_article.setdefault(direct[version_id].article_id, []).append(version_id)
+    decode(direct)
     found: dict[int, list[Mention]] = {}
     for article_id in sorted(direct_articles):
         found[article_id] = [
@@ -570,10 +574,11 @@ def _found_stored(
     needles = [stem_needle(s) for s in claim_stats.counts]
     stated = _first_stated(found)
     open_articles = [a for a in articles if not found.get(a) or stated[a] != by_article[a][0]]
-    listed = repo.stem_presence(sorted(open_articles), needles)
+    read: dict[int, str] = {}  # the terms the stem test read out (SQLite), not read again
+    listed = repo.stem_presence(sorted(open_articles), needles, read)
     pool = [(v, carried) for v, a, carried in listed if v < stated.get(a, v + 1)]
     article_of = {version_id: article_id for version_id, article_id, _ in listed}
-    for m in _events_stored(repo, claim, claim_stats, seeds, pool, texts, load, cache):
+    for m in _events_stored(repo, claim, claim_stats, seeds, pool, texts, load, cache, read):
         found.setdefault(article_of[m.version_id], []).append(m)
     return found, StoredSentences(texts, cache)
 
@@ -607,13 +612,15 @@ def _events_stored(
     texts: dict[int, StoredText],
     load: Callable[[Sequence[int]], None],
     cache: SentenceCache,
+    read: Mapping[int, str] | None = None,
 ) -> list[Mention]:
     """`mentions.event_mentions` over stored terms and sentences (same answers).
 
     `pool` gives each version with a bit mask of the claim's stems (`claim_stats`, in order)
     its stored terms carry (`ClaimRepo.stem_presence`), None when not analysed yet. A version
     whose stems cannot cover `CLAIM_BAG_MIN` of the claim is dropped before its terms are
-    read: `expand` would drop it for the same reason.
+    read: `expand` would drop it for the same reason. `read` holds stored terms already read
+    out (the stem test's, on SQLite): those are not read again.
     """
     if not seeds or not pool:
         return []
@@ -632,7 +639,9 @@ def _events_stored(
             if share < CLAIM_BAG_MIN:
                 continue
         kept.append(version_id)
-    stored = repo.terms_of([*seeds, *kept])
+    known = read or {}
+    stored = {i: known[i] for i in [*seeds, *kept] if i in known}
+    stored.update(repo.terms_of([i for i in [*seeds, *kept] if i not in stored]))
     computed = {
         row.version_id: term_stats(f"{row.title}\n{row.text}")
         for row in repo.analysed_rows([i for i in [*seeds, *kept] if i not in stored]).values()

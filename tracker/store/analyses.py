@@ -34,6 +34,7 @@ __all__ = [
     "StoredRow",
     "analysed_rows",
     "article_versions",
+    "id_list",
     "stem_presence",
     "sync_analyses",
     "terms_of",
@@ -139,21 +140,26 @@ def _analyse_batch(s: Session, start: int, end: int, analyzer: Analyzer) -> int:
 
 
 def stem_presence(
-    engine: Engine, article_ids: Sequence[int], needles: Sequence[str]
+    engine: Engine,
+    article_ids: Sequence[int],
+    needles: Sequence[str],
+    read: dict[int, str] | None = None,
 ) -> list[tuple[int, int, int | None]]:
     """Each version of these articles with which `needles` its stored terms hold, by version id.
 
     Rows are (version id, article id, a bit mask: bit i set when the terms hold needle i), the
     mask None when the version is not analysed yet. The substring tests (`has_stem`'s) are made
     in SQL: a free-text question's wider net holds tens of thousands of versions, and reading
-    out all their terms cost more than the rest of its SQL.
+    out all their terms cost more than the rest of its SQL. Where the terms are read out to be
+    tested here instead (SQLite), they are put in `read` when given, by version id, so that a
+    caller needing some of them does not read them again (`terms_of`).
     """
     if not article_ids:
         return []
     with transaction(engine, write=False) as s:
         if s.get_bind().dialect.name != "postgresql":
-            return _stem_presence_read(s, article_ids, needles)
-        where, ids = _id_list(s, "v.article_id", article_ids)
+            return _stem_presence_read(s, article_ids, needles, read)
+        where, ids = id_list(s, "v.article_id", article_ids)
         find = "strpos"
         params: dict[str, object] = {"ids": ids, "format": ANALYSIS_FORMAT}
         # One mask column per _MASK_BITS needles: a long free-text claim has more distinct stems
@@ -186,14 +192,14 @@ def stem_presence(
 
 
 def _stem_presence_read(
-    s: Session, article_ids: Sequence[int], needles: Sequence[str]
+    s: Session, article_ids: Sequence[int], needles: Sequence[str], read: dict[int, str] | None
 ) -> list[tuple[int, int, int | None]]:
     """`stem_presence` on SQLite: the terms read out and tested here.
 
     SQLite's `instr` took about three times as long as reading the terms and testing them with
     Python's substring search (~19k versions, eight needles).
     """
-    where, ids = _id_list(s, "v.article_id", article_ids)
+    where, ids = id_list(s, "v.article_id", article_ids)
     # Through the driver's cursor (`driver_rows`), unordered, sorted here: the rows are ~19k
     # versions with their terms (~9 MB), which SQLite copied into a sorter for ORDER BY and
     # SQLAlchemy wrapped row by row (together about a third of this query's time).
@@ -205,6 +211,8 @@ def _stem_presence_read(
         {"ids": ids, "format": ANALYSIS_FORMAT},
     )
     rows = sorted(found, key=itemgetter(0))  # by version id (unique)
+    if read is not None:
+        read.update((version, terms) for version, _, terms in rows if terms is not None)
     # One scan of each payload for all the needles: a needle is `"stem":` with a stem of letters,
     # digits and apostrophes, so two needles' matches never overlap and at one place at most one
     # matches; `findall` then finds exactly the needles the terms hold (in under half the time of
@@ -225,7 +233,7 @@ def article_versions(engine: Engine, article_ids: Sequence[int]) -> list[tuple[i
     if not article_ids:
         return []
     with transaction(engine, write=False) as s:
-        where, ids = _id_list(s, "article_id", article_ids)
+        where, ids = id_list(s, "article_id", article_ids)
         rows = s.execute(
             text(f"SELECT id, article_id FROM versions WHERE {where} ORDER BY id"),  # noqa: S608
             {"ids": ids},
@@ -238,7 +246,7 @@ def terms_of(engine: Engine, version_ids: Sequence[int]) -> dict[int, str]:
     if not version_ids:
         return {}
     with transaction(engine, write=False) as s:
-        where, ids = _id_list(s, "version_id", version_ids)
+        where, ids = id_list(s, "version_id", version_ids)
         rows = s.execute(
             text(
                 "SELECT version_id, terms FROM version_analyses"  # noqa: S608
@@ -249,7 +257,7 @@ def terms_of(engine: Engine, version_ids: Sequence[int]) -> dict[int, str]:
         return {int(version_id): terms for version_id, terms in rows}
 
 
-def _id_list(s: Session, column: str, ids: Sequence[int]) -> tuple[str, object]:
+def id_list(s: Session, column: str, ids: Sequence[int]) -> tuple[str, object]:
     """An SQL test that `column` is one of `ids`, and the one parameter it binds (:ids).
 
     One bound value however many ids (a JSON array on SQLite, an array on PostgreSQL): no
@@ -260,21 +268,27 @@ def _id_list(s: Session, column: str, ids: Sequence[int]) -> tuple[str, object]:
     return f"{column} IN (SELECT value FROM json_each(:ids))", json.dumps(sorted(set(ids)))  # noqa: S608
 
 
-def analysed_rows(engine: Engine, version_ids: Sequence[int]) -> dict[int, StoredRow]:
-    """These versions' texts and titles with their stored sentences, by version id."""
+def analysed_rows(
+    engine: Engine, version_ids: Sequence[int], *, of_articles: bool = False
+) -> dict[int, StoredRow]:
+    """These versions' texts and titles with their stored sentences, by version id.
+
+    With `of_articles`, the ids are articles' and every version of each is read.
+    """
     out: dict[int, StoredRow] = {}
     if not version_ids:
         return out
     with transaction(engine, write=False) as s:
-        where, ids = _id_list(s, "v.id", version_ids)
-        rows = s.execute(
-            text(
-                "SELECT v.id, v.article_id, v.text, v.title, a.sentences FROM versions v"  # noqa: S608
-                " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = :format"
-                f" WHERE {where}"
-            ),
+        where, ids = id_list(s, "v.article_id" if of_articles else "v.id", version_ids)
+        # Through the driver's cursor (`driver_rows`): thousands of versions per free-text
+        # question, untyped columns, so the same values without SQLAlchemy's row per row.
+        rows = driver_rows(
+            s.connection(),
+            "SELECT v.id, v.article_id, v.text, v.title, a.sentences FROM versions v"  # noqa: S608
+            " LEFT JOIN version_analyses a ON a.version_id = v.id AND a.format = :format"
+            f" WHERE {where}",
             {"ids": ids, "format": ANALYSIS_FORMAT},
-        ).all()
+        )
         for version_id, article_id, body, title, sentences in rows:
             out[int(version_id)] = StoredRow(
                 int(version_id), int(article_id), body or "", title or "", sentences

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Engine, Result, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,7 @@ from tracker.store.analyses import (
     StoredRow,
     analysed_rows,
     article_versions,
+    id_list,
     stem_presence,
     sync_analyses,
     terms_of,
@@ -54,6 +55,7 @@ from tracker.store.claim_tables import (
     UptakeRow,
 )
 from tracker.store.db import transaction
+from tracker.store.driver import driver_rows
 from tracker.store.fulltext import Concept, Covered, full_text_for
 from tracker.store.link_tables import EdgeRow
 from tracker.store.term_df import count_new_versions, document_frequencies
@@ -61,6 +63,9 @@ from tracker.text.cleaning import plain_text
 from tracker.text.terms import TermStats, term_stats
 from tracker.text.words import Analyzer
 from tracker.urls import canonical_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 __all__ = ["LINKED_MARK", "MAX_CLAIM_CHARS", "ClaimRepo"]
 
@@ -234,10 +239,13 @@ class ClaimRepo:
         return sync_analyses(self.engine, upto, self._analyzer)
 
     def stem_presence(
-        self, article_ids: Sequence[int], needles: Sequence[str]
+        self, article_ids: Sequence[int], needles: Sequence[str], read: dict[int, str] | None = None
     ) -> list[tuple[int, int, int | None]]:
-        """Every version of these articles with a bit mask of the `needles` its terms hold."""
-        return stem_presence(self.engine, article_ids, needles)
+        """Every version of these articles with a bit mask of the `needles` its terms hold.
+
+        `read`, when given, takes the terms payloads the backend read out (`stem_presence`).
+        """
+        return stem_presence(self.engine, article_ids, needles, read)
 
     def article_versions(self, article_ids: Sequence[int]) -> list[tuple[int, int]]:
         """Every version of these articles as (version id, article id), by version id."""
@@ -247,9 +255,14 @@ class ClaimRepo:
         """The stored terms of these versions (those analysed), by version id."""
         return terms_of(self.engine, version_ids)
 
-    def analysed_rows(self, version_ids: Sequence[int]) -> dict[int, StoredRow]:
-        """These versions' texts and titles with their stored sentences, by version id."""
-        return analysed_rows(self.engine, version_ids)
+    def analysed_rows(
+        self, version_ids: Sequence[int], *, of_articles: bool = False
+    ) -> dict[int, StoredRow]:
+        """These versions' texts and titles with their stored sentences, by version id.
+
+        With `of_articles`, the ids are articles' and every version of each is read.
+        """
+        return analysed_rows(self.engine, version_ids, of_articles=of_articles)
 
     def document_frequencies(self, stems: Sequence[str]) -> tuple[dict[str, int], int]:
         """How many stored articles carry each of `stems` (absent: none), and how many there are."""
@@ -466,67 +479,44 @@ class ClaimRepo:
         Without a claim (free text matched on the fly) the mentions are left empty.
         """
         out: list[ArticleFacts] = []
+        wanted = sorted(set(article_ids))
+        if not wanted:
+            return out
         with self._tx() as s:
-            # Core rows through the connection, not the ORM: thousands of articles per free-text
-            # question, and the session's row loading cost more than the query.
+            # The articles and their versions on the driver's cursor, one bound id list each,
+            # their values made by the columns' own result processors (the same values as
+            # SQLAlchemy's rows): a free-text question reads ~3,000 articles, and the Core rows
+            # and their `IN` chunks cost more than the reading (~half of this method).
             conn = s.connection()
-            for chunk in _chunks(sorted(set(article_ids))):
-                articles = {
-                    a.id: a
-                    for a in conn.execute(
-                        select(
-                            m.Article.id,
-                            m.Article.url,
-                            m.Article.outlet_id,
-                            m.Article.first_seen,
-                            m.Article.state,
-                            m.Article.taken_down_at,
-                            m.Article.last_checked_at,
-                        ).where(m.Article.id.in_(chunk))
-                    ).all()  # fetched at once: row by row cost more than the reading
-                }
-                versions: dict[int, list[VersionRef]] = {}
-                for v in conn.execute(
-                    select(
-                        m.Version.id,
-                        m.Version.article_id,
-                        m.Version.text,
-                        m.Version.fetched_at,
-                        m.Version.title,
-                        m.Version.links,
-                        m.Version.corrections,
-                    )
-                    .where(m.Version.article_id.in_(chunk))
-                    .order_by(m.Version.article_id, m.Version.seq)
-                ).all():
-                    versions.setdefault(v.article_id, []).append(_version_ref(v))
-                mentions: dict[int, list[MentionFact]] = {}
+            articles, versions = _facts_rows(s, conn, wanted)
+            mentions: dict[int, list[MentionFact]] = {}
+            for chunk in _chunks(wanted) if claim_id is not None else ():
                 stored = (
                     select(MentionRow)
                     .where(MentionRow.claim_id == claim_id, MentionRow.article_id.in_(chunk))
                     .order_by(MentionRow.version_id, MentionRow.start)
                 )
-                for row in s.scalars(stored) if claim_id is not None else ():
+                for row in s.scalars(stored):
                     mentions.setdefault(row.article_id, []).append(
                         MentionFact(row.version_id, Stance(row.stance), row.sentence, row.score)
                     )
-                for article_id in chunk:
-                    a = articles.get(article_id)
-                    if a is None:
-                        continue
-                    out.append(
-                        ArticleFacts(
-                            article_id=a.id,
-                            url=a.url,
-                            outlet_id=a.outlet_id,
-                            first_seen=a.first_seen,
-                            state=a.state,
-                            taken_down_at=a.taken_down_at,
-                            last_checked_at=a.last_checked_at,
-                            versions=tuple(versions.get(a.id, ())),
-                            mentions=tuple(mentions.get(a.id, ())),
-                        )
+            for article_id in wanted:
+                a = articles.get(article_id)
+                if a is None:
+                    continue
+                out.append(
+                    ArticleFacts(
+                        article_id=a[0],
+                        url=a[1],
+                        outlet_id=a[2],
+                        first_seen=a[3],
+                        state=a[4],
+                        taken_down_at=a[5],
+                        last_checked_at=a[6],
+                        versions=tuple(versions.get(article_id, ())),
+                        mentions=tuple(mentions.get(article_id, ())),
                     )
+                )
         return out
 
     def outlet_mentions(
@@ -770,17 +760,19 @@ class ClaimRepo:
     def article_outlets(self, article_ids: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
         """Per article: (url, title, outlet name, outlet domain)."""
         out: dict[int, tuple[str, str, str, str]] = {}
+        if not article_ids:
+            return out
         with self._tx() as s:
-            for chunk in _chunks(sorted(set(article_ids))):
-                rows = s.execute(
-                    select(
-                        m.Article.id, m.Article.url, m.Article.title, m.Outlet.name, m.Outlet.domain
-                    )
-                    .join(m.Outlet, m.Outlet.id == m.Article.outlet_id, isouter=True)
-                    .where(m.Article.id.in_(chunk))
-                )
-                for article_id, url, title, name, domain in rows:
-                    out[article_id] = (url, title, name or domain or "?", domain or "")
+            where, ids = id_list(s, "a.id", article_ids)
+            # On the driver's cursor (plain strings): a free-text question names ~3,000.
+            rows = driver_rows(
+                s.connection(),
+                "SELECT a.id, a.url, a.title, o.name, o.domain FROM articles a"  # noqa: S608
+                f" LEFT OUTER JOIN outlets o ON o.id = a.outlet_id WHERE {where}",
+                {"ids": ids},
+            )
+            for article_id, url, title, name, domain in rows:
+                out[article_id] = (url, title, name or domain or "?", domain or "")
         return out
 
     def notices_of_claim(
@@ -893,6 +885,60 @@ def _correction_info(row: CorrectionRow, slug: str) -> CorrectionInfo:
         row.text,
         row.created_at,
     )
+
+
+def _processor(conn: Connection, column: Any) -> Callable[[Any], Any]:
+    """What SQLAlchemy makes of `column`'s values read on this connection's driver."""
+    dialect = conn.dialect
+    made = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    return made if made is not None else _as_read
+
+
+def _as_read(value: Any) -> Any:
+    """A value the driver reads as SQLAlchemy hands it on (no processor)."""
+    return value
+
+
+def _facts_rows(
+    s: Session, conn: Connection, article_ids: Sequence[int]
+) -> tuple[dict[int, tuple[Any, ...]], dict[int, list[VersionRef]]]:
+    """`article_facts`' article rows and their versions (oldest first), by article id."""
+    where, ids = id_list(s, "id", article_ids)
+    article = m.Article.__table__.c
+    when = _processor(conn, article.first_seen)
+    articles = {
+        row[0]: (row[0], row[1], row[2], when(row[3]), row[4], when(row[5]), when(row[6]))
+        for row in driver_rows(
+            conn,
+            "SELECT id, url, outlet_id, first_seen, state, taken_down_at, last_checked_at"  # noqa: S608
+            f" FROM articles WHERE {where}",
+            {"ids": ids},
+        )
+    }
+    version = m.Version.__table__.c
+    fetched = _processor(conn, version.fetched_at)
+    links = _processor(conn, version.links)
+    corrections = _processor(conn, version.corrections)
+    where, ids = id_list(s, "article_id", article_ids)
+    versions: dict[int, list[VersionRef]] = {}
+    for version_id, article_id, text_, fetched_at, title, links_, corrections_ in driver_rows(
+        conn,
+        "SELECT id, article_id, text, fetched_at, title, links, corrections FROM versions"  # noqa: S608
+        f" WHERE {where} ORDER BY article_id, seq",
+        {"ids": ids},
+    ):
+        versions.setdefault(article_id, []).append(
+            VersionRef(
+                id=version_id,
+                article_id=article_id,
+                text=text_,
+                fetched_at=fetched(fetched_at),
+                title=title,
+                links=tuple(Link(d["url"], d.get("text", "")) for d in links(links_) or ()),
+                corrections=tuple(corrections(corrections_) or ()),
+            )
+        )
+    return articles, versions
 
 
 def _version_ref(v: Any) -> VersionRef:
