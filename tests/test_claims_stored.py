@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +22,8 @@ from tracker.claims.stored_match import (
     find_in_stored,
 )
 from tracker.clock import ManualClock
-from tracker.domain import Claim, VersionRef
+from tracker.domain import Claim, Stance, VersionRef
+from tracker.domain.claims import MentionFact
 from tracker.store import Store, make_engine, upgrade
 from tracker.store import models as m
 from tracker.store.analyses import FORMAT_MARK
@@ -284,3 +286,5 @@ def test_article_facts_read_what_the_models_hold(store: Store) -> None:
     assert first.corrections == ("Correction: an earlier version misnamed the retailer.",)
     assert facts[1].taken_down_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     assert claims.repo.article_facts(None, []) == []
+    found = (MentionFact(first.id, Stance.ASSERTS, "Code written by an AI assistant", 0.9),)
+    assert facts[0].with_mentions(found) == replace(facts[0], mentions=found)

@@ -69,6 +69,20 @@ class ArticleFacts:
     versions: tuple[VersionRef, ...]  # oldest first
     mentions: tuple[MentionFact, ...]
 
+    def with_mentions(self, mentions: tuple[MentionFact, ...]) -> ArticleFacts:
+        """The same facts with these mentions (`dataclasses.replace` took ~3x as long)."""
+        return ArticleFacts(
+            self.article_id,
+            self.url,
+            self.outlet_id,
+            self.first_seen,
+            self.state,
+            self.taken_down_at,
+            self.last_checked_at,
+            self.versions,
+            mentions,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class UptakeRecord:

@@ -8,7 +8,7 @@ is stored; it has no corrections, so its uptakes are what the articles did on th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.claims.cycles import cycles_uncollected
@@ -401,12 +401,11 @@ def _free_text(
         stored, profiles = None, None
     found = _one_event(found, facts, profiles)
     facts = [
-        replace(
-            item,
-            mentions=tuple(
+        item.with_mentions(
+            tuple(
                 MentionFact(m.version_id, m.stance, m.sentence, m.score)
                 for m in found[item.article_id]
-            ),
+            )
         )
         for item in facts
         if found.get(item.article_id)
