@@ -7,6 +7,7 @@ import zlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import lz4.block
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -157,7 +158,7 @@ def test_rows_of_an_older_format_are_made_again(store: Store) -> None:
         for version_id, payload in conn.execute(
             select(VersionAnalysisRow.version_id, VersionAnalysisRow.sentences)
         ).all():
-            title_keys, sentences, _ = json.loads(zlib.decompress(payload))
+            title_keys, sentences, _ = json.loads(lz4.block.decompress(payload))
             conn.execute(
                 update(VersionAnalysisRow)
                 .where(VersionAnalysisRow.version_id == version_id)
