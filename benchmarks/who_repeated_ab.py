@@ -2,6 +2,7 @@
 
     python benchmarks/who_repeated_ab.py (--db FILE | --url URL) --baseline /path/to/other/checkout
                                          [--rounds 2] [--baseline-db OTHER_FILE]
+                                         [--baseline-url OTHER_URL]
 
 FILE is a SQLite database kept by `who_repeated.py --sqlite-db FILE` (built and analysed by this
 checkout). Each round runs, one after the other, a process importing the baseline's `tracker`
@@ -14,7 +15,8 @@ index sync finds nothing to do).
 
 When the two checkouts store their analyses in different formats, each needs its own copy of the
 database (`cp FILE OTHER_FILE`, then one question with each checkout to bring its copy up to
-date): `--baseline-db OTHER_FILE` gives the baseline its copy.
+date): `--baseline-db OTHER_FILE` gives the baseline its copy, `--baseline-url OTHER_URL` a
+copy named by URL (on PostgreSQL: `CREATE DATABASE OTHER TEMPLATE NAME`).
 """
 
 from __future__ import annotations
@@ -77,13 +79,16 @@ def main() -> None:
     where.add_argument("--url", help="a kept database by URL (the baseline reads it too)")
     parser.add_argument("--baseline", type=Path, required=True)
     parser.add_argument("--baseline-db", type=Path, help="the baseline's copy (default: --db)")
+    parser.add_argument("--baseline-url", help="the baseline's copy by URL (default: --url)")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     load_before = load()
     this = HERE.parent
     runs: dict[str, list[dict[str, float]]] = {"baseline": [], "this": []}
     url = args.url or f"sqlite:///{args.db}"
-    baseline_url = f"sqlite:///{args.baseline_db}" if args.baseline_db else url
+    baseline_url = args.baseline_url or (
+        f"sqlite:///{args.baseline_db}" if args.baseline_db else url
+    )
     for _ in range(args.rounds):
         runs["baseline"].append(_run(args.baseline, baseline_url))
         runs["this"].append(_run(this, url))
