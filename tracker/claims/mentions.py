@@ -35,6 +35,7 @@ __all__ = [
     "event_mentions",
     "find_in_sentences",
     "find_in_text",
+    "found_at",
     "mentions_in_version",
     "mentions_in_versions",
     "sentence_details",
@@ -92,6 +93,29 @@ def find_in_sentences(
     lexical = lexical or LexicalMatcher()
     details = sentence_details(claim, sentences, lexical, title)
     return _found(claim, sentences, details, matcher, lexical, threshold)
+
+
+def found_at(
+    claim: str,
+    sentences: Sequence[Sentence],
+    index: int,
+    lexical: LexicalMatcher,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> FoundSentence | None:
+    """The sentence at `index` as `find_in_sentences` (lexical, no title) finds it, else None.
+
+    The same reading for one sentence: its context is still the whole article, but the other
+    sentences are not scored (an uptake that only asks whether a version carries its anchor).
+    """
+    analyses = [lexical.analyse(s.text) for s in sentences]
+    if not lexical.probe(claim).touches(analyses[index]):
+        return None
+    detail = lexical.detail(claim, analyses[index], ClaimContext.of(analyses))
+    if detail.recall <= 0.0 or detail.score < threshold:  # as `_candidates`, then the threshold
+        return None
+    following = sentences[index + 1].text if index + 1 < len(sentences) else ""
+    stance = stance_of(sentences[index].text, detail.spans, following, claim_negations(claim))
+    return FoundSentence(sentences[index], detail.score, stance)
 
 
 def sentence_details(

@@ -27,7 +27,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from tracker.claims.match import DEFAULT_THRESHOLD, LexicalMatcher, Matcher, lexical_of, overlap
-from tracker.claims.mentions import FoundSentence, find_in_sentences
+from tracker.claims.mentions import FoundSentence, find_in_sentences, found_at
 from tracker.claims.stored_match import StoredSentences, find_in_stored
 from tracker.domain import Claim, Correction, Stance, Uptake, UptakeKind, VersionRef
 from tracker.text.sentences import Sentence, paragraphs, split_sentences
@@ -186,10 +186,12 @@ def decide_uptake(
     # The matcher's own lexical one when it wraps one: the claims stage's remembers the
     # analyses of the sentences it just matched, which a new one would make again.
     lexical = lexical_of(matcher)
+    readable = [v for v in versions if v.text.strip()]
+    # One version: no two versions to compare, so only whether it carries the claim is read.
+    settle = len(readable) == 1
     states = [
-        _state(claim.text, v, matcher, lexical, threshold, anchor, stored)
-        for v in versions
-        if v.text.strip()
+        _state(claim.text, v, matcher, lexical, threshold, anchor, stored, settle=settle)
+        for v in readable
     ]
     start = next((i for i, state in enumerate(states) if state.level > 0), None)
     if start is None:
@@ -247,11 +249,16 @@ def _state(
     threshold: float,
     anchor: str | None = None,
     stored: StoredSentences | None = None,
+    *,
+    settle: bool = False,
 ) -> _State:
     """Read one version: its claim sentences (and the anchor's) outside notices, its notices.
 
     The claim is read with the version's headline as context, as the claims stage found it: a
     sentence that leans on its headline for a name carries the claim in both readings or none.
+    With `settle`, only `level > 0` will be read: when the anchor's own sentence asserts or
+    attributes it, that sentence alone is returned as found, and nothing else is scored (the
+    version's other sentences against the claim and the anchor, the model's lift among them).
     """
     notices = {_normal(n) for n in version.corrections if n.strip()}
     notice_spans = [p for p in paragraphs(version.text) if _NOTICE.match(p.text)]
@@ -285,6 +292,13 @@ def _state(
         if not any(p.start <= s.start < p.end for p in notice_spans)
         and not any(s.text in n for n in version.corrections)
     )
+    if settle and anchor:
+        for i, sentence in enumerate(body):
+            if sentence.text != anchor:
+                continue
+            itself = found_at(anchor, body, i, lexical, threshold)
+            if itself is not None and itself.stance.stance is not Stance.DISPUTES:
+                return _State(version, (itself,), body, frozenset(notices))
     found = find_in_sentences(
         claim, body, matcher=matcher, lexical=lexical, threshold=threshold, title=version.title
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from tracker.claims.cycles import cycles_uncollected
@@ -46,6 +46,8 @@ from tracker.store.link_repo import LinkRepo
 
 __all__ = ["ClaimsStage"]
 
+# Looks up how many stored articles carry each stem, and how many there are.
+Frequencies = Callable[[Sequence[str]], tuple[Mapping[str, int], int]]
 BATCH_IDS = 20_000  # version ids looked up per index query and stored per transaction
 MAX_UPTAKE_PASSES = 3  # a follow-up found in one pass makes its outlet's uptakes stale once
 
@@ -109,9 +111,11 @@ class ClaimsStage:
         if gone := [name for name in repo.marks(EVENT_MARK) if name not in known]:
             repo.set_marks({}, drop=gone)  # of deleted claims: an id may be given again
         alerts = AlertRepo(repo.engine)
+        # Claims' seeds and candidates share most of their stems: each is looked up once.
+        frequencies = repo.remembered_frequencies()
         for claim in claims:
             if claim.matched_through < upto:
-                self._match(repo, claim, upto, counts)
+                self._match(repo, claim, upto, counts, frequencies)
             # Right after the claim's matching, while the matcher still remembers the analyses
             # of its carriers' sentences: after every claim's matching a large pass (a first
             # crawl) had pushed them out and every sentence was analysed and covered again.
@@ -167,7 +171,14 @@ class ClaimsStage:
 
     # ------------------------------------------------------------ matching
 
-    def _match(self, repo: ClaimRepo, claim: ClaimInfo, upto: int, counts: Counter[str]) -> None:
+    def _match(
+        self,
+        repo: ClaimRepo,
+        claim: ClaimInfo,
+        upto: int,
+        counts: Counter[str],
+        frequencies: Frequencies,
+    ) -> None:
         """Match versions (claim.matched_through, upto] against the claim, batch by batch.
 
         First sentence by sentence; then the other candidates (a wider net: `EXPANSION_SHARE`)
@@ -179,17 +190,15 @@ class ClaimsStage:
         after = claim.matched_through
         while after < upto:
             high = min(upto, after + BATCH_IDS)
-            ids = repo.candidate_versions(
-                concepts, min_share=CANDIDATE_SHARE, after=after, upto=high
+            # The wider net holds the candidates: one index query gives both.
+            ids, wider = repo.candidate_versions_at(
+                concepts, shares=(CANDIDATE_SHARE, EXPANSION_SHARE), after=after, upto=high
             )
             versions = repo.versions_by_id(ids)
             mentions = mentions_in_versions(
                 domain, versions, matcher=self.matcher, lexical=self.lexical
             )
-            wider = repo.candidate_versions(
-                concepts, min_share=EXPANSION_SHARE, after=after, upto=high
-            )
-            mentions += self._expand(repo, claim, domain, wider, versions, mentions)
+            mentions += self._expand(repo, claim, domain, wider, versions, mentions, frequencies)
             counts["claims_versions_read"] += len(versions)
             counts["claims_mentions"] += repo.save_mentions(
                 claim.id, sorted(set(ids) | set(wider)), mentions, high
@@ -204,11 +213,12 @@ class ClaimsStage:
         wider: Sequence[int],
         read: Sequence[VersionRef],
         direct: Sequence[Mention],
+        frequencies: Frequencies,
     ) -> list[Mention]:
         """Event-level mentions for the candidates `wider` whose articles carry no direct one.
 
         The seeds are the claim's stored carriers plus this batch's, the first `MAX_SEEDS`
-        articles by version id (one version each).
+        articles by version id (one version each). `frequencies` looks up document frequencies.
         """
         by_id = {v.id: v for v in read}
         carrying = {by_id[m.version_id].article_id for m in direct}
@@ -225,9 +235,7 @@ class ClaimsStage:
         if not pool:
             return []
         seeds = repo.versions_by_id(seed_ids)
-        return list(
-            event_mentions(domain, seeds, pool, repo.document_frequencies, lexical=self.lexical)
-        )
+        return list(event_mentions(domain, seeds, pool, frequencies, lexical=self.lexical))
 
     # ------------------------------------------------------------ uptake
 
@@ -235,11 +243,15 @@ class ClaimsStage:
         self, repo: ClaimRepo, claim: ClaimInfo, now: datetime, counts: Counter[str]
     ) -> bool:
         """Recompute the uptakes of the claim's articles whose inputs changed; True if any."""
+        dirty = repo.dirty_articles(claim.id)
+        if not dirty:  # most claims of a later pass: nothing else to read
+            return False
         corrections = repo.corrections(claim.id)
         origin_id = repo.article_for_url(claim.origin_url)
         changed = False
-        for _ in range(MAX_UPTAKE_PASSES):
-            dirty = repo.dirty_articles(claim.id)
+        for number in range(MAX_UPTAKE_PASSES):
+            if number:
+                dirty = repo.dirty_articles(claim.id)
             if not dirty:
                 return changed
             changed = True

@@ -78,6 +78,8 @@ def record_events(session: Session, events: Sequence[AlertEvent], now: datetime)
             created_at=now,
         )
         session.add(row)
+        if not subs:
+            continue  # no delivery needs its id: the rows go in together, in this order
         session.flush()
         queued: set[str] = set()
         for claim_id, sub in subs:

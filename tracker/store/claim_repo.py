@@ -56,9 +56,13 @@ from tracker.store.claim_tables import (
 )
 from tracker.store.db import transaction
 from tracker.store.driver import driver_rows
-from tracker.store.fulltext import Concept, Covered, full_text_for
+from tracker.store.fulltext import Concept, Covered, candidates_at, full_text_for
 from tracker.store.link_tables import EdgeRow
-from tracker.store.term_df import count_new_versions, document_frequencies
+from tracker.store.term_df import (
+    RememberedFrequencies,
+    count_new_versions,
+    document_frequencies,
+)
 from tracker.text.cleaning import plain_text
 from tracker.text.terms import TermStats, term_stats
 from tracker.text.words import Analyzer
@@ -268,6 +272,10 @@ class ClaimRepo:
         """How many stored articles carry each of `stems` (absent: none), and how many there are."""
         return document_frequencies(self.engine, stems)
 
+    def remembered_frequencies(self) -> RememberedFrequencies:
+        """`document_frequencies` that reads each stem once while no article is counted."""
+        return RememberedFrequencies(self.engine)
+
     def candidate_versions(
         self,
         concepts: Sequence[Concept],
@@ -282,6 +290,13 @@ class ClaimRepo:
             return self.full_text.candidates(
                 s, concepts, min_share=min_share, after=after, upto=upto, limit=limit
             )
+
+    def candidate_versions_at(
+        self, concepts: Sequence[Concept], *, shares: Sequence[float], after: int, upto: int
+    ) -> list[list[int]]:
+        """`candidate_versions` at each of `shares`, in id order, from one index query."""
+        with self._tx() as s:
+            return candidates_at(self.full_text, s, concepts, shares=shares, after=after, upto=upto)
 
     def covered_versions(self, concepts: Sequence[Concept], *, min_share: float) -> Covered:
         """Every version covering `min_share` of a claim's concepts, with article and weight."""

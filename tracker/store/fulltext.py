@@ -36,6 +36,7 @@ __all__ = [
     "FullText",
     "PostgresFullText",
     "SqliteFullText",
+    "candidates_at",
     "full_text_for",
     "include_object",
     "is_full_text_object",
@@ -189,6 +190,34 @@ def _candidates(
         return []
     sql = _scored_query(lookups, min_share, total, limit)
     return [int(row[0]) for row in session.execute(text(sql), params)]
+
+
+def candidates_at(
+    full_text: FullText,
+    session: Session,
+    concepts: Sequence[Concept],
+    *,
+    shares: Sequence[float],
+    after: int = 0,
+    upto: int | None = None,
+) -> list[list[int]]:
+    """`FullText.candidates` at each of `shares` (no limit), in id order, from one query.
+
+    The query keeps the least of the shares; a version's weight covered is then compared with
+    `share * total` as that query's SQL compares it (`_scored_query`), on the same sum: the
+    lists are those one query per share gives.
+    """
+    if isinstance(full_text, PostgresFullText):
+        _through_the_index(session)
+        id_column, lookup = "id", _pg_lookup
+    else:
+        id_column, lookup = "rowid", _fts5_lookup
+    lookups, params, total = _lookups(concepts, upto, id_column, lookup, after)
+    if not lookups or not shares:
+        return [[] for _ in shares]
+    sql = _scored_query(lookups, min(shares), total, None)
+    rows = [(int(i), float(w)) for i, w in session.execute(text(sql), params)]
+    return [[i for i, w in rows if w >= float(share * total)] for share in shares]
 
 
 def _covered(

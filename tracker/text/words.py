@@ -16,6 +16,7 @@ __all__ = [
     "Analyzer",
     "Token",
     "content_stems_at",
+    "content_tokens",
     "normalise",
     "stem",
     "tokenize",
@@ -141,6 +142,29 @@ def _content_stem(raw: str) -> str | None:
     """The stem of a raw token's word when that word carries content, else None."""
     word, word_stem = _word_and_stem(raw)
     return word_stem if word and _is_content_word(word) else None
+
+
+def content_tokens(text: str) -> list[Token]:
+    """The content tokens of `tokenize` (no stop words, no single letters), in order.
+
+    The same tokens, without building one for each stop word first (about half of a text's
+    words): a whole text's names and specifics read only these.
+    """
+    out: list[Token] = []
+    append = out.append
+    for match in _TOKEN.finditer(text):
+        raw = match.group()
+        if raw[0] == "#":
+            for part in _CAMEL.finditer(raw, 1):
+                word = part.group().lower()
+                if _is_content_word(word):
+                    start = match.start() + part.start()
+                    append(Token(word, stem(word), start, start + len(word)))
+            continue
+        word, word_stem = _word_and_stem(raw)
+        if word and _is_content_word(word):
+            append(Token(word, word_stem, match.start(), match.end()))
+    return out
 
 
 def content_stems_at(text: str) -> list[tuple[str, int]]:
