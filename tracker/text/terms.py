@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from tracker.text.words import STOP_WORDS, Token, content_stems_at, tokenize
+from tracker.text.words import Token, content_stems_at, content_tokens
 
 __all__ = [
     "NAME_WEIGHT",
@@ -36,33 +36,23 @@ _OPENERS = " \t\"'“‘([«"
 _SENTENCE_ENDS = ".!?\n:;…"
 
 
-def _is_content(token: Token) -> bool:
-    """True for a word that carries content: not a stop word, not a single letter."""
-    return token.word not in STOP_WORDS and (len(token.word) > 1 or token.word.isdigit())
-
-
 @functools.lru_cache(maxsize=4)
 def _whole_text_tokens(text: str) -> tuple[Token, ...]:
-    """The tokens of a whole text, remembered for the few texts last asked for.
+    """The content tokens of a whole text, remembered for the few texts last asked for.
 
     Linking one article fingerprints its text (`content_stems`) and then finds its names
     (`name_tokens`): one tokenisation serves both. Tokens are frozen, so sharing them is safe.
     """
-    return tuple(tokenize(text))
+    return tuple(content_tokens(text))
 
 
 def content_stems(text: str) -> list[str]:
     """Return the stems of the content words of `text`, in order (no stop words, no letters)."""
-    return [token.stem for token in _whole_text_tokens(text) if _is_content(token)]
-
-
-def _name_like(text: str, token: Token) -> bool:
-    """True for a number, or a capitalised word that does not open a sentence."""
-    return _name_like_at(text, token.start)
+    return [token.stem for token in _whole_text_tokens(text)]
 
 
 def _name_like_at(text: str, start: int) -> bool:
-    """`_name_like` of the token starting at `start`."""
+    """True for a number, or a capitalised word that does not open a sentence (at `start`)."""
     first = text[start]
     if first.isdigit():
         return True
@@ -76,8 +66,7 @@ def _name_like_at(text: str, start: int) -> bool:
 
 def name_tokens(text: str) -> list[tuple[Token, bool]]:
     """The content tokens of `text`, each with whether it is a name or a number."""
-    tokens = _whole_text_tokens(text)
-    return [(token, _name_like(text, token)) for token in tokens if _is_content(token)]
+    return [(token, _name_like_at(text, token.start)) for token in _whole_text_tokens(text)]
 
 
 @dataclass(frozen=True, slots=True)
