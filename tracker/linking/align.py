@@ -56,8 +56,9 @@ class Alignment:
 def _index(words: tuple[str, ...], size: int) -> dict[tuple[str, ...], list[int]]:
     """Map every run of `size` words to the positions where it starts."""
     index: dict[tuple[str, ...], list[int]] = {}
-    for i in range(len(words) - size + 1):
-        index.setdefault(words[i : i + size], []).append(i)
+    # The run starting at i, as `words[i : i + size]` gives it: zipped shifted copies, built in C.
+    for i, run in enumerate(zip(*(words[k:] for k in range(size)), strict=False)):
+        index.setdefault(run, []).append(i)
     return index
 
 

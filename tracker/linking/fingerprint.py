@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 from tracker.config import LinkSettings
 from tracker.errors import BadInput
-from tracker.text.terms import content_stems
+from tracker.text.words import content_stem_set
 
 __all__ = [
     "COPY_BAND_BASE",
@@ -93,16 +93,21 @@ def _fold(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).lower()
 
 
+# Unbound methods of a match, mapped over a text's matches at C speed (no Python loop per word).
+_GROUP = re.Match.group
+_START = re.Match.start
+_END = re.Match.end
+
+
 def word_sequence(text: str) -> WordSequence:
     """Split `text` into `\\w+` words, normalised, keeping where each one lies in `text`."""
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for match in _WORD.finditer(text):
-        words.append(_fold(match.group()))
-        starts.append(match.start())
-        ends.append(match.end())
-    return WordSequence(text, tuple(words), tuple(starts), tuple(ends))
+    matches = list(_WORD.finditer(text))
+    return WordSequence(
+        text,
+        tuple(map(_fold, map(_GROUP, matches))),
+        tuple(map(_START, matches)),
+        tuple(map(_END, matches)),
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -119,22 +124,43 @@ def shingles(words: Sequence[str], size: int) -> list[str]:
     """Return the word shingles of `words` (runs of `size` words joined by a space)."""
     if len(words) < size:
         return []
-    return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+    if size < 1:  # no words to zip: the empty shingle at every position, as a slice gives it
+        return [""] * (len(words) - size + 1)
+    # The i-th shingle joins words[i], words[i + 1], ...: zipped shifted copies, joined in C.
+    return list(map(" ".join, zip(*(words[k:] for k in range(size)), strict=False)))
 
 
 def signature(items: Iterable[str], num_perm: int, seed: int = _COPY_SEED) -> tuple[int, ...]:
     """Return the MinHash signature of a set of strings (`num_perm` unsigned 32-bit values)."""
-    a, b = _permutations(num_perm, seed)
+    return _signature_of(b"".join(map(_digest, items)), num_perm, seed)
+
+
+def _digest(item: str) -> bytes:
+    """The first four bytes of an item's SHA-1: what the MinHash permutes."""
     # SHA-1 because datasketch hashes with it (the stored bands depend on it), not for security.
-    digests = b"".join(
-        hashlib.sha1(item.encode("utf-8"), usedforsecurity=False).digest()[:4] for item in items
-    )
+    return hashlib.sha1(item.encode("utf-8"), usedforsecurity=False).digest()[:4]
+
+
+# Content stems recur from text to text (shingles rarely do): their digests are remembered.
+# Bounded: 50,000 stems take about 7 MB (tracemalloc).
+_stem_digest = functools.lru_cache(maxsize=50_000)(_digest)
+
+
+def _signature_of(digests: bytes, num_perm: int, seed: int) -> tuple[int, ...]:
+    """The MinHash signature of items given as their concatenated four-byte digests."""
+    return tuple(_minima(digests, num_perm, seed).tolist())
+
+
+def _minima(digests: bytes, num_perm: int, seed: int) -> _U32:
+    """`_signature_of` as an array: the band hashes are cut from its bytes without a loop."""
+    a, b = _permutations(num_perm, seed)
     if not digests:
-        return (_MAX_HASH,) * num_perm
+        return np.full(num_perm, _MAX_HASH, dtype=np.uint32)
     hashes = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32))
     # uint32 arithmetic wraps, which is the modulo 2**32 the scheme asks for.
     permuted = hashes[:, np.newaxis] * a + b
-    return tuple(int(value) for value in permuted.min(axis=0))
+    minima: _U32 = permuted.min(axis=0)
+    return minima
 
 
 _MAX_HASH = (1 << 32) - 1
@@ -180,6 +206,17 @@ def band_hashes(values: Sequence[int], bands: int, base: int = 0) -> tuple[tuple
     return tuple(out)
 
 
+def _array_band_hashes(values: _U32, bands: int, base: int) -> tuple[tuple[int, int], ...]:
+    """`band_hashes` of a signature held as an array (its big-endian bytes cut per band)."""
+    if bands <= 0 or len(values) % bands:
+        raise BadInput(f"{bands} bands do not divide a signature of {len(values)} values")
+    data = values.astype(">u4").tobytes()
+    width = len(data) // bands
+    return tuple(
+        (base + band, stable_hash(data[band * width : (band + 1) * width])) for band in range(bands)
+    )
+
+
 def fingerprint(text: str, settings: LinkSettings) -> Fingerprint:
     """Fingerprint `text` (boilerplate already blanked): copy bands and topic bands.
 
@@ -190,11 +227,11 @@ def fingerprint(text: str, settings: LinkSettings) -> Fingerprint:
     grams = set(shingles(words, settings.shingle_size))
     copy: tuple[tuple[int, int], ...] = ()
     if grams:
-        values = signature(grams, settings.num_perm, _COPY_SEED)
-        copy = band_hashes(values, settings.bands, COPY_BAND_BASE)
-    stems = set(content_stems(text))
+        minima = _minima(b"".join(map(_digest, grams)), settings.num_perm, _COPY_SEED)
+        copy = _array_band_hashes(minima, settings.bands, COPY_BAND_BASE)
+    stems = content_stem_set(text)
     topic: tuple[tuple[int, int], ...] = ()
     if len(stems) >= settings.term_min_words:
-        values = signature(stems, settings.term_num_perm, _TERM_SEED)
-        topic = band_hashes(values, settings.term_bands, TERM_BAND_BASE)
+        minima = _minima(b"".join(map(_stem_digest, stems)), settings.term_num_perm, _TERM_SEED)
+        topic = _array_band_hashes(minima, settings.term_bands, TERM_BAND_BASE)
     return Fingerprint(len(words), copy, topic)

@@ -51,13 +51,8 @@ def content_stems(text: str) -> list[str]:
     return [token.stem for token in _whole_text_tokens(text)]
 
 
-def _name_like(text: str, token: Token) -> bool:
-    """True for a number, or a capitalised word that does not open a sentence."""
-    return _name_like_at(text, token.start)
-
-
 def _name_like_at(text: str, start: int) -> bool:
-    """`_name_like` of the token starting at `start`."""
+    """True for a number, or a capitalised word that does not open a sentence (at `start`)."""
     first = text[start]
     if first.isdigit():
         return True
@@ -71,7 +66,7 @@ def _name_like_at(text: str, start: int) -> bool:
 
 def name_tokens(text: str) -> list[tuple[Token, bool]]:
     """The content tokens of `text`, each with whether it is a name or a number."""
-    return [(token, _name_like(text, token)) for token in _whole_text_tokens(text)]
+    return [(token, _name_like_at(text, token.start)) for token in _whole_text_tokens(text)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ __all__ = [
     "Analysis",
     "Analyzer",
     "Token",
+    "content_stem_set",
     "content_stems_at",
     "content_tokens",
     "normalise",
@@ -144,27 +145,9 @@ def _content_stem(raw: str) -> str | None:
     return word_stem if word and _is_content_word(word) else None
 
 
-def content_tokens(text: str) -> list[Token]:
-    """The content tokens of `tokenize` (no stop words, no single letters), in order.
-
-    The same tokens, without building one for each stop word first (about half of a text's
-    words): a whole text's names and specifics read only these.
-    """
-    out: list[Token] = []
-    append = out.append
-    for match in _TOKEN.finditer(text):
-        raw = match.group()
-        if raw[0] == "#":
-            for part in _CAMEL.finditer(raw, 1):
-                word = part.group().lower()
-                if _is_content_word(word):
-                    start = match.start() + part.start()
-                    append(Token(word, stem(word), start, start + len(word)))
-            continue
-        word, word_stem = _word_and_stem(raw)
-        if word and _is_content_word(word):
-            append(Token(word, word_stem, match.start(), match.end()))
-    return out
+# Unbound methods of a match, mapped over a text's matches at C speed (no Python loop per word).
+_GROUP = re.Match.group
+_START = re.Match.start
 
 
 def content_stems_at(text: str) -> list[tuple[str, int]]:
@@ -173,6 +156,19 @@ def content_stems_at(text: str) -> list[tuple[str, int]]:
     The content tokens of `tokenize` (no stop words, no single letters), without building a
     `Token` for every word: counting a whole text's stems needs only these.
     """
+    if "#" in text:
+        return _content_stems_at_hashtags(text)
+    matches = list(_TOKEN.finditer(text))
+    stems = map(_content_stem, map(_GROUP, matches))
+    return [
+        (word_stem, start)
+        for word_stem, start in zip(stems, map(_START, matches), strict=True)
+        if word_stem is not None
+    ]
+
+
+def _content_stems_at_hashtags(text: str) -> list[tuple[str, int]]:
+    """`content_stems_at` of a text that may hold hashtags (split at their capitals)."""
     out: list[tuple[str, int]] = []
     append = out.append
     for match in _TOKEN.finditer(text):
@@ -187,6 +183,39 @@ def content_stems_at(text: str) -> list[tuple[str, int]]:
         if word_stem is not None:
             append((word_stem, match.start()))
     return out
+
+
+def content_stem_set(text: str) -> set[str]:
+    """The distinct stems of the content words of `text` (what the topic bands hash)."""
+    if "#" in text:
+        return {word_stem for word_stem, _ in _content_stems_at_hashtags(text)}
+    # Looked up at C speed; the set of distinct results is small and left without its None.
+    found = set(map(_content_stem, _TOKEN.findall(text)))
+    return {word_stem for word_stem in found if word_stem is not None}
+
+
+@lru_cache(maxsize=50_000)
+def _content_word(raw: str) -> tuple[str, str] | None:
+    """The word and stem a raw token stands for when that word carries content, else None."""
+    word, word_stem = _word_and_stem(raw)
+    return (word, word_stem) if word and _is_content_word(word) else None
+
+
+def content_tokens(text: str) -> list[Token]:
+    """The content tokens of `tokenize(text)` (no stop words, no single letters), in order.
+
+    A `Token` is built only for the words kept, and the words are looked up at C speed: the
+    linking stage reads every new text's content tokens (topic bands, names, specifics).
+    """
+    if "#" in text:
+        return [token for token in tokenize(text) if _is_content_word(token.word)]
+    matches = list(_TOKEN.finditer(text))
+    found = map(_content_word, map(_GROUP, matches))
+    return [
+        Token(word[0], word[1], match.start(), match.end())
+        for word, match in zip(found, matches, strict=True)
+        if word is not None
+    ]
 
 
 @dataclass(frozen=True, slots=True)

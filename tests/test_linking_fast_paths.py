@@ -1,0 +1,146 @@
+"""Linking's fast paths give bit for bit what the plain loops they replaced gave."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+import pytest
+
+from tests.support.linking_story import BRIDGE, FOOTER, LIBRARY, ORIGINAL, OWN, PARAPHRASE, WATER
+from tracker.config import LinkSettings
+from tracker.linking.align import _index
+from tracker.linking.fingerprint import (
+    COPY_BAND_BASE,
+    TERM_BAND_BASE,
+    _array_band_hashes,
+    _minima,
+    band_hashes,
+    fingerprint,
+    shingles,
+    signature,
+    word_sequence,
+)
+from tracker.text import terms
+from tracker.text.words import (
+    _content_stems_at_hashtags,
+    _is_content_word,
+    content_stem_set,
+    content_stems_at,
+    content_tokens,
+    tokenize,
+)
+
+TEXTS = (
+    ORIGINAL,
+    "\n".join(OWN),
+    PARAPHRASE,
+    WATER,
+    "\n".join(BRIDGE) + " \u00a0 tail",
+    LIBRARY,
+    FOOTER,
+    "",
+    "   \n\n",
+    "The U.S. and the U.K. didn't agree; it's the EU's call, e.g. on #AustralianFires.",
+    "Café ＦＵＬＬ-width naïve résumé, 2026 — “quoted” O’Brien’s 3,000 ﬁles İstanbul ΣΟΦΟΣ.",
+    "#Covid19 #NoMore x y 1 2 3 A I",
+    "Plain words only, with no hashtag at all: the bridge closed on Monday in Hamburg.",
+)
+
+
+def _word_sequence_loop(text: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """The loop `word_sequence` was before it mapped over the matches."""
+    words, starts, ends = [], [], []
+    for match in re.finditer(r"\w+", text):
+        raw = match.group()
+        words.append(raw.lower() if raw.isascii() else unicodedata.normalize("NFKC", raw).lower())
+        starts.append(match.start())
+        ends.append(match.end())
+    return tuple(words), tuple(starts), tuple(ends)
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_word_sequence_is_the_loop_it_replaced(text: str) -> None:
+    seq = word_sequence(text)
+    assert (seq.words, seq.starts, seq.ends) == _word_sequence_loop(text)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 5, 7])
+def test_shingles_are_the_slices_they_replaced(size: int) -> None:
+    words = word_sequence(ORIGINAL + " " + WATER).words
+    expected = (
+        [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+        if len(words) >= size
+        else []
+    )
+    assert shingles(words, size) == expected
+    assert shingles(words[:3], 5) == []
+
+
+@pytest.mark.parametrize("size", [1, 3, 5])
+def test_the_seed_index_is_the_slices_it_replaced(size: int) -> None:
+    words = word_sequence(ORIGINAL + " " + ORIGINAL + " " + LIBRARY).words
+    expected: dict[tuple[str, ...], list[int]] = {}
+    for i in range(len(words) - size + 1):
+        expected.setdefault(words[i : i + size], []).append(i)
+    found = _index(words, size)
+    assert found == expected
+    assert list(found) == list(expected)  # same insertion order: the scan reads it in order
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_content_tokens_are_tokenize_without_stop_words(text: str) -> None:
+    expected = [token for token in tokenize(text) if _is_content_word(token.word)]
+    assert content_tokens(text) == expected
+    assert content_stems_at(text) == [(token.stem, token.start) for token in expected]
+    assert content_stem_set(text) == {token.stem for token in expected}
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_mapped_content_stems_are_the_loop_they_replaced(text: str) -> None:
+    assert content_stems_at(text) == _content_stems_at_hashtags(text)
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_content_stems_and_names_come_from_one_tokenisation(text: str) -> None:
+    expected = [token for token in tokenize(text) if _is_content_word(token.word)]
+    terms._whole_text_tokens.cache_clear()
+    assert terms.content_stems(text) == [token.stem for token in expected]
+    named = terms.name_tokens(text)
+    assert [token for token, _ in named] == expected
+    assert [flag for _, flag in named] == [
+        terms._name_like_at(text, token.start) for token in expected
+    ]
+
+
+def test_array_band_hashes_are_band_hashes() -> None:
+    values = signature(["alpha beta", "gamma delta", "epsilon"], 128)
+    minima = _minima(
+        b"".join(
+            hashlib.sha1(item.encode(), usedforsecurity=False).digest()[:4]
+            for item in ["alpha beta", "gamma delta", "epsilon"]
+        ),
+        128,
+        1,
+    )
+    assert tuple(minima.tolist()) == values
+    assert _array_band_hashes(minima, 64, 7) == band_hashes(values, 64, 7)
+    assert _array_band_hashes(_minima(b"", 16, 1), 4, 0) == band_hashes((2**32 - 1,) * 16, 4, 0)
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_fingerprint_is_the_composition_it_replaced(text: str) -> None:
+    settings = LinkSettings()
+    words = word_sequence(text).words
+    grams = set(shingles(words, settings.shingle_size))
+    copy: tuple[tuple[int, int], ...] = ()
+    if grams:
+        copy = band_hashes(signature(grams, settings.num_perm, 1), settings.bands, COPY_BAND_BASE)
+    stems = {token.stem for token in tokenize(text) if _is_content_word(token.word)}
+    topic: tuple[tuple[int, int], ...] = ()
+    if len(stems) >= settings.term_min_words:
+        values = signature(stems, settings.term_num_perm, 2)
+        topic = band_hashes(values, settings.term_bands, TERM_BAND_BASE)
+    found = fingerprint(text, settings)
+    assert (found.word_count, found.copy_bands, found.term_bands) == (len(words), copy, topic)
