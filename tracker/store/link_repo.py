@@ -193,15 +193,7 @@ class LinkRepo:
             conn = s.connection()
             for start in range(0, len(ids), _IN_CHUNK):
                 rows = conn.execute(_refs_query(), {"ids": ids[start : start + _IN_CHUNK]})
-                for row in rows:
-                    out[row.id] = ArticleRef(
-                        id=row.article_id,
-                        url=row.url,
-                        outlet=row.domain or outlet_domain(row.url),
-                        first_seen=row.first_seen,
-                        published=row.published,
-                        title=row.title,
-                    )
+                out.update((row.id, _article_ref(row)) for row in rows)
         return out
 
     def flagged(self) -> list[int]:
@@ -810,16 +802,21 @@ def _target_query(*extra: Any) -> Any:
     )
 
 
+def _article_ref(row: Any) -> ArticleRef:
+    """The article of a row of `_target_query` or `_refs_query`."""
+    return ArticleRef(
+        id=row.article_id,
+        url=row.url,
+        outlet=row.domain or outlet_domain(row.url),
+        first_seen=row.first_seen,
+        published=row.published,
+        title=row.title,
+    )
+
+
 def _target(row: Any, previous_text: str | None, boilerplate: frozenset[int]) -> LinkTarget:
     return LinkTarget(
-        ref=ArticleRef(
-            id=row.article_id,
-            url=row.url,
-            outlet=row.domain or outlet_domain(row.url),
-            first_seen=row.first_seen,
-            published=row.published,
-            title=row.title,
-        ),
+        ref=_article_ref(row),
         outlet_id=row.outlet_id,
         version_id=row.id,
         text=row.text,
