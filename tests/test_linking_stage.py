@@ -27,9 +27,10 @@ from tracker.domain import Edge, EdgeKind, Extracted, Link
 from tracker.domain.crawl import StoredPage
 from tracker.domain.links import LinkTarget, LinkWrite
 from tracker.linking.fingerprint import fingerprint
+from tracker.pipeline import linking_stage
 from tracker.pipeline.linking_stage import LinkingStage
 from tracker.queries.links import copies_of, sources_of
-from tracker.store import Store, make_engine, upgrade
+from tracker.store import Store, link_repo, make_engine, upgrade
 from tracker.store.link_repo import LinkRepo
 
 SETTINGS = LinkSettings()
@@ -238,6 +239,24 @@ def test_an_original_of_a_later_pass_becomes_the_source_of_a_copy_linked_before(
     assert counts["relinked"] == 1, counts
     assert LinkRepo(store).flagged() == []
     assert copy == store.article_for_url(COURIER)
+
+
+def test_versions_linked_out_of_id_order_are_not_lost_when_the_pass_is_killed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stored newest first (the pages state the reverse order), committed one linking at a time,
+    # with a lookback of two versions: a pass linking the whole backlog by date and killed half
+    # way would leave the oldest ids below the next pass's floor.
+    monkeypatch.setattr(link_repo, "GROUP_SAVES", 1)
+    monkeypatch.setattr(link_repo, "LOOKBACK_VERSIONS", 2)
+    monkeypatch.setattr(linking_stage, "LOOKBACK_VERSIONS", 2)
+    for i in range(6):
+        body = f"Story {i}: " + " ".join(f"word{i}x{j}" for j in range(30))
+        add(store, f"https://site{i}.example/story", body, START, published=START - timedelta(i))
+    with pytest.raises(Crash):
+        CrashingStage(3).run(store, START)
+    LinkingStage(SETTINGS).run(store, START)
+    assert LinkRepo(store).pending(100, full=True) == []
 
 
 def test_a_backdated_copy_seen_later_is_not_the_source(store: Store) -> None:

@@ -54,16 +54,17 @@ from tracker.linking.fingerprint import TERM_BAND_BASE, Fingerprint, fingerprint
 from tracker.linking.order import linking_order
 from tracker.pipeline.claim_links import ClaimLinker
 from tracker.store import Store
-from tracker.store.link_repo import LinkConflict, LinkRepo
+from tracker.store.link_repo import LOOKBACK_VERSIONS, LinkConflict, LinkRepo
 
 __all__ = ["LinkingStage"]
 
 K = TypeVar("K")
 V = TypeVar("V")
 
-# Pending versions read (and put in linking order) at once: a crawl pass's new articles in one
-# or a few batches, so an original fetched after its copy is still linked before it.
-BATCH = 2000
+# Pending versions read (and put in linking order) at once, up to `LOOKBACK_VERSIONS` ids apart:
+# a crawl pass's new articles in one or a few batches, so an original fetched after its copy is
+# still linked before it.
+BATCH = 1000
 BUCKET_LIMIT = 64  # newest members read per (band, hash) bucket: a crowded bucket costs no more
 TOPIC_WINDOW = timedelta(days=7)  # a candidate sharing topic bands only must be this recent
 # Of those, at most this many: a crowded topic (or a site whose pages share most words) would
@@ -149,6 +150,10 @@ class LinkingStage:
             batch = [v for v in repo.pending(BATCH + len(skipped), full=full) if v not in skipped]
             if not batch:
                 break
+            # Linked out of id order, a batch must lie within the pending lookup's lookback of
+            # its first id: then what an interrupted pass leaves unlinked stays above the next
+            # pass's floor (the newest linked version less `LOOKBACK_VERSIONS`).
+            batch = [v for v in batch if v < batch[0] + LOOKBACK_VERSIONS]
             batch = self._earliest_first(repo, batch)
             # Of this batch, the articles a claim-based edge may be owed to (most carry no claim).
             carrying = repo.carrying_articles(batch)
