@@ -132,7 +132,7 @@ def shingles(words: Sequence[str], size: int) -> list[str]:
 
 def signature(items: Iterable[str], num_perm: int, seed: int = _COPY_SEED) -> tuple[int, ...]:
     """Return the MinHash signature of a set of strings (`num_perm` unsigned 32-bit values)."""
-    return _signature_of(b"".join(map(_digest, items)), num_perm, seed)
+    return tuple(_minima(b"".join(map(_digest, items)), num_perm, seed).tolist())
 
 
 def _digest(item: str) -> bytes:
@@ -146,13 +146,8 @@ def _digest(item: str) -> bytes:
 _stem_digest = functools.lru_cache(maxsize=50_000)(_digest)
 
 
-def _signature_of(digests: bytes, num_perm: int, seed: int) -> tuple[int, ...]:
-    """The MinHash signature of items given as their concatenated four-byte digests."""
-    return tuple(_minima(digests, num_perm, seed).tolist())
-
-
 def _minima(digests: bytes, num_perm: int, seed: int) -> _U32:
-    """`_signature_of` as an array: the band hashes are cut from its bytes without a loop."""
+    """The MinHash signature of items given as their four-byte digests, as an array."""
     a, b = _permutations(num_perm, seed)
     if not digests:
         return np.full(num_perm, _MAX_HASH, dtype=np.uint32)
@@ -193,24 +188,16 @@ def stable_hash(data: bytes) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def band_hashes(values: Sequence[int], bands: int, base: int = 0) -> tuple[tuple[int, int], ...]:
-    """Cut a signature into `bands` equal bands and hash each to (base + band, signed int64)."""
+def band_hashes(
+    values: Sequence[int] | _U32, bands: int, base: int = 0
+) -> tuple[tuple[int, int], ...]:
+    """Cut a signature into `bands` equal bands and hash each to (base + band, signed int64).
+
+    Each band's hash is of its values' big-endian four-byte forms, cut from the array's bytes.
+    """
     if bands <= 0 or len(values) % bands:
         raise BadInput(f"{bands} bands do not divide a signature of {len(values)} values")
-    rows = len(values) // bands
-    out: list[tuple[int, int]] = []
-    for band in range(bands):
-        chunk = values[band * rows : (band + 1) * rows]
-        data = b"".join(value.to_bytes(4, "big") for value in chunk)
-        out.append((base + band, stable_hash(data)))
-    return tuple(out)
-
-
-def _array_band_hashes(values: _U32, bands: int, base: int) -> tuple[tuple[int, int], ...]:
-    """`band_hashes` of a signature held as an array (its big-endian bytes cut per band)."""
-    if bands <= 0 or len(values) % bands:
-        raise BadInput(f"{bands} bands do not divide a signature of {len(values)} values")
-    data = values.astype(">u4").tobytes()
+    data = np.asarray(values, dtype=np.uint32).astype(">u4").tobytes()
     width = len(data) // bands
     return tuple(
         (base + band, stable_hash(data[band * width : (band + 1) * width])) for band in range(bands)
@@ -228,10 +215,10 @@ def fingerprint(text: str, settings: LinkSettings) -> Fingerprint:
     copy: tuple[tuple[int, int], ...] = ()
     if grams:
         minima = _minima(b"".join(map(_digest, grams)), settings.num_perm, _COPY_SEED)
-        copy = _array_band_hashes(minima, settings.bands, COPY_BAND_BASE)
+        copy = band_hashes(minima, settings.bands, COPY_BAND_BASE)
     stems = content_stem_set(text)
     topic: tuple[tuple[int, int], ...] = ()
     if len(stems) >= settings.term_min_words:
         minima = _minima(b"".join(map(_stem_digest, stems)), settings.term_num_perm, _TERM_SEED)
-        topic = _array_band_hashes(minima, settings.term_bands, TERM_BAND_BASE)
+        topic = band_hashes(minima, settings.term_bands, TERM_BAND_BASE)
     return Fingerprint(len(words), copy, topic)
