@@ -4,6 +4,7 @@ kind are left out, judged against several articles on each side, headline includ
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from tests.test_linking_specifics import FIRST
 from tests.test_linking_specifics import SAME as FIRST_SAME
@@ -242,3 +243,44 @@ def test_a_score_sums_the_shared_terms_in_the_smaller_texts_order() -> None:
             assert one.score(other) == expected
             ready = EventText.ready(ReadyProfile(one.terms, one.norm, one.prepared))
             assert ready.score(other) == expected
+
+
+class _Scripted(EventText):
+    """An event text whose scores against the others are given (the rule's order under test)."""
+
+    table: ClassVar[dict[frozenset[str], float]] = {}
+
+    @classmethod
+    def named(cls, label: str) -> _Scripted:
+        made = object.__new__(cls)
+        object.__setattr__(made, "label", label)
+        return made
+
+    def score(self, other: EventText) -> float:
+        pair = frozenset((self.label, other.label))  # type: ignore[attr-defined]
+        return 1.0 if len(pair) == 1 else self.table[pair]
+
+
+def test_the_claims_event_does_not_depend_on_which_tied_carrier_was_stored_first() -> None:
+    # Five carriers tie on their best mention and all report the anchor's event; four of them
+    # are copies of the anchor. Which four join the core must not follow the order the crawl
+    # happened to store them in (their ids): x, close to the fifth only, is judged the same way.
+    copies = ["c1", "c2", "c3", "c4"]
+    table = {frozenset(("anchor", c)): 1.0 for c in copies}
+    table |= {frozenset((a, b)): 1.0 for a in copies for b in copies if a != b}
+    table |= {frozenset(("anchor", "c5")): 0.98} | {frozenset((c, "c5")): 0.98 for c in copies}
+    table |= {frozenset((c, "x")): 0.3 for c in ["anchor", *copies]}
+    table[frozenset(("c5", "x"))] = 0.9
+    _Scripted.table = table
+    assert CORE_SIZE == 5  # the anchor and four: one of the five tied carriers is left out
+    best_of = {"anchor": 1.0, "x": 0.5} | dict.fromkeys([*copies, "c5"], 0.9)
+    answers = []
+    for order in (["anchor", "c5", *copies, "x"], ["anchor", *copies, "c5", "x"]):
+        ids = {label: number for number, label in enumerate(order, 1)}
+        kept = one_event(
+            {ids[k]: v for k, v in best_of.items()},
+            {ids[k]: _Scripted.named(k) for k in best_of},
+        )
+        answers.append({label for label, number in ids.items() if number in kept})
+    assert answers[0] == answers[1]
+    assert "x" not in answers[0]  # the core is the anchor and the carriers closest to it

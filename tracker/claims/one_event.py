@@ -9,8 +9,9 @@ The article stating the claim best (the anchor) says which event the claim is ab
 score (`tracker.text.specifics`) against the anchor alone is noisy, so the event is read from
 several articles on each side:
 
-- the claim's event: the anchor and the carriers (best stated first) whose event score against
-  it is at least `CORE_MIN`, at most `CORE_SIZE` of them;
+- the claim's event: the anchor and the carriers (best stated first; of equal statements, the
+  closest to the anchor first, so the order a crawl stored them in does not decide) whose event
+  score against it is at least `CORE_MIN`, at most `CORE_SIZE` of them;
 - the other event: the carriers stating the claim best whose score against the anchor is below
   `OTHER_MAX`, at most `OTHERS_SIZE` (absent when every carrier reports the anchor's event),
   leaving out any that scores `CORE_MIN` against another member of the claim's event: the anchor
@@ -159,7 +160,7 @@ def one_event(
     }
     reference = analysed[anchor]
     to_anchor = {a: reference.score(t) for a, t in analysed.items() if a != anchor}
-    ranked = sorted(to_anchor, key=lambda a: (-best[a], a))
+    ranked = sorted(to_anchor, key=lambda a: (-best[a], -to_anchor[a], a))
     core: list[int] = [anchor]
     core.extend([a for a in ranked if to_anchor[a] >= core_min][: CORE_SIZE - 1])
     core_texts = [analysed[c] for c in core[1:]]  # `core[0]` is the anchor
