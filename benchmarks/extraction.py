@@ -1,6 +1,7 @@
 """Main-text quality and speed of tracker.web.extract.extract_page against bare trafilatura.
 
 Usage: python benchmarks/extraction.py [DATA_DIR] [--workers N] [--rounds R] [--breakdown]
+                                      [--digest [SCENARIO_DIR]]
 
 Reads DATA_DIR/extraction-aeb (the Article Extraction Benchmark's pages and ground truth).
 The tracker's text is `extract_page(...).text`, the product's own path (headline and standfirst
@@ -11,6 +12,13 @@ Quality is the benchmark's own measure: multisets of 4-word shingles of \\w+ tok
 TP/FP/FN normalised to sum 1, then macro precision over pages with any prediction, macro recall
 over pages with any truth, F1 from those two. The benchmark's evaluate.py does not lower-case;
 both the case-sensitive and the lower-cased figures are printed.
+
+With --digest, instead: the extraction workers' own function (`extract_for_store`: extraction,
+content hash, compressed page) over every page of extraction-aeb, dates-mediacloud2020 and the
+scenario's site.json (SCENARIO_DIR, default ../shared/scenario/dev), once without a feed date
+and once with one the pages mostly disagree with (so htmldate's full search runs), at a fixed
+"now"; prints a SHA-256 over every field of every result (equal digests: identical output,
+e.g. between two checkouts) and the CPU seconds per page, best of --rounds.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gzip
+import hashlib
 import json
 import pstats
 import re
@@ -34,6 +43,7 @@ import trafilatura
 from _report import emit, skipped
 
 from tracker.config import ExtractSettings
+from tracker.pipeline.extraction_pool import extract_for_store
 from tracker.web.extract import extract_page
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -145,6 +155,70 @@ def breakdown(pages: list[Page]) -> None:
         print(f"  {label:<50} {1000 * cumulative.get(name, 0.0) / len(pages):7.2f} ms")
 
 
+# A fixed "now" and feed date, so a digest depends on the code alone (dates are bounded by now).
+DIGEST_NOW = datetime(2026, 12, 1, tzinfo=UTC)
+DIGEST_FEED = datetime(2020, 6, 1, 12, tzinfo=UTC)
+
+
+def digest_pages(data: Path, scenario: Path) -> dict[str, list[tuple[str, bytes]]]:
+    """url and bytes of every page of the two real-page sets and of the scenario, by set."""
+    sets: dict[str, list[tuple[str, bytes]]] = {}
+    aeb = data / "extraction-aeb"
+    if (aeb / "ground-truth.json").is_file():
+        sets["extraction-aeb"] = [(url, html) for _, html, url in load_pages(aeb)[0]]
+    dates = data / "dates-mediacloud2020"
+    if (dates / "dates.json").is_file():
+        annotations = json.loads((dates / "dates.json").read_text(encoding="utf-8"))
+        sets["dates-mediacloud2020"] = [
+            (url, gzip.decompress((dates / "html" / f"{item['file']}.gz").read_bytes()))
+            for url, item in sorted(annotations.items())
+        ]
+    if (scenario / "site.json").is_file():
+        site = json.loads((scenario / "site.json").read_text(encoding="utf-8"))
+        sets["scenario"] = [
+            (article["url"].replace("{port}", "8000"), html.encode())
+            for article in site["articles"]
+            for _, html in sorted(article["versions"].items())
+            if html is not None  # a version taken down
+        ]
+    return sets
+
+
+def digest(data: Path, scenario: Path, rounds: int) -> int:
+    """SHA-256 over every extraction result, and CPU seconds per page, by page set."""
+    sets = digest_pages(data, scenario)
+    if not sets:
+        return skipped("extraction", f"no pages under {data} or {scenario}")
+    settings = ExtractSettings()
+    figures: dict[str, object] = {}
+    whole = hashlib.sha256()
+    for name, pages in sets.items():
+        best = float("inf")
+        digests = set()
+        for _ in range(max(1, rounds)):
+            hasher = hashlib.sha256()
+            cpu = 0.0
+            for feed in (None, DIGEST_FEED):
+                for url, html in pages:
+                    start = time.process_time()
+                    result = extract_for_store(html, url, settings, DIGEST_NOW, feed)
+                    cpu += time.process_time() - start
+                    hasher.update(repr((url, feed, result)).encode("utf-8", "surrogatepass"))
+            best = min(best, cpu)
+            digests.add(hasher.hexdigest())
+        # A result that depends on the pages before it (a cache across pages) shows up here.
+        found = digests.pop() if len(digests) == 1 else "differs between rounds"
+        runs = 2 * len(pages)
+        whole.update(found.encode())
+        figures[name] = {"pages": runs, "ms_cpu_per_page": round(1000 * best / runs, 2)}
+        figures[name + "_sha256"] = found
+        print(f"{name:<22} {runs:5d} extractions {1000 * best / runs:7.2f} ms CPU/page  {found}")
+    figures["sha256"] = whole.hexdigest()
+    print(f"all: {whole.hexdigest()}")
+    emit("extraction", {"digest": figures})
+    return 0
+
+
 def main() -> int:
     """Print quality and speed figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -152,7 +226,16 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0, help="also time a process pool")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds; the best counts")
     parser.add_argument("--breakdown", action="store_true", help="profile extract_page's steps")
+    parser.add_argument(
+        "--digest",
+        nargs="?",
+        type=Path,
+        const=DEFAULT_DATA.parent / "scenario" / "dev",
+        help="digest of every result and CPU per page (scenario folder: default dev)",
+    )
     args = parser.parse_args()
+    if args.digest is not None:
+        return digest(args.data_dir, args.digest, args.rounds)
     folder = args.data_dir / "extraction-aeb"
     if not (folder / "ground-truth.json").is_file():
         return skipped("extraction", f"data folder missing ({folder})")
