@@ -1,8 +1,8 @@
 """Main text, metadata, dates, body links and correction notices of a fetched page.
 
-The only module that imports trafilatura and htmldate. The HTML is decoded and parsed once with
-lxml; the same tree goes to trafilatura (which copies it before pruning), to htmldate and to the
-link and correction walks, so no stage parses the page again.
+With page_metadata, the only module that imports trafilatura and htmldate. The HTML is decoded
+and parsed once with lxml; the same tree goes to trafilatura (which copies it before pruning), to
+htmldate and to the link and correction walks, so no stage parses the page again.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urldefrag, urljoin
@@ -35,6 +36,7 @@ from tracker.urls import is_http_url
 from tracker.web._decode import mostly_utf8
 from tracker.web.article_text import ArticleText, article_text
 from tracker.web.dates import choose_published, offset_minutes, parse_stated, url_day
+from tracker.web.page_metadata import PageMetadata, page_metadata
 
 __all__ = ["content_hash", "decode_html", "extract_page", "normalise_text"]
 
@@ -368,7 +370,9 @@ def _header_strings(
     return [_collapse(value) for value in values if value and value.strip()]
 
 
-def _stripped(tree: Any, document: Any, text: str, meta: dict[str, list[str]]) -> ArticleText:
+def _stripped(
+    tree: Any, document: PageMetadata, text: str, meta: dict[str, list[str]]
+) -> ArticleText:
     """The text without its headline, standfirst, datelines, layout labels and site chrome."""
     chrome = _SiteChrome(tree)
     return article_text(
@@ -639,20 +643,33 @@ def _drop_popups(tree: Any) -> None:
             element.drop_tree()
 
 
-def _main_text(tree: Any, url: str, date_params: dict[str, Any]) -> Any:
-    """trafilatura's Document for the tree (it copies the tree before pruning), or None."""
+@dataclass(frozen=True, slots=True)
+class _MainText:
+    """trafilatura's main text of the page, with the metadata fields the tracker reads."""
+
+    text: str
+    meta: PageMetadata
+
+
+def _main_text(tree: Any, url: str, date_params: dict[str, Any]) -> _MainText | None:
+    """trafilatura's text and metadata for the tree (it copies the tree before pruning), or None."""
     # fast (no readability/jusText fallback) with favor_recall: on the AEB pages it scores a higher
     # F1 than the default balanced mode and runs faster; comments are not the article. deduplicate
     # stays off: its cache spans documents, so a page's text would depend on the pages before it.
+    # The metadata is read first, as bare_extraction's with_metadata does, but without the
+    # categories, tags and licence nobody reads (page_metadata); what it finds cannot change the
+    # text: the text is taken from a copy of the tree, and the metadata URL only stands in for a
+    # missing `url`, as it would inside bare_extraction.
     try:
-        return trafilatura.bare_extraction(
+        meta = page_metadata(tree, url, date_params)
+        document = trafilatura.bare_extraction(
             tree,
-            url=url,
+            url=url or meta.url,
             fast=True,
             favor_recall=True,
             include_comments=False,
             include_tables=True,
-            with_metadata=True,
+            with_metadata=False,
             date_extraction_params=date_params,
             output_format="python",
             config=_TRAFILATURA_CONFIG,
@@ -660,6 +677,9 @@ def _main_text(tree: Any, url: str, date_params: dict[str, Any]) -> Any:
     except Exception:  # a heuristic library failing on a hostile page: "no text", not a crash
         LOGGER.debug("trafilatura failed on %s", url, exc_info=True)
         return None
+    if document is None:
+        return None
+    return _MainText(getattr(document, "text", None) or "", meta)
 
 
 def extract_page(
@@ -682,10 +702,11 @@ def extract_page(
     feed = utc(feed_published) if feed_published is not None else None
     params = _date_params(settings, now, original=True, extensive=False, url_first=False)
     _drop_popups(tree)
-    document = _main_text(tree, url, params)
-    raw_text = _bounded(normalise_text(getattr(document, "text", None) or ""))
-    if not raw_text:
+    main = _main_text(tree, url, params)
+    raw_text = _bounded(normalise_text(main.text)) if main is not None else ""
+    if main is None or not raw_text:
         return None
+    document = main.meta
     meta = _meta_values(tree)
     body = (
         _stripped(tree, document, raw_text, meta)
