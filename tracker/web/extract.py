@@ -291,7 +291,7 @@ def _structured_corrections(tree: Any) -> Iterator[str]:
             continue
         for value in _json_values(document, "correction"):
             yield from _correction_texts(value)
-    for element in tree.xpath("//*[contains(@itemprop, 'orrection')]"):
+    for element in tree.xpath("//*[@itemprop][contains(@itemprop, 'orrection')]"):
         if "correction" not in element.get("itemprop", "").lower().split():
             continue
         parts = element.xpath(".//*[@itemprop='text' or @itemprop='description']")
@@ -403,20 +403,31 @@ _BODY_BLOCKS = "//p[not(ancestor::header)][not({})]".format(
 
 # The site's own header, navigation and footer: outside the article, holding no article. Text
 # extractors read their logo, promotion and newsletter lines into short articles' text.
-_SITE_CHROME = (
-    "//*[self::header or self::footer or self::nav]"
-    "[not(ancestor::article or ancestor::main or .//article or .//main or .//h1)]"
-)
+_SITE_CHROME_TAGS = ("header", "footer", "nav")
+_ARTICLE_TAGS = ("article", "main")
+_ARTICLE_INSIDE_TAGS = ("article", "main", "h1")
 _CHROME_BLOCKS = (
     ".//*[self::p or self::div or self::li or self::span or self::a or self::h2 or self::h3]"
 )
+
+
+def _site_chrome(tree: Any) -> list[Any]:
+    """Every header, footer and nav outside any article or main that holds no article or h1."""
+    # The tag-filtered walks run in C: a third of the time of the one XPath expression
+    # "//*[self::header or ...][not(ancestor::article or ... or .//h1)]", same elements, same order.
+    return [
+        part
+        for part in tree.iter(*_SITE_CHROME_TAGS)
+        if next(part.iterancestors(*_ARTICLE_TAGS), None) is None
+        and next(part.iterdescendants(*_ARTICLE_INSIDE_TAGS), None) is None
+    ]
 
 
 class _SiteChrome:
     """The blocks of the site's header, navigation and footer, read only when a line may be one."""
 
     def __init__(self, tree: Any) -> None:
-        self._parts = tree.xpath(_SITE_CHROME)
+        self._parts = _site_chrome(tree)
         self._whole = [_squeeze(part.text_content()) for part in self._parts]
         self._blocks: frozenset[str] | None = None
 
