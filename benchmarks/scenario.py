@@ -1,6 +1,7 @@
 """The end-to-end scenario on real texts, as a benchmark: drive the installed tracker through it.
 
-Usage: .venv/bin/python benchmarks/scenario.py [SCENARIO_DIR] [--runs N]
+Usage: .venv/bin/python benchmarks/scenario.py [SCENARIO_DIR] [--runs N] [--swapped]
+                                                [--home HOME --port PORT]
 
 SCENARIO_DIR defaults to ../shared/scenario/dev beside the repository; the scenario's own driver
 (`run.py` in the folder above it) feeds the tracker a local web of real news texts, registers a
@@ -9,6 +10,14 @@ truth. This script runs it with the `tracker` of this environment (the one a use
 the settings the scenario's README names, and prints each run's figures, the CPU time the
 tracker's processes used, the machine's load, and last one JSON line (the medians over runs).
 Skips cleanly when the scenario folder is missing.
+
+`--swapped` also asks who-repeated, on each run's crawled home, the claims the truth does not
+hold: each topic's other event as the claim (the first paragraph of ten words or more of its
+first article; the scenario's claims are the first sentence of event A's first article), its
+articles as the repeaters and event A's as the hard negatives. The tracker was never tuned on
+these claims, so the pair of figures says how far dev's tuning carries to other claims on the
+same texts. `--home HOME --port PORT` scores a home crawled before (run.py names both on stderr)
+without crawling again.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -24,6 +34,7 @@ import time
 from pathlib import Path
 
 from _report import emit, skipped
+from lxml import html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT.parent / "shared" / "scenario" / "dev"
@@ -40,12 +51,14 @@ NUMERIC = (
 )
 
 
-def run_once(folder: Path) -> dict[str, object]:
-    """One scenario run; its figures plus the CPU seconds of every process it started."""
+def run_once(folder: Path, home: str | None = None, port: str | None = None) -> dict[str, object]:
+    """One scenario run (a rescore of `home` when given); its figures, CPU seconds and home."""
     driver = folder.parent / "run.py"
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     env.setdefault("SCENARIO_ENV", SCENARIO_ENV)
+    if home is not None and port is not None:
+        env |= {"SCENARIO_HOME": home, "SCENARIO_PORT": port}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(
@@ -67,7 +80,70 @@ def run_once(folder: Path) -> dict[str, object]:
         (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1
     )
     figures["elapsed_s"] = round(time.monotonic() - started, 1)
+    named = re.search(r"^home (\S+) port (\d+)$", done.stderr, re.M)
+    if named:
+        figures["home"], figures["port"] = named[1], named[2]
     return figures
+
+
+def _first_statement(page: str) -> str | None:
+    """The first paragraph of ten words or more of a scenario page's article (not a dateline)."""
+    for paragraph in lxml_html.fromstring(page).xpath("//article//p"):
+        text = " ".join(paragraph.text_content().split())
+        if len(text.split()) >= 10:
+            return text
+    return None
+
+
+def swapped_claims(folder: Path) -> list[tuple[str, str, set[str]]]:
+    """Per topic: its event B as the claim (topic, text, the ids of event B's articles)."""
+    site = json.loads((folder / "site.json").read_text())
+    articles = {a["id"]: a for a in site["articles"]}
+    out = []
+    for topic in sorted({a["topic"] for a in site["articles"]}):
+        first = articles.get(f"t{topic}-B-0")
+        text = _first_statement(first["versions"]["0"]) if first else None
+        if text is None:
+            continue
+        ids = {a["id"] for a in site["articles"] if a["topic"] == topic and a["event"] == "B"}
+        out.append((topic, text, ids))
+    return out
+
+
+def score_swapped(folder: Path, home: str, port: str) -> dict[str, object]:
+    """Who-repeated precision and recall on the swapped claims, asked of the crawled `home`."""
+    site = json.loads((folder / "site.json").read_text())
+    url_of = {
+        a["id"]: a["url"].replace("{port}", port).split("://", 1)[-1] for a in site["articles"]
+    }
+    env = dict(
+        os.environ, HOME=home, XDG_DATA_HOME=f"{home}/data", XDG_CONFIG_HOME=f"{home}/config"
+    )
+    for pair in os.environ.get("SCENARIO_ENV", SCENARIO_ENV).split():
+        name, _, value = pair.partition("=")
+        env[name] = value
+    tracker = str(Path(sys.executable).parent / "tracker")
+    true_positives = false_positives = false_negatives = 0
+    claims = swapped_claims(folder)
+    for _topic, text, ids in claims:
+        done = subprocess.run(
+            [tracker, "who-repeated", text, "--json"],
+            cwd=home,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        got = {row["url"].split("://", 1)[-1] for row in json.loads(done.stdout)["rows"]}
+        want = {url_of[i] for i in ids}
+        true_positives += len(got & want)
+        false_positives += len(got - want)
+        false_negatives += len(want - got)
+    return {
+        "swapped_claims": len(claims),
+        "swapped_precision": round(true_positives / max(true_positives + false_positives, 1), 3),
+        "swapped_recall": round(true_positives / max(true_positives + false_negatives, 1), 3),
+    }
 
 
 def main() -> None:
@@ -75,6 +151,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--swapped", action="store_true", help="also each topic's other event")
+    parser.add_argument("--home", help="score this crawled home again (with --port)")
+    parser.add_argument("--port", help="the port the home was crawled on")
     args = parser.parse_args()
     folder: Path = args.folder
     if not (folder / "site.json").is_file() or not (folder.parent / "run.py").is_file():
@@ -83,11 +162,13 @@ def main() -> None:
     load = os.getloadavg()[0]
     runs = []
     for number in range(1, args.runs + 1):
-        figures = run_once(folder)
+        figures = run_once(folder, args.home, args.port)
+        if args.swapped and "home" in figures:
+            figures |= score_swapped(folder, str(figures["home"]), str(figures["port"]))
         runs.append(figures)
         print(f"run {number}: {json.dumps(figures)}", flush=True)
     summary: dict[str, object] = {"folder": str(folder), "runs": len(runs)}
-    for key in (*NUMERIC, "cpu_s"):
+    for key in (*NUMERIC, "cpu_s", "swapped_precision", "swapped_recall"):
         values = [float(r[key]) for r in runs if isinstance(r.get(key), int | float)]
         if values:
             summary[key] = round(statistics.median(values), 3)
