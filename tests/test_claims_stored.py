@@ -27,7 +27,7 @@ from tracker.domain import Claim, Stance, VersionRef
 from tracker.domain.claims import MentionFact
 from tracker.store import Store, make_engine, upgrade
 from tracker.store import models as m
-from tracker.store.analyses import FORMAT_MARK
+from tracker.store.analyses import ANALYSED_MARK, FORMAT_MARK, STEMS_TABLE
 from tracker.store.claim_tables import StageMarkRow, VersionAnalysisRow
 from tracker.text.sentences import split_sentences
 from tracker.text.stored import (
@@ -36,7 +36,6 @@ from tracker.text.stored import (
     decode_sentences,
     decode_terms,
     has_stem,
-    stem_needle,
 )
 from tracker.text.terms import term_stats
 from tracker.text.words import Analyzer
@@ -182,17 +181,15 @@ def test_stem_tests_in_sql_agree_with_the_stored_terms(store: Store) -> None:
     claims = Claims(store, clock)
     claims.who_repeated(CLAIMS[0])  # analyses the versions
     stems = ["parcelwis", "parcel", "bakeri", "outag", "ry", 'o"dd']
-    needles = [stem_needle(s) for s in stems]
     with store.engine.connect() as conn:
         query = select(VersionAnalysisRow.version_id, VersionAnalysisRow.terms)
         stored = {version_id: terms for version_id, terms in conn.execute(query)}
         articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
     read: dict[int, str] = {}
-    rows = claims.repo.stem_presence(articles, needles, read)
+    rows = claims.repo.stem_presence(articles, stems, read)
     assert [v for v, _, _ in rows] == sorted(stored)
-    # The payloads the backend read out to test them (SQLite), as stored; none on PostgreSQL.
-    sqlite = store.engine.dialect.name == "sqlite"
-    assert read == (stored if sqlite else {})
+    # Looked up in the stem index (SQLite) or tested in SQL (PostgreSQL): no payload read out.
+    assert read == {}
     for version_id, _, mask in rows:
         assert mask is not None
         expected = [has_stem(stored[version_id], s) for s in stems]
@@ -204,9 +201,56 @@ def test_stem_tests_in_sql_agree_with_the_stored_terms(store: Store) -> None:
     by_version = claims.repo.analysed_rows(sorted(stored))
     assert claims.repo.analysed_rows(articles, of_articles=True) == by_version
     assert sorted(by_version) == sorted(stored)
-    with store.engine.begin() as conn:
+    with store.engine.begin() as conn:  # not analysed: rows gone, the mark back at the start
         conn.execute(delete(VersionAnalysisRow))
-    assert {mask for _, _, mask in claims.repo.stem_presence(articles, needles)} == {None}
+        conn.execute(update(StageMarkRow).where(StageMarkRow.name == ANALYSED_MARK).values(value=0))
+    assert {mask for _, _, mask in claims.repo.stem_presence(articles, stems)} == {None}
+
+
+def test_stem_tests_read_the_terms_of_rows_of_another_format(store: Store) -> None:
+    """Rows of another format (not in the stem index yet) are read out and tested (SQLite)."""
+    clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
+    store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "A bakery's rye bread won."})
+    claims = Claims(store, clock)
+    claims.who_repeated(CLAIMS[0])  # analyses the versions
+    stems = ["parcelwis", "bakeri", "outag"]
+    with store.engine.connect() as conn:
+        articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
+    indexed = claims.repo.stem_presence(articles, stems)
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(StageMarkRow)
+            .where(StageMarkRow.name == FORMAT_MARK)
+            .values(value=ANALYSIS_FORMAT - 1)
+        )
+    read: dict[int, str] = {}
+    assert claims.repo.stem_presence(articles, stems, read) == indexed
+    assert (len(read) == len(indexed)) == (store.engine.dialect.name == "sqlite")
+
+
+def test_the_stem_index_is_made_again_with_the_analyses(store: Store) -> None:
+    """A format change analyses every version again: the stem index starts again with them."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("the stem index is SQLite's")
+    clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
+    store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "A bakery's rye bread won."})
+    claims = Claims(store, clock)
+    answer = claims.who_repeated(CLAIMS[0])
+    stems = ["parcelwis", "bakeri", "outag"]
+    with store.engine.connect() as conn:
+        articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
+    indexed = claims.repo.stem_presence(articles, stems)
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(StageMarkRow)
+            .where(StageMarkRow.name == FORMAT_MARK)
+            .values(value=ANALYSIS_FORMAT - 1)
+        )
+    assert claims.who_repeated(CLAIMS[0]) == answer  # analysed and indexed again
+    assert claims.repo.stem_presence(articles, stems) == indexed
+    with store.engine.connect() as conn:
+        tokens = conn.exec_driver_sql(f"SELECT count(*) FROM {STEMS_TABLE}").scalar()
+    assert tokens == len(indexed)  # one row a version: none left over from the first run
 
 
 def test_stem_tests_in_sql_hold_past_a_64_bit_mask(store: Store) -> None:
@@ -222,7 +266,7 @@ def test_stem_tests_in_sql_hold_past_a_64_bit_mask(store: Store) -> None:
         query = select(VersionAnalysisRow.version_id, VersionAnalysisRow.terms)
         stored = {version_id: terms for version_id, terms in conn.execute(query)}
         articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
-    rows = claims.repo.stem_presence(articles, [stem_needle(s) for s in stems])
+    rows = claims.repo.stem_presence(articles, stems)
     for version_id, _, mask in rows:
         assert mask is not None
         assert [bool(mask >> i & 1) for i in range(len(stems))] == [

@@ -104,4 +104,4 @@ def test_the_analysis_format_names_the_specifics_it_stores() -> None:
     names = [f.name for f in fields(Specifics)]
     stored = ["years", "months", "weekdays", "names", "lead", "numbers", "lead_terms",
               "lead_years", "lead_weekdays", "dates", "name_pairs", "phrases"]  # fmt: skip
-    assert (ANALYSIS_FORMAT, names) == (7, stored)
+    assert (ANALYSIS_FORMAT, names) == (8, stored)

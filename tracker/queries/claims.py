@@ -62,7 +62,6 @@ from tracker.text.stored import (
     analyse_version,
     decode_sentences,
     decode_terms,
-    stem_needle,
 )
 from tracker.text.terms import TermStats, term_stats
 
@@ -569,12 +568,11 @@ def _found_stored(
         return found, StoredSentences(texts, cache)
     # Every version of the articles not found yet, and those before the first stated one of
     # the articles found, in version-id order, with which of the claim's stems its stored terms
-    # carry (tested in SQL: `_events_stored` needs no more of most).
-    needles = [stem_needle(s) for s in claim_stats.counts]
+    # carry (looked up or tested in SQL: `_events_stored` needs no more of most).
     stated = _first_stated(found)
     open_articles = [a for a in articles if not found.get(a) or stated[a] != by_article[a][0]]
-    read: dict[int, str] = {}  # the terms the stem test read out (SQLite), not read again
-    listed = repo.stem_presence(sorted(open_articles), needles, read)
+    read: dict[int, str] = {}  # the terms the stem test read out (if it did), not read again
+    listed = repo.stem_presence(sorted(open_articles), list(claim_stats.counts), read)
     pool = [(v, carried) for v, a, carried in listed if v < stated.get(a, v + 1)]
     article_of = {version_id: article_id for version_id, article_id, _ in listed}
     for m in _events_stored(repo, claim, claim_stats, seeds, pool, texts, load, cache, read):
@@ -619,7 +617,7 @@ def _events_stored(
     its stored terms carry (`ClaimRepo.stem_presence`), None when not analysed yet. A version
     whose stems cannot cover `CLAIM_BAG_MIN` of the claim is dropped before its terms are
     read: `expand` would drop it for the same reason. `read` holds stored terms already read
-    out (the stem test's, on SQLite): those are not read again.
+    out (by the stem test, when it read them): those are not read again.
     """
     if not seeds or not pool:
         return []

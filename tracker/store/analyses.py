@@ -7,6 +7,11 @@ backfilled by the first such run. Rows of another `ANALYSIS_FORMAT` are ignored 
 which then analyse the version on the fly as before, and made again: the stage mark
 `claims.analysis_format` holds the format the rows up to the mark were made in, and when it is
 not the current one the sync starts again from the first version, replacing the rows.
+
+On SQLite each analysed version's content stems also go into `STEMS_TABLE` (a contentless FTS5
+table, migration 0015), in the same transaction as its analysis and the mark's move: every
+version up to the mark, in the mark's format, is in it, and `stem_presence` looks the claim's
+stems up there instead of reading every version's terms.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
+import orjson
 from sqlalchemy import Engine, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -25,12 +31,13 @@ from tracker.store import models as m
 from tracker.store.claim_tables import StageMarkRow, VersionAnalysisRow
 from tracker.store.db import transaction
 from tracker.store.driver import driver_rows
-from tracker.text.stored import ANALYSIS_FORMAT, analyse_version
+from tracker.text.stored import ANALYSIS_FORMAT, analyse_version, stem_needle, stem_token
 from tracker.text.words import Analyzer
 
 __all__ = [
     "ANALYSED_MARK",
     "FORMAT_MARK",
+    "STEMS_TABLE",
     "StoredRow",
     "analysed_rows",
     "article_versions",
@@ -44,6 +51,7 @@ ANALYSED_MARK = "claims.analysed_through"
 _MASK_BITS = 62  # needles per mask column, below the 63 value bits of a signed 64-bit integer
 FORMAT_MARK = "claims.analysis_format"  # the format of the rows up to ANALYSED_MARK (0: before)
 BATCH = 1_000  # versions analysed per transaction
+STEMS_TABLE = "versions_fts_stems"  # SQLite: the versions carrying each stem (`stem_token`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +112,9 @@ def _restart(s: Session, old: int) -> None:
         s.execute(
             text("UPDATE stage_marks SET value = 0 WHERE name = :name"), {"name": ANALYSED_MARK}
         )
+        if s.get_bind().dialect.name == "sqlite":  # indexed again with the analyses
+            clear = f"INSERT INTO {STEMS_TABLE}({STEMS_TABLE}) VALUES ('delete-all')"  # noqa: S608
+            s.execute(text(clear))
 
 
 def _analyse_batch(s: Session, start: int, end: int, analyzer: Analyzer) -> int:
@@ -136,29 +147,51 @@ def _analyse_batch(s: Session, start: int, end: int, analyzer: Analyzer) -> int:
         s.execute(
             insert.on_conflict_do_update(index_elements=["version_id"], set_=replaced), values
         )
+        if s.get_bind().dialect.name == "sqlite":
+            stems = [
+                {"id": v["version_id"], "stems": " ".join(map(stem_token, _stems(v["terms"])))}
+                for v in values
+            ]
+            s.execute(
+                text(f"INSERT INTO {STEMS_TABLE}(rowid, stems) VALUES (:id, :stems)"),  # noqa: S608
+                stems,
+            )
     return len(values)
+
+
+def _stems(terms: object) -> list[str]:
+    """The content stems of a stored `terms` payload (its counts' keys)."""
+    counts, _ = orjson.loads(str(terms))
+    return list(counts)
 
 
 def stem_presence(
     engine: Engine,
     article_ids: Sequence[int],
-    needles: Sequence[str],
+    stems: Sequence[str],
     read: dict[int, str] | None = None,
 ) -> list[tuple[int, int, int | None]]:
-    """Each version of these articles with which `needles` its stored terms hold, by version id.
+    """Each version of these articles with which `stems` its stored terms hold, by version id.
 
-    Rows are (version id, article id, a bit mask: bit i set when the terms hold needle i), the
-    mask None when the version is not analysed yet. The substring tests (`has_stem`'s) are made
-    in SQL: a free-text question's wider net holds tens of thousands of versions, and reading
-    out all their terms cost more than the rest of its SQL. Where the terms are read out to be
-    tested here instead (SQLite), they are put in `read` when given, by version id, so that a
-    caller needing some of them does not read them again (`terms_of`).
+    Rows are (version id, article id, a bit mask: bit i set when the terms hold stem i), the
+    mask None when the version is not analysed yet. A free-text question's wider net holds tens
+    of thousands of versions, and reading out all their terms cost more than the rest of its
+    SQL: on SQLite each stem is looked up in `STEMS_TABLE` (a bit may then be set for a stem
+    whose token another stem shares: ~2^-64 odds, and callers test the terms they read again);
+    on PostgreSQL the substring tests (`has_stem`'s) are made in SQL. Where the terms are read
+    out to be tested here instead (SQLite rows of another format), they are put in `read` when
+    given, by version id, so that a caller needing some of them does not read them again
+    (`terms_of`).
     """
     if not article_ids:
         return []
+    needles = [stem_needle(stem) for stem in stems]
     with transaction(engine, write=False) as s:
         if s.get_bind().dialect.name != "postgresql":
-            return _stem_presence_read(s, article_ids, needles, read)
+            through = _indexed_through(s)
+            if through is None:
+                return _stem_presence_read(s, article_ids, needles, read)
+            return _stem_presence_indexed(s, article_ids, stems, through)
         where, ids = id_list(s, "v.article_id", article_ids)
         find = "strpos"
         params: dict[str, object] = {"ids": ids, "format": ANALYSIS_FORMAT}
@@ -189,6 +222,61 @@ def stem_presence(
                 mask = sum(int(part) << (n * _MASK_BITS) for n, part in enumerate(parts))
                 found.append((int(version), int(article), mask))
         return found
+
+
+def _indexed_through(s: Session) -> int | None:
+    """The last version id in `STEMS_TABLE` (SQLite), None when its rows are of another format.
+
+    The stems of a batch of versions are indexed in the transaction that analyses them and
+    moves the mark, so every version up to the mark is in the index, in the mark's format.
+    """
+    rows = s.execute(
+        select(StageMarkRow.name, StageMarkRow.value).where(
+            StageMarkRow.name.in_((ANALYSED_MARK, FORMAT_MARK))
+        )
+    )
+    marks = {str(name): int(value or 0) for name, value in rows}
+    if marks.get(FORMAT_MARK) != ANALYSIS_FORMAT:
+        return None
+    return marks.get(ANALYSED_MARK, 0)
+
+
+def _stem_presence_indexed(
+    s: Session, article_ids: Sequence[int], stems: Sequence[str], through: int
+) -> list[tuple[int, int, int | None]]:
+    """`stem_presence` on SQLite from the stem index: one lookup per stem, no terms read.
+
+    The versions of the articles come from the article index alone; each stem's lookup reads
+    the ids of the versions carrying it (a whole-corpus list, a few thousand for a claim's
+    rarer stems). Versions past `through` are not analysed yet (mask None).
+    """
+    conn = s.connection()
+    where, ids = id_list(s, "article_id", article_ids)
+    listed = driver_rows(
+        conn,
+        f"SELECT id, article_id FROM versions WHERE {where}",  # noqa: S608
+        {"ids": ids},
+    )
+    masks = dict.fromkeys((version for version, _ in listed), 0)
+    bits: dict[str, int] = {}
+    for i, stem in enumerate(stems):
+        token = stem_token(stem)
+        bits[token] = bits.get(token, 0) | 1 << i
+    for token, bit in bits.items():
+        carrying = driver_rows(
+            conn,
+            f"SELECT rowid FROM {STEMS_TABLE} WHERE {STEMS_TABLE} MATCH :token",  # noqa: S608
+            {"token": f'"{token}"'},
+        )
+        for (version,) in carrying:
+            mask = masks.get(version)
+            if mask is not None:
+                masks[version] = mask | bit
+    rows = sorted(listed)  # by version id (unique)
+    return [
+        (version, article, None if version > through else masks[version])
+        for version, article in rows
+    ]
 
 
 def _stem_presence_read(

@@ -21,6 +21,9 @@ Two payloads per version:
   is the text's event profile (`tracker.text.profile`), a JSON string decoded only for the
   articles the one-event filter compares.
 
+On SQLite each version's content stems are also indexed, one `stem_token` each, so that which
+versions carry a stem is one index lookup (`tracker.store.analyses.stem_presence`).
+
 `ANALYSIS_FORMAT` names what the payloads hold; rows of another format are made again by the
 next sync (`tracker.store.analyses`). It must be bumped when the payloads change, and when what
 they are computed from changes: the analyzer, `term_stats`, or `specifics_of` (its fields are
@@ -29,6 +32,7 @@ checked when a profile is decoded, not what it computes from them).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -56,9 +60,10 @@ __all__ = [
     "decode_terms",
     "has_stem",
     "stem_needle",
+    "stem_token",
 ]
 
-ANALYSIS_FORMAT = 7  # bump when the payloads change; rows of another format are analysed again
+ANALYSIS_FORMAT = 8  # bump when the payloads change; rows of another format are analysed again
 
 
 class StoredSentence(NamedTuple):
@@ -183,6 +188,16 @@ def has_stem(terms: str, stem_: str) -> bool:
 def stem_needle(stem_: str) -> str:
     """What a stored `terms` payload holds exactly when it carries the stem (`has_stem`)."""
     return f'"{stem_}":'
+
+
+def stem_token(stem_: str) -> str:
+    """The stem's token in the stem index: a letter and 16 hex digits of its hash.
+
+    Letters and digits only, so any tokenizer reads it as one token, as it is; two stems sharing
+    a token (odds ~2^-64 a pair) only make a version look like it carries a stem it lacks, which
+    the readers' tests on the version's own terms then drop.
+    """
+    return "s" + hashlib.blake2b(stem_.encode(), digest_size=8).hexdigest()
 
 
 def decode_terms(terms: str) -> TermStats:
