@@ -207,6 +207,28 @@ def test_stem_tests_in_sql_agree_with_the_stored_terms(store: Store) -> None:
     assert {mask for _, _, mask in claims.repo.stem_presence(articles, stems)} == {None}
 
 
+def test_stem_tests_may_leave_out_the_versions_carrying_no_stem(store: Store) -> None:
+    clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
+    store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "A bakery's rye bread won."})
+    claims = Claims(store, clock)
+    claims.who_repeated(CLAIMS[0])  # analyses the versions
+    with store.engine.connect() as conn:
+        articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
+    for stems in (["bakeri"], ["bakeri", "parcelwis"], ["zzqx"]):
+        every = claims.repo.stem_presence(articles, stems)
+        some = claims.repo.stem_presence(articles, stems, carrying_only=True)
+        assert [row for row in some if row[2] != 0] == [row for row in every if row[2] != 0]
+        assert set(some) <= set(every)
+    if store.engine.dialect.name != "sqlite":
+        return
+    # The stem index: one version carries the stem, so only it is read.
+    assert len(claims.repo.stem_presence(articles, ["bakeri"], carrying_only=True)) == 1
+    with store.engine.begin() as conn:  # past the analysis mark: not analysed yet, mask None
+        conn.execute(update(StageMarkRow).where(StageMarkRow.name == ANALYSED_MARK).values(value=0))
+    rows = claims.repo.stem_presence(articles, ["bakeri"], carrying_only=True)
+    assert [mask for _, _, mask in rows] == [None, None]
+
+
 def test_stem_tests_read_the_terms_of_rows_of_another_format(store: Store) -> None:
     """Rows of another format (not in the stem index yet) are read out and tested (SQLite)."""
     clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))

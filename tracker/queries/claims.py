@@ -572,7 +572,11 @@ def _found_stored(
     stated = _first_stated(found)
     open_articles = [a for a in articles if not found.get(a) or stated[a] != by_article[a][0]]
     read: dict[int, str] = {}  # the terms the stem test read out (if it did), not read again
-    listed = repo.stem_presence(sorted(open_articles), list(claim_stats.counts), read)
+    # A version carrying none of the claim's stems covers none of it: `_events_stored` drops it
+    # unread whenever the minimum is above 0, so the stem test may leave it out.
+    listed = repo.stem_presence(
+        sorted(open_articles), list(claim_stats.counts), read, carrying_only=CLAIM_BAG_MIN > 0
+    )
     pool = [(v, carried) for v, a, carried in listed if v < stated.get(a, v + 1)]
     article_of = {version_id: article_id for version_id, article_id, _ in listed}
     for m in _events_stored(repo, claim, claim_stats, seeds, pool, texts, load, cache, read):

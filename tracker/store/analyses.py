@@ -170,6 +170,8 @@ def stem_presence(
     article_ids: Sequence[int],
     stems: Sequence[str],
     read: dict[int, str] | None = None,
+    *,
+    carrying_only: bool = False,
 ) -> list[tuple[int, int, int | None]]:
     """Each version of these articles with which `stems` its stored terms hold, by version id.
 
@@ -181,7 +183,8 @@ def stem_presence(
     on PostgreSQL the substring tests (`has_stem`'s) are made in SQL. Where the terms are read
     out to be tested here instead (SQLite rows of another format), they are put in `read` when
     given, by version id, so that a caller needing some of them does not read them again
-    (`terms_of`).
+    (`terms_of`). With `carrying_only`, analysed versions whose terms hold none of the stems
+    (mask 0) may be left out.
     """
     if not article_ids:
         return []
@@ -191,7 +194,7 @@ def stem_presence(
             through = _indexed_through(s)
             if through is None:
                 return _stem_presence_read(s, article_ids, needles, read)
-            return _stem_presence_indexed(s, article_ids, stems, through)
+            return _stem_presence_indexed(s, article_ids, stems, through, carrying_only)
         where, ids = id_list(s, "v.article_id", article_ids)
         find = "strpos"
         params: dict[str, object] = {"ids": ids, "format": ANALYSIS_FORMAT}
@@ -242,40 +245,53 @@ def _indexed_through(s: Session) -> int | None:
 
 
 def _stem_presence_indexed(
-    s: Session, article_ids: Sequence[int], stems: Sequence[str], through: int
+    s: Session, article_ids: Sequence[int], stems: Sequence[str], through: int, carrying_only: bool
 ) -> list[tuple[int, int, int | None]]:
     """`stem_presence` on SQLite from the stem index: one lookup per stem, no terms read.
 
-    The versions of the articles come from the article index alone; each stem's lookup reads
-    the ids of the versions carrying it (a whole-corpus list, a few thousand for a claim's
-    rarer stems). Versions past `through` are not analysed yet (mask None).
+    Each stem's lookup reads the ids of the versions carrying it, over the whole store (a few
+    thousand for a claim's rarer stems). With `carrying_only`, when those are fewer than the
+    articles, only they are read with their articles (and the versions not analysed yet);
+    else every version of the articles is listed from the article index. Versions past
+    `through` are not analysed yet (mask None).
     """
     conn = s.connection()
-    where, ids = id_list(s, "article_id", article_ids)
-    listed = driver_rows(
-        conn,
-        f"SELECT id, article_id FROM versions WHERE {where}",  # noqa: S608
-        {"ids": ids},
-    )
-    masks = dict.fromkeys((version for version, _ in listed), 0)
     bits: dict[str, int] = {}
     for i, stem in enumerate(stems):
         token = stem_token(stem)
         bits[token] = bits.get(token, 0) | 1 << i
+    carried: dict[int, int] = {}
     for token, bit in bits.items():
-        carrying = driver_rows(
+        rows = driver_rows(
             conn,
             f"SELECT rowid FROM {STEMS_TABLE} WHERE {STEMS_TABLE} MATCH :token",  # noqa: S608
             {"token": f'"{token}"'},
         )
-        for (version,) in carrying:
-            mask = masks.get(version)
-            if mask is not None:
-                masks[version] = mask | bit
-    rows = sorted(listed)  # by version id (unique)
+        for (version,) in rows:
+            carried[version] = carried.get(version, 0) | bit
+    if carrying_only and len(carried) < len(article_ids):
+        wanted = set(article_ids)
+        where, ids = id_list(s, "id", list(carried))
+        listed = [
+            (version, article)
+            for version, article in driver_rows(
+                conn,
+                f"SELECT id, article_id FROM versions WHERE {where} OR id > :through",  # noqa: S608
+                {"ids": ids, "through": through},
+            )
+            if article in wanted
+        ]
+    else:
+        where, ids = id_list(s, "article_id", article_ids)
+        listed = driver_rows(
+            conn,
+            f"SELECT id, article_id FROM versions WHERE {where}",  # noqa: S608
+            {"ids": ids},
+        )
+    get = carried.get
     return [
-        (version, article, None if version > through else masks[version])
-        for version, article in rows
+        (version, article, None if version > through else get(version, 0))
+        for version, article in sorted(listed)  # by version id (unique)
     ]
 
 

@@ -243,13 +243,19 @@ class ClaimRepo:
         return sync_analyses(self.engine, upto, self._analyzer)
 
     def stem_presence(
-        self, article_ids: Sequence[int], stems: Sequence[str], read: dict[int, str] | None = None
+        self,
+        article_ids: Sequence[int],
+        stems: Sequence[str],
+        read: dict[int, str] | None = None,
+        *,
+        carrying_only: bool = False,
     ) -> list[tuple[int, int, int | None]]:
         """Every version of these articles with a bit mask of the `stems` its terms hold.
 
-        `read`, when given, takes the terms payloads the backend read out (`stem_presence`).
+        `read`, when given, takes the terms payloads the backend read out (`stem_presence`);
+        with `carrying_only`, versions carrying none of the stems may be left out.
         """
-        return stem_presence(self.engine, article_ids, stems, read)
+        return stem_presence(self.engine, article_ids, stems, read, carrying_only=carrying_only)
 
     def article_versions(self, article_ids: Sequence[int]) -> list[tuple[int, int]]:
         """Every version of these articles as (version id, article id), by version id."""
