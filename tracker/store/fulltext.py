@@ -238,8 +238,9 @@ def _covered(
     )
     # Through the driver's cursor (`driver_rows`): ~22k rows at 100k stored articles, which
     # SQLAlchemy wrapped one by one (about a quarter of the time).
-    found = driver_rows(session.connection(), sql, params)
-    return Covered(total, [(int(i), int(a), float(w)) for i, a, w in found])
+    # The rows as sqlite3 reads them, not converted again: ids are integers and `covered` a sum
+    # of the bound float weights, a float (converting the ~22k rows took ~4.5 ms).
+    return Covered(total, driver_rows(session.connection(), sql, params))
 
 
 def _covered_in_place(
