@@ -25,6 +25,7 @@ from tracker.claims.stored_match import (
 from tracker.clock import ManualClock
 from tracker.domain import Claim, Stance, VersionRef
 from tracker.domain.claims import MentionFact
+from tracker.queries.claims import WhoRepeated
 from tracker.store import Store, make_engine, upgrade
 from tracker.store import models as m
 from tracker.store.analyses import ANALYSED_MARK, FORMAT_MARK, STEMS_TABLE
@@ -208,12 +209,7 @@ def test_stem_tests_in_sql_agree_with_the_stored_terms(store: Store) -> None:
 
 
 def test_stem_tests_may_leave_out_the_versions_carrying_no_stem(store: Store) -> None:
-    clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
-    store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "A bakery's rye bread won."})
-    claims = Claims(store, clock)
-    claims.who_repeated(CLAIMS[0])  # analyses the versions
-    with store.engine.connect() as conn:
-        articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
+    claims, articles, _ = _two_analysed(store)
     for stems in (["bakeri"], ["bakeri", "parcelwis"], ["zzqx"]):
         every = claims.repo.stem_presence(articles, stems)
         some = claims.repo.stem_presence(articles, stems, carrying_only=True)
@@ -229,22 +225,33 @@ def test_stem_tests_may_leave_out_the_versions_carrying_no_stem(store: Store) ->
     assert [mask for _, _, mask in rows] == [None, None]
 
 
-def test_stem_tests_read_the_terms_of_rows_of_another_format(store: Store) -> None:
-    """Rows of another format (not in the stem index yet) are read out and tested (SQLite)."""
+def _two_analysed(store: Store) -> tuple[Claims, list[int], WhoRepeated]:
+    """Two stored articles, analysed by a question: the claims, the articles and the answer."""
     clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
     store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "A bakery's rye bread won."})
     claims = Claims(store, clock)
-    claims.who_repeated(CLAIMS[0])  # analyses the versions
-    stems = ["parcelwis", "bakeri", "outag"]
+    answer = claims.who_repeated(CLAIMS[0])
     with store.engine.connect() as conn:
         articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
-    indexed = claims.repo.stem_presence(articles, stems)
+    return claims, articles, answer
+
+
+def _analysed_in_an_older_format(store: Store) -> None:
+    """The format mark as a database analysed by an older format has it."""
     with store.engine.begin() as conn:
         conn.execute(
             update(StageMarkRow)
             .where(StageMarkRow.name == FORMAT_MARK)
             .values(value=ANALYSIS_FORMAT - 1)
         )
+
+
+def test_stem_tests_read_the_terms_of_rows_of_another_format(store: Store) -> None:
+    """Rows of another format (not in the stem index yet) are read out and tested (SQLite)."""
+    claims, articles, _ = _two_analysed(store)
+    stems = ["parcelwis", "bakeri", "outag"]
+    indexed = claims.repo.stem_presence(articles, stems)
+    _analysed_in_an_older_format(store)
     read: dict[int, str] = {}
     assert claims.repo.stem_presence(articles, stems, read) == indexed
     assert (len(read) == len(indexed)) == (store.engine.dialect.name == "sqlite")
@@ -254,20 +261,10 @@ def test_the_stem_index_is_made_again_with_the_analyses(store: Store) -> None:
     """A format change analyses every version again: the stem index starts again with them."""
     if store.engine.dialect.name != "sqlite":
         pytest.skip("the stem index is SQLite's")
-    clock = ManualClock(datetime(2026, 3, 1, 8, tzinfo=UTC))
-    store_texts(store, clock, {"a.test/1": TEXT, "b.test/2": "A bakery's rye bread won."})
-    claims = Claims(store, clock)
-    answer = claims.who_repeated(CLAIMS[0])
+    claims, articles, answer = _two_analysed(store)
     stems = ["parcelwis", "bakeri", "outag"]
-    with store.engine.connect() as conn:
-        articles = list(conn.scalars(select(func.distinct(m.Version.article_id))))
     indexed = claims.repo.stem_presence(articles, stems)
-    with store.engine.begin() as conn:
-        conn.execute(
-            update(StageMarkRow)
-            .where(StageMarkRow.name == FORMAT_MARK)
-            .values(value=ANALYSIS_FORMAT - 1)
-        )
+    _analysed_in_an_older_format(store)
     assert claims.who_repeated(CLAIMS[0]) == answer  # analysed and indexed again
     assert claims.repo.stem_presence(articles, stems) == indexed
     with store.engine.connect() as conn:
