@@ -30,6 +30,7 @@ from tracker.store import Store, make_engine, upgrade
 from tracker.store import models as m
 from tracker.store.analyses import ANALYSED_MARK, FORMAT_MARK, STEMS_TABLE
 from tracker.store.claim_tables import StageMarkRow, VersionAnalysisRow
+from tracker.store.db import downgrade
 from tracker.text.sentences import split_sentences
 from tracker.text.stored import (
     ANALYSIS_FORMAT,
@@ -270,6 +271,20 @@ def test_the_stem_index_is_made_again_with_the_analyses(store: Store) -> None:
     with store.engine.connect() as conn:
         tokens = conn.exec_driver_sql(f"SELECT count(*) FROM {STEMS_TABLE}").scalar()
     assert tokens == len(indexed)  # one row a version: none left over from the first run
+
+
+def test_an_upgrade_to_the_stem_index_analyses_every_version_again(store: Store) -> None:
+    """The index starts empty: the versions analysed before it are analysed and indexed again."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("the stem index is SQLite's")
+    claims, articles, answer = _two_analysed(store)
+    stems = ["parcelwis", "bakeri", "outag"]
+    indexed = claims.repo.stem_presence(articles, stems)
+    assert any(mask for _, _, mask in indexed)
+    downgrade(store.engine, "0014")
+    upgrade(store.engine)
+    assert claims.who_repeated(CLAIMS[0]) == answer
+    assert claims.repo.stem_presence(articles, stems) == indexed
 
 
 def test_stem_tests_in_sql_hold_past_a_64_bit_mask(store: Store) -> None:

@@ -26,6 +26,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLE = "versions_fts_stems"  # tracker.store.analyses.STEMS_TABLE at this revision
+FORMAT_MARK = "claims.analysis_format"  # tracker.store.analyses.FORMAT_MARK at this revision
 
 
 def upgrade() -> None:
@@ -35,6 +36,9 @@ def upgrade() -> None:
     op.execute(
         f"CREATE VIRTUAL TABLE {TABLE} USING fts5(stems, content='', detail=none, tokenize='ascii')"
     )
+    # The index starts empty: whatever format the analyses are in (also after a downgrade and
+    # an upgrade again), the next sync analyses every version again and indexes it.
+    op.execute(f"UPDATE stage_marks SET value = 0 WHERE name = '{FORMAT_MARK}'")  # noqa: S608
 
 
 def downgrade() -> None:
