@@ -229,6 +229,10 @@ class _Memo(Generic[_K, _T]):
                 self._items.move_to_end(key)
         return value
 
+    def clear(self) -> None:
+        """Forget every entry."""
+        self._items = OrderedDict()
+
     def put(self, key: _K, value: _T) -> _T:
         """Remember `value` under `key`; return it."""
         self._items[key] = value
@@ -455,6 +459,16 @@ class LexicalMatcher:
         )
         self._keys: _Memo[int, tuple[Analysis, frozenset[str]]] = _Memo(MEMO_TEXTS)
         self._plans: dict[str, _Plan] = {}
+        self._fuzzy = _Fuzzy()
+
+    def forget_texts(self) -> None:
+        """Forget what is remembered per text: analyses, term counts, coverages, comparisons.
+
+        What is remembered per claim (concepts, plans, probes) stays. The answers do not change,
+        only what is computed again.
+        """
+        for memo in (self._analyses, self._term_stats, self._hits, self._keys):
+            memo.clear()
         self._fuzzy = _Fuzzy()
 
     def analyse(self, text: str) -> Analysis:

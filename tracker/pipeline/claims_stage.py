@@ -94,6 +94,12 @@ class ClaimsStage:
         embedded, seconds = (semantic.embedded, semantic.seconds) if semantic else (0, 0.0)
         with cycles_uncollected():
             counts = self._run_on(repo, now)
+            # Before the collector runs again: its first collection walks every object made
+            # while it was paused and still alive, most of them the matcher's memos of this
+            # run's sentences (~300,000 objects after a first crawl pass of the dev scenario,
+            # 0.15-0.2 s), and later ones walk them again. Freed here by reference counting
+            # instead; the next pass reads mostly other texts.
+            self.lexical.forget_texts()
         if semantic is not None and semantic.embedded > embedded:
             # What the model cost this run: the sentences it read and its CPU milliseconds.
             counts["claims_sentences_embedded"] += semantic.embedded - embedded

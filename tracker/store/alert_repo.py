@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Engine, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.domain.alerts import (
@@ -68,6 +68,24 @@ def record_events(session: Session, events: Sequence[AlertEvent], now: datetime)
             .order_by(AlertSubscriptionRow.id)
         )
     ]
+    if not subs:
+        # No delivery needs an event's id: the rows go in with one executemany, in this order
+        # (a flush of ORM objects sends one INSERT each, to learn the ids).
+        session.execute(
+            insert(AlertEventRow),
+            [
+                {
+                    "key": event.key,
+                    "kind": event.kind.value,
+                    "claim_id": event.claim_id,
+                    "at": event.at,
+                    "payload": dict(event.payload),
+                    "created_at": now,
+                }
+                for event in fresh
+            ],
+        )
+        return len(fresh)
     for event in fresh:
         row = AlertEventRow(
             key=event.key,
@@ -78,8 +96,6 @@ def record_events(session: Session, events: Sequence[AlertEvent], now: datetime)
             created_at=now,
         )
         session.add(row)
-        if not subs:
-            continue  # no delivery needs its id: the rows go in together, in this order
         session.flush()
         queued: set[str] = set()
         for claim_id, sub in subs:
