@@ -7,7 +7,7 @@ link repository and writes what they decide, for the linking and the claims stag
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from tracker.config import LinkSettings
@@ -65,6 +65,20 @@ class ClaimLinker:
         `earliest` remembers each claim's first mentions (they do not change while edges are
         written).
         """
+        pairs = self._pairs(repo, mentions, earliest)
+        if not pairs:
+            return []
+        return claim_edges(
+            article_id, pairs, repo.texts(_versions(pairs)), self.matcher, self.settings
+        )
+
+    def _pairs(
+        self,
+        repo: LinkRepo,
+        mentions: list[ClaimMention],
+        earliest: dict[int, list[ClaimMention]],
+    ) -> list[tuple[Carrier, Carrier]]:
+        """Each of an article's carriers with its claim's origin, where it has one."""
         own = carriers(mentions, self.settings)
         pairs: list[tuple[Carrier, Carrier]] = []
         for carrier in own:
@@ -74,28 +88,45 @@ class ClaimLinker:
             origin = origin_of(carrier, carriers(earliest[claim_id], self.settings), self.settings)
             if origin is not None:
                 pairs.append((carrier, origin))
-        if not pairs:
-            return []
-        versions = {c.mention.version_id for pair in pairs for c in pair}
-        return claim_edges(article_id, pairs, repo.texts(versions), self.matcher, self.settings)
+        return pairs
 
-    def relink(self, repo: LinkRepo, article_ids: Iterable[int], now: datetime) -> Counter[str]:
+    def relink(
+        self,
+        repo: LinkRepo,
+        article_ids: Iterable[int],
+        now: datetime,
+        earliest: Mapping[int, list[ClaimMention]] | None = None,
+    ) -> Counter[str]:
         """Bring the claim-based edges of these articles up to date; counts what changed.
 
         The same as `save_claim_edges(edges_for(...))` per article, with the reads done for all
         of them at once: a crawl pass hands over hundreds of articles, most with nothing to write.
+        `earliest`: claims' `earliest_claim_mentions` the caller read already (not read again).
         """
         counts: Counter[str] = Counter()
         ids = sorted(set(article_ids))
         mentions = repo.claim_mentions_of(ids)
         sourced = repo.edged_articles(list(mentions), by_claim=False)
         claimed = repo.edged_articles(ids, by_claim=True)
-        earliest: dict[int, list[ClaimMention]] = {}
+        first: dict[int, list[ClaimMention]] = dict(earliest or {})
+        planned: list[tuple[int, list[tuple[Carrier, Carrier]]]] = []
         for article_id in ids:
             own = mentions.get(article_id)
+            pairs = self._pairs(repo, own, first) if own and article_id not in sourced else []
+            if pairs or article_id in claimed:
+                planned.append((article_id, pairs))
+        # The texts of every pair at once (a version's text does not change).
+        texts = repo.texts(_versions([pair for _, pairs in planned for pair in pairs]))
+        for article_id, pairs in planned:
             edges = (
-                self._edges(repo, article_id, own, earliest)
-                if own and article_id not in sourced
+                claim_edges(
+                    article_id,
+                    pairs,
+                    {v: texts[v] for v in _versions(pairs) if v in texts},
+                    self.matcher,
+                    self.settings,
+                )
+                if pairs
                 else []
             )
             if not edges and article_id not in claimed:
@@ -106,3 +137,8 @@ class ClaimLinker:
             except LinkConflict:  # another process wrote its edges meanwhile: next run
                 counts["claim_link_conflict"] += 1
         return counts
+
+
+def _versions(pairs: Iterable[tuple[Carrier, Carrier]]) -> set[int]:
+    """The versions the carriers of these pairs were found in."""
+    return {c.mention.version_id for pair in pairs for c in pair}

@@ -35,6 +35,7 @@ from tracker.claims.semantic import SemanticClaimMatcher
 from tracker.config import LinkSettings
 from tracker.domain import Claim, Mention, VersionRef
 from tracker.domain.claims import ClaimInfo
+from tracker.domain.links import ClaimMention
 from tracker.pipeline.alerts.events import events_of_changes, suggestion_events
 from tracker.pipeline.claim_links import EARLIEST_MENTIONS, ClaimLinker
 from tracker.pipeline.suggestions import suggestions_for
@@ -153,6 +154,7 @@ class ClaimsStage:
         links = LinkRepo(Store(repo.engine))
         targets: set[int] = set()
         moved: dict[str, int] = {}
+        earliest: dict[int, list[ClaimMention]] = {}  # read once, for relinking too
         for claim in claims:
             name = f"{LINKED_MARK}{claim.id}"
             mark = marks.get(name, 0)
@@ -160,15 +162,17 @@ class ClaimsStage:
                 continue
             fresh = set(repo.mentioning_articles(claim.id, mark, claim.matched_through))
             if fresh:
-                first = links.earliest_claim_mentions(claim.id, EARLIEST_MENTIONS)
-                earliest = {mention.article.id for mention in first}
-                targets |= fresh | (earliest if earliest & fresh else set())
+                first = earliest[claim.id] = links.earliest_claim_mentions(
+                    claim.id, EARLIEST_MENTIONS
+                )
+                firsts = {mention.article.id for mention in first}
+                targets |= fresh | (firsts if firsts & fresh else set())
             moved[name] = claim.matched_through
         known = {f"{LINKED_MARK}{claim.id}" for claim in claims}
         gone = sorted(name for name in marks if name not in known)
         if gone:
             targets.update(links.claim_edge_targets())
-        counts = self.by_claim.relink(links, targets, now)
+        counts = self.by_claim.relink(links, targets, now, earliest)
         if counts["claim_link_conflict"]:
             return counts  # the marks stay: the next run writes what a concurrent write blocked
         if moved or gone:
