@@ -322,8 +322,11 @@ def _other_event(
     if repo.marks(name).get(name) == through:
         return None
     best = repo.best_mention_scores(claim.id)
-    versions = repo.first_versions(list(best))
-    kept = one_event(best, {article: event_text(v) for article, v in versions.items()})
+    if len(best) > 1:
+        versions = repo.first_versions(list(best))
+        kept = one_event(best, {article: event_text(v) for article, v in versions.items()})
+    else:  # an article alone is its own anchor: `one_event` keeps it without reading its text
+        kept = set(best)
     elsewhere = set(best) - kept - {origin_id}
     roles = repo.roles_of(claim.id, list(best))
     flipped = {
