@@ -323,7 +323,7 @@ class ClaimRepo:
         out: list[VersionRef] = []
         with self._tx() as s:
             for chunk in _chunks(sorted(set(ids))):
-                rows = s.scalars(select(m.Version).where(m.Version.id.in_(chunk)))
+                rows = s.execute(select(*_REF_COLUMNS).where(m.Version.id.in_(chunk)))
                 out.extend(_version_ref(v) for v in rows)
         return sorted(out, key=lambda v: v.id)
 
@@ -418,7 +418,7 @@ class ClaimRepo:
                     .where(m.Version.article_id.in_(chunk))
                     .group_by(m.Version.article_id)
                 )
-                rows = s.scalars(select(m.Version).where(m.Version.id.in_(first)))
+                rows = s.execute(select(*_REF_COLUMNS).where(m.Version.id.in_(first)))
                 out.update((v.article_id, _version_ref(v)) for v in rows)
         return out
 
@@ -960,6 +960,19 @@ def _facts_rows(
             )
         )
     return articles, versions
+
+
+# What a VersionRef is made of: read as columns, not as the ORM's `Version` (whose other
+# columns hold the compressed page, and whose objects the session would track).
+_REF_COLUMNS = (
+    m.Version.id,
+    m.Version.article_id,
+    m.Version.text,
+    m.Version.fetched_at,
+    m.Version.title,
+    m.Version.links,
+    m.Version.corrections,
+)
 
 
 def _version_ref(v: Any) -> VersionRef:
