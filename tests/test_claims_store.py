@@ -3,6 +3,7 @@ uptakes, and hostile query text that is searched literally or refused."""
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from tracker.store.claim_tables import ClaimRow, MentionRow, UptakeRow
 from tracker.store.db import downgrade
 from tracker.store.fulltext import Concept
 from tracker.store.term_df import RememberedFrequencies, document_frequencies
+from tracker.text.words import Analysis
 
 from .support.stored import store_texts
 from .support.stored import stored_page as page
@@ -319,6 +321,22 @@ def test_the_stage_is_idempotent_and_resumable(store: Store, clock: ManualClock)
         conn.execute(ClaimRow.__table__.update().values(matched_through=0))
     ClaimsStage().run(store, clock.now())
     assert table_sizes(store) == rows
+
+
+def test_the_stage_keeps_no_sentence_analysis_alive(store: Store, clock: ManualClock) -> None:
+    # The cycle collector, running again after the stage, would walk every one of them.
+    fill(store, clock)
+    ClaimRepo(store.engine).add_claim("ai-code", CLAIM, None, clock.now())
+    stage = ClaimsStage()
+    counts = stage.run(store, clock.now())
+    assert counts["claims_mentions"] > 0
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, Analysis)]
+    # What a claim's text gives stays remembered; a sentence's is read again, the same.
+    sentence = "AI-written code caused the checkout outages, engineers said."
+    first = stage.lexical.detail(CLAIM, sentence)
+    stage.lexical.forget_texts()
+    assert stage.lexical.detail(CLAIM, sentence) == first
 
 
 def test_new_versions_are_matched_by_the_next_run(store: Store, clock: ManualClock) -> None:

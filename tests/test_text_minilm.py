@@ -96,3 +96,17 @@ def test_threads_embedding_at_once_get_the_same_vectors(monkeypatch: pytest.Monk
         results = list(pool.map(lambda _: Embedder().embed(TEXTS[:3]), range(4)))
     for vectors in results:
         assert np.abs(vectors - expected).max() < 1e-5
+
+
+def test_the_dequantised_matrices_are_the_stored_rows_times_their_scales() -> None:
+    """Each weight is float32(row value) * float32(scale), laid out (inputs, outputs)."""
+    model = load_model()
+    with np.load(minilm.MODEL_FILE, allow_pickle=False) as stored:
+        for i, block in enumerate(model._blocks):
+            for name in ("out", "up", "down"):
+                rows = stored[f"layer{i}.{name}_rows"].astype(np.float32)
+                scales = stored[f"layer{i}.{name}_scales"].astype(np.float32)
+                expected = np.ascontiguousarray((rows * scales[:, None]).T)
+                got = getattr(block, name)
+                assert got.flags["C_CONTIGUOUS"]
+                assert got.tobytes() == expected.tobytes()

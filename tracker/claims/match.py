@@ -33,6 +33,7 @@ from typing import Generic, Protocol, TypeVar
 
 from tracker.domain import MENTION_THRESHOLD
 from tracker.text.lexicon import RELATED
+from tracker.text.sentences import Sentence, split_sentences
 from tracker.text.terms import TermStats, term_stats
 from tracker.text.words import STOP_WORDS, Analysis, Analyzer, tokenize
 
@@ -456,6 +457,7 @@ class LexicalMatcher:
         self._probes: dict[str, ConceptProbe] = {}
         self._analyses: _Memo[str, Analysis] = _Memo(MEMO_TEXTS)
         self._term_stats: _Memo[str, TermStats] = _Memo(MEMO_TEXTS)
+        self._sentences: _Memo[str, tuple[Sentence, ...]] = _Memo(MEMO_TEXTS)
         # Keyed by the analysis object's id; the value keeps that object, so the id is not reused.
         self._hits: _Memo[tuple[str, int], tuple[Analysis, tuple[ConceptHit, ...]]] = _Memo(
             MEMO_DETAILS
@@ -470,13 +472,23 @@ class LexicalMatcher:
         What is remembered per claim (concepts, plans, probes) stays. The answers do not change,
         only what is computed again.
         """
-        for memo in (self._analyses, self._term_stats, self._hits, self._keys):
+        for memo in (self._analyses, self._term_stats, self._sentences, self._hits, self._keys):
             memo.clear()
         self._fuzzy = _Fuzzy()
 
     def analyse(self, text: str) -> Analysis:
         """The analyzer's reading of `text`, remembered (see `MEMO_TEXTS`)."""
         return self._analyses.get(text) or self._analyses.put(text, self.analyzer.analyse(text))
+
+    def sentences(self, text: str) -> tuple[Sentence, ...]:
+        """`tracker.text.sentences.split_sentences` of a whole text, remembered (`MEMO_TEXTS`).
+
+        Claims sharing a candidate version, same-event expansion and uptakes split it again.
+        """
+        found = self._sentences.get(text)
+        if found is None:
+            found = self._sentences.put(text, tuple(split_sentences(text)))
+        return found
 
     def term_stats(self, text: str) -> TermStats:
         """`tracker.text.terms.term_stats` of `text`, remembered (see `MEMO_TEXTS`)."""

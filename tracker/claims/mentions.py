@@ -267,7 +267,7 @@ def mentions_in_versions(
     out: list[Mention] = []
     for first in range(0, len(versions), LIFT_AHEAD):
         group = versions[first : first + LIFT_AHEAD]
-        read = [split_sentences(version.text) for version in group]
+        read = [lexical.sentences(version.text) for version in group]
         scored = [
             sentence_details(claim.text, sentences, lexical, version.title)
             for version, sentences in zip(group, read, strict=True)
@@ -296,7 +296,7 @@ def best_sentence(
     The stance is the sentence's own, as for any mention.
     """
     lexical = lexical or LexicalMatcher()
-    sentences = split_sentences(version.text)
+    sentences = lexical.sentences(version.text)
     if not sentences:
         return None
     analyses = [lexical.analyse(s.text) for s in sentences]

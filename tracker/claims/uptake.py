@@ -288,7 +288,7 @@ def _state(
         return _State(version, tuple(found), own, frozenset(notices))
     body = tuple(
         s
-        for s in split_sentences(version.text)
+        for s in lexical.sentences(version.text)
         if not any(p.start <= s.start < p.end for p in notice_spans)
         and not any(s.text in n for n in version.corrections)
     )
