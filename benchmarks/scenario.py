@@ -132,8 +132,10 @@ def score_swapped(folder: Path, home: str, port: str) -> dict[str, object]:
             env=env,
             capture_output=True,
             text=True,
-            check=True,
+            check=False,
         )
+        if done.returncode != 0:
+            raise SystemExit(f"who-repeated failed on {home}: {done.stderr.strip()[-300:]}")
         got = {row["url"].split("://", 1)[-1] for row in json.loads(done.stdout)["rows"]}
         want = {url_of[i] for i in ids}
         true_positives += len(got & want)
@@ -155,6 +157,8 @@ def main() -> None:
     parser.add_argument("--home", help="score this crawled home again (with --port)")
     parser.add_argument("--port", help="the port the home was crawled on")
     args = parser.parse_args()
+    if (args.home is None) != (args.port is None):
+        parser.error("--home and --port go together (run.py names both on stderr)")
     folder: Path = args.folder
     if not (folder / "site.json").is_file() or not (folder.parent / "run.py").is_file():
         skipped("scenario", f"scenario {folder} missing")
