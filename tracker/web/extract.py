@@ -1,6 +1,7 @@
 """Main text, metadata, dates, body links and correction notices of a fetched page.
 
-With page_metadata, the only module that imports trafilatura and htmldate. The HTML is decoded
+With page_metadata (and _date_languages, which sets htmldate's date parser), the only module that
+imports trafilatura and htmldate. The HTML is decoded
 and parsed once with lxml; the same tree goes to trafilatura (which copies it before pruning), to
 htmldate and to the link and correction walks, so no stage parses the page again.
 """
@@ -33,6 +34,7 @@ from tracker.config import ExtractSettings
 from tracker.domain import Extracted, Link
 from tracker.text.cleaning import remove_control_chars
 from tracker.urls import is_http_url
+from tracker.web._date_languages import judging_in
 from tracker.web._decode import mostly_utf8
 from tracker.web.article_text import ArticleText, article_text
 from tracker.web.dates import choose_published, offset_minutes, parse_stated, url_day
@@ -566,13 +568,15 @@ def _moment(value: str | None, settings: ExtractSettings, now: datetime) -> date
 
 
 def _judged_date(
-    source: str, url: str, settings: ExtractSettings, now: datetime
+    source: str, url: str, language: str | None, settings: ExtractSettings, now: datetime
 ) -> datetime | None:
     """htmldate's full search (URL first, then markup, then free text) over the page source."""
     # The source, not our tree: htmldate parses it keeping HTML comments, where some blogs keep
     # RDF with dc:date (the shared tree drops comments, which trafilatura cannot handle).
     params = _date_params(settings, now, original=True, extensive=True, url_first=True)
-    judged = _stated(_find_date(source, url, params), settings, now)
+    with judging_in(language):  # only the extensive search hands strings to dateparser
+        found = _find_date(source, url, params)
+    judged = _stated(found, settings, now)
     # A bare year (a copyright line, "© 2020") comes back as 1 January at midnight: no real date.
     if judged is not None and (judged.month, judged.day, judged.time()) == (1, 1, time()):
         return None
@@ -582,6 +586,7 @@ def _judged_date(
 def _published(
     source: str,
     url: str,
+    language: str | None,
     from_metadata: datetime | None,
     feed_published: datetime | None,
     settings: ExtractSettings,
@@ -593,7 +598,7 @@ def _published(
         feed_published is None or abs(utc(from_metadata) - feed_published) <= _DATE_TOLERANCE
     ):
         return from_metadata
-    judged = _judged_date(source, url, settings, now)
+    judged = _judged_date(source, url, language, settings, now)
     if from_metadata is None:
         return judged
     # The metadata disagrees with the feed: htmldate's judgement (which trusts a date in the URL
@@ -730,7 +735,8 @@ def extract_page(
     own, furniture = _stated_published(tree, source, meta, settings, now)
     day = url_day(url) or (url_day(canonical) if canonical else None)
     from_metadata = choose_published(_stated(document.date, settings, now), own, furniture, day)
-    stated = _published(source, url, from_metadata, feed, settings, now)
+    language = _language(tree)
+    stated = _published(source, url, language, from_metadata, feed, settings, now)
     published = None if stated is None else utc(stated)
     return Extracted(
         text=text,
@@ -738,7 +744,7 @@ def extract_page(
         standfirst=body.standfirst,
         byline=_collapse(document.author or ""),
         site_name=_collapse(document.sitename or ""),
-        language=_language(tree),
+        language=language,
         published=published,
         published_offset=None if stated is None else offset_minutes(stated),
         modified=_modified(tree, published, settings, now),
