@@ -184,28 +184,49 @@ def _whole_means(
     core_min: float,
     other_max: float,
     kept_min: float,
+    other_core_max: float,
 ) -> set[int]:
     """`one_event` as the module states it: every mean taken over all its scores."""
     anchor = anchor_of(best)
     assert anchor is not None
     to_anchor = {a: texts[anchor].score(t) for a, t in texts.items() if a != anchor}
-    core, others = [anchor], []
+    core = [anchor]
     for article in sorted(to_anchor, key=lambda a: (-best[a], a)):
         if to_anchor[article] >= core_min and len(core) < CORE_SIZE:
             core.append(article)
-    for article in sorted(to_anchor, key=lambda a: (-best[a], a)):
-        near_core = any(texts[c].score(texts[article]) >= core_min for c in core[1:])
-        if to_anchor[article] < other_max and not near_core and len(others) < OTHERS_SIZE:
-            others.append(article)
+
+    def mean(article: int) -> float:
+        scores = [
+            to_anchor[article] if c == anchor else texts[c].score(texts[article]) for c in core
+        ]
+        return sum(scores) / len(scores)
+
+    outside = [a for a in sorted(to_anchor, key=lambda a: (-best[a], a)) if a not in core]
+    # Far from the anchor (best stated first), then far from a core of two or more on average
+    # (farthest first); none surely of the core.
+    far = [a for a in outside if to_anchor[a] < other_max]
+    far += sorted(
+        (
+            a
+            for a in outside
+            if to_anchor[a] >= other_max and len(core) > 1 and mean(a) < other_core_max
+        ),
+        key=mean,
+    )
+    far = [a for a in far if not any(texts[c].score(texts[a]) >= core_min for c in core[1:])]
+    others = [
+        article
+        for article in far
+        if any(texts[article].score(texts[b]) >= core_min for b in far if b != article)
+    ][:OTHERS_SIZE]
     kept = set(core)
-    for article, text in texts.items():
+    for article in texts:
         if article in kept or article in others:
             continue
-        scores = [to_anchor[article] if c == anchor else texts[c].score(text) for c in core]
-        same = sum(scores) / len(scores)
+        same = mean(article)
         if same < kept_min:
             continue
-        if others and same < sum(texts[o].score(text) for o in others) / len(others):
+        if others and same < sum(texts[o].score(texts[article]) for o in others) / len(others):
             continue
         kept.add(article)
     return kept
@@ -217,11 +238,17 @@ def test_means_decided_early_keep_what_the_whole_means_keep() -> None:
     best = {i: 1.0 - i / 20 for i in texts}
     decided = 0
     for core_min in (0.0, 0.5, 0.97):  # a full core, a middling one, the shipped minimum
-        for other_max in (0.0, 0.25):  # no other event, and the shipped maximum
+        # No other event, and the shipped maximums (against the anchor, against the core).
+        for other_max, other_core_max in ((0.0, 0.0), (0.25, 0.0), (0.25, 0.7)):
             for kept_min in (0.05, 0.2, 0.4, 0.6, 0.8, 0.95):
-                expected = _whole_means(best, texts, core_min, other_max, kept_min)
+                expected = _whole_means(best, texts, core_min, other_max, kept_min, other_core_max)
                 kept = one_event(
-                    best, texts, core_min=core_min, other_max=other_max, kept_min=kept_min
+                    best,
+                    texts,
+                    core_min=core_min,
+                    other_max=other_max,
+                    kept_min=kept_min,
+                    other_core_max=other_core_max,
                 )
                 assert kept == expected
                 decided += len(expected) not in (1, len(texts))
@@ -284,3 +311,58 @@ def test_the_claims_event_does_not_depend_on_which_tied_carrier_was_stored_first
         answers.append({label for label, number in ids.items() if number in kept})
     assert answers[0] == answers[1]
     assert "x" not in answers[0]  # the core is the anchor and the carriers closest to it
+
+
+def _scripted_case(groups: dict[str, list[str]], between: dict[frozenset[str], float]) -> None:
+    """Script the scores: 1.0 within a group, `between` (by the groups' names) across them."""
+    group_of = {label: name for name, labels in groups.items() for label in labels}
+    _Scripted.table = {
+        frozenset((a, b)): 1.0
+        if group_of[a] == group_of[b]
+        else between[frozenset((group_of[a], group_of[b]))]
+        for a in group_of
+        for b in group_of
+        if a != b
+    }
+
+
+def _kept(best_of: dict[str, float]) -> set[str]:
+    ids = {label: number for number, label in enumerate(best_of, 1)}
+    kept = one_event(
+        {ids[k]: v for k, v in best_of.items()}, {ids[k]: _Scripted.named(k) for k in best_of}
+    )
+    return {label for label, number in ids.items() if number in kept}
+
+
+def test_another_event_close_to_the_anchor_but_far_from_its_core_is_left_out() -> None:
+    # Another player of the same team arrested on the same charge weeks later: its reports
+    # score high against the anchor (the team, the charge, the first arrest recalled), low
+    # against the claim's other sure reports, and surely one event among themselves.
+    _scripted_case(
+        {"anchor": ["anchor"], "core": ["c1", "c2"], "other": ["o1", "o2", "o3", "o4"]},
+        {
+            frozenset(("anchor", "core")): 0.98,
+            frozenset(("anchor", "other")): 0.9,
+            frozenset(("core", "other")): 0.4,
+        },
+    )
+    best_of = {"anchor": 1.0, "c1": 0.9, "c2": 0.8, "o1": 0.3, "o2": 0.3, "o3": 0.2, "o4": 0.2}
+    # Against the anchor alone none of them is far (0.25): the mean against the core (0.57) is.
+    assert _kept(best_of) == {"anchor", "c1", "c2"}
+
+
+def test_one_odd_carrier_is_no_other_event() -> None:
+    # A follow-up of the claim's own event, far from every other report: alone, it does not
+    # stand for another event, and the report closest to it stays.
+    _scripted_case(
+        {"anchor": ["anchor"], "core": ["c1"], "odd": ["odd"], "near": ["near"]},
+        {
+            frozenset(("anchor", "core")): 0.98,
+            frozenset(("anchor", "odd")): 0.1,
+            frozenset(("core", "odd")): 0.1,
+            frozenset(("anchor", "near")): 0.6,
+            frozenset(("core", "near")): 0.6,
+            frozenset(("odd", "near")): 0.9,
+        },
+    )
+    assert _kept({"anchor": 1.0, "c1": 0.9, "odd": 0.5, "near": 0.2}) == {"anchor", "c1", "near"}
