@@ -86,8 +86,8 @@ def test_a_paraphrase_that_reports_it_as_hearsay_attributes(
 
 def test_a_paraphrase_that_denies_the_claim_disputes(store: Store, clock: ManualClock) -> None:
     denial = (
-        "The pop star did not enter a rehab facility in Malibu on Tuesday, a representative"
-        " told Variety."
+        "A representative denied to Variety that the pop star entered a rehab facility in Malibu"
+        " on Tuesday."
     )
     ids = _register(store, clock, _with_lead(denial))
     with store.engine.connect() as conn:
@@ -98,6 +98,19 @@ def test_a_paraphrase_that_denies_the_claim_disputes(store: Store, clock: Manual
     (summary,) = Claims(store, clock).list()
     assert (summary.repeaters, summary.disputers) == (0, 1)  # the seed is the origin
     assert ids[PARA] not in {r.article_id for r in Claims(store, clock).who_repeated(SLUG).rows}
+
+
+def test_a_negation_in_a_paraphrase_is_no_dispute(store: Store, clock: ManualClock) -> None:
+    # The sentence standing for an article found by same-event expansion does not state the
+    # claim: a negation there negates something else (on real reports: "pleaded not guilty",
+    # "Internet Explorer 10 is not affected"), only a denial or correction cue disputes.
+    aside = (
+        "The pop star entered a rehab facility in Malibu on Tuesday; the label did not tell"
+        " Variety for how long."
+    )
+    ids = _register(store, clock, _with_lead(aside))
+    row = _row(store, clock, ids[PARA])
+    assert (row.role, row.stance, row.match) == ("repeater", "asserts", "event")
 
 
 def test_the_paraphrase_unchanged_after_the_correction_has_no_uptake(

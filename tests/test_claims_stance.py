@@ -227,3 +227,16 @@ def test_without_the_claims_negations_the_negation_disputes() -> None:
     sentence = "State police did not have any suspects in the bank bombing."
     assert stance_of(sentence).stance is Stance.DISPUTES  # nothing said about the claim's own
     assert stance_of(sentence, negations=1).stance is Stance.ASSERTS
+
+
+def test_a_sentence_that_does_not_state_the_claim_disputes_only_by_a_denial_cue() -> None:
+    # The sentence closest to the claim in an article found by same-event expansion: a report of
+    # the event whose negation is about something else ("pleaded not guilty").
+    plea = "An Oklahoma man has pleaded not guilty to two first-degree murder charges."
+    assert stance_of(plea).stance is Stance.DISPUTES
+    assert stance_of(plea, stated=False).stance is Stance.ASSERTS
+    denial = "His lawyer denied that the man fired the two shots."
+    assert stance_of(denial, stated=False).stance is Stance.DISPUTES
+    pointing = "The man fired the two shots, police said."
+    following = "His lawyer denied this."
+    assert stance_of(pointing, following=following, stated=False).stance is Stance.DISPUTES

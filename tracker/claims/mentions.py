@@ -293,7 +293,8 @@ def best_sentence(
     For an article found by same-event expansion: its highest lexical score (first on a tie),
     kept as the mention's score, which stays below `DEFAULT_THRESHOLD` (else the sentence would
     carry the claim by itself) and so marks the mention (`tracker.claims.events.is_event_level`).
-    The stance is the sentence's own, as for any mention.
+    The stance is the sentence's own, but a negation in it is no dispute of the claim (it does
+    not state the claim: `stance_of`'s `stated`); a denial or correction cue still is.
     """
     lexical = lexical or LexicalMatcher()
     sentences = lexical.sentences(version.text)
@@ -313,7 +314,13 @@ def best_sentence(
     # A touched sentence scores above 0, an untouched one 0: the best is among the touched.
     i = max(details, key=lambda k: (details[k].score, -k))
     following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-    stance = stance_of(sentences[i].text, details[i].spans, following, claim_negations(claim.text))
+    stance = stance_of(
+        sentences[i].text,
+        details[i].spans,
+        following,
+        claim_negations(claim.text),
+        stated=False,  # below the threshold: no statement of the claim
+    )
     # Rounded down: a score just under the threshold must not round up to it.
     score = min(math.floor(details[i].score * 10_000) / 10_000, DEFAULT_THRESHOLD - 0.0001)
     return Mention(

@@ -139,6 +139,8 @@ def stance_of(
     claim_spans: Sequence[tuple[int, int]] = (),
     following: str = "",
     negations: int = 0,
+    *,
+    stated: bool = True,
 ) -> StanceResult:
     """Decide the stance of `sentence`, whose claim words lie at `claim_spans` (default: all).
 
@@ -146,12 +148,18 @@ def stance_of(
     this.") makes the mention one that carries the denial. `negations` is how many negations
     the claim itself makes (`claim_negations`): a sentence repeating "police did not have any
     suspects" carries its "not" and asserts it; only a negation beyond the claim's disputes.
+
+    `stated` is False for a sentence that does not state the claim: an article found by
+    same-event expansion is represented by its sentence closest to the claim, below the
+    matcher's threshold, whose few claim words are no statement of it. A negation there negates
+    what that sentence says ("pleaded not guilty", "are not affected"), not the claim, so only
+    a denial or correction cue, in it or pointing back from the next sentence, disputes.
     """
     spans = sorted(claim_spans) or [(0, len(sentence))]
     dispute = _dispute_cue(sentence)
     if dispute:
         return StanceResult(Stance.DISPUTES, dispute)
-    negation = _negation_cue(sentence, spans, negations)
+    negation = _negation_cue(sentence, spans, negations) if stated else ""
     if negation:
         return StanceResult(Stance.DISPUTES, negation)
     denial = _FOLLOWING_DENIAL.search(following) if following else None

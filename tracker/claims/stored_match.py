@@ -88,7 +88,9 @@ class SentenceCache:
         self._analyses: dict[str, Analysis] = {}
         self._hits: dict[tuple[str, str], tuple[ConceptHit, ...]] = {}
         self._details: dict[tuple[str, str, ClaimContext], MatchDetail] = {}
-        self._stances: dict[tuple[str, tuple[tuple[int, int], ...], str, int], StanceResult] = {}
+        self._stances: dict[
+            tuple[str, tuple[tuple[int, int], ...], str, int, bool], StanceResult
+        ] = {}
         self._probes: dict[str, ClaimProbe] = {}
         # By claim and sentence sequence (its id: the layout keeps the sequence alive, so the id
         # is not reused while the cache lives). The uptake rules read each carrier's sentences
@@ -160,13 +162,21 @@ class SentenceCache:
         return list(done[1])
 
     def stance(
-        self, sentence: str, spans: tuple[tuple[int, int], ...], following: str, negations: int = 0
+        self,
+        sentence: str,
+        spans: tuple[tuple[int, int], ...],
+        following: str,
+        negations: int = 0,
+        *,
+        stated: bool = True,
     ) -> StanceResult:
-        """`stance_of`, once per sentence, claim spans, following sentence and claim negations."""
-        key = (sentence, spans, following, negations)
+        """`stance_of`, once per sentence, claim spans, following sentence, negations, `stated`."""
+        key = (sentence, spans, following, negations, stated)
         found = self._stances.get(key)
         if found is None:
-            found = self._stances[key] = stance_of(sentence, spans, following, negations)
+            found = self._stances[key] = stance_of(
+                sentence, spans, following, negations, stated=stated
+            )
         return found
 
 
@@ -310,7 +320,7 @@ def best_stored(
     i = max(details, key=lambda k: (details[k].score, -k))
     following = sentences[i + 1].text if i + 1 < len(sentences) else ""
     stance = cache.stance(
-        sentences[i].text, details[i].spans, following, claim_negations(claim.text)
+        sentences[i].text, details[i].spans, following, claim_negations(claim.text), stated=False
     )
     # Rounded down: a score just under the threshold must not round up to it.
     score = min(math.floor(details[i].score * 10_000) / 10_000, DEFAULT_THRESHOLD - 0.0001)
