@@ -10,6 +10,7 @@ from tests.test_linking_specifics import FIRST
 from tests.test_linking_specifics import SAME as FIRST_SAME
 from tracker.claims.one_event import (
     CORE_SIZE,
+    JOIN_LINKS,
     OTHERS_SIZE,
     EventText,
     anchor_of,
@@ -213,7 +214,10 @@ def _whole_means(
         ),
         key=mean,
     )
-    far = [a for a in far if not any(texts[c].score(texts[a]) >= core_min for c in core[1:])]
+    # None surely of the claim's event: `core_min` against a carrier of the core or any other
+    # carrier that scores as much against the anchor.
+    sure = core[1:] + [a for a in outside if to_anchor[a] >= core_min]
+    far = [a for a in far if not any(texts[c].score(texts[a]) >= core_min for c in sure)]
     others = [
         article
         for article in far
@@ -229,6 +233,14 @@ def _whole_means(
         if others and same < sum(texts[o].score(texts[article]) for o in others) / len(others):
             continue
         kept.add(article)
+    if not others:  # then `JOIN_LINKS` carriers it surely shares its event with keep one too
+        ranked = [anchor, *sorted(to_anchor, key=lambda a: (-best[a], a))]
+        members = [a for a in ranked if a in kept]
+        kept |= {
+            a
+            for a in ranked
+            if sum(texts[m].score(texts[a]) >= core_min for m in members) >= JOIN_LINKS
+        }
     return kept
 
 
@@ -366,3 +378,63 @@ def test_one_odd_carrier_is_no_other_event() -> None:
         },
     )
     assert _kept({"anchor": 1.0, "c1": 0.9, "odd": 0.5, "near": 0.2}) == {"anchor", "c1", "near"}
+
+
+def test_a_far_pair_close_to_a_sure_carrier_beyond_the_core_is_no_other_event() -> None:
+    # An outage's first reports and the restoration they led to (ECB+ 30 in the swapped
+    # claims): five carriers score the sure minimum against the anchor, the core holds four, and
+    # the fifth (stated least) is as sure of one event with a report of the outage, which two
+    # others agree with. They are not another event; the report close to them stays.
+    _scripted_case(
+        {
+            "anchor": ["anchor"],
+            "core": ["c1", "c2", "c3", "c4"],
+            "c5": ["c5"],
+            "o1": ["o1"],
+            "o2": ["o2"],
+            "near": ["near"],
+        },
+        {
+            frozenset(("anchor", "core")): 0.98,
+            frozenset(("anchor", "c5")): 0.98,
+            frozenset(("core", "c5")): 0.98,
+            frozenset(("c5", "o1")): 0.98,
+            frozenset(("c5", "o2")): 0.5,
+            frozenset(("o1", "o2")): 1.0,
+            frozenset(("anchor", "o1")): 0.1,
+            frozenset(("anchor", "o2")): 0.1,
+            frozenset(("core", "o1")): 0.1,
+            frozenset(("core", "o2")): 0.1,
+            frozenset(("anchor", "near")): 0.5,
+            frozenset(("core", "near")): 0.5,
+            frozenset(("c5", "near")): 0.5,
+            frozenset(("o1", "near")): 0.9,
+            frozenset(("o2", "near")): 0.9,
+        },
+    )
+    best_of = {"anchor": 1.0} | dict.fromkeys(["c1", "c2", "c3", "c4"], 0.9)
+    best_of |= {"c5": 0.5, "o1": 0.3, "o2": 0.3, "near": 0.2}
+    # o1 and o2 stay out all the same: far from the claim's event on average (0.1).
+    assert _kept(best_of) == {"anchor", "c1", "c2", "c3", "c4", "c5", "near"}
+
+
+def test_a_carrier_sure_of_the_event_of_two_kept_ones_is_kept() -> None:
+    # The anchor is the odd report (a first report in capitals, names its repeats leave out):
+    # no carrier is sure of its event, every repeat agrees with the others. One scoring low
+    # against the anchor but surely one event with two kept repeats is kept; one that is so
+    # with a single repeat only is not.
+    _scripted_case(
+        {"anchor": ["anchor"], "repeats": ["r1", "r2", "r3"], "two": ["two"], "one": ["one"]},
+        {
+            frozenset(("anchor", "repeats")): 0.6,
+            frozenset(("anchor", "two")): 0.3,
+            frozenset(("anchor", "one")): 0.3,
+            frozenset(("repeats", "two")): 0.98,
+            frozenset(("repeats", "one")): 0.5,
+            frozenset(("two", "one")): 0.5,
+        },
+    )
+    _Scripted.table[frozenset(("r1", "one"))] = 0.98
+    best_of = {"anchor": 1.0, "r1": 0.3, "r2": 0.3, "r3": 0.3, "two": 0.2, "one": 0.2}
+    assert JOIN_LINKS == 2
+    assert _kept(best_of) == {"anchor", "r1", "r2", "r3", "two"}
