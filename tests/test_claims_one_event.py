@@ -10,6 +10,7 @@ from tests.test_linking_specifics import FIRST
 from tests.test_linking_specifics import SAME as FIRST_SAME
 from tracker.claims.one_event import (
     CORE_SIZE,
+    FAR_READ,
     JOIN_LINKS,
     OTHERS_SIZE,
     EventText,
@@ -235,10 +236,10 @@ def _whole_means(
         kept.add(article)
     if not others:  # then `JOIN_LINKS` carriers it surely shares its event with keep one too
         ranked = [anchor, *sorted(to_anchor, key=lambda a: (-best[a], a))]
-        members = [a for a in ranked if a in kept]
+        members = [a for a in ranked if a in kept][:FAR_READ]
         kept |= {
             a
-            for a in ranked
+            for a in [a for a in ranked if a not in kept][:FAR_READ]
             if sum(texts[m].score(texts[a]) >= core_min for m in members) >= JOIN_LINKS
         }
     return kept

@@ -101,10 +101,12 @@ OTHER_CORE_MAX = 0.7
 # and ECB+ no answer changes against reading them all (10: one swapped repeater fewer).
 FAR_READ = 20
 # When no other event is found, a dropped carrier scoring `CORE_MIN` against this many kept ones
-# (of the first `FAR_READ` kept, best stated first) is kept: of the dev scenario's swapped claims
+# (of the first `FAR_READ` kept, best stated first) is kept. Of the dev scenario's swapped claims:
 # two such carriers in ECB+ 8 (whose anchor is the odd report: no carrier scores `CORE_MIN`
 # against it) and one in 30; with one link a hard negative of ECB+ 5 joined too. The dev
-# scenario's own claims and ECB+ (`benchmarks/one_event.py`) unchanged.
+# scenario's own claims and ECB+ (`benchmarks/one_event.py`) unchanged. The first `FAR_READ`
+# dropped carriers are read, so at most 20 x 20 pairs (on the dev scenario's 45 claims, both
+# sets, the rule's time grew by under 5%).
 JOIN_LINKS = 2
 
 
@@ -240,7 +242,8 @@ def one_event(
         # No other event to prefer: a carrier surely of the event of `JOIN_LINKS` kept ones
         # reports the claim's event, however far it is from the anchor (the odd report).
         members = [analysed[a] for a in [anchor, *ranked] if a in kept][:FAR_READ]
-        kept.update(a for a in ranked if a not in kept and _joins(members, analysed[a], core_min))
+        dropped = [a for a in ranked if a not in kept][:FAR_READ]  # at most 20 x 20 pairs
+        kept.update(a for a in dropped if _joins(members, analysed[a], core_min))
     return kept
 
 
