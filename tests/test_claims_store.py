@@ -319,6 +319,22 @@ def test_the_stage_is_idempotent_and_resumable(store: Store, clock: ManualClock)
     assert table_sizes(store) == rows
 
 
+def test_calls_held_together_are_one_transaction(store: Store, clock: ManualClock) -> None:
+    # The claims stage holds each claim's reads and writes together (`ClaimRepo.held`).
+    repo = ClaimRepo(store.engine)
+    with pytest.raises(RuntimeError), repo.held():
+        repo.set_marks({"test.held.a": 5})
+        assert repo.marks("test.held.") == {"test.held.a": 5}  # later calls see the writes
+        raise RuntimeError
+    assert repo.marks("test.held.") == {}  # ... and a failure takes every one of them back
+    with repo.held():
+        repo.set_marks({"test.held.a": 5})
+        repo.set_marks({"test.held.a": 7, "test.held.b": 1})
+        with repo.held():  # nested: the same transaction
+            repo.set_marks({"test.held.c": 2}, drop=["test.held.b"])
+    assert repo.marks("test.held.") == {"test.held.a": 7, "test.held.c": 2}
+
+
 def test_the_stage_keeps_no_sentence_analysis_alive(store: Store, clock: ManualClock) -> None:
     # The cycle collector, running again after the stage, would walk every one of them.
     fill(store, clock)

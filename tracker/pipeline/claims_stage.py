@@ -34,7 +34,7 @@ from tracker.claims.roles import Role
 from tracker.claims.semantic import SemanticClaimMatcher
 from tracker.config import LinkSettings
 from tracker.domain import Claim, Mention, VersionRef
-from tracker.domain.claims import ClaimInfo
+from tracker.domain.claims import ClaimInfo, CorrectionInfo
 from tracker.domain.links import ClaimMention
 from tracker.pipeline.alerts.events import events_of_changes, suggestion_events
 from tracker.pipeline.claim_links import EARLIEST_MENTIONS, ClaimLinker
@@ -121,16 +121,22 @@ class ClaimsStage:
         # Claims' seeds and candidates share most of their stems: each is looked up once.
         frequencies = repo.remembered_frequencies()
         for claim in claims:
-            if claim.matched_through < upto:
-                self._match(repo, claim, upto, counts, frequencies)
-            # Right after the claim's matching, while the matcher still remembers the analyses
-            # of its carriers' sentences: after every claim's matching a large pass (a first
-            # crawl) had pushed them out and every sentence was analysed and covered again.
-            # An uptake reads only its own claim's rows, so the order gives the same answers.
-            if self._uptakes(repo, claim, now, counts):
+            # A claim's reads and writes in one transaction (`ClaimRepo.held`); it ends before
+            # the alerts repository writes.
+            with repo.held():
+                if claim.matched_through < upto:
+                    self._match(repo, claim, upto, counts, frequencies)
+                # Right after the claim's matching, while the matcher still remembers the
+                # analyses of its carriers' sentences: after every claim's matching a large pass
+                # (a first crawl) had pushed them out and every sentence was analysed and
+                # covered again. An uptake reads only its own claim's rows, so the order gives
+                # the same answers.
+                corrections = self._uptakes(repo, claim, now, counts)
                 # What the recomputed articles carry may be a correction to review. Its events
                 # are keyed by the suggestion, so one already alerted on is not queued again.
-                found = suggestions_for(repo, claim)
+                if corrections is not None:
+                    found = suggestions_for(repo, claim, corrections=corrections)
+            if corrections is not None:
                 counts["alerts_suggested"] += alerts.record(
                     suggestion_events(claim, found, self.report_url), now
                 )
@@ -170,9 +176,12 @@ class ClaimsStage:
             moved[name] = claim.matched_through
         known = {f"{LINKED_MARK}{claim.id}" for claim in claims}
         gone = sorted(name for name in marks if name not in known)
-        if gone:
-            targets.update(links.claim_edge_targets())
-        counts = self.by_claim.relink(links, targets, now, earliest)
+        # The edges in the linking stage's shared transactions (`LinkRepo.batch`): a few dozen
+        # articles' reads and writes in each, not one transaction per article.
+        with links.batch():
+            if gone:
+                targets.update(links.claim_edge_targets())
+            counts = self.by_claim.relink(links, targets, now, earliest)
         if counts["claim_link_conflict"]:
             return counts  # the marks stay: the next run writes what a concurrent write blocked
         if moved or gone:
@@ -232,14 +241,16 @@ class ClaimsStage:
         """
         by_id = {v.id: v for v in read}
         carrying = {by_id[m.version_id].article_id for m in direct}
+        rest = [i for i in wider if i not in by_id]
+        pool = [v for v in read if v.article_id not in carrying] + repo.versions_by_id(rest)
+        if not pool:  # nothing to expand to (most claims of a later pass): no seed to read
+            return []
         seed_ids = sorted(
             set(repo.seed_versions(claim.id, MAX_SEEDS))
             | _first_per_article(by_id[m.version_id] for m in direct)
         )[:MAX_SEEDS]
         if not seed_ids:
             return []
-        rest = [i for i in wider if i not in by_id]
-        pool = [v for v in read if v.article_id not in carrying] + repo.versions_by_id(rest)
         carrying |= repo.articles_carrying(claim.id, [v.article_id for v in pool])
         pool = [v for v in pool if v.article_id not in carrying]
         if not pool:
@@ -251,20 +262,22 @@ class ClaimsStage:
 
     def _uptakes(
         self, repo: ClaimRepo, claim: ClaimInfo, now: datetime, counts: Counter[str]
-    ) -> bool:
-        """Recompute the uptakes of the claim's articles whose inputs changed; True if any."""
+    ) -> list[CorrectionInfo] | None:
+        """Recompute the uptakes of the claim's articles whose inputs changed.
+
+        Returns the claim's corrections (read for the uptakes) when any was recomputed, else
+        None.
+        """
         dirty = repo.dirty_articles(claim.id)
         if not dirty:  # most claims of a later pass: nothing else to read
-            return False
+            return None
         corrections = repo.corrections(claim.id)
         origin_id = repo.article_for_url(claim.origin_url)
-        changed = False
         for number in range(MAX_UPTAKE_PASSES):
             if number:
                 dirty = repo.dirty_articles(claim.id)
             if not dirty:
-                return changed
-            changed = True
+                return corrections
             sorted_out = _other_event(repo, claim, origin_id)
             if sorted_out is None:  # the carriers are the same: their stored roles stand
                 before = repo.roles_of(claim.id, dirty)
@@ -302,9 +315,9 @@ class ClaimsStage:
                 and f.outlet_id is not None
             }
             if not new_disputers:
-                return changed
+                return corrections
             repo.mark_outlets_stale(claim.id, sorted(new_disputers), keep_role=Role.DISPUTER)
-        return changed
+        return corrections
 
 
 def _other_event(

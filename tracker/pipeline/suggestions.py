@@ -6,6 +6,8 @@ suggestions it has not alerted on before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tracker.claims.suggest import CandidateSource, CorrectionCandidate, Suggestion
 from tracker.claims.suggest import suggest_corrections as rank_suggestions
 from tracker.claims.uptake import notice_paragraphs
@@ -18,9 +20,16 @@ __all__ = ["suggestions_for"]
 
 
 def suggestions_for(
-    repo: ClaimRepo, claim: ClaimInfo, *, limit: int = 10
+    repo: ClaimRepo,
+    claim: ClaimInfo,
+    *,
+    limit: int = 10,
+    corrections: Sequence[CorrectionInfo] | None = None,
 ) -> tuple[Suggestion, ...]:
-    """Corrections the crawl found for the claim (notices, disputing articles), best first."""
+    """Corrections the crawl found for the claim (notices, disputing articles), best first.
+
+    `corrections`: the claim's registered corrections when the caller read them already.
+    """
     candidates: list[CorrectionCandidate] = []
     for article_id, version_id, url, seen, structured, body in repo.notices_of_claim(claim.id):
         texts = dict.fromkeys([*structured, *notice_paragraphs(body)])
@@ -43,7 +52,9 @@ def suggestions_for(
                 version_id,
             )
         )
-    registered = [_domain_correction(c) for c in repo.corrections(claim.id)]
+    if corrections is None:
+        corrections = repo.corrections(claim.id)
+    registered = [_domain_correction(c) for c in corrections]
     origin = outlet_domain(claim.origin_url) if claim.origin_url else None
     domain_claim = Claim(claim.slug, claim.text, claim.origin_url)
     return rank_suggestions(

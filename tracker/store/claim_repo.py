@@ -1,4 +1,5 @@
-"""The claims repository: one method per use case, each its own short transaction.
+"""The claims repository: one method per use case, each its own short transaction (or, inside
+`ClaimRepo.held`, one transaction for a caller's whole block of them).
 
 SQLite and PostgreSQL alike; user text only ever travels as bound parameters. The full-text
 lookups go through `tracker.store.fulltext`, the one place that knows each backend's index.
@@ -8,11 +9,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Engine,
+    Result,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,18 +94,48 @@ LINKED_MARK = "claims.linked_through."
 # another (the claims stage): its mentions have not changed since while the two are equal.
 EVENT_MARK = "claims.event_sorted_through."
 _IN_CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
+_SET_MARK = (
+    "INSERT INTO stage_marks (name, value) VALUES (:name, :value) "
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+)
 
 
 class ClaimRepo:
-    """Reads and writes the claims tables; every method is one transaction."""
+    """Reads and writes the claims tables; every method is one transaction (see `held`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.full_text = full_text_for(engine.dialect.name)
         self._analyzer: Analyzer | None = None
+        self._held: Session | None = None
 
     def _tx(self) -> AbstractContextManager[Session]:
+        if self._held is not None:
+            # Objects a statement of an earlier call changed behind the ORM are read afresh.
+            self._held.expire_all()
+            return nullcontext(self._held)
         return transaction(self.engine)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Run this repository's calls in the block in one transaction, committed at its end.
+
+        The claims stage makes ~25 small calls per claim; each its own transaction cost about
+        as much again as its statement. The block must not write through another connection
+        (another repository) meanwhile: once this transaction wrote, SQLite holds its write
+        lock until the block ends. Calls that go to the engine themselves (document
+        frequencies, the stems' counts) still read in their own transactions. Nested: the
+        outer block's transaction.
+        """
+        if self._held is not None:
+            yield
+            return
+        with transaction(self.engine) as session:
+            self._held = session
+            try:
+                yield
+            finally:
+                self._held = None
 
     # ------------------------------------------------------------ claims
 
@@ -452,12 +495,11 @@ class ClaimRepo:
         with self._tx() as s:
             if drop:
                 s.execute(delete(StageMarkRow).where(StageMarkRow.name.in_(list(drop))))
-            for name, value in values.items():
-                row = s.get(StageMarkRow, name)
-                if row is None:
-                    s.add(StageMarkRow(name=name, value=value))
-                else:
-                    row.value = value
+            if values:
+                # One executemany (the same SQL on both backends), not a read and a write each.
+                s.connection().execute(
+                    text(_SET_MARK), [{"name": n, "value": v} for n, v in values.items()]
+                )
 
     # ------------------------------------------------------------ uptake
 
