@@ -66,6 +66,18 @@ def test_found_at_is_the_full_reading_of_one_sentence(body: str) -> None:
             assert found_at(claim, sentences, i, lexical) == found.get(sentence.start)
 
 
+def test_a_sentence_read_as_its_own_claim_is_not_probed_or_compared() -> None:
+    # An uptake's anchor is the sentence itself: it covers every concept of its own text, so no
+    # probe, plan or fuzzy comparison is made for it (found as the full reading finds it, above).
+    lexical = LexicalMatcher()
+    sentences = split_sentences(ARTICLE)
+    found = found_at(ANCHOR, sentences, 1, lexical)
+    assert found is not None and found.score == 1.0
+    full = find_in_sentences(ANCHOR, sentences, lexical=LexicalMatcher())
+    assert found == next(f for f in full if f.sentence == sentences[1])
+    assert ANCHOR not in lexical._probes and ANCHOR not in lexical._plans
+
+
 def _decide(versions: list[VersionRef], matcher: _Counting, anchor: str | None) -> object:
     return decide_uptake(
         CLAIM,

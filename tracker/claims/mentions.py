@@ -107,6 +107,8 @@ def found_at(
     The same reading for one sentence: its context is still the whole article, but the other
     sentences are not scored (an uptake that only asks whether a version carries its anchor).
     """
+    if sentences[index].text == claim:
+        return _itself(claim, sentences, index, lexical, threshold)
     analyses = [lexical.analyse(s.text) for s in sentences]
     if not lexical.probe(claim).touches(analyses[index]):
         return None
@@ -116,6 +118,33 @@ def found_at(
     following = sentences[index + 1].text if index + 1 < len(sentences) else ""
     stance = stance_of(sentences[index].text, detail.spans, following, claim_negations(claim))
     return FoundSentence(sentences[index], detail.score, stance)
+
+
+def _itself(
+    claim: str, sentences: Sequence[Sentence], index: int, lexical: LexicalMatcher, threshold: float
+) -> FoundSentence | None:
+    """`found_at` of the sentence whose text is the claim's (an uptake's anchor, read as a claim).
+
+    Its analysis is the claim's own, so it holds every concept of the claim exactly: each
+    covers 1.0, the recall is 1 (total weight over itself) and the score exp(0) = 1.0, nothing
+    is filled in from the context, and the spans are every concept's tokens. It is found when
+    some concept weighs anything (the probe) and the weights sum above 0 (the recall), as
+    `LexicalMatcher.detail` reads it; no probe or fuzzy comparison is made for the new claim.
+    """
+    concepts = lexical.concepts(claim)
+    weighted = any(c.weight > 0.0 for c in concepts) and sum(c.weight for c in concepts) > 0.0
+    if not weighted or threshold > 1.0:
+        return None
+    analysis = lexical.analyse(claim)
+    tokens = analysis.tokens
+    spans = tuple(
+        sorted(
+            (tokens[i].start, tokens[i].end) for c in concepts for i in analysis.concepts[c.concept]
+        )
+    )
+    following = sentences[index + 1].text if index + 1 < len(sentences) else ""
+    stance = stance_of(sentences[index].text, spans, following, claim_negations(claim))
+    return FoundSentence(sentences[index], 1.0, stance)
 
 
 def sentence_details(
