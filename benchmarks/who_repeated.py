@@ -50,6 +50,7 @@ from tracker.api.claims import Claims
 from tracker.clock import ManualClock
 from tracker.store import Store, make_engine, upgrade
 from tracker.store import models as m
+from tracker.testing.filler import filler_text
 
 START = datetime(2026, 3, 2, 8, tzinfo=UTC)
 AI_CODE = CLAIMS[0]
@@ -65,34 +66,8 @@ VERSION_COLUMNS = (
     "byline, site_name, links, corrections, raw_size"
 )
 
-FILLER = (
-    "the council approved a new budget for the harbour district on tuesday evening",
-    "residents said the ferry timetable had changed twice this winter",
-    "the minister announced a study of rail fares across the region",
-    "shares of the bank rose three percent in afternoon trading",
-    "police closed the bridge for several hours after a minor collision",
-    "the school board will vote on the plan next month",
-    "a local bakery won the regional prize for its rye bread",
-    "officials expect the new library to open in the spring",
-    "the company reported revenue growth of eleven percent last quarter",
-    "volunteers planted four hundred trees along the river path",
-    "the hospital hired forty nurses to cover the night shifts",
-    "the weather service warned of strong winds along the coast",
-    "software developers gathered for a conference on open data",
-    "the retailer opened a new warehouse near the motorway",
-    "analysts said the market would stay volatile for months",
-)
 CARRIERS = tuple(sentence for sentence, _ in AI_CODE.carriers)  # the claim, paraphrased
 NEAR_MISSES = AI_CODE.near_misses  # its topic words without the claim
-
-
-def _text(rng: random.Random, extra: str | None) -> str:
-    """Six to ten filler sentences in two paragraphs, with `extra` placed in the second."""
-    sentences = [rng.choice(FILLER).capitalize() + "." for _ in range(rng.randint(6, 10))]
-    if extra is not None:
-        sentences.insert(rng.randint(len(sentences) // 2, len(sentences)), extra)
-    half = len(sentences) // 2
-    return " ".join(sentences[:half]) + "\n" + " ".join(sentences[half:])
 
 
 def build(
@@ -131,7 +106,7 @@ def build(
                 carrying.add(url)
             elif roll < 2 * share:
                 extra = rng.choice(NEAR_MISSES)
-            body = _text(rng, extra)
+            body = filler_text(rng, extra)
             seen = START + timedelta(minutes=n)
             rows_a.append(
                 (n + 1, url, url, outlet_ids[outlet], f"Story {n}", seen, "live", seen, 0)

@@ -3,6 +3,7 @@ kind are left out, judged against several articles on each side, headline includ
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -21,6 +22,7 @@ from tracker.claims.one_event import (
 from tracker.domain import Mention, Stance, VersionRef
 from tracker.domain.claims import ArticleFacts
 from tracker.queries.claims import _one_event
+from tracker.testing.filler import filler_text
 from tracker.text.profile import ReadyProfile
 from tracker.text.specifics import event_score
 from tracker.text.stored import analyse_version, decode_sentences
@@ -439,3 +441,30 @@ def test_a_carrier_sure_of_the_event_of_two_kept_ones_is_kept() -> None:
     best_of = {"anchor": 1.0, "r1": 0.3, "r2": 0.3, "r3": 0.3, "two": 0.2, "one": 0.2}
     assert JOIN_LINKS == 2
     assert _kept(best_of) == {"anchor", "r1", "r2", "r3", "two"}
+
+
+# The claim in five wordings, each naming the company: what the generated articles carry.
+_AI_CODE = (
+    "Engineers said code written by AI caused the Parcelwise checkout outages.",
+    "Code an AI assistant wrote was behind the Parcelwise checkout outages.",
+    "The Parcelwise checkout outages came from AI-generated code, staff said.",
+    "An AI tool's code brought down the Parcelwise checkout, insiders say.",
+    "Parcelwise checkout outages were traced to code produced by AI.",
+)
+
+
+def test_a_claim_carried_by_many_otherwise_unrelated_articles_keeps_every_carrier() -> None:
+    """No other event read from far carriers close to a sure carrier past the first few.
+
+    1,600 generated articles, each the claim among unrelated short items; a fifth state it
+    whole. Before every sure carrier was read, the far carriers were checked against the 20
+    closest to the anchor only, and 335 of these were left out as another event.
+    """
+    rng = random.Random(3)
+    texts = {
+        article: f"Story {article}\n" + filler_text(rng, rng.choice(_AI_CODE))
+        for article in range(1, 1601)
+    }
+    best = {article: 1.0 if rng.random() < 0.2 else 0.58 for article in texts}
+
+    assert one_event(best, texts) == set(texts)

@@ -220,9 +220,13 @@ def one_event(
         key=lambda a: means[a],
     )
     # Every carrier surely of the claim's event (`core_min` against the anchor), not only the
-    # core's few: a far carrier this close to one of them is of the claim's event too.
+    # core's few: a far carrier this close to one of them is of the claim's event too. All are
+    # read, each far carrier stopping at its first such member: the first `FAR_READ` alone are
+    # those closest to the anchor, a biased sample, and with a claim carried by thousands of
+    # articles unrelated otherwise (`benchmarks/who_repeated.py`) a third of its carriers, each
+    # this close to a sure member further down, were left out as another event.
     sure = core_texts + [analysed[a] for a in outside if to_anchor[a] >= core_min]
-    others = _other_event(far, analysed, sure[:FAR_READ], core_min)
+    others = _other_event(far, analysed, sure, core_min)
     kept = {article for article in best if article not in analysed} | set(core)
     for article, text in analysed.items():
         if article in kept or article in others:
@@ -295,7 +299,7 @@ def _of_the_core(core: list[EventText], text: EventText, core_min: float) -> boo
     """True when `text` scores `core_min` or more against a sure carrier (not the anchor).
 
     `core`: the core's carriers, then the other carriers that score `core_min` against the
-    anchor (the first `FAR_READ` in all: a claim copied by hundreds is not read in full).
+    anchor; read until the first that `text` scores `core_min` against.
 
     Such a score says "surely the same event" (no pair of two events reaches it), so a carrier
     far from the anchor alone but this close to another member is no sign of another event: an
