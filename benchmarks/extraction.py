@@ -17,8 +17,10 @@ With --digest, instead: the extraction workers' own function (`extract_for_store
 content hash, compressed page) over every page of extraction-aeb, dates-mediacloud2020 and the
 scenario's site.json (SCENARIO_DIR, default ../shared/scenario/dev), once without a feed date
 and once with one the pages mostly disagree with (so htmldate's full search runs), at a fixed
-"now"; prints a SHA-256 over every field of every result (equal digests: identical output,
-e.g. between two checkouts) and the CPU seconds per page, best of --rounds.
+"now"; prints a SHA-256 over every field of every result, the compressed page as it reads back
+(`zlib.decompress`: the compression level may change, what is stored may not), so equal digests
+mean identical output, e.g. between two checkouts; and the CPU seconds per page, best of
+--rounds, and the compressed pages' size as a share of the raw bytes.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ import re
 import statistics
 import sys
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -192,6 +196,7 @@ def digest(data: Path, scenario: Path, rounds: int) -> int:
     settings = ExtractSettings()
     figures: dict[str, object] = {}
     whole = hashlib.sha256()
+    packed = unpacked = 0
     for name, pages in sets.items():
         best = float("inf")
         digests = set()
@@ -203,6 +208,10 @@ def digest(data: Path, scenario: Path, rounds: int) -> int:
                     start = time.process_time()
                     result = extract_for_store(html, url, settings, DIGEST_NOW, feed)
                     cpu += time.process_time() - start
+                    if result is not None and result.raw_packed is not None:
+                        packed += len(result.raw_packed)
+                        unpacked += len(html)
+                        result = replace(result, raw_packed=zlib.decompress(result.raw_packed))
                     hasher.update(repr((url, feed, result)).encode("utf-8", "surrogatepass"))
             best = min(best, cpu)
             digests.add(hasher.hexdigest())
@@ -214,7 +223,9 @@ def digest(data: Path, scenario: Path, rounds: int) -> int:
         figures[name + "_sha256"] = found
         print(f"{name:<22} {runs:5d} extractions {1000 * best / runs:7.2f} ms CPU/page  {found}")
     figures["sha256"] = whole.hexdigest()
-    print(f"all: {whole.hexdigest()}")
+    figures["packed_share"] = round(packed / max(1, unpacked), 4)
+    share = 100 * packed / max(1, unpacked)
+    print(f"all: {whole.hexdigest()}; pages stored at {share:.1f} % of the raw bytes")
     emit("extraction", {"digest": figures})
     return 0
 
