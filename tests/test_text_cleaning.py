@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracker.export.files import clean_value
-from tracker.text.cleaning import plain_text, remove_control_chars
+from tracker.text.cleaning import clean_utf8, plain_text, remove_control_chars
 from tracker.web.extract import normalise_text
 from tracker.web.feeds import parse_feed
 
@@ -38,3 +40,27 @@ def test_a_feed_title_is_cleaned_by_the_same_rule() -> None:
     feed = parse_feed(body, url="https://ledger.test/feed.xml")
     assert feed.title == "Ledger News"
     assert feed.entries[0].title == "AB"
+
+
+# Every refused character, its neighbours in each range, and text characters whose UTF-8 shares
+# a first byte with a refused one (0xC2 for U+00A0-U+00BF, 0xEF 0xBF for U+FFF0-U+FFFD).
+_PIECES = [
+    *REFUSED,
+    *KEPT,
+    "\x09",
+    "\x0e",
+    "\x80",
+    "\xa0",
+    "\xbf",
+    "\udfff",
+    "\ufffd",
+    "\uffff",
+    "\U00010000",
+    "plain words ",
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=5), max_size=30))
+def test_clean_utf8_is_the_cleaned_text_encoded(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert clean_utf8(text) == remove_control_chars(text).encode("utf-8", "replace")

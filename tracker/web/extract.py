@@ -32,7 +32,7 @@ from w3lib.encoding import html_to_unicode, read_bom
 from tracker.clock import utc
 from tracker.config import ExtractSettings
 from tracker.domain import Extracted, Link
-from tracker.text.cleaning import remove_control_chars
+from tracker.text.cleaning import clean_utf8, remove_control_chars
 from tracker.urls import is_http_url
 from tracker.web._date_languages import judging_in
 from tracker.web._decode import mostly_utf8
@@ -161,7 +161,7 @@ def _parse(text: str) -> Any:
         default_doctype=False,
         huge_tree=True,
     )
-    data = remove_control_chars(text).encode("utf-8", "replace")
+    data = clean_utf8(text)
     try:
         return lxml.html.document_fromstring(data, parser=parser)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
