@@ -120,6 +120,7 @@ AUTHORS = {
         f'<span class="author">{"word " * 40}</span><span class="author">Short Name</span>'
     ),
     "too-short": '<span class="author">Al</span>',
+    "tail-after-match": '<p><span class="author">Ann Roe</span> reports from Paris</p>',
     "rel-child": '<div><rel>me</rel>Ann Roe</div><span class="author">Pat Lee</span>',
     "none": "<p>No byline at all.</p>",
 }

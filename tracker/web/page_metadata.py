@@ -68,9 +68,9 @@ def _trimmed(value: Any) -> Any:
 
 # trafilatura's `extract_author` copies the whole page, prunes the copy (comments, dates, figures,
 # sidebars: AUTHOR_DISCARD_XPATHS) and runs three XPath expressions over it (AUTHOR_XPATHS), each
-# `//*[...]` with several predicates: about 5.7 ms a page on the 193 real pages of
-# benchmarks/warc_import.py, for the ~800 elements of a page. `_author` gives the same answer from
-# one walk over the page in Python (1.6 ms): those expressions test only an element's own name and
+# `//*[...]` with several predicates: about 5.7 ms a call on the 193 real pages of
+# benchmarks/warc_import.py (~800 elements a page). `_author` gives the same answer from one walk
+# over the page in Python (1.6 ms a call): those expressions test only an element's own name and
 # attributes (and a `rel` child's text, left to trafilatura on the rare page with a <rel>), so the
 # pruned copy's matches are the page's matches outside the pruned parts, in the same order; only
 # a match's own text is read from a pruned copy of that element alone. The predicates below are
