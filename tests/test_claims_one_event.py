@@ -14,6 +14,7 @@ from tracker.claims.one_event import (
     FAR_READ,
     JOIN_LINKS,
     OTHERS_SIZE,
+    STATEMENT_MIN,
     EventText,
     anchor_of,
     event_text,
@@ -302,6 +303,12 @@ class _Scripted(EventText):
         pair = frozenset((self.label, other.label))  # type: ignore[attr-defined]
         return 1.0 if len(pair) == 1 else self.table[pair]
 
+    def __eq__(self, other: object) -> bool:  # the same text: the same label
+        return isinstance(other, _Scripted) and self.label == other.label  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.label)  # type: ignore[attr-defined]
+
 
 def test_the_claims_event_does_not_depend_on_which_tied_carrier_was_stored_first() -> None:
     # Five carriers tie on their best mention and all report the anchor's event; four of them
@@ -468,3 +475,29 @@ def test_a_claim_carried_by_many_otherwise_unrelated_articles_keeps_every_carrie
     best = {article: 1.0 if rng.random() < 0.2 else 0.58 for article in texts}
 
     assert one_event(best, texts) == set(texts)
+
+
+# Six short reports of six unrelated events, each with names and numbers of its own.
+_UNRELATED = (
+    "Voters in Larkspur County approved a $40 million bond for two new schools on Tuesday.",
+    "The Rovigo Symphony named Adela Kranj its music director, starting in September 2027.",
+    "A fire at the Ostend grain terminal destroyed 3,000 tonnes of wheat early on Sunday.",
+    "Striker Tomas Brevik scored twice as Vardal beat Skien 3-1 in the cup semi-final.",
+    "The Halvorsen bakery chain will close 14 of its 52 shops by March, its owners said.",
+    "Flooding on the Marne closed the A4 motorway near Meaux for six hours on Friday.",
+)
+_STATEMENT = "Drinking coffee every day protects the heart, doctors say."
+
+
+def test_a_statement_quoted_in_unrelated_reports_keeps_every_carrier() -> None:
+    """No two carriers report one event: the claim is a statement, not an event's report."""
+    texts = {i: f"{report} {_STATEMENT}" for i, report in enumerate(_UNRELATED, 1)}
+    # Two of the reports also ran as copies (a wire story and a client's reprint).
+    texts |= {7: texts[2], 8: texts[5]}
+    best = dict.fromkeys(texts, 1.0)
+
+    assert len(best) >= STATEMENT_MIN
+    assert one_event(best, texts) == set(texts)
+    # Fewer carriers than that may not agree yet: the rule's cutoff still holds for them.
+    few = {i: texts[i] for i in (1, 2, 3)}
+    assert one_event(dict.fromkeys(few, 1.0), few) == {1}
