@@ -60,6 +60,14 @@ def test_a_text_embeds_the_same_alone_and_in_a_batch_of_other_lengths(embedder: 
     assert np.array_equal(singly, together)
 
 
+def test_the_activation_in_row_blocks_gives_the_floats_of_one_pass() -> None:
+    rng = np.random.default_rng(7)
+    hidden = (rng.standard_normal((3 * minilm.GELU_ROWS + 5, 1536)) * 3).astype(np.float32)
+    bias = rng.standard_normal(1536).astype(np.float32)
+    whole = minilm._gelu(hidden + bias)
+    assert minilm._activate(hidden, bias).tobytes() == whole.tobytes()
+
+
 def test_long_texts_are_cut_to_the_model_length() -> None:
     model = load_model()
     sentence = "The river flooded the lower town again. "

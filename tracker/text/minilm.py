@@ -45,6 +45,12 @@ EPSILON = 1e-12  # the model's LayerNorm epsilon
 # LayerNorms) are not held up by memory. On scenario sentences (27 tokens on average, batches of
 # 64) 1,024 took 7.8 ms of CPU a sentence, 8,192 took 9.2 (one BLAS thread, side by side).
 TOKENS_PER_PASS = 1024
+# Rows of the feed-forward's activations given their bias and GELU at a time (`_activate`):
+# GELU makes ~17 element-wise passes, and over 32 rows (arrays of 196 kB) they stay in the
+# core's own cache instead of streaming the pass's whole activations (up to 6 MB) 17 times.
+# The same operations on the same values, so the same floats; 1,500 scenario sentences took
+# 5.58 s of CPU instead of 6.54.
+GELU_ROWS = 32
 
 Floats = npt.NDArray[np.float32]
 
@@ -75,6 +81,15 @@ def _gelu(x: Floats) -> Floats:
     np.maximum(x, 0, out=x)
     x -= tail
     return x
+
+
+def _activate(hidden: Floats, bias: Floats) -> Floats:
+    """`_gelu(hidden + bias)`, in place on `hidden`, `GELU_ROWS` rows at a time."""
+    for row in range(0, len(hidden), GELU_ROWS):
+        part = hidden[row : row + GELU_ROWS]
+        part += bias
+        _gelu(part)
+    return hidden
 
 
 def _layer_norm(x: Floats, weight: Floats, bias: Floats) -> Floats:
@@ -220,9 +235,7 @@ class MiniLM:
             attended += block.out_bias
             attended += x
             x = _layer_norm(attended, block.norm1_weight, block.norm1_bias)
-            hidden = x @ block.up
-            hidden += block.up_bias
-            output = _gelu(hidden) @ block.down
+            output = _activate(x @ block.up, block.up_bias) @ block.down
             output += block.down_bias
             output += x
             x = _layer_norm(output, block.norm2_weight, block.norm2_bias)
