@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.text.sentences import paragraphs, split_sentences
+from tracker.text.sentences import first_sentences, paragraphs, split_sentences
 
 
 def texts(text: str) -> list[str]:
@@ -93,3 +93,11 @@ def test_sentences_are_exact_non_overlapping_slices(text: str) -> None:
         assert sentence.text == sentence.text.strip() and sentence.text
         assert sentence.start >= previous_end
         previous_end = sentence.end
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("ab .?!\"'\nU.S3A"))),
+    st.integers(min_value=0, max_value=6),
+)
+def test_the_first_sentences_are_those_of_the_whole_split(text: str, count: int) -> None:
+    assert first_sentences(text, count) == split_sentences(text)[:count]

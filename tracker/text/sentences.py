@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Sentence", "paragraphs", "split_sentences"]
+__all__ = ["Sentence", "first_sentences", "paragraphs", "split_sentences"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,22 @@ def split_sentences(text: str) -> list[Sentence]:
     for paragraph in paragraphs(text):
         sentences.extend(_split_paragraph(text, paragraph.start, paragraph.end))
     return sentences
+
+
+def first_sentences(text: str, count: int) -> list[Sentence]:
+    """`split_sentences(text)[:count]`, splitting no further paragraph than it needs.
+
+    Paragraphs split independently, so the first sentences do not depend on the rest of the
+    text: the event profile's lead (its first sentences) of a long article reads its top only.
+    """
+    sentences: list[Sentence] = []
+    for match in _PARAGRAPH.finditer(text):
+        if len(sentences) >= count:
+            break
+        start, end = _strip_span(text, match.start(), match.end())
+        if start < end:
+            sentences.extend(_split_paragraph(text, start, end))
+    return sentences[:count]
 
 
 def _split_paragraph(text: str, start: int, end: int) -> list[Sentence]:

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 
-from tracker.text.sentences import split_sentences
+from tracker.text.sentences import first_sentences
 from tracker.text.terms import TermStats, name_tokens
 from tracker.text.words import Token
 
@@ -225,10 +225,8 @@ def _dates(text: str) -> frozenset[tuple[int, int]]:
 
 def _lead_end(text: str) -> int:
     """The offset where the text's opening sentences end."""
-    sentences = split_sentences(text)
-    if not sentences:
-        return 0
-    return sentences[min(len(sentences), _LEAD_SENTENCES) - 1].end
+    sentences = first_sentences(text, _LEAD_SENTENCES)
+    return sentences[-1].end if sentences else 0
 
 
 def _calendar(left: frozenset[str], right: frozenset[str]) -> tuple[float, float]:
