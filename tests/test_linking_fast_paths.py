@@ -22,6 +22,7 @@ from tracker.linking.fingerprint import (
     stable_hash,
     word_sequence,
 )
+from tracker.store.term_df import counted_stems
 from tracker.text import terms
 from tracker.text.words import (
     _content_stems_at_hashtags,
@@ -29,6 +30,7 @@ from tracker.text.words import (
     content_stem_set,
     content_stems_at,
     content_tokens,
+    distinct_stems,
     tokenize,
 )
 
@@ -95,6 +97,26 @@ def test_content_tokens_are_tokenize_without_stop_words(text: str) -> None:
     assert content_tokens(text) == expected
     assert content_stems_at(text) == [(token.stem, token.start) for token in expected]
     assert content_stem_set(text) == {token.stem for token in expected}
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_remembered_stems_are_the_content_stem_set(text: str) -> None:
+    text = text + " unremembered"  # a text no other test put in memory
+    first = distinct_stems(text, remember=False)
+    assert set(first) == content_stem_set(text) and len(first) == len(set(first))
+    assert distinct_stems(text, remember=False) is not first  # looked up, not kept
+    kept = distinct_stems(text)
+    assert distinct_stems(text, remember=False) is kept
+    assert distinct_stems(text + " ", remember=False) is not kept  # another text, another entry
+
+
+@pytest.mark.parametrize("body", [*TEXTS, ". after a title cut at U.S", "#Tag.\n#tag"])
+@pytest.mark.parametrize("title", ["", "The U.S", "#BreakingNews: Lindqvist's #2 pick", "None"])
+def test_counted_stems_are_the_joined_texts_term_stats(title: str, body: str) -> None:
+    expected = set(terms.term_stats(f"{title}\n{body}").counts)
+    assert counted_stems(title, body) == expected
+    distinct_stems(body)  # remembered, as the linking stage's fingerprint leaves it
+    assert counted_stems(title, body) == expected
 
 
 @pytest.mark.parametrize("text", TEXTS)

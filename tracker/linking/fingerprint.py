@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 from tracker.config import LinkSettings
 from tracker.errors import BadInput
-from tracker.text.words import content_stem_set
+from tracker.text.words import distinct_stems
 
 __all__ = [
     "COPY_BAND_BASE",
@@ -216,7 +216,8 @@ def fingerprint(text: str, settings: LinkSettings) -> Fingerprint:
     if grams:
         minima = _minima(b"".join(map(_digest, grams)), settings.num_perm, _COPY_SEED)
         copy = band_hashes(minima, settings.bands, COPY_BAND_BASE)
-    stems = content_stem_set(text)
+    # Remembered for the claims stage, which counts the same texts' stems right after.
+    stems = distinct_stems(text)
     topic: tuple[tuple[int, int], ...] = ()
     if len(stems) >= settings.term_min_words:
         minima = _minima(b"".join(map(_stem_digest, stems)), settings.term_num_perm, _TERM_SEED)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +21,7 @@ __all__ = [
     "content_stem_set",
     "content_stems_at",
     "content_tokens",
+    "distinct_stems",
     "normalise",
     "stem",
     "tokenize",
@@ -192,6 +196,55 @@ def content_stem_set(text: str) -> set[str]:
     # Looked up at C speed; the set of distinct results is small and left without its None.
     found = set(map(_content_stem, _TOKEN.findall(text)))
     return {word_stem for word_stem in found if word_stem is not None}
+
+
+class _StemSets:
+    """Distinct content stems of the texts last remembered, by a 16-byte digest of each text.
+
+    Keyed by digest, not by the text: a text may be 500,000 characters, and a remembered one
+    would be kept alive. BLAKE2b's 128 bits make two texts with one digest a practical
+    impossibility (an entry is about 1.7 KB on news pages; the stems are the stem caches' own
+    strings). A lock, since the stages and a free-text question may run on two threads.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[bytes, tuple[str, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> tuple[str, ...] | None:
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, key: bytes, stems: tuple[str, ...]) -> None:
+        with self._lock:
+            self._entries[key] = stems
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+# The linking stage fingerprints every new text (its topic bands hash these stems), and the
+# claims stage then counts the same texts' stems for document frequencies (`tracker.store.
+# term_df`): the first remembers them, the second reads them. A stage run covers the versions
+# stored since the last one (64 at a time in a WARC import, a crawl pass's in a crawl).
+_REMEMBERED = _StemSets(1024)
+
+
+def distinct_stems(text: str, *, remember: bool = True) -> tuple[str, ...]:
+    """`content_stem_set(text)` as a tuple (in no set order), from memory when it is there.
+
+    `remember`: keep it for a later call. A reader that only looks texts up (the document
+    frequencies' count) passes False: over a pass larger than the memory, entries it put in
+    would push out the ones still to be read, before their turn.
+    """
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    found = _REMEMBERED.get(key)
+    if found is None:
+        found = tuple(content_stem_set(text))
+        if remember:
+            _REMEMBERED.put(key, found)
+    return found
 
 
 @lru_cache(maxsize=50_000)
