@@ -8,9 +8,20 @@ import unicodedata
 
 import pytest
 
-from tests.support.linking_story import BRIDGE, FOOTER, LIBRARY, ORIGINAL, OWN, PARAPHRASE, WATER
+from tests.support.linking_story import (
+    BRIDGE,
+    FOOTER,
+    LIBRARY,
+    ORIGINAL,
+    OWN,
+    PARAPHRASE,
+    T0,
+    WATER,
+)
 from tracker.config import LinkSettings
+from tracker.domain import ArticleRef
 from tracker.linking.align import _index
+from tracker.linking.compare import Candidate, compare, prepare
 from tracker.linking.fingerprint import (
     COPY_BAND_BASE,
     TERM_BAND_BASE,
@@ -22,8 +33,10 @@ from tracker.linking.fingerprint import (
     stable_hash,
     word_sequence,
 )
+from tracker.linking.paraphrase import matcher_for
 from tracker.store.term_df import counted_stems
 from tracker.text import terms
+from tracker.text.specifics import specifics_of
 from tracker.text.words import (
     _content_stems_at_hashtags,
     _is_content_word,
@@ -186,3 +199,15 @@ def test_fingerprint_is_the_composition_it_replaced(text: str) -> None:
         topic = _band_hashes_loop(values, settings.term_bands, TERM_BAND_BASE)
     found = fingerprint(text, settings)
     assert (found.word_count, found.copy_bands, found.term_bands) == (len(words), copy, topic)
+
+
+def test_specifics_are_read_once_and_only_for_texts_on_one_story() -> None:
+    settings = LinkSettings()
+    ref = ArticleRef(1, "https://a.test/1", "a.test", T0)
+    same, other, target = prepare(PARAPHRASE), prepare(WATER), prepare(ORIGINAL)
+    compare(target, Candidate(ref, WATER), other, settings, matcher_for(settings))
+    assert target._specifics is None and other._specifics is None  # different stories
+    found = compare(target, Candidate(ref, PARAPHRASE), same, settings, matcher_for(settings))
+    assert found.story >= settings.event_min_story and found.event > 0
+    assert target.specifics == specifics_of(ORIGINAL) and same.specifics == specifics_of(PARAPHRASE)
+    assert target.specifics is target.specifics  # read once, then kept
