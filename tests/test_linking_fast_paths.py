@@ -21,6 +21,7 @@ from tests.support.linking_story import (
 from tracker.config import LinkSettings
 from tracker.domain import ArticleRef
 from tracker.linking.align import _index
+from tracker.linking.boilerplate import _paragraph_words
 from tracker.linking.compare import Candidate, compare, prepare
 from tracker.linking.fingerprint import (
     COPY_BAND_BASE,
@@ -211,3 +212,27 @@ def test_specifics_are_read_once_and_only_for_texts_on_one_story() -> None:
     assert found.story >= settings.event_min_story and found.event > 0
     assert target.specifics == specifics_of(ORIGINAL) and same.specifics == specifics_of(PARAPHRASE)
     assert target.specifics is target.specifics  # read once, then kept
+
+
+def _paragraph_words_loop(text: str) -> tuple[tuple[int, int, int, int], ...]:
+    """The loop `_paragraph_words` was before it bisected the word offsets."""
+    words = word_sequence(text)
+    out: list[tuple[int, int, int, int]] = []
+    first = 0
+    for match in re.finditer(r"[^\n]+", text):
+        start, end = match.span()
+        while first < len(words) and words.starts[first] < start:
+            first += 1
+        last = first
+        while last < len(words) and words.ends[last] <= end:
+            last += 1
+        if last > first:
+            digest = stable_hash(" ".join(words.words[first:last]).encode("utf-8"))
+            out.append((start, end, digest, last - first))
+        first = last
+    return tuple(out)
+
+
+@pytest.mark.parametrize("text", [*TEXTS, "\n\n  \n", "one\n\n - \n two three\n", "x\n"])
+def test_paragraph_words_are_the_loop_they_replaced(text: str) -> None:
+    assert _paragraph_words(text) == _paragraph_words_loop(text)

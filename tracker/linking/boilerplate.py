@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
@@ -67,15 +68,15 @@ def _paragraph_words(text: str) -> tuple[tuple[int, int, int, int], ...]:
     texts several times over (it was a third of the linking stage's word splitting).
     """
     words = text_words(text)
+    starts, ends = words.starts, words.ends
     out: list[tuple[int, int, int, int]] = []
     first = 0
     for match in _LINE.finditer(text):
         start, end = match.span()
-        while first < len(words) and words.starts[first] < start:
-            first += 1
-        last = first
-        while last < len(words) and words.ends[last] <= end:
-            last += 1
+        # Words lie in order without overlapping, so both offset lists are sorted: the line's
+        # first word starts at or after it, its last ends by its end (found at C speed).
+        first = bisect_left(starts, start, first)
+        last = bisect_right(ends, end, first)
         if last > first:
             digest = stable_hash(" ".join(words.words[first:last]).encode("utf-8"))
             out.append((start, end, digest, last - first))
