@@ -29,6 +29,7 @@ from tracker.linking.fingerprint import (
     _minima,
     band_hashes,
     fingerprint,
+    line_words,
     shingles,
     signature,
     stable_hash,
@@ -215,7 +216,7 @@ def test_specifics_are_read_once_and_only_for_texts_on_one_story() -> None:
 
 
 def _paragraph_words_loop(text: str) -> tuple[tuple[int, int, int, int], ...]:
-    """The loop `_paragraph_words` was before it bisected the word offsets."""
+    """`_paragraph_words` as it was: the whole text's word offsets walked line by line."""
     words = word_sequence(text)
     out: list[tuple[int, int, int, int]] = []
     first = 0
@@ -236,3 +237,8 @@ def _paragraph_words_loop(text: str) -> tuple[tuple[int, int, int, int], ...]:
 @pytest.mark.parametrize("text", [*TEXTS, "\n\n  \n", "one\n\n - \n two three\n", "x\n"])
 def test_paragraph_words_are_the_loop_they_replaced(text: str) -> None:
     assert _paragraph_words(text) == _paragraph_words_loop(text)
+    lines = line_words(text)
+    assert [word for _, _, words in lines for word in words] == list(word_sequence(text).words)
+    assert [(start, end) for start, end, _ in lines] == [
+        m.span() for m in re.finditer(r"[^\n]+", text)
+    ]

@@ -28,12 +28,10 @@ of the clean text valid in the stored text, so alignment evidence points into th
 from __future__ import annotations
 
 import functools
-import re
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from tracker.linking.fingerprint import stable_hash, text_words, word_sequence
+from tracker.linking.fingerprint import line_words, stable_hash, word_sequence
 
 __all__ = [
     "common_frame",
@@ -46,7 +44,6 @@ __all__ = [
     "strip_boilerplate",
 ]
 
-_LINE = re.compile(r"[^\n]+")
 _LABEL_WORDS = 2  # a closing line this short is a label or a credit ("Reuters"), not a footer
 
 
@@ -62,26 +59,16 @@ def paragraph_hash(paragraph: str) -> int | None:
 def _paragraph_words(text: str) -> tuple[tuple[int, int, int, int], ...]:
     """(start, end, hash, word count) of each paragraph of `text` that has words, in order.
 
-    One split of the whole text serves every paragraph (a word never spans a line break, so a
-    paragraph's words are the text's words within its line), and it is remembered for the few
-    texts last asked for: linking one article counts, blanks, frames and compares the same
-    texts several times over (it was a third of the linking stage's word splitting).
+    From one split of the whole text into lines and words (`line_words`, which fingerprinting
+    the same text reads next), remembered for the few texts last asked for: linking one
+    article counts, blanks, frames and compares the same texts several times over (it was a
+    third of the linking stage's word splitting).
     """
-    words = text_words(text)
-    starts, ends = words.starts, words.ends
-    out: list[tuple[int, int, int, int]] = []
-    first = 0
-    for match in _LINE.finditer(text):
-        start, end = match.span()
-        # Words lie in order without overlapping, so both offset lists are sorted: the line's
-        # first word starts at or after it, its last ends by its end (found at C speed).
-        first = bisect_left(starts, start, first)
-        last = bisect_right(ends, end, first)
-        if last > first:
-            digest = stable_hash(" ".join(words.words[first:last]).encode("utf-8"))
-            out.append((start, end, digest, last - first))
-        first = last
-    return tuple(out)
+    return tuple(
+        (start, end, stable_hash(" ".join(words).encode("utf-8")), len(words))
+        for start, end, words in line_words(text)
+        if words
+    )
 
 
 def _paragraphs(text: str) -> Iterable[tuple[int, int, int]]:
