@@ -60,9 +60,8 @@ def _paragraph_words(text: str) -> tuple[tuple[int, int, int, int], ...]:
     """(start, end, hash, word count) of each paragraph of `text` that has words, in order.
 
     From one split of the whole text into lines and words (`line_words`, which fingerprinting
-    the same text reads next), remembered for the few texts last asked for: linking one
-    article counts, blanks, frames and compares the same texts several times over (it was a
-    third of the linking stage's word splitting).
+    the same text reads next), and remembered for the few texts last asked for: linking one
+    article counts, blanks, frames and compares the same texts several times over.
     """
     return tuple(
         (start, end, stable_hash(" ".join(words).encode("utf-8")), len(words))

@@ -126,9 +126,9 @@ def line_words(text: str) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
 
     A line is a run without a line break (a paragraph of extracted text). No word spans one,
     so the lines' words in order are the text's. Without offsets, which only comparing reads
-    (`text_words`): linking every new text counts its paragraphs and fingerprints it, and a
-    split that keeps where each word lies cost half as much again. Remembered for the few texts
-    last asked for: the count and the fingerprint read the same text one after the other.
+    (`text_words`, a third dearer): every new text is hashed paragraph by paragraph and
+    fingerprinted, few are compared. Remembered for the few texts last asked for: the
+    paragraph hashes and the fingerprint read the same text one after the other.
     """
     findall = _WORD.findall
     return tuple(
