@@ -112,7 +112,7 @@ class ClaimsStage:
         counts: Counter[str] = Counter()
         upto = repo.max_version_id()
         # Indexed even with no claim yet: free-text questions use the index too.
-        counts["claims_versions_indexed"] += repo.sync_full_text(upto, self.lexical.term_stats)
+        counts["claims_versions_indexed"] += repo.sync_full_text(upto)
         claims = repo.claims()
         known = {f"{EVENT_MARK}{claim.id}" for claim in claims}
         if gone := [name for name in repo.marks(EVENT_MARK) if name not in known]:

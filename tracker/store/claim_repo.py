@@ -78,7 +78,6 @@ from tracker.store.term_df import (
     document_frequencies,
 )
 from tracker.text.cleaning import plain_text
-from tracker.text.terms import TermStats
 from tracker.text.words import Analyzer
 from tracker.urls import canonical_url
 
@@ -267,13 +266,12 @@ class ClaimRepo:
         with self._tx() as s:
             return int(s.scalar(select(func.max(m.Version.id))) or 0)
 
-    def sync_full_text(self, upto: int, stats: Callable[[str], TermStats] | None = None) -> int:
+    def sync_full_text(self, upto: int) -> int:
         """Index versions up to `upto`: full-text search (SQLite) and the stems' frequencies.
 
         Returns how many versions the full-text index took in (PostgreSQL's needs nothing).
-        `stats` is not read: the count needs each text's distinct stems only, which the linking
-        stage's fingerprints leave in memory (`tracker.text.words.distinct_stems`), not its
-        `term_stats`; kept for callers that still pass the claims matcher's memo.
+        The count needs each text's distinct stems only, which the linking stage's fingerprints
+        leave in memory (`tracker.text.words.distinct_stems`).
         """
         with self._tx() as s:
             added = self.full_text.sync(s, upto)
