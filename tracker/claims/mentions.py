@@ -128,12 +128,12 @@ def _itself(
     Its analysis is the claim's own, so it holds every concept of the claim exactly: each
     covers 1.0, the recall is 1 (total weight over itself) and the score exp(0) = 1.0, nothing
     is filled in from the context, and the spans are every concept's tokens. It is found when
-    some concept weighs anything (the probe) and the weights sum above 0 (the recall), as
-    `LexicalMatcher.detail` reads it; no probe or fuzzy comparison is made for the new claim.
+    some concept weighs anything (weights are never negative, so the probe's test and the
+    recall's, a sum above 0, are one), as `LexicalMatcher.detail` reads it; no probe or fuzzy
+    comparison is made for the new claim.
     """
     concepts = lexical.concepts(claim)
-    weighted = any(c.weight > 0.0 for c in concepts) and sum(c.weight for c in concepts) > 0.0
-    if not weighted or threshold > 1.0:
+    if sum(c.weight for c in concepts) <= 0.0 or threshold > 1.0:
         return None
     analysis = lexical.analyse(claim)
     tokens = analysis.tokens
