@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import multiprocessing
 import os
 import threading
@@ -73,6 +74,9 @@ def _watch_parent(lifeline: Connection) -> None:
         os._exit(0)  # mid-page or idle: nothing of a worker's needs saving
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    # The preloaded parsers' ~37,000 objects live as long as the worker: frozen, full
+    # collections (one per ~200 AEB pages in a worker) no longer walk them.
+    gc.freeze()
 
 
 class ExtractionPool:

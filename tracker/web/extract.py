@@ -148,6 +148,17 @@ def _bounded(text: str) -> str:
     return text[: cut if cut > 0 else _MAX_TEXT_CHARS]
 
 
+# lxml.html's own lookup calls back into Python for every element proxy it makes (to give form
+# elements their classes, which nothing here reads): ~3,000 calls a page through trafilatura's
+# walks. One C-level default lookup gives every element lxml.html's HtmlElement all the same.
+_ELEMENT_CLASSES = lxml.etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement,
+    comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity,
+)
+
+
 def _parse(text: str) -> Any:
     """Parse decoded HTML into an lxml tree, or None when nothing parses."""
     # A fresh parser per call: lxml parsers must not be shared between threads. huge_tree lifts
@@ -161,6 +172,7 @@ def _parse(text: str) -> Any:
         default_doctype=False,
         huge_tree=True,
     )
+    parser.set_element_class_lookup(_ELEMENT_CLASSES)
     data = clean_utf8(text)
     try:
         return lxml.html.document_fromstring(data, parser=parser)
