@@ -75,7 +75,8 @@ def _watch_parent(lifeline: Connection) -> None:
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
     # The preloaded parsers' ~37,000 objects live as long as the worker: frozen, full
-    # collections (one per ~200 AEB pages in a worker) no longer walk them.
+    # collections no longer walk them (one process extracting the 193 AEB and dates pages ran
+    # one, 43 ms over ~68,000 objects).
     gc.freeze()
 
 
