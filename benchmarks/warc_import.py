@@ -109,7 +109,7 @@ def bench_speed(pages: list[bytes], folder: Path, source: str, rounds: int) -> d
     archive = folder / "speed.warc.gz"
     write_generated_warc(archive, pages)
     # Rounds in turn (bare, import, import without the stages), each ratio taken within its
-    # round and the median reported: single rounds of one code gave CPU ratios from 0.58 to
+    # round and the median reported: single rounds of one code gave CPU ratios from 0.59 to
     # 1.06 on 2 otherwise idle cores (the CPU a page of either side moves by up to a third).
     runs: list[dict[str, float]] = []
     stored = 0
