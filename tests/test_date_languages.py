@@ -62,3 +62,20 @@ def test_dates_only_dateparser_reads_are_found_without_loading_every_locale() ->
         dates, locales = pool.submit(_extract_in_fresh_process, ("es", "en")).result(timeout=120)
     assert dates == ["2020-04-15T00:00:00+00:00", None]
     assert locales <= 2
+
+
+def _loaded_locales() -> list[str]:
+    from dateparser.languages.loader import LocaleDataLoader
+
+    return sorted(LocaleDataLoader._loaded_locales)
+
+
+def test_extraction_workers_start_with_the_english_date_parser_loaded() -> None:
+    # The workers' forkserver loads it once (tracker.pipeline.worker_preload); without that,
+    # each worker paid ~190 ms of CPU on its first page whose date was judged.
+    from tracker.pipeline.extraction_pool import ExtractionPool
+
+    with ExtractionPool(ExtractSettings(), workers=2) as pool:
+        loaded = pool._executor.submit(_loaded_locales).result(timeout=120)
+    assert "en" in loaded
+    assert len(loaded) <= 2  # English alone (its parent "en" and nothing else), not all ~200

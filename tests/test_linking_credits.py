@@ -191,3 +191,15 @@ def test_the_longest_name_wins_and_words_stay_whole() -> None:
     assert [c.outlet for c in found] == [LEDGER_ALIAS]
     assert find_credits("according to Ledgers of the port", outlets) == []
     assert find_credits("anything at all", ()) == []
+
+
+def test_outlets_given_again_are_read_afresh_unless_the_very_same_tuple() -> None:
+    text = "The ferry adds crossings, according to People."
+    outlets = [*OUTLETS]
+    assert find_credits(text, outlets) == []
+    outlets.append(PEOPLE)  # the same list, changed: its new outlet is credited
+    assert [c.outlet for c in find_credits(text, outlets)] == [PEOPLE]
+    same = (*OUTLETS, PEOPLE)
+    assert [c.outlet for c in find_credits(text, same)] == [PEOPLE]
+    assert [c.outlet for c in find_credits(text, same)] == [PEOPLE]  # remembered by identity
+    assert find_credits(text, tuple(OUTLETS)) == []  # another tuple: compiled for itself

@@ -9,7 +9,6 @@ from tracker.clock import at_offset
 from tracker.domain import Extracted, Link
 
 __all__ = [
-    "RAW_LEVEL",
     "ArticleInfo",
     "FeedInfo",
     "NewArticle",
@@ -91,13 +90,6 @@ class RecheckItem:
     content_hash: str | None
 
 
-# The zlib level raw pages are stored at. Any level reads back with the same `zlib.decompress`.
-# Over the 193 real pages of benchmarks/warc_import.py (165 KiB each): level 6 took 2.6 ms of CPU
-# a page for 20.1 % of the raw bytes, level 3 1.3 ms for 22.5 %, level 1 1.1 ms for 23.9 %; the
-# workers compress every page they extract, so this was ~10 % of an import's CPU at level 6.
-RAW_LEVEL = 3
-
-
 @dataclass(frozen=True, slots=True)
 class StoredPage:
     """A fetched and extracted page, ready to be stored as an article's version."""
@@ -112,7 +104,7 @@ class StoredPage:
     etag: str | None
     last_modified: str | None
     redirects: tuple[str, ...] = ()
-    raw_packed: bytes | None = None  # raw_html already zlib-compressed (RAW_LEVEL), if it was
+    raw_packed: bytes | None = None  # raw_html as the store keeps it (`pack_page`), if packed
     # Read from a WARC archive instead of fetched: the record's id and the file, as evidence.
     warc_record_id: str | None = None
     warc_file: str | None = None

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -58,6 +59,14 @@ _WORD = re.compile(r"\w+")
 _LINE = re.compile(r"[^\n]+")
 _COPY_SEED = 1
 _TERM_SEED = 2
+
+_sha1: Callable[[bytes], hashlib._Hash]
+try:
+    # CPython's own SHA-1 (the same digests): on a shingle's ~30 bytes it took 0.44 us against
+    # OpenSSL's 0.59 (no EVP context to set up per item), and a text hashes one per word.
+    _sha1 = importlib.import_module("_sha1").sha1
+except ImportError:  # an interpreter built without it
+    _sha1 = functools.partial(hashlib.sha1, usedforsecurity=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +164,7 @@ def signature(items: Iterable[str], num_perm: int, seed: int = _COPY_SEED) -> tu
 def _digest(item: str) -> bytes:
     """The first four bytes of an item's SHA-1: what the MinHash permutes."""
     # SHA-1 because datasketch hashes with it (the stored bands depend on it), not for security.
-    return hashlib.sha1(item.encode("utf-8"), usedforsecurity=False).digest()[:4]
+    return _sha1(item.encode("utf-8")).digest()[:4]
 
 
 # Content stems recur from text to text (shingles rarely do): their digests are remembered.

@@ -8,7 +8,6 @@ import gc
 import multiprocessing
 import os
 import threading
-import zlib
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -18,8 +17,8 @@ from types import TracebackType
 
 from tracker.config import ExtractSettings
 from tracker.domain import Extracted
-from tracker.domain.crawl import RAW_LEVEL
 from tracker.errors import RetryableError
+from tracker.store.raw_pages import pack_page
 from tracker.web.extract import content_hash, extract_page
 
 __all__ = ["ExtractionCrashed", "ExtractionPool", "PageText", "extract_for_store"]
@@ -35,8 +34,8 @@ class PageText:
 
     extracted: Extracted
     content_hash: str
-    # The page zlib-compressed as the store keeps it: done here, on every core, instead of on
-    # the one store thread (on real pages it cost that thread ~15 ms a page).
+    # The page compressed as the store keeps it (`pack_page`): done here, on every core,
+    # instead of on the one store thread (on real pages it cost that thread ~15 ms a page).
     raw_packed: bytes | None = None
 
 
@@ -51,7 +50,7 @@ def extract_for_store(
     extracted = extract_page(html, url, settings=settings, now=now, feed_published=feed_published)
     if extracted is None:
         return None
-    return PageText(extracted, content_hash(extracted.text), zlib.compress(html, RAW_LEVEL))
+    return PageText(extracted, content_hash(extracted.text), pack_page(html))
 
 
 def _ready() -> bool:
@@ -95,7 +94,7 @@ class ExtractionPool:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
         # forkserver: workers never inherit the crawler's threads, sockets or locks.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["tracker.web.extract"])
+        context.set_forkserver_preload(["tracker.pipeline.worker_preload"])
         self._close_lifeline()
         # Workers start lazily and take a copy of the reading end then, so both ends stay open
         # here until close().

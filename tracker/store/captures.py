@@ -7,7 +7,6 @@ the article's versions by time, and the article counts as first seen at its earl
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from tracker.domain.crawl import NewArticle
 from tracker.errors import StoreFailed, StoreRefused
 from tracker.store import models as m
 from tracker.store.link_tables import LinkStateRow
+from tracker.store.raw_pages import unpack_page
 from tracker.store.repo import (
     Store,
     _add_aliases,
@@ -226,7 +226,7 @@ class CaptureStore:
         for version_id, article_id, url, fetched_at, status in rows:
             with self.store._tx(write=False) as s:
                 raw = s.scalar(select(m.Version.raw_html).where(m.Version.id == version_id))
-            html = zlib.decompress(raw) if raw else b""
+            html = unpack_page(raw) if raw else b""
             yield StoredCapture(article_id, url, fetched_at, status, html)
 
     def takedowns(self, article_ids: Iterable[int]) -> list[tuple[int, str, datetime]]:

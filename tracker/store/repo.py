@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tracker.domain import ArticleState, ChildValidators, FeedState, Link
 from tracker.domain.crawl import (
-    RAW_LEVEL,
     ArticleInfo,
     FeedInfo,
     NewArticle,
@@ -30,6 +28,7 @@ from tracker.errors import BadInput, NotFound, StoreFailed, StoreRefused
 from tracker.store import models as m
 from tracker.store import status_read
 from tracker.store.db import transaction
+from tracker.store.raw_pages import pack_page, unpack_page
 from tracker.urls import canonical_url, outlet_domain, scheme_variant
 
 __all__ = ["Store", "next_check_time"]
@@ -556,7 +555,7 @@ class Store:
             ).first()
         if row is None or not row.raw_html:
             return None
-        return zlib.decompress(row.raw_html), row.final_url, row.fetched_at
+        return unpack_page(row.raw_html), row.final_url, row.fetched_at
 
     def save_recheck(
         self,
@@ -884,9 +883,7 @@ def _version_values(article_id: int, seq: int, page: StoredPage) -> dict[str, ob
         modified=e.modified,
         links=[{"url": ln.url, "text": ln.text} for ln in e.links],
         corrections=list(e.corrections),
-        raw_html=page.raw_packed
-        if page.raw_packed is not None
-        else zlib.compress(page.raw_html, RAW_LEVEL),
+        raw_html=page.raw_packed if page.raw_packed is not None else pack_page(page.raw_html),
         raw_size=len(page.raw_html),
         warc_record_id=page.warc_record_id,
         warc_file=page.warc_file,
