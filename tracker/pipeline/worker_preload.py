@@ -2,7 +2,8 @@
 
 `multiprocessing`'s forkserver imports its preload modules before it forks any worker; what they
 load is then shared by all of them (copy on write) instead of loaded by each on its first page.
-Not imported by the crawl process itself: it never parses a date.
+The crawl process does not import it: with worker processes it parses no date itself (with one
+worker, extraction runs in its thread and loads the parser on first use).
 """
 
 from __future__ import annotations

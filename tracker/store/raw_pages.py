@@ -16,7 +16,7 @@ from isal import isal_zlib
 
 __all__ = ["PACK_LEVEL", "pack_page", "unpack_page"]
 
-PACK_LEVEL = 2  # ISA-L's levels are 0-3; 3 took twice the time of 2 for 0.8 % fewer bytes
+PACK_LEVEL = 2  # ISA-L's levels are 0-3; 3 took twice the time of 2 for 22.4 % instead of 23.2 %
 
 
 def pack_page(html: bytes) -> bytes:
