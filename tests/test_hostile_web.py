@@ -24,6 +24,7 @@ from tracker.api import Tracker
 from tracker.clock import ManualClock
 from tracker.config import HttpSettings
 from tracker.errors import BodyTooLarge, NotAFeed
+from tracker.urls import canonical_url
 from tracker.web._net import CheckedBackend, PinnedTransport
 from tracker.web.http import Fetcher
 
@@ -210,7 +211,10 @@ def test_unsafe_links_in_a_feed_are_refused_and_recorded_without_a_connection(
     with world.tracker() as tracker:
         tracker.add_feed(world.url("/feed.xml"))
         run = tracker.crawl()
-        assert run.counts.get("article_refused") == len(hostile) + len(redirecting), run.counts
+        # One fetch (and refusal) per canonical URL: w3lib 2.6 writes numeric IPv4 hosts
+        # ("2130706433", "0x7f000001") as the dotted quad, so those spellings are one article.
+        fetched = {canonical_url(url) for url in hostile + redirecting}
+        assert run.counts.get("article_refused") == len(fetched), run.counts
         assert run.counts.get("entry_no_link") == len(NOT_HTTP)
         assert run.counts.get("article_new") == 1
         engine = tracker.engine

@@ -181,7 +181,8 @@ class MiniLM:
         """One unit-length float32 row per text, in order; each row as if embedded alone.
 
         Up to `batch_size` texts and `TOKENS_PER_PASS` tokens share a forward pass, packed
-        without padding: a text's vector does not depend on which others share its pass.
+        without padding: a text's vector depends on which others share its pass only through
+        the BLAS's float32 rounding (see `_forward`).
         """
         ids = [self.token_ids(text) for text in texts]
         vectors = np.zeros((len(ids), DIMENSIONS), dtype=np.float32)
@@ -204,10 +205,14 @@ class MiniLM:
 
         The dense layers (most of the work) run on every token of the pass at once; attention
         and pooling run per text, on its own tokens, in the shapes a pass of that one text
-        has. With padding (texts of one pass padded to the longest), a text's vector moved
-        by ~1e-7 with the length of the longest text beside it: the matrix products' sums
-        were split differently. Packed, every text gets the vector it gets alone, bit for bit
-        (`tests/test_text_minilm.py`), so answers do not depend on what shared a pass.
+        has, so no padding token enters a text's sums. The dense products' float32 sums may
+        still be split differently with the number of rows and a row's place among them,
+        depending on the kernels the BLAS picks for the CPU: on an AMD EPYC machine, numpy
+        2.3.5 to 2.4.6's OpenBLAS (Haswell kernels) gave a row of a 10-row product other last
+        bits than the same row inside a 16-row one, where the machines before gave the same.
+        A text's vector then moves by ~1e-7 with what shares its pass (`tests/
+        test_text_minilm.py` bounds it at 1e-6); the same texts in the same passes give the
+        same floats, run after run.
         """
         lengths = [len(tokens) for tokens in batch]
         starts = [0, *itertools.accumulate(lengths)]
