@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from tracker.text.lexicon import LEXICON, ConceptGroup
 
@@ -66,6 +68,10 @@ _CASE_ALIASES = {"US": "usa", "U.S.": "usa", "U.S": "usa", "UK": "uk", "U.K.": "
 # hyphen splits words, so "AI-written" gives "AI" and "written".
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|#?[^\W_]+(?:['’][^\W_]+)*")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+# Unbound methods of a match, mapped over a text's matches at C speed (no Python loop per word).
+_GROUP = re.Match.group
+_START = re.Match.start
+_END = re.Match.end
 
 # Imported by name: snowballstemmer ships no type information, and this keeps its untyped API
 # (one call, stemWord) behind the typed `stem` below. With PyStemmer installed (a dependency),
@@ -74,9 +80,14 @@ _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _STEMMER = importlib.import_module("snowballstemmer").stemmer("english")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One word of a text: its lower-case form, its stem and its offsets in the text."""
+class Token(NamedTuple):
+    """One word of a text: its lower-case form, its stem and its offsets in the text.
+
+    A named tuple, not a frozen dataclass: every analysed sentence makes one per word, and a
+    frozen dataclass's `__init__` (one `object.__setattr__` per field) took most of
+    `tokenize`'s time (57 against 29 us a sentence over the dev scenario's 5,526 distinct
+    sentences, best of five).
+    """
 
     word: str
     stem: str
@@ -113,6 +124,19 @@ def normalise(raw: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     """Split `text` into word tokens; hashtags are split at their capitals ("#AustralianFires")."""
+    if "#" not in text:
+        # No hashtag: every token is one word, looked up and built without a Python loop body
+        # per match (the claims matcher tokenises every candidate sentence).
+        matches = list(_TOKEN.finditer(text))
+        words = map(_word_and_stem, map(_GROUP, matches))
+        new, token = tuple.__new__, Token
+        return [
+            new(token, (word[0], word[1], start, end))
+            for word, start, end in zip(
+                words, map(_START, matches), map(_END, matches), strict=True
+            )
+            if word[0]
+        ]
     tokens: list[Token] = []
     for match in _TOKEN.finditer(text):
         raw = match.group()
@@ -147,11 +171,6 @@ def _content_stem(raw: str) -> str | None:
     """The stem of a raw token's word when that word carries content, else None."""
     word, word_stem = _word_and_stem(raw)
     return word_stem if word and _is_content_word(word) else None
-
-
-# Unbound methods of a match, mapped over a text's matches at C speed (no Python loop per word).
-_GROUP = re.Match.group
-_START = re.Match.start
 
 
 def content_stems_at(text: str) -> list[tuple[str, int]]:
@@ -264,8 +283,9 @@ def content_tokens(text: str) -> list[Token]:
         return [token for token in tokenize(text) if _is_content_word(token.word)]
     matches = list(_TOKEN.finditer(text))
     found = map(_content_word, map(_GROUP, matches))
+    new = tuple.__new__
     return [
-        Token(word[0], word[1], match.start(), match.end())
+        new(Token, (word[0], word[1], match.start(), match.end()))
         for word, match in zip(found, matches, strict=True)
         if word is not None
     ]
@@ -312,22 +332,22 @@ class Analyzer:
         """Find the concepts of `text`: lexicon phrases (longest first), then content stems."""
         tokens = tokenize(text)
         stems = [token.stem for token in tokens]
+        phrases = self._phrases
         concepts: dict[str, list[int]] = {}
-        i = 0
-        while i < len(tokens):
-            matched = self._match_phrase(stems, i)
-            if matched is not None:
+        i, count = 0, len(tokens)
+        while i < count:
+            word, word_stem = tokens[i][:2]
+            # Most words start no lexicon phrase: one lookup, no call, for those.
+            if word_stem in phrases and (matched := self._match_phrase(stems, i)) is not None:
                 name, length = matched
                 concepts.setdefault(name, []).extend(range(i, i + length))
                 i += length
                 continue
-            token = tokens[i]
-            if token.word not in STOP_WORDS and (len(token.word) > 1 or token.word.isdigit()):
-                concepts.setdefault(token.stem, []).append(i)
+            if word not in STOP_WORDS and (len(word) > 1 or word.isdigit()):
+                concepts.setdefault(word_stem, []).append(i)
             i += 1
         joined: dict[str, list[int]] = {}
-        for i in range(len(tokens) - 1):
-            left, right = tokens[i], tokens[i + 1]
+        for i, (left, right) in enumerate(itertools.pairwise(tokens)):
             if left.end + 1 >= right.start:  # adjacent, or split by one character ("covid-19")
                 joined.setdefault(stem(left.word + right.word), []).extend((i, i + 1))
         return Analysis(
