@@ -67,6 +67,34 @@ def test_help_imports_no_database_extraction_or_graph_library(tmp_path: Path) ->
     assert loaded == []
 
 
+# The package's own modules --help does without: the settings and the ~30 record classes (the
+# enums its options need live apart, `tracker.domain.kinds`).
+OWN = ["tomllib", "tracker.config", "tracker.domain.records", "tracker.domain.story"]
+
+
+def test_help_loads_neither_the_settings_nor_the_domain_records(tmp_path: Path) -> None:
+    loaded, shown = _loaded(tmp_path, "--help", watched=OWN)
+    assert "who-repeated" in shown
+    assert loaded == []
+    # The watch itself works: `--version` reads the version from the settings module.
+    loaded, shown = _loaded(tmp_path, "--version", watched=OWN)
+    assert shown.startswith("tracker ")
+    assert "tracker.config" in loaded
+
+
+def test_the_domain_names_load_lazily_from_their_homes() -> None:
+    import tracker.domain
+
+    for name in tracker.domain.__all__:
+        value = getattr(tracker.domain, name)
+        if not isinstance(value, (int, float, str)):
+            assert value.__module__.startswith("tracker.domain."), name
+        assert name in dir(tracker.domain)
+    with pytest.raises(AttributeError, match="NoSuchThing"):
+        tracker.domain.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+    assert tracker.__version__ == tracker.config.VERSION
+
+
 def test_a_command_help_imports_none_either(tmp_path: Path) -> None:
     loaded, shown = _loaded(tmp_path, "graph", "--help")
     assert "gexf" in shown.lower()

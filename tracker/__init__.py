@@ -15,11 +15,10 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from tracker.config import VERSION as __version__
-
 if _TYPE_CHECKING:
     from tracker.api import Claims, Tracker
     from tracker.clock import Clock, ManualClock, SystemClock
+    from tracker.config import VERSION as __version__
     from tracker.config import Settings, load_settings
     from tracker.domain import (
         Claim,
@@ -95,10 +94,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> _Any:
-    home = _HOMES.get(name)
+    # `__version__` is lazy too: `tracker --help` then loads no settings code.
+    home, attribute = (
+        ("tracker.config", "VERSION") if name == "__version__" else (_HOMES.get(name), name)
+    )
     if home is None:
         raise AttributeError(f"module 'tracker' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(home), name)
+    value = getattr(_importlib.import_module(home), attribute)
     globals()[name] = value  # looked up once
     return value
 

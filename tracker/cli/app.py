@@ -12,16 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import tracker.api as api
-from tracker import __version__
 from tracker.clock import Clock, ManualClock, SystemClock
-from tracker.config import LoadedSettings, Settings, load_traced
-from tracker.domain import FoundKind  # an option's type: typer needs it to build --help
+from tracker.domain.kinds import FoundKind  # an option's type: typer needs it for --help
 from tracker.errors import BadInput
 
 from .render import echo, err, print_json, print_table, progress_bar, start
 
 if TYPE_CHECKING:  # the API loads when a command runs, not for --help (tracker/api/__init__.py)
     from tracker.api import RunReport, Tracker
+    from tracker.config import LoadedSettings, Settings
     from tracker.domain.crawl import ArticleInfo, FeedInfo, RunInfo
 
 app = typer.Typer(
@@ -113,7 +112,9 @@ def parse_moment(text: str) -> datetime:
 def _version(value: bool) -> None:
     """Print the version and stop (the --version option's callback)."""
     if value:
-        echo(f"tracker {__version__}")
+        from tracker.config import VERSION  # here: the settings code loads for a command only
+
+        echo(f"tracker {VERSION}")
         raise typer.Exit(0)
 
 
@@ -146,6 +147,8 @@ def main_options(
 ) -> None:
     """Track who repeated a news claim, from whom, and who picked up the correction."""
     start()
+    from tracker.config import load_traced  # not for --help: the settings load for a command
+
     overrides: dict[str, str] = {}
     if db:
         overrides["database_url"] = db if "://" in db else f"sqlite:///{Path(db).resolve()}"

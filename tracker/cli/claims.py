@@ -12,7 +12,7 @@ import typer
 
 import tracker.api as api
 from tracker.cli.render import echo, err, print_json, print_table
-from tracker.domain import CorrectionKind
+from tracker.domain.kinds import CorrectionKind
 from tracker.errors import BadInput
 
 from .app import JsonOpt, app, open_tracker, parse_moment

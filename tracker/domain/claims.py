@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tracker.domain.records import CorrectionKind, Stance, VersionRef
+from tracker.domain.kinds import CorrectionKind, Stance
+from tracker.domain.records import VersionRef
 
 __all__ = [
     "ArticleFacts",

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker.domain.records import ArticleRef, Edge, EdgeKind, Link, Stance
+from tracker.domain.kinds import EdgeKind, Stance
+from tracker.domain.records import ArticleRef, Edge, Link
 
 __all__ = [
     "CLAIM_BASIS",
