@@ -1,4 +1,4 @@
-"""The domain: frozen records that flow between stages, and the enums that name things."""
+"""The domain: frozen records that flow between stages (their enums: `tracker.domain.kinds`)."""
 
 from __future__ import annotations
 

@@ -155,9 +155,10 @@ def _encode_sentence(sentence: Sentence, analysis: Analysis) -> list[object]:
 
 
 def _json(value: object) -> bytes:
-    """Compact JSON in UTF-8, as `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`
-    writes it for these payloads (lists, dicts of strings, integers, strings, None): orjson
-    writes it in a fraction of the time (benchmarks/analysis.py prints the same digest)."""
+    """Compact JSON in UTF-8: the payloads' format."""
+    # For these payloads (lists, dicts with string keys, integers, strings, None) orjson writes
+    # the bytes `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` wrote, in a
+    # fraction of the time (`benchmarks/analysis.py` prints the same digest either way).
     return orjson.dumps(value)
 
 
@@ -172,7 +173,7 @@ def analyse_version(title: str, text: str, analyzer: Analyzer) -> tuple[str, byt
     stats = (
         merge([term_stats(title), profile.terms]) if title and combined == text else profile.terms
     )
-    terms = _json([stats.counts, sorted(stats.names)]).decode()
+    terms = _json([dict(stats.counts), sorted(stats.names)]).decode()
     title_keys = _keys(analyzer.analyse(title)) if title.strip() else None
     sentences = [_encode_sentence(s, analyzer.analyse(s.text)) for s in split_sentences(text)]
     body = _json([title_keys, sentences, encode_profile(profile)])

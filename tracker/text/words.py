@@ -85,8 +85,8 @@ class Token(NamedTuple):
 
     A named tuple, not a frozen dataclass: every analysed sentence makes one per word, and a
     frozen dataclass's `__init__` (one `object.__setattr__` per field) took most of
-    `tokenize`'s time (57 against 29 us a sentence over the dev scenario's 5,526 distinct
-    sentences, best of five).
+    `tokenize`'s time (`benchmarks/analysis.py`, four runs in turn with the dataclass: 39-63
+    against 58-74 us a sentence of the dev scenario).
     """
 
     word: str
