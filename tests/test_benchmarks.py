@@ -18,7 +18,7 @@ SCRIPTS = sorted(
     for p in BENCHMARKS.glob("*.py")
     if not p.name.startswith("_") and p.name not in LIBRARIES
 )
-# The benchmarks whose first argument is the evaluation data folder.
+# The benchmarks whose first argument is the evaluation data (or scenario) folder.
 DATA_FOLDER_FIRST = [
     "claims_cost.py",
     "claims_paraphrase.py",
@@ -36,6 +36,8 @@ DATA_FOLDER_FIRST = [
     "one_event.py",
     "paraphrase_probe.py",
     "reuse.py",
+    "scenario.py",
+    "scenario_draws.py",
 ]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.linking_story import COURIER, LEDGER, OUTLETS, WIRE
 from tracker.domain import Outlet
-from tracker.linking.credits import find_credits
+from tracker.linking.credits import find_credits, told_by_headline
 
 PEOPLE = Outlet("People", "people.example")
 LEDGER_ALIAS = Outlet("Ledger Weekly", "weekly.example", ("Weekly",))
@@ -203,3 +203,35 @@ def test_outlets_given_again_are_read_afresh_unless_the_very_same_tuple() -> Non
     assert [c.outlet for c in find_credits(text, same)] == [PEOPLE]
     assert [c.outlet for c in find_credits(text, same)] == [PEOPLE]  # remembered by identity
     assert find_credits(text, tuple(OUTLETS)) == []  # another tuple: compiled for itself
+
+
+HEADLINES = [
+    (1, "Harbor bridge to close for three weeks after cracks found in beams"),
+    (2, "Library extends its evening hours"),
+    (3, "Water prices rise twelve percent"),
+    (4, "Bridge club meets on Thursdays"),
+]
+
+
+def test_the_headline_of_the_credited_story_comes_first() -> None:
+    text = "Cracked beams will keep the harbor bridge closed for weeks, according to the Ledger."
+    credits = find_credits(text, OUTLETS)
+    assert told_by_headline("Commuters face detours", text, credits, HEADLINES, 5) == [1]
+
+
+def test_one_shared_word_names_no_story() -> None:
+    text = "The bridge will reopen on Friday, according to the Ledger."
+    credits = find_credits(text, OUTLETS)
+    assert told_by_headline("", text, credits, HEADLINES, 5) == []  # "bridge" alone
+    assert told_by_headline("Bridge club season", text, credits, HEADLINES, 5) == [4]
+
+
+def test_only_the_text_around_a_credit_is_read_and_the_limit_holds() -> None:
+    far = "Water prices will rise by twelve percent, the utility said. " + "Other news. " * 60
+    text = far + "The library extends its evening hours, according to the Ledger."
+    credits = find_credits(text, OUTLETS)
+    assert told_by_headline("", text, credits, HEADLINES, 5) == [2]
+    near = "Water prices rise by twelve percent. " + text[len(far) :]
+    found = told_by_headline("", near, find_credits(near, OUTLETS), HEADLINES, 5)
+    assert found == [3, 2]  # all of headline 3's words, then 2's
+    assert told_by_headline("", near, find_credits(near, OUTLETS), HEADLINES, 1) == [3]

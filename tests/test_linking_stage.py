@@ -358,6 +358,24 @@ def test_a_credit_resolves_by_text_however_many_newer_articles_the_outlet_publis
     assert LinkRepo(store).unresolved(store.get_article(DAILY).id) == []
 
 
+def test_a_credit_in_words_of_its_own_finds_the_story_by_its_headline(store: Store) -> None:
+    # The credited outlet's backlog was read after its report (first seen later: a crawl reads
+    # a feed newest first), so its newest few articles are others, and a credit in a line of
+    # its own shares too little text with the report for the fingerprint to find it.
+    add(store, LEDGER, ORIGINAL, START)
+    rng = random.Random(11)
+    words = ["".join(rng.choice("klmnoprstu") for _ in range(7)) for _ in range(400)]
+    for i in range(2 * linking_stage.CREDIT_RECENT):
+        body = " ".join(rng.choices(words, k=40))
+        add(store, f"https://ledger.example/news/{i}", body, START + timedelta(minutes=i + 1))
+    stage = LinkingStage(SETTINGS)
+    stage.run(store, START + timedelta(hours=1))
+    add(store, DAILY, CREDIT_TEXT, START + timedelta(hours=6))
+    stage.run(store, START + timedelta(hours=6))
+    assert (LEDGER, DAILY, EdgeKind.CREDITS.value, True) in edges(store.engine)
+    assert LinkRepo(store).unresolved(store.get_article(DAILY).id) == []
+
+
 def test_a_credit_to_an_outlet_with_no_matching_article_is_kept_unresolved(store: Store) -> None:
     add(store, LIBRARY_URL.replace("courier", "ledger"), LIBRARY, START)
     stage = LinkingStage(SETTINGS)

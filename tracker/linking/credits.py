@@ -28,14 +28,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from tracker.domain import Outlet
+from tracker.text.words import distinct_stems
 
-__all__ = ["WIRE_CUES", "Credit", "find_credits", "mentions"]
+__all__ = ["WIRE_CUES", "Credit", "find_credits", "mentions", "told_by_headline"]
 
 # Cues that mark a text as a wire story rather than a story that names its source in prose.
 WIRE_CUES = frozenset({"dateline", "byline", "contributed"})
 
 _REPORT = r"(?:report|story|article|investigation|interview)"
 _CONTEXT = 80  # characters looked at on each side of an outlet mention
+# Characters on each side of a credit read as the story it credits ("According to the Ledger,
+# the harbor bridge is closed for weeks"): the credit's sentence, and one on either side.
+_TOLD = 300
+# Content words a headline must share with the credit's passage to name its story: one shared
+# word ("police", "season") is what most of an outlet's headlines share with any story.
+_HEADLINE_MIN_SHARED = 2
 
 # Phrases that end right before the outlet's name.
 _BEFORE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -298,3 +305,31 @@ def mentions(text: str, outlet: Outlet) -> int:
             and match.group("name") == match.group("name").lower()
         )
     )
+
+
+def told_by_headline(
+    title: str,
+    text: str,
+    credits: Sequence[Credit],
+    headlines: Sequence[tuple[int, str]],
+    limit: int,
+) -> list[int]:
+    """The ids of `headlines` (id, headline) that name the story `credits` retell, best first.
+
+    A credit that retells a story in a line or two of its own words shares too little text with
+    the credited article for its fingerprint to find it, and a crawl that reads an outlet's
+    backlog stores its articles in no order of publication, so the outlet's newest few may not
+    hold it either. Its headline does: the story's key words. Ranked by the share of each
+    headline's content words that the text's title and the passages around the credits carry
+    (at least `_HEADLINE_MIN_SHARED` of them), then by how many, then newest (highest id) first.
+    """
+    told = " ".join([title, *(text[max(0, c.start - _TOLD) : c.end + _TOLD] for c in credits)])
+    words = set(distinct_stems(told, remember=False))
+    ranked: list[tuple[float, int, int]] = []
+    for article_id, headline in headlines:
+        stems = distinct_stems(headline, remember=False)
+        shared = sum(1 for s in stems if s in words)
+        if shared >= _HEADLINE_MIN_SHARED:
+            ranked.append((shared / len(stems), shared, article_id))
+    ranked.sort(reverse=True)
+    return [article_id for _, _, article_id in ranked[:limit]]

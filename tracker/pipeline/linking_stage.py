@@ -14,7 +14,8 @@ first-seen, and within one crawl run by the dates the pages state), one unit of 
    and at most `TOPIC_SLOTS` topic-only matches, from the last `TOPIC_WINDOW`), the stored
    articles its body links resolve to, each credited outlet's articles (of the last
    `CREDIT_WINDOW`) that share most band hashes with it, whatever else the outlet published
-   since (and its few newest ones, for a credit in words of its own), and the sources those
+   since (and, for a credit in words of its own, its few newest ones and those of the last
+   days whose headlines name what the credit retells), and the sources those
    candidates were themselves linked to (one hop up);
 4. let the pure core decide the edges (`tracker.linking.choose.link_article`);
 5. write edges, bands, paragraph counts and progress in one transaction, flagging for a relink
@@ -50,7 +51,7 @@ from tracker.linking.boilerplate import (
 )
 from tracker.linking.choose import ResolvedLink, link_article, to_relink
 from tracker.linking.compare import Candidate, Prepared
-from tracker.linking.credits import Credit, find_credits
+from tracker.linking.credits import Credit, find_credits, told_by_headline
 from tracker.linking.fingerprint import TERM_BAND_BASE, Fingerprint, fingerprint
 from tracker.linking.order import linking_order
 from tracker.pipeline.claim_links import ClaimLinker
@@ -76,7 +77,9 @@ TOPIC_SLOTS = 10
 CREDIT_WINDOW = timedelta(days=90)
 CREDIT_LIMIT = 10  # of those, the ones sharing most band hashes with the new text
 CREDIT_RECENT_WINDOW = timedelta(days=2)  # and of those first seen this recently,
-CREDIT_RECENT = 5  # the newest this many, whatever their text
+CREDIT_RECENT = 5  # the newest this many, whatever their text, and as many by headline
+# Headlines read for those: an outlet's output of two days, however large, up to this many.
+CREDIT_HEADLINES = 2000
 _RANKED = 3  # band matches fetched per candidate slot, before the time filters thin them out
 
 
@@ -380,9 +383,13 @@ class LinkingStage:
             since = ref.first_seen - CREDIT_WINDOW
             explicit += repo.outlet_band_hits(domain, prints.bands, since, latest, CREDIT_LIMIT)
             # A credit that retells the story in words of its own shares no band with it: the
-            # outlet's latest few articles are offered as well (decide keeps only its story).
+            # outlet's latest few articles are offered as well, and those of the last days whose
+            # headlines name the story the credit retells (decide keeps only its story).
             recent = ref.first_seen - CREDIT_RECENT_WINDOW
-            explicit += repo.outlet_articles(domain, recent, latest, CREDIT_RECENT)
+            headlines = repo.outlet_headlines(domain, recent, latest, CREDIT_HEADLINES)
+            explicit += [article_id for article_id, _ in headlines[:CREDIT_RECENT]]
+            named = [c for c in credits if c.outlet.domain == domain]
+            explicit += told_by_headline(ref.title, clean, named, headlines, CREDIT_RECENT)
         chosen = [a for a in dict.fromkeys(banded + explicit) if a != ref.id]
         sources = repo.sources(chosen)
         above = {s for ids in sources.values() for s in ids} - set(chosen) - {ref.id}

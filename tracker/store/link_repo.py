@@ -320,13 +320,13 @@ class LinkRepo:
             rows = s.connection().execute(_resolve_query(), {"urls": list(canonical)})
             return {canonical[url]: article for url, article in rows}
 
-    def outlet_articles(
+    def outlet_headlines(
         self, domain: str, since: datetime, until: datetime, limit: int
-    ) -> list[int]:
-        """The outlet's newest linked articles first seen within [since, until]."""
+    ) -> list[tuple[int, str]]:
+        """The outlet's newest linked articles first seen within [since, until], with titles."""
         with self._tx() as s:
             query = (
-                select(m.Article.id)
+                select(m.Article.id, m.Article.title)
                 .join(m.Outlet, m.Outlet.id == m.Article.outlet_id)
                 .join(LinkStateRow, LinkStateRow.article_id == m.Article.id)
                 .where(
@@ -337,7 +337,7 @@ class LinkRepo:
                 .order_by(m.Article.first_seen.desc(), m.Article.id.desc())
                 .limit(limit)
             )
-            return list(s.scalars(query))
+            return [(article_id, title) for article_id, title in s.execute(query)]
 
     def outlet_band_hits(
         self,
