@@ -4,6 +4,7 @@ kind are left out, judged against several articles on each side, headline includ
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -501,3 +502,24 @@ def test_a_statement_quoted_in_unrelated_reports_keeps_every_carrier() -> None:
     # Fewer carriers than that may not agree yet: the rule's cutoff still holds for them.
     few = {i: texts[i] for i in (1, 2, 3)}
     assert one_event(dict.fromkeys(few, 1.0), few) == {1}
+
+
+def test_an_article_quoting_the_claim_only_in_a_later_version_is_no_anchor() -> None:
+    # Article 1 first reported the other stay; an edit quotes the claim word for word to call
+    # it inaccurate. It ties with the claim's own report (5) on the best mention and has the
+    # lower id (stored first): taken as the anchor, its first version's event won.
+    edited = "Earlier reports that " + CLAIM[0].lower() + CLAIM[1:-1] + " were inaccurate."
+    items = [facts(1, OTHER), facts(2, OTHER_LATER), facts(5, ANCHOR), facts(6, SAME),
+             facts(7, SAME_AGAIN)]  # fmt: skip
+    first = items[0].versions[0]
+    later = VersionRef(11, 1, f"{edited}\n{OTHER}", SEEN, "")
+    items[0] = replace(items[0], versions=(first, later))
+    found = {a: [mention(a, 0.8)] for a in (2, 6, 7)}
+    found[5] = [mention(5, 1.0)]
+    found[1] = [mention(1, 0.3), replace(mention(1, 1.0), version_id=later.id)]
+    assert set(_one_event(found, items)) == {5, 6, 7}
+    best = {a: max(m.score for m in ms) for a, ms in found.items()}
+    assert anchor_of(best) == 1  # the lowest id of equals ...
+    assert anchor_of(best, frozenset({5})) == 5  # ... unless its first version states it less
+    texts = {item.article_id: event_text(item.versions[0]) for item in items}
+    assert one_event(best, texts) == {1, 2}  # the old rule: the claim's own event left out

@@ -15,7 +15,7 @@ from tracker.store import Store, make_engine, upgrade
 from tracker.store.claim_repo import EVENT_MARK
 from tracker.store.claim_tables import StageMarkRow, UptakeRow
 
-from .support.stored import store_texts
+from .support.stored import store_texts, stored_page
 
 TEXTS = {
     "anchor.test/rehab": ANCHOR,
@@ -84,3 +84,22 @@ def test_nothing_new_leaves_the_decision_as_it_was(store: Store, clock: ManualCl
     claims.refresh()
     by_slug = {r.article_id for r in claims.who_repeated("rehab").rows}
     assert by_slug == {ids[key] for key in EVENT}
+
+
+def test_an_edit_quoting_the_claim_does_not_make_its_article_the_anchor(
+    store: Store, clock: ManualClock
+) -> None:
+    # The other stay's report is stored first (the lowest id); an edit then quotes the claim
+    # word for word to call it inaccurate, so it ties with the claim's own report on the best
+    # mention. Its first version, the one whose event is read, reports the other stay.
+    ordered = {"other.test/2013": OTHER, "later.test/2013": OTHER_LATER}
+    ordered |= {k: v for k, v in TEXTS.items() if k not in ordered}
+    ids = store_texts(store, clock, ordered)
+    edited = f"Earlier reports that {CLAIM[0].lower()}{CLAIM[1:-1]} were inaccurate.\n{OTHER}"
+    page = stored_page("https://other.test/2013", edited, clock.now())
+    store.save_recheck(ids["other.test/2013"], now=clock.now(), next_check_at=None, page=page)
+    claims = Claims(store, clock)
+    claims.add("rehab", CLAIM)
+    by_slug = {r.article_id for r in claims.who_repeated("rehab").rows}
+    by_text = {r.article_id for r in claims.who_repeated(CLAIM).rows}
+    assert by_slug == by_text == {ids[key] for key in EVENT}

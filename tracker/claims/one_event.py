@@ -51,6 +51,7 @@ scenario 0.961 / 0.908 unchanged, swapped 0.944 / 0.802 -> 0.945 / 0.817, ECB+ u
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import mul
@@ -172,11 +173,19 @@ class EventText:
         return prepared_event_score(dot / norms if norms else 0.0, self.prepared, other.prepared)
 
 
-def anchor_of(best: Mapping[int, float]) -> int | None:
-    """The article whose best mention scores highest (the lowest id of equals); None if none."""
+def anchor_of(best: Mapping[int, float], firsts: AbstractSet[int] = frozenset()) -> int | None:
+    """The article whose best mention scores highest; None if none.
+
+    Of equals, one in `firsts` (its first version, the one whose event is read, states the
+    claim that well), then the lowest id. An article that quotes the claim word for word only
+    in a later version (an edit that calls it inaccurate) is no anchor: its first version
+    reported the event in words of its own, or another event, and taken as the anchor (the
+    lowest id, the order a crawl stored them in) it sent the claim's own first report and
+    its copies to another event.
+    """
     if not best:
         return None
-    return max(best, key=lambda article: (best[article], -article))
+    return max(best, key=lambda article: (best[article], article in firsts, -article))
 
 
 def _mean(values: list[float]) -> float:
@@ -191,14 +200,17 @@ def one_event(
     other_max: float = OTHER_MAX,
     kept_min: float = OTHER_EVENT_BELOW,
     other_core_max: float = OTHER_CORE_MAX,
+    firsts: AbstractSet[int] = frozenset(),
 ) -> set[int]:
     """The articles of `best` (article -> best mention score) that report the anchor's event.
 
     `texts`: each article's event text, or its analysis when at hand (stored profiles). Articles
     without one are kept (nothing to judge them by), and so is everything when the anchor has none.
-    The three minimums default to the module's (others only for sweeps: benchmarks/one_event.py).
+    `firsts`: the articles whose first version states the claim as well as their best mention
+    (`anchor_of`). The three minimums default to the module's (others only for sweeps:
+    benchmarks/one_event.py).
     """
-    anchor = anchor_of(best)
+    anchor = anchor_of(best, firsts)
     if anchor is None or anchor not in texts:
         return set(best)
     analysed = {

@@ -337,7 +337,10 @@ def _other_event(
     best = repo.best_mention_scores(claim.id)
     if len(best) > 1:
         versions = repo.first_versions(list(best))
-        kept = one_event(best, {article: event_text(v) for article, v in versions.items()})
+        scores = repo.version_mention_scores(claim.id, [v.id for v in versions.values()])
+        firsts = {a for a, v in versions.items() if scores.get(v.id) == best[a]}
+        texts = {article: event_text(v) for article, v in versions.items()}
+        kept = one_event(best, texts, firsts=firsts)
     else:  # an article alone is its own anchor: `one_event` keeps it without reading its text
         kept = set(best)
     elsewhere = set(best) - kept - {origin_id}

@@ -343,6 +343,7 @@ def _one_event(
     """
     best = {a: max(m.score for m in ms) for a, ms in found.items() if ms}
     texts: dict[int, str | EventText] = {}
+    firsts: set[int] = set()
     for item in items:
         if item.versions:
             first = item.versions[0]
@@ -350,7 +351,13 @@ def _one_event(
                 texts[item.article_id] = event_text(first)
             else:
                 texts[item.article_id] = EventText.ready(profiles(first))
-    kept = one_event(best, texts)
+            score = best.get(item.article_id)
+            if any(
+                m.version_id == first.id and m.score == score
+                for m in found.get(item.article_id, ())
+            ):
+                firsts.add(item.article_id)
+    kept = one_event(best, texts, firsts=firsts)
     return {a: ms for a, ms in found.items() if not ms or a in kept}
 
 

@@ -455,6 +455,19 @@ class ClaimRepo:
             )
             return {int(article): float(score) for article, score in s.execute(query)}
 
+    def version_mention_scores(self, claim_id: int, version_ids: Sequence[int]) -> dict[int, float]:
+        """Per version of `version_ids` that mentions the claim, the score of its best mention."""
+        out: dict[int, float] = {}
+        with self._tx() as s:
+            for chunk in _chunks(sorted(set(version_ids))):
+                query = (
+                    select(MentionRow.version_id, func.max(MentionRow.score))
+                    .where(MentionRow.claim_id == claim_id, MentionRow.version_id.in_(chunk))
+                    .group_by(MentionRow.version_id)
+                )
+                out.update((int(version), float(score)) for version, score in s.execute(query))
+        return out
+
     def first_versions(self, article_ids: Sequence[int]) -> dict[int, VersionRef]:
         """The oldest stored version of each of these articles, by article id."""
         out: dict[int, VersionRef] = {}
