@@ -465,3 +465,17 @@ def test_a_party_to_the_story_answers_it_and_does_not_paraphrase_it() -> None:
             ref(2, outlet, 60), PARAPHRASE, [Candidate(A, about)], SETTINGS, outlets=outlets
         )
         assert kinds(decision) == expected
+
+
+def test_a_credit_resolves_to_the_article_it_retells_not_an_earlier_one_on_the_topic() -> None:
+    # The outlet's earlier article on the same topic (the traffic the closure caused) is on the
+    # story, but the credit retells the report of the closure: that one is what it credits.
+    traffic = ref(2, LEDGER, -60)
+    text = (
+        "According to the Harbor Ledger, engineers have found deep cracks in two steel support "
+        "beams of the Marlow Bay harbor bridge, which will stay closed for at least three weeks."
+        "\nThe report could not be independently confirmed."
+    )
+    decision = link(ref(4, NORTHSIDE, 60), text, (traffic, INDEPENDENT), (A, A_TEXT))
+    assert kinds(decision).get(A.id) is EdgeKind.CREDITS
+    assert traffic.id not in kinds(decision)

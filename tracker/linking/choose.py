@@ -339,10 +339,12 @@ def decide(
         if not options:
             unresolved.append(credit)
             continue
-        # The credited outlet's article whose text this one reproduces, when there is one:
-        # an older article of the outlet on the same topic is not what a copy credits.
+        # The credited outlet's article whose text this one reproduces, when there is one, else
+        # one it retells in other words: an older article of the outlet on the same topic (its
+        # report of another event of the same kind) is not what a copy or a retelling credits.
         copied = [o for o in options if o.copy_share >= settings.copy_min_share]
-        c = _earliest(copied or options, settings, ancestors_first=False)
+        retold = [o for o in options if o.paraphrase.passes]
+        c = _earliest(copied or retold or options, settings, ancestors_first=False)
         found.setdefault(c.candidate.ref.id, _Found(c)).prose_credit |= not credit.wire
         add(
             c,
