@@ -61,6 +61,17 @@ def build(generator: Path, ecbplus: Path, out: Path, seed: int, offset: int) -> 
         raise SystemExit(f"building draw {seed}:{offset} failed: {done.stderr.strip()[-300:]}")
 
 
+def _pairs(value: str) -> list[tuple[str, str]]:
+    """The SEED:OFFSET items of `value` (ValueError when one is not a pair)."""
+    pairs = []
+    for item in value.split(","):
+        seed, colon, offset = item.strip().partition(":")
+        if not colon:
+            raise ValueError(item)
+        pairs.append((seed, offset))
+    return pairs
+
+
 def main() -> None:
     """Build and run each draw; print its figures, then all of them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -75,7 +86,10 @@ def main() -> None:
     if not args.ecbplus.is_dir():
         skipped("scenario_draws", f"ECB+ texts {args.ecbplus} missing")
         return
-    draws = [tuple(int(part) for part in item.split(":")) for item in args.draws.split(",")]
+    try:
+        draws = [(int(seed), int(offset)) for seed, offset in _pairs(args.draws)]
+    except ValueError:
+        parser.error(f"--draws takes SEED:OFFSET pairs of whole numbers, not {args.draws!r}")
     results: dict[str, dict[str, object]] = {}
     for seed, offset in draws:
         with tempfile.TemporaryDirectory() as scratch:

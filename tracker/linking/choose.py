@@ -6,7 +6,8 @@ Rules, in order:
 2. Explicit edges: a body link to a stored article (`links_to`; a link to the outlet's own
    earlier article counts only when it is on the same story, since "related" links are not
    sources) and a credit of an outlet (`credits`), resolved to that outlet's earliest article
-   on the same story (among those whose text the new one copies, if any); a credit with no
+   on the same story (among those whose text the new one copies, if any, else those it
+   retells: the paraphrase score passes); a credit with no
    such stored article is returned as unresolved. For these explicit edges the story is judged
    with each article's title read with its text (`_titled_story`): the title is a field apart
    from the text, and a credit in a line or two may share little more than the headline.
