@@ -61,15 +61,15 @@ def build(generator: Path, ecbplus: Path, out: Path, seed: int, offset: int) -> 
         raise SystemExit(f"building draw {seed}:{offset} failed: {done.stderr.strip()[-300:]}")
 
 
-def _pairs(value: str) -> list[tuple[str, str]]:
-    """The SEED:OFFSET items of `value` (ValueError when one is not a pair)."""
-    pairs = []
+def _draws(value: str) -> list[tuple[int, int]]:
+    """The SEED:OFFSET pairs of `value`, as whole numbers (ValueError when one is not)."""
+    draws = []
     for item in value.split(","):
         seed, colon, offset = item.strip().partition(":")
         if not colon:
             raise ValueError(item)
-        pairs.append((seed, offset))
-    return pairs
+        draws.append((int(seed), int(offset)))
+    return draws
 
 
 def main() -> None:
@@ -87,7 +87,7 @@ def main() -> None:
         skipped("scenario_draws", f"ECB+ texts {args.ecbplus} missing")
         return
     try:
-        draws = [(int(seed), int(offset)) for seed, offset in _pairs(args.draws)]
+        draws = _draws(args.draws)
     except ValueError:
         parser.error(f"--draws takes SEED:OFFSET pairs of whole numbers, not {args.draws!r}")
     results: dict[str, dict[str, object]] = {}
